@@ -1,0 +1,71 @@
+/**
+ * Every error ampkit throws is an {@link AmpkitError}: an `Error` with a `code` to branch on.
+ * Codes are strings for ampkit's own failures and the node's numeric JSON-RPC code for
+ * errors the node returned ({@link RpcError}).
+ */
+
+/** String codes of the wire layer's own failures. */
+export type WireErrorCode =
+  /** A handshake act was short, had a bad version byte, a bad key or a bad MAC (BOLT 8). */
+  | 'HANDSHAKE'
+  /** An encrypted frame failed to authenticate or decrypt (BOLT 8 §Receiving messages). */
+  | 'BAD_MAC'
+  /** A Lightning message was malformed, too large, or of an unknown even type (BOLT 1). */
+  | 'PROTOCOL'
+  /** The socket dropped or was closed while the request was in flight, or never opened. */
+  | 'CONNECTION'
+  /** No reply arrived within the request's timeout. */
+  | 'TIMEOUT'
+  /** The node's reply was not a JSON-RPC response object, or was too large. */
+  | 'BAD_REPLY'
+  /** A rune could not be parsed, or a restriction is malformed. */
+  | 'BAD_RUNE'
+  /** An argument to a public function is out of range or of the wrong type. */
+  | 'INVALID_ARGUMENT';
+
+/** Base class of every error ampkit throws. */
+export class AmpkitError extends Error {
+  /** Machine-readable reason; see {@link WireErrorCode} and {@link RpcError}. */
+  readonly code: string | number;
+
+  constructor(code: string | number, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AmpkitError';
+    this.code = code;
+  }
+}
+
+/** A failure of the transport or of ampkit's own checks, with a {@link WireErrorCode}. */
+export class WireError extends AmpkitError {
+  declare readonly code: WireErrorCode;
+
+  constructor(code: WireErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'WireError';
+  }
+}
+
+/**
+ * An error the node answered with: `code` is the node's numeric JSON-RPC code
+ * (e.g. 19537 for a refused rune, -32602 for bad params, 204 for a failed part),
+ * `data` is the error's `data` member when the node sent one.
+ */
+export class RpcError extends AmpkitError {
+  declare readonly code: number;
+  /** The error's `data` member, as the node sent it. */
+  readonly data: unknown;
+  /** The method that failed. */
+  readonly method: string;
+
+  constructor(method: string, code: number, message: string, data?: unknown) {
+    super(code, message);
+    this.name = 'RpcError';
+    this.method = method;
+    this.data = data;
+  }
+}
+
+/** Shorthand used at input boundaries. */
+export function invalidArgument(message: string): WireError {
+  return new WireError('INVALID_ARGUMENT', message);
+}
