@@ -1,0 +1,259 @@
+/**
+ * A Lightning peer connection over a byte stream: the BOLT 8 handshake in either role, the
+ * encrypted message stream, and BOLT 1's connection rules (init first, ping/pong, unknown
+ * even types fatal). Commando client and server both sit on this.
+ */
+import { ByteQueue } from './byte-queue.ts';
+import { toHex } from './bytes.ts';
+import { WireError } from './errors.ts';
+import {
+  MessageType,
+  PING_NO_REPLY,
+  decodeErrorText,
+  decodeInit,
+  decodeMessage,
+  decodePing,
+  encodeInit,
+  encodePing,
+  encodePong,
+  isUnknownEven,
+  requiredFeatureBits,
+} from './message.ts';
+import {
+  ACT_ONE_SIZE,
+  ACT_THREE_SIZE,
+  ACT_TWO_SIZE,
+  InitiatorHandshake,
+  LENGTH_HEADER_SIZE,
+  ResponderHandshake,
+  type NoiseTransport,
+} from './noise.ts';
+import type { ByteSocket } from './socket.ts';
+
+export interface PeerHandlers {
+  /** The handshake and the init exchange are done. */
+  onReady(peer: Peer): void;
+  /** A message other than init, ping and pong, after the peer is ready. */
+  onMessage(type: number, payload: Uint8Array): void;
+  /** The connection ended; `error` says why unless we closed it ourselves. Called once. */
+  onClose(error?: WireError): void;
+}
+
+export interface PeerOptions {
+  role: 'initiator' | 'responder';
+  localPrivateKey: Uint8Array;
+  /** The node we dial (initiator only). */
+  remotePublicKey?: Uint8Array;
+  /** Our init features; none by default (commando needs no channel features). */
+  features?: Uint8Array;
+  /** Send a ping after this much silence, and give up if nothing arrives within `keepaliveTimeout`. */
+  keepaliveInterval?: number;
+  keepaliveTimeout?: number;
+  /** Tests only: fixed ephemeral key. */
+  ephemeralPrivateKey?: Uint8Array;
+}
+
+type Stage = 'act1' | 'act2' | 'act3' | 'init' | 'ready' | 'closed';
+
+const MAC_SIZE = 16;
+
+export class Peer {
+  private readonly queue = new ByteQueue();
+  private stage: Stage;
+  private transport: NoiseTransport | undefined;
+  private initiator: InitiatorHandshake | undefined;
+  private responder: ResponderHandshake | undefined;
+  private bodyLength = -1;
+  private processing = false;
+  private keepaliveTimer: ReturnType<typeof setTimeout> | undefined;
+  private awaitingPong = false;
+  /** The peer's static key, hex, once the handshake has proved it. */
+  remoteNodeId = '';
+
+  constructor(
+    private readonly socket: ByteSocket,
+    private readonly options: PeerOptions,
+    private readonly handlers: PeerHandlers,
+  ) {
+    socket.onData = (bytes) => this.receive(bytes);
+    socket.onClose = (error) => this.finish(error);
+    if (options.role === 'initiator') {
+      if (!options.remotePublicKey) throw new WireError('INVALID_ARGUMENT', 'initiator needs remotePublicKey');
+      this.initiator = new InitiatorHandshake({
+        localPrivateKey: options.localPrivateKey,
+        remotePublicKey: options.remotePublicKey,
+        ...(options.ephemeralPrivateKey ? { ephemeralPrivateKey: options.ephemeralPrivateKey } : {}),
+      });
+      this.stage = 'act2';
+      this.write(this.initiator.actOne());
+    } else {
+      this.responder = new ResponderHandshake({
+        localPrivateKey: options.localPrivateKey,
+        ...(options.ephemeralPrivateKey ? { ephemeralPrivateKey: options.ephemeralPrivateKey } : {}),
+      });
+      this.stage = 'act1';
+    }
+  }
+
+  get ready(): boolean {
+    return this.stage === 'ready';
+  }
+
+  /** Encrypts and sends one Lightning message (type included). */
+  send(message: Uint8Array): void {
+    if (!this.transport || this.stage === 'closed') throw new WireError('CONNECTION', 'connection is not open');
+    this.write(this.transport.encrypt(message));
+  }
+
+  /** Closes the connection; with an error, the owner learns why. */
+  close(error?: WireError): void {
+    if (this.stage === 'closed') return;
+    this.finish(error);
+    this.socket.onClose = () => {};
+    this.socket.close();
+  }
+
+  private write(bytes: Uint8Array): void {
+    this.socket.send(bytes);
+  }
+
+  private finish(error?: WireError): void {
+    if (this.stage === 'closed') return;
+    this.stage = 'closed';
+    clearTimeout(this.keepaliveTimer);
+    this.queue.clear();
+    this.handlers.onClose(error);
+  }
+
+  private receive(bytes: Uint8Array): void {
+    if (this.stage === 'closed') return;
+    this.queue.push(bytes);
+    this.armKeepalive();
+    // Messages handled synchronously may close or send; never re-enter the loop.
+    if (this.processing) return;
+    this.processing = true;
+    try {
+      while (this.step()) {
+        // Each step consumes one act or one message.
+      }
+    } catch (e) {
+      const error = e instanceof WireError ? e : new WireError('PROTOCOL', 'malformed input', { cause: e });
+      this.close(error);
+    } finally {
+      this.processing = false;
+    }
+  }
+
+  /** Consumes one unit of input if enough bytes are queued; returns whether it did. */
+  private step(): boolean {
+    switch (this.stage) {
+      case 'act1': {
+        const act = this.queue.read(ACT_ONE_SIZE);
+        if (!act) return false;
+        this.responder!.readActOne(act);
+        this.stage = 'act3';
+        this.write(this.responder!.actTwo());
+        return true;
+      }
+      case 'act2': {
+        const act = this.queue.read(ACT_TWO_SIZE);
+        if (!act) return false;
+        this.initiator!.readActTwo(act);
+        const { message, transport } = this.initiator!.actThree();
+        this.write(message);
+        this.established(transport);
+        return true;
+      }
+      case 'act3': {
+        const act = this.queue.read(ACT_THREE_SIZE);
+        if (!act) return false;
+        this.established(this.responder!.readActThree(act));
+        return true;
+      }
+      case 'init':
+      case 'ready':
+        return this.readMessage();
+      case 'closed':
+        return false;
+    }
+  }
+
+  private established(transport: NoiseTransport): void {
+    this.transport = transport;
+    this.initiator = undefined;
+    this.responder = undefined;
+    this.remoteNodeId = toHex(transport.remotePublicKey);
+    this.stage = 'init';
+    // BOLT 1: each side sends init at once; neither waits for the other's.
+    this.send(encodeInit(this.options.features ?? new Uint8Array(0)));
+  }
+
+  private readMessage(): boolean {
+    if (this.bodyLength < 0) {
+      const header = this.queue.read(LENGTH_HEADER_SIZE);
+      if (!header) return false;
+      this.bodyLength = this.transport!.decryptLength(header);
+    }
+    const body = this.queue.read(this.bodyLength + MAC_SIZE);
+    if (!body) return false;
+    this.bodyLength = -1;
+    this.handle(this.transport!.decryptBody(body));
+    return this.stage !== 'closed';
+  }
+
+  private handle(bytes: Uint8Array): void {
+    const { type, payload } = decodeMessage(bytes);
+    if (this.stage === 'init') {
+      // BOLT 1: the first message must be init.
+      if (type !== MessageType.INIT) throw new WireError('PROTOCOL', `expected init, got message type ${type}`);
+      const init = decodeInit(payload);
+      const required = requiredFeatureBits(init.features).concat(requiredFeatureBits(init.globalfeatures));
+      // BOLT 1: fail on a required bit we do not know. We know BOLT 9's assigned bits
+      // (all below 64); none of them concerns a commando session, so we accept them.
+      const unknown = required.filter((bit) => bit >= KNOWN_FEATURE_BITS);
+      if (unknown.length) throw new WireError('PROTOCOL', `peer requires unknown features ${unknown.join(', ')}`);
+      this.stage = 'ready';
+      this.handlers.onReady(this);
+      return;
+    }
+    switch (type) {
+      case MessageType.PING: {
+        const { numPongBytes } = decodePing(payload);
+        if (numPongBytes < PING_NO_REPLY) this.send(encodePong(numPongBytes));
+        return;
+      }
+      case MessageType.PONG:
+        this.awaitingPong = false;
+        return;
+      case MessageType.INIT:
+        throw new WireError('PROTOCOL', 'a second init message');
+      case MessageType.ERROR:
+        throw new WireError('PROTOCOL', `peer sent error: ${decodeErrorText(payload)}`);
+      case MessageType.WARNING:
+        return;
+      default:
+        if (isUnknownEven(type)) throw new WireError('PROTOCOL', `unknown even message type ${type}`);
+        this.handlers.onMessage(type, payload);
+    }
+  }
+
+  private armKeepalive(): void {
+    const interval = this.options.keepaliveInterval;
+    if (!interval) return;
+    this.awaitingPong = false;
+    clearTimeout(this.keepaliveTimer);
+    this.keepaliveTimer = setTimeout(() => this.ping(), interval);
+  }
+
+  private ping(): void {
+    if (this.stage !== 'ready') return;
+    this.awaitingPong = true;
+    this.send(encodePing(4));
+    this.keepaliveTimer = setTimeout(() => {
+      if (this.awaitingPong) this.close(new WireError('CONNECTION', 'peer did not answer ping'));
+    }, this.options.keepaliveTimeout ?? 10_000);
+  }
+}
+
+/** BOLT 9 assigns feature bits below this; a required bit at or above it is unknown to us. */
+const KNOWN_FEATURE_BITS = 64;

@@ -1,0 +1,117 @@
+/**
+ * One byte-stream interface over WebSockets, whether the browser's own or Node's `ws`:
+ * both offer the WHATWG `addEventListener`/`send`/`close` surface, so everything above
+ * this file runs one code path.
+ */
+import { asBytes } from './bytes.ts';
+import { WireError } from './errors.ts';
+
+/** The part of the WHATWG WebSocket API ampkit uses; the browser's WebSocket and `ws` both fit. */
+export interface WebSocketLike {
+  binaryType: string;
+  readonly readyState: number;
+  send(data: Uint8Array): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: string, listener: (event: any) => void): void;
+}
+
+/** A WebSocket constructor: `globalThis.WebSocket` in browsers, `WebSocket` from `ws` in Node. */
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+/** An ordered, reliable byte stream. `onData` and `onClose` are set by the owner. */
+export interface ByteSocket {
+  send(bytes: Uint8Array): void;
+  /** Closes the stream; `onClose` fires once, with no error. */
+  close(): void;
+  onData: (bytes: Uint8Array) => void;
+  onClose: (error?: WireError) => void;
+}
+
+const OPEN = 1;
+
+/** Wraps an already open WebSocket (e.g. one a `ws` server accepted). */
+export function wrapWebSocket(ws: WebSocketLike): ByteSocket {
+  if (ws.binaryType === 'blob') ws.binaryType = 'arraybuffer';
+  let closed = false;
+  const socket: ByteSocket = {
+    send(bytes) {
+      if (closed || ws.readyState !== OPEN) throw new WireError('CONNECTION', 'socket is not open');
+      ws.send(bytes);
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      try {
+        ws.close(1000);
+      } catch {
+        // Already closing: nothing to do.
+      }
+      socket.onClose();
+    },
+    onData: () => {},
+    onClose: () => {},
+  };
+  ws.addEventListener('message', (event: { data: unknown }) => {
+    if (closed) return;
+    const bytes = asBytes(event.data);
+    if (!bytes) {
+      closed = true;
+      ws.close(1003);
+      socket.onClose(new WireError('PROTOCOL', 'received a text WebSocket frame; BOLT 8 over WebSocket is binary'));
+      return;
+    }
+    socket.onData(bytes);
+  });
+  ws.addEventListener('close', (event: { code?: number; reason?: string }) => {
+    if (closed) return;
+    closed = true;
+    const why = event.code ? ` (code ${event.code}${event.reason ? `: ${event.reason}` : ''})` : '';
+    socket.onClose(new WireError('CONNECTION', `WebSocket closed${why}`));
+  });
+  return socket;
+}
+
+/** Opens a WebSocket and resolves once it is open, or rejects with a CONNECTION error. */
+export function openWebSocket(url: string, Ctor: WebSocketConstructor, timeoutMs: number): Promise<ByteSocket> {
+  return new Promise((resolve, reject) => {
+    let ws: WebSocketLike;
+    try {
+      ws = new Ctor(url);
+    } catch (cause) {
+      reject(new WireError('CONNECTION', `cannot open WebSocket to ${url}`, { cause }));
+      return;
+    }
+    if (ws.binaryType === 'blob' || ws.binaryType === undefined) ws.binaryType = 'arraybuffer';
+    let settled = false;
+    const timer = setTimeout(() => {
+      if (settled) return;
+      settled = true;
+      try {
+        ws.close();
+      } catch {
+        // It never opened.
+      }
+      reject(new WireError('CONNECTION', `WebSocket to ${url} did not open within ${timeoutMs} ms`));
+    }, timeoutMs);
+    ws.addEventListener('open', () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(wrapWebSocket(ws));
+    });
+    const fail = (event: { code?: number }) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      reject(new WireError('CONNECTION', `WebSocket to ${url} failed to open${event?.code ? ` (code ${event.code})` : ''}`));
+    };
+    ws.addEventListener('error', fail);
+    ws.addEventListener('close', fail);
+  });
+}
+
+/** The platform's WebSocket, if it has one (browsers, workers, Node 22+). */
+export function globalWebSocket(): WebSocketConstructor | undefined {
+  const ctor = (globalThis as { WebSocket?: unknown }).WebSocket;
+  return typeof ctor === 'function' ? (ctor as WebSocketConstructor) : undefined;
+}
