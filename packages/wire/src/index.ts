@@ -1,0 +1,45 @@
+/**
+ * @ampkit/wire: everything needed to talk to a Core Lightning node from a browser over
+ * commando — BOLT 8 transport, the Lightning message layer, the commando client and
+ * server, and runes. Node-only pieces (the `ws` server) live in `@ampkit/wire/node`.
+ */
+export { AmpkitError, RpcError, WireError, type WireErrorCode } from './errors.ts';
+export {
+  connect,
+  type CommandoClient,
+  type ConnectOptions,
+  type ConnectionState,
+  type RequestOptions,
+} from './commando-client.ts';
+export {
+  acceptCommando,
+  type CommandoContext,
+  type CommandoHandler,
+  type CommandoServerOptions,
+} from './commando-server.ts';
+export { COMMANDO_CHUNK, MAX_COMMANDO_REQUEST, commandoFrames } from './commando.ts';
+export {
+  HandshakeError,
+  InitiatorHandshake,
+  NoiseTransport,
+  ResponderHandshake,
+  publicKeyOf,
+  randomPrivateKey,
+  type HandshakeFailure,
+} from './noise.ts';
+export {
+  MessageType,
+  decodeInit,
+  decodeMessage,
+  decodePing,
+  encodeInit,
+  encodeMessage,
+  encodePing,
+  encodePong,
+  type InitMessage,
+  type LightningMessage,
+} from './message.ts';
+export { Peer, type PeerHandlers, type PeerOptions } from './peer.ts';
+export { ByteQueue } from './byte-queue.ts';
+export { openWebSocket, wrapWebSocket, type ByteSocket, type WebSocketConstructor, type WebSocketLike } from './socket.ts';
+export { fromHex, toHex } from './bytes.ts';
