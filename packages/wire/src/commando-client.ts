@@ -303,7 +303,14 @@ class Client implements CommandoClient {
           onClose: (error) => {
             clearTimeout(timer);
             if (!ready) {
-              reject(error ?? new WireError('CONNECTION', 'connection closed during the handshake'));
+              // A node that hangs up mid-handshake most often means the nodeId is not its key.
+              const handshakeFailed =
+                !error || error.code === 'CONNECTION'
+                  ? new WireError('HANDSHAKE', 'the node closed the connection during the handshake (is nodeId right?)', {
+                      cause: error,
+                    })
+                  : error;
+              reject(handshakeFailed);
               return;
             }
             this.onDrop(error);
