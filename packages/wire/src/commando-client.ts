@@ -15,7 +15,7 @@ import {
 import { WireError, invalidArgument, type AmpkitError } from './errors.ts';
 import { MessageType } from './message.ts';
 import { checkPrivateKey, checkPublicKey, randomPrivateKey } from './noise.ts';
-import { Peer } from './peer.ts';
+import { Peer, prepareInitiator } from './peer.ts';
 import { globalWebSocket, openWebSocket, type WebSocketConstructor } from './socket.ts';
 
 /** Where the connection is: `failed` means reconnection gave up; `closed` means `close()` was called. */
@@ -273,7 +273,10 @@ class Client implements CommandoClient {
   /** One connection attempt: socket, handshake, init. Resolves when ready. */
   private async open(): Promise<void> {
     const limit = this.options.connectTimeout ?? 10_000;
-    const socket = await openWebSocket(this.options.url, this.Ctor, limit);
+    const opening = openWebSocket(this.options.url, this.Ctor, limit);
+    // A fresh ephemeral key per attempt; act one is computed while the socket connects.
+    const prepared = prepareInitiator(this.localKey, this.remoteKey);
+    const socket = await opening;
     if (this.state === 'closed') {
       socket.close();
       throw new WireError('CONNECTION', 'the client was closed');
@@ -286,7 +289,7 @@ class Client implements CommandoClient {
         {
           role: 'initiator',
           localPrivateKey: this.localKey,
-          remotePublicKey: this.remoteKey,
+          prepared,
           keepaliveInterval: this.options.keepaliveInterval ?? 30_000,
         },
         {

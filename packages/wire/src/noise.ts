@@ -94,9 +94,18 @@ function parsePublicKey(bytes: Uint8Array): Uint8Array | undefined {
   return secp256k1.utils.isValidPublicKey(bytes, true) ? bytes : undefined;
 }
 
+// A node or client uses one static key for every handshake: derive its public key once.
+const staticPublicKeys = new WeakMap<Uint8Array, Uint8Array>();
+
 /** Returns the compressed public key of a 32-byte private key. */
 export function publicKeyOf(privateKey: Uint8Array): Uint8Array {
   return secp256k1.getPublicKey(privateKey, true);
+}
+
+function staticPublicKeyOf(privateKey: Uint8Array): Uint8Array {
+  let key = staticPublicKeys.get(privateKey);
+  if (!key) staticPublicKeys.set(privateKey, (key = publicKeyOf(privateKey)));
+  return key;
 }
 
 /** A fresh random private key from the platform's CSPRNG. */
@@ -268,7 +277,7 @@ export class InitiatorHandshake extends HandshakeBase {
 
   /** BOLT 8 §Act Three: 66 bytes to send, and the established transport. */
   actThree(): { message: Uint8Array; transport: NoiseTransport } {
-    const c = encryptWithAd(this.tempK2, 1, this.h, publicKeyOf(this.s));
+    const c = encryptWithAd(this.tempK2, 1, this.h, staticPublicKeyOf(this.s));
     this.mixHash(c);
     const [ck, tempK3] = hkdf2(this.ck, ecdh(this.s, this.re));
     this.ck = ck;
@@ -283,7 +292,7 @@ export class ResponderHandshake extends HandshakeBase {
 
   constructor(options: HandshakeOptions) {
     super(options);
-    this.mixHash(publicKeyOf(this.s));
+    this.mixHash(staticPublicKeyOf(this.s));
   }
 
   /** BOLT 8 §Act One, receiving side. */

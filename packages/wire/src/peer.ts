@@ -51,6 +51,23 @@ export interface PeerOptions {
   keepaliveTimeout?: number;
   /** Tests only: fixed ephemeral key. */
   ephemeralPrivateKey?: Uint8Array;
+  /** An initiator handshake whose act one was computed ahead, e.g. while the socket opened. */
+  prepared?: PreparedInitiator;
+}
+
+/** An initiator handshake with its act one already computed. */
+export interface PreparedInitiator {
+  handshake: InitiatorHandshake;
+  actOne: Uint8Array;
+}
+
+/**
+ * Starts an initiator handshake before there is a socket: act one costs an EC multiply
+ * and a key generation, which can overlap the TCP and WebSocket set-up.
+ */
+export function prepareInitiator(localPrivateKey: Uint8Array, remotePublicKey: Uint8Array): PreparedInitiator {
+  const handshake = new InitiatorHandshake({ localPrivateKey, remotePublicKey });
+  return { handshake, actOne: handshake.actOne() };
 }
 
 type Stage = 'act1' | 'act2' | 'act3' | 'init' | 'ready' | 'closed';
@@ -78,14 +95,19 @@ export class Peer {
     socket.onData = (bytes) => this.receive(bytes);
     socket.onClose = (error) => this.finish(error);
     if (options.role === 'initiator') {
-      if (!options.remotePublicKey) throw new WireError('INVALID_ARGUMENT', 'initiator needs remotePublicKey');
-      this.initiator = new InitiatorHandshake({
-        localPrivateKey: options.localPrivateKey,
-        remotePublicKey: options.remotePublicKey,
-        ...(options.ephemeralPrivateKey ? { ephemeralPrivateKey: options.ephemeralPrivateKey } : {}),
-      });
+      let prepared = options.prepared;
+      if (!prepared) {
+        if (!options.remotePublicKey) throw new WireError('INVALID_ARGUMENT', 'initiator needs remotePublicKey');
+        const handshake = new InitiatorHandshake({
+          localPrivateKey: options.localPrivateKey,
+          remotePublicKey: options.remotePublicKey,
+          ...(options.ephemeralPrivateKey ? { ephemeralPrivateKey: options.ephemeralPrivateKey } : {}),
+        });
+        prepared = { handshake, actOne: handshake.actOne() };
+      }
+      this.initiator = prepared.handshake;
       this.stage = 'act2';
-      this.write(this.initiator.actOne());
+      this.write(prepared.actOne);
     } else {
       this.responder = new ResponderHandshake({
         localPrivateKey: options.localPrivateKey,
