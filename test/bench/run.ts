@@ -1,0 +1,198 @@
+/**
+ * `npm run bench [-- section...] [--json]`: ampkit's wire layer against lnmessage on the same
+ * local server in one run, against the raw cipher, and bundle sizes. Sections: handshake,
+ * requests, big-reply, transport, bundle (default: all). Timings are printed, never asserted.
+ */
+import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { readFileSync, existsSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import LnMessage from 'lnmessage';
+import { connect, NoiseTransport } from '@ampkit/wire';
+import { NodeWebSocket, serveCommando } from '@ampkit/wire/node';
+import { createRune } from '../../packages/wire/src/rune.ts';
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const wanted = args.filter((a) => !a.startsWith('--'));
+const run = (section: string) => wanted.length === 0 || wanted.includes(section) || wanted.includes('wire');
+const results: Record<string, unknown> = {};
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+const fmt = (n: number, digits = 2) => n.toFixed(digits);
+function line(text: string): void {
+  if (!json) console.log(text);
+}
+
+const privateKey = new Uint8Array(32).fill(0x5a);
+const masterSecret = new Uint8Array(32).fill(0xa5);
+const rune = createRune({ masterSecret, uniqueId: 0 });
+const BIG = 16 * 1024 * 1024;
+const bigText = 'x'.repeat(BIG);
+
+const server = await serveCommando({
+  privateKey,
+  masterSecret,
+  port: 0,
+  handler(method) {
+    if (method === 'getinfo') return { id: 'bench', alias: 'bench', num_peers: 0, blockheight: 1 };
+    if (method === 'big') return { blob: bigText };
+    return {};
+  },
+});
+const port = server.port;
+
+function lnmessage(): LnMessage {
+  return new LnMessage({ remoteNodePublicKey: server.nodeId, ip: '127.0.0.1', port, wsProtocol: 'ws:' });
+}
+const ampkit = () => connect({ nodeId: server.nodeId, url: server.url, rune, WebSocket: NodeWebSocket, keepaliveInterval: 0 });
+
+async function pool(total: number, width: number, call: () => Promise<unknown>): Promise<void> {
+  let started = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (started < total) {
+        started++;
+        await call();
+      }
+    }),
+  );
+}
+
+line(`ampkit wire bench — node ${process.version}, ${new Date().toISOString()}`);
+
+if (run('handshake')) {
+  const rounds = 30;
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  for (let i = 0; i < rounds + 3; i++) {
+    let t = performance.now();
+    const c = await ampkit();
+    const a = performance.now() - t;
+    c.close();
+    t = performance.now();
+    const ln = lnmessage();
+    await ln.connect(false);
+    const b = performance.now() - t;
+    ln.disconnect();
+    if (i >= 3) {
+      ours.push(a);
+      theirs.push(b);
+    }
+  }
+  const o = median(ours);
+  const l = median(theirs);
+  results.handshake = { ampkit_ms: o, lnmessage_ms: l, speedup: l / o };
+  line(`handshake (connect to open, median of ${rounds}): ampkit ${fmt(o)} ms, lnmessage ${fmt(l)} ms → ${fmt(l / o, 1)}x faster (target < 5 ms)`);
+}
+
+if (run('requests')) {
+  const c = await ampkit();
+  const ln = lnmessage();
+  await ln.connect(false);
+  const call = () => c.request('getinfo');
+  const lnCall = () => ln.commando({ method: 'getinfo', params: {}, rune });
+  for (let i = 0; i < 50; i++) {
+    await call();
+    await lnCall();
+  }
+  const measure = async (f: () => Promise<unknown>, width: number) => {
+    const t = performance.now();
+    if (width === 1) for (let i = 0; i < 1000; i++) await f();
+    else await pool(1000, width, f);
+    return 1000 / ((performance.now() - t) / 1000);
+  };
+  const seqO = await measure(call, 1);
+  const seqL = await measure(lnCall, 1);
+  const parO = await measure(call, 32);
+  const parL = await measure(lnCall, 32);
+  results.requests = {
+    sequential: { ampkit_per_s: seqO, lnmessage_per_s: seqL, ratio: seqO / seqL },
+    concurrent_32: { ampkit_per_s: parO, lnmessage_per_s: parL, ratio: parO / parL },
+  };
+  line(`1,000 small requests sequential: ampkit ${fmt(seqO, 0)}/s, lnmessage ${fmt(seqL, 0)}/s → ${fmt(seqO / seqL, 1)}x`);
+  line(`1,000 small requests 32 at a time: ampkit ${fmt(parO, 0)}/s, lnmessage ${fmt(parL, 0)}/s → ${fmt(parO / parL, 1)}x`);
+  c.close();
+  ln.disconnect();
+}
+
+if (run('big-reply')) {
+  const c = await ampkit();
+  await c.request('big', {}, { timeout: 120_000 }); // warm-up
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    const r = await c.request('big', {}, { timeout: 120_000 });
+    times.push(performance.now() - t);
+    if (r.blob.length !== BIG) throw new Error('16 MiB reply came back wrong');
+  }
+  c.close();
+  // The server's share: JSON.stringify plus encrypting 16 MiB into 259 frames.
+  const t0 = performance.now();
+  const enc = new NoiseTransport(new Uint8Array(32), new Uint8Array(32), new Uint8Array(32), new Uint8Array(33));
+  const body = new TextEncoder().encode(JSON.stringify({ jsonrpc: '2.0', id: 1, result: { blob: bigText } }));
+  for (let at = 0; at < body.length; at += 65000) enc.encrypt(body.subarray(at, at + 65000));
+  const serverMs = performance.now() - t0;
+  const o = median(times);
+  let l = NaN;
+  if (!args.includes('--skip-slow')) {
+    const ln = lnmessage();
+    await ln.connect(false);
+    const t = performance.now();
+    const r = (await ln.commando({ method: 'big', params: {}, rune })) as { blob: string };
+    l = performance.now() - t;
+    if (r.blob.length !== BIG) throw new Error('lnmessage got a wrong 16 MiB reply');
+    ln.disconnect();
+  }
+  results.big_reply = { ampkit_ms: o, server_share_ms: serverMs, client_ms: o - serverMs, lnmessage_ms: l, speedup: l / o };
+  line(
+    `16 MiB reply (request to parsed result, median of 5): ampkit ${fmt(o, 0)} ms (about ${fmt(serverMs, 0)} ms of it the server's stringify+encrypt, so ~${fmt(o - serverMs, 0)} ms client), lnmessage ${fmt(l, 0)} ms → ${fmt(l / o, 0)}x (target < 300 ms)`,
+  );
+}
+
+if (run('transport')) {
+  const size = 65_000;
+  const count = 300;
+  const message = new Uint8Array(size).fill(7);
+  const key = new Uint8Array(32).fill(1);
+  const nonce = new Uint8Array(12);
+  // The limit: the cipher alone, encrypting and decrypting the same bytes.
+  let t = performance.now();
+  for (let i = 0; i < count; i++) {
+    const sealed = chacha20poly1305(key, nonce).encrypt(message);
+    chacha20poly1305(key, nonce).decrypt(sealed);
+  }
+  const cipher = (size * count) / 1e6 / ((performance.now() - t) / 1000);
+  const a = new NoiseTransport(key, key, key, new Uint8Array(33));
+  const b = new NoiseTransport(key, key, key, new Uint8Array(33));
+  t = performance.now();
+  for (let i = 0; i < count; i++) {
+    const frame = a.encrypt(message);
+    const length = b.decryptLength(frame.subarray(0, 18));
+    b.decryptBody(frame.subarray(18, 18 + length + 16));
+  }
+  const transport = (size * count) / 1e6 / ((performance.now() - t) / 1000);
+  results.transport = { transport_MBps: transport, cipher_MBps: cipher, ratio: transport / cipher };
+  line(`BOLT 8 transport on 65 kB messages (encrypt+decrypt): ${fmt(transport, 1)} MB/s vs raw ChaCha20-Poly1305 ${fmt(cipher, 1)} MB/s → ${fmt(transport / cipher)} of the limit (target ≥ 0.5)`);
+}
+
+if (run('bundle')) {
+  const size = (file: string) => {
+    if (!existsSync(file)) return undefined;
+    const bytes = readFileSync(file);
+    return { min_bytes: bytes.length, gzip_bytes: gzipSync(bytes, { level: 9 }).length };
+  };
+  const page = size('dist/bench/connect-only.js');
+  const whole = size('dist/ampkit-wire.js');
+  const peer = size('dist/bench/lnmessage-only.js');
+  results.bundle = { connect_only: page, wire_all: whole, lnmessage_only: peer };
+  const kb = (n?: number) => (n === undefined ? 'n/a' : `${fmt(n / 1000, 1)} kB`);
+  line(`bundle, page that imports connect: ${kb(page?.min_bytes)} min, ${kb(page?.gzip_bytes)} gzip (target ≤ 15 kB gzip); lnmessage page: ${kb(peer?.gzip_bytes)} gzip → ${peer && page ? fmt(peer.gzip_bytes / page.gzip_bytes, 1) : 'n/a'}x smaller`);
+  line(`bundle, all of @ampkit/wire: ${kb(whole?.min_bytes)} min, ${kb(whole?.gzip_bytes)} gzip`);
+}
+
+await server.close();
+if (json) console.log(JSON.stringify(results));
+process.exit(0);
