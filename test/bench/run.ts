@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import LnMessage from 'lnmessage';
 import { connect, NoiseTransport } from '@ampkit/wire';
 import { NodeWebSocket, serveCommando } from '@ampkit/wire/node';
-import { createRune } from '../../packages/wire/src/rune.ts';
+import { createRune } from '../../packages/wire/src/runes.ts';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { connect, type CommandoClient } from '../../packages/wire/src/commando-client.ts';
 import { RpcError, WireError } from '../../packages/wire/src/errors.ts';
 import { NodeWebSocket, serveCommando, type CommandoServer } from '../../packages/wire/src/node.ts';
-import { createRune } from '../../packages/wire/src/rune.ts';
+import { createRune } from '../../packages/wire/src/runes.ts';
 import { delay } from './helpers.ts';
 
 const privateKey = new Uint8Array(32).fill(7);

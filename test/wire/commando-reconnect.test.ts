@@ -103,6 +103,7 @@ describe('commando client: dropped sockets', () => {
     const client = await connect({ nodeId: server.nodeId, url: server.url, WebSocket: NodeWebSocket, reconnect: { attempts: 2, minDelay: 5, maxDelay: 10 } });
     const states = recordStates(client);
     await server.close();
+    await until(() => client.state !== 'open');
     const queued = client.request('getinfo', {}, { timeout: 0 });
     await assert.rejects(queued, (e: WireError) => e.code === 'CONNECTION');
     assert.equal(client.state, 'failed');

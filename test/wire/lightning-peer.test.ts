@@ -121,7 +121,8 @@ describe('Lightning peer: the byte stream', () => {
     h.socket.feed(frame.subarray(0, 30));
     assert.equal(h.closed, undefined);
     h.socket.onClose(new WireError('CONNECTION', 'gone'));
-    assert.equal(h.closed?.error?.code, 'CONNECTION');
+    const closed = h.closed as { error?: WireError } | undefined;
+    assert.equal(closed?.error?.code, 'CONNECTION');
   });
 });
 

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import LnMessage from 'lnmessage';
 import { RpcError } from '../../packages/wire/src/errors.ts';
 import { serveCommando, type CommandoServer } from '../../packages/wire/src/node.ts';
-import { createRune } from '../../packages/wire/src/rune.ts';
+import { createRune } from '../../packages/wire/src/runes.ts';
 
 const masterSecret = new Uint8Array(32).fill(0x33);
 const rune = createRune({ masterSecret, uniqueId: 0 });

@@ -341,9 +341,8 @@ class Client implements CommandoClient {
       return;
     }
     this.setState('reconnecting', cause);
-    const min = (policy && policy.minDelay) ?? 250;
-    const max = (policy && policy.maxDelay) ?? 10_000;
-    // Full jitter on an exponential ceiling spreads many clients apart after an outage.
+    const { minDelay: min = 250, maxDelay: max = 10_000 } = policy || {};
+    // Exponential backoff with jitter (half fixed, half random) spreads clients apart after an outage.
     const ceiling = Math.min(max, min * 2 ** this.attempt);
     const delay = ceiling / 2 + (Math.random() * ceiling) / 2;
     this.attempt++;

@@ -15,7 +15,8 @@ import {
 import type { WireError } from './errors.ts';
 import { MessageType } from './message.ts';
 import { Peer } from './peer.ts';
-import { createRuneChecker, type ParsedRune } from './rune.ts';
+import { createRuneChecker } from './rune-check.ts';
+import type { ParsedRune } from './runes.ts';
 import type { ByteSocket } from './socket.ts';
 
 /** What a handler learns about the call besides method and params. */

@@ -43,3 +43,19 @@ export { Peer, type PeerHandlers, type PeerOptions } from './peer.ts';
 export { ByteQueue } from './byte-queue.ts';
 export { openWebSocket, wrapWebSocket, type ByteSocket, type WebSocketConstructor, type WebSocketLike } from './socket.ts';
 export { fromHex, toHex } from './bytes.ts';
+export {
+  createRune,
+  encodeRune,
+  parseRestriction,
+  parseRune,
+  restrictRune,
+  restrictionToString,
+  runeDerivationError,
+  type CreateRuneOptions,
+  type ParsedRune,
+  type RuneAlternative,
+  type RuneCondition,
+  type RuneRestriction,
+} from './runes.ts';
+export { createRuneChecker, type RuneCheckerOptions, type RuneRequest, type RuneVerdict } from './rune-check.ts';
+export { KNOWN_METHODS, SPENDING_METHODS, alternativeToEnglish, auditRune, type RuneAudit } from './rune-audit.ts';

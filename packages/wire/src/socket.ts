@@ -62,6 +62,9 @@ export function wrapWebSocket(ws: WebSocketLike): ByteSocket {
     }
     socket.onData(bytes);
   });
+  // An 'error' (e.g. `ws` refusing an oversized frame) is always followed by 'close'; without
+  // a listener, Node would turn it into an uncaught exception and take the process down.
+  ws.addEventListener('error', () => {});
   ws.addEventListener('close', (event: { code?: number; reason?: string }) => {
     if (closed) return;
     closed = true;
