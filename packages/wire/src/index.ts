@@ -57,5 +57,5 @@ export {
   type RuneCondition,
   type RuneRestriction,
 } from './runes.ts';
-export { createRuneChecker, type RuneCheckerOptions, type RuneRequest, type RuneVerdict } from './rune-check.ts';
+export { createRuneChecker, fieldsFailure, type RuneCheckerOptions, type RuneRequest, type RuneVerdict } from './rune-check.ts';
 export { KNOWN_METHODS, SPENDING_METHODS, alternativeToEnglish, auditRune, type RuneAudit } from './rune-audit.ts';

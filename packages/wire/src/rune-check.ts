@@ -60,6 +60,36 @@ export function testAlternative(alt: RuneAlternative, field: FieldValue): string
   }
 }
 
+/**
+ * The reason the first failing restriction fails (its alternatives' reasons joined by
+ * ` AND `, as ccan/rune writes it), or undefined when every restriction holds. The
+ * unique-id restriction is not a condition and is skipped.
+ */
+export function restrictionsFailure(rune: ParsedRune, evaluate: (alt: RuneAlternative) => string | undefined): string | undefined {
+  for (const [index, restriction] of rune.restrictions.entries()) {
+    if (index === 0 && rune.uniqueId !== undefined) continue;
+    const failures: string[] = [];
+    for (const alt of restriction) {
+      const failure = evaluate(alt);
+      if (failure === undefined) {
+        failures.length = 0;
+        break;
+      }
+      failures.push(failure);
+    }
+    if (failures.length) return failures.join(' AND ');
+  }
+  return undefined;
+}
+
+/**
+ * Tests a rune's restrictions (not its authcode) against plain fields: values are strings,
+ * and integers where they read as integers.
+ */
+export function fieldsFailure(rune: ParsedRune, fields: Record<string, string>): string | undefined {
+  return restrictionsFailure(rune, (alt) => testAlternative(alt, paramText(Object.hasOwn(fields, alt.fieldname) ? fields[alt.fieldname] : undefined)));
+}
+
 const UNITS: Record<string, number> = { nsec: 1e-6, usec: 1e-3, msec: 1, sec: 1000, min: 60_000, hour: 3_600_000, day: 86_400_000 };
 
 /** `per=5sec` → 5000 ms; undefined if malformed. */
@@ -160,19 +190,8 @@ export function createRuneChecker(options: RuneCheckerOptions) {
       }
     };
 
-    for (const [index, restriction] of rune.restrictions.entries()) {
-      if (index === 0 && rune.uniqueId !== undefined) continue; // the unique id is not a condition
-      const failures: string[] = [];
-      for (const alt of restriction) {
-        const failure = field(alt);
-        if (failure === undefined) {
-          failures.length = 0;
-          break;
-        }
-        failures.push(failure);
-      }
-      if (failures.length) return { ok: false, reason: failures.join(' AND ') };
-    }
+    const failure = restrictionsFailure(rune, field);
+    if (failure !== undefined) return { ok: false, reason: failure };
     // Counters move only when the whole rune passed.
     if (usesRate) rateCounters.set(uid, (rateCounters.get(uid) ?? 0) + 1);
     for (const key of perHits) lastCall.set(key, t);

@@ -256,9 +256,10 @@ function stateOf(rune: ParsedRune): Midstate {
 export function restrictRune(rune: string, restrictions: Array<string | RuneRestriction>): string {
   const parsed = parseRune(rune);
   const added = restrictions.map(toRestriction);
-  if (added.some((r) => r.some((a) => a.fieldname === ''))) throw badRune('only the first restriction may be a unique id');
+  const all = [...parsed.restrictions, ...added];
+  uniqueIdOf(all); // a unique id may only be added to a rune that has no restriction yet
   const state = addRestrictions(stateOf(parsed), added);
-  return encodeRune({ authcode: wordsToBytes(state.words), restrictions: [...parsed.restrictions, ...added] });
+  return encodeRune({ authcode: wordsToBytes(state.words), restrictions: all });
 }
 
 /** Does this rune come from that secret (authcode and version)? Returns the failure, or undefined. */
