@@ -1,5 +1,5 @@
-/** Small byte helpers shared by the codecs. Hex and base64 come from @scure/base. */
-import { hex } from '@scure/base';
+/** Small byte helpers shared by the codecs. Hex comes from @noble/hashes, already in every bundle. */
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { invalidArgument } from './errors.ts';
 
 export const textEncoder = /* @__PURE__ */ new TextEncoder();
@@ -11,11 +11,11 @@ export function fromHex(value: string, what = 'hex string'): Uint8Array {
   if (typeof value !== 'string' || value.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(value)) {
     throw invalidArgument(`${what} must be an even-length hex string`);
   }
-  return hex.decode(value.toLowerCase());
+  return hexToBytes(value.toLowerCase());
 }
 
 export function toHex(bytes: Uint8Array): string {
-  return hex.encode(bytes);
+  return bytesToHex(bytes);
 }
 
 /** Concatenates byte arrays into one new array (one allocation, one copy each). */
