@@ -173,6 +173,17 @@ describe('commando server: hostile clients', () => {
     await server.close();
   });
 
+  test('a socket that never finishes the handshake is closed after handshakeTimeout', async () => {
+    const server = await serveCommando({ privateKey: new Uint8Array(32).fill(9), port: 0, handshakeTimeout: 100, handler: () => ({}) });
+    const { WebSocket } = await import('ws');
+    const ws = new WebSocket(server.url);
+    await new Promise((r) => ws.once('open', r));
+    const started = Date.now();
+    await new Promise((r) => ws.once('close', r));
+    assert.ok(Date.now() - started < 2000);
+    await server.close();
+  });
+
   test('a frame over the size limit closes that socket only', async () => {
     const server = await serveCommando({ privateKey: new Uint8Array(32).fill(6), port: 0, maxFrameBytes: 4096, handler: () => ({}) });
     const { WebSocket } = await import('ws');

@@ -12,7 +12,7 @@ import {
   commandoFrames,
   readCommandoPayload,
 } from './commando.ts';
-import type { WireError } from './errors.ts';
+import { WireError } from './errors.ts';
 import { MessageType } from './message.ts';
 import { Peer } from './peer.ts';
 import { createRuneChecker } from './rune-check.ts';
@@ -46,6 +46,8 @@ export interface CommandoServerOptions {
   features?: Uint8Array;
   /** Called when a connection ends, with the reason if it was not a clean close. */
   onDisconnect?: (peerId: string, error?: WireError) => void;
+  /** A connection that has not finished the handshake and init by then is closed (30 000 ms). */
+  handshakeTimeout?: number;
 }
 
 type RuneChecker = ReturnType<typeof createRuneChecker>;
@@ -121,7 +123,7 @@ export function acceptCommando(socket: ByteSocket, options: CommandoServerOption
     socket,
     { role: 'responder', localPrivateKey: options.privateKey, ...(options.features ? { features: options.features } : {}) },
     {
-      onReady: () => {},
+      onReady: () => clearTimeout(handshakeTimer),
       onMessage: (type, payload) => {
         if (type !== MessageType.COMMANDO_CMD_CONTINUES && type !== MessageType.COMMANDO_CMD_TERM) return;
         const frame = readCommandoPayload(payload);
@@ -140,7 +142,15 @@ export function acceptCommando(socket: ByteSocket, options: CommandoServerOption
           if (!done.oversize) void run(done.id, done.body.join());
         }
       },
-      onClose: (error) => options.onDisconnect?.(peer?.remoteNodeId ?? '', error),
+      onClose: (error) => {
+        clearTimeout(handshakeTimer);
+        options.onDisconnect?.(peer?.remoteNodeId ?? '', error);
+      },
     },
+  );
+  // A socket that never completes the handshake would otherwise hold its slot forever.
+  const handshakeTimer = setTimeout(
+    () => peer.close(new WireError('HANDSHAKE', 'no handshake and init within the time allowed')),
+    options.handshakeTimeout ?? 30_000,
   );
 }
