@@ -59,3 +59,12 @@ export {
 } from './runes.ts';
 export { createRuneChecker, fieldsFailure, type RuneCheckerOptions, type RuneRequest, type RuneVerdict } from './rune-check.ts';
 export { KNOWN_METHODS, SPENDING_METHODS, alternativeToEnglish, auditRune, type RuneAudit } from './rune-audit.ts';
+export {
+  Bolt11Error,
+  decodeBolt11,
+  encodeBolt11,
+  type Bolt11Invoice,
+  type Bolt11Reason,
+  type EncodeBolt11Options,
+  type RouteHintHop,
+} from './bolt11-codec.ts';
