@@ -1,0 +1,75 @@
+/**
+ * A simulated node that answers RPC: its key, its runes, its invoices and its sendpay
+ * table, and the Core Lightning methods over them (see rpc-*.ts for the method tables).
+ */
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { createRune } from '@ampkit/wire';
+import { InvoiceBook } from './invoices.ts';
+import type { Network, SimNode } from './network.ts';
+import { SendpayBook } from './payments.ts';
+import { derive, deriveKey } from './seed.ts';
+
+/** The restrictions of the read-only rune: list*, get*, wait* and decode. */
+export const READONLY_RESTRICTIONS = ['method^list|method^get|method^wait|method=decode', 'method/listdatastore'];
+
+export interface FullNodeOptions {
+  seed: number;
+  alias: string;
+  mppTimeout: number;
+  currency: string;
+}
+
+export class FullNode {
+  readonly privateKey: Uint8Array;
+  readonly masterSecret: Uint8Array;
+  readonly invoices: InvoiceBook;
+  readonly sendpays: SendpayBook;
+  /** Runes made by createrune (and the two the network starts with), by unique id. */
+  readonly runes: string[] = [];
+  readonly rune: string;
+  readonly readonlyRune: string;
+  private preimageCounter = 0;
+  private secretCounter = 0;
+  readonly currency: string;
+
+  constructor(
+    readonly network: Network,
+    readonly node: SimNode,
+    readonly seed: number,
+    mppTimeout: number,
+    currency: string,
+  ) {
+    this.privateKey = deriveKey(seed, node.alias);
+    this.masterSecret = derive(seed, 'master', node.alias);
+    this.invoices = new InvoiceBook(network, node, mppTimeout);
+    this.sendpays = new SendpayBook(network, node);
+    this.currency = currency;
+    this.rune = this.makeRune([]);
+    this.readonlyRune = this.makeRune(READONLY_RESTRICTIONS);
+  }
+
+  static publicKeyOf(seed: number, alias: string): string {
+    return bytesToHex(secp256k1.getPublicKey(deriveKey(seed, alias), true));
+  }
+
+  makeRune(restrictions: string[]): string {
+    const rune = createRune({ masterSecret: this.masterSecret, uniqueId: this.runes.length, restrictions });
+    this.runes.push(rune);
+    return rune;
+  }
+
+  /** A fresh preimage, derived from the seed so one seed gives the same invoices. */
+  nextPreimage(): string {
+    return bytesToHex(derive(this.seed, 'preimage', this.node.alias, ++this.preimageCounter));
+  }
+
+  nextSecret(): string {
+    return bytesToHex(derive(this.seed, 'secret', this.node.alias, ++this.secretCounter));
+  }
+
+  stop(): void {
+    this.invoices.stop();
+    this.sendpays.stop();
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * The receiving side of a simulated node: plain invoices (the node makes and keeps the
+ * preimage) and hold invoices (the `hold` plugin's: the caller keeps the preimage), and the
+ * BOLT 4 "Basic Multi-Part Payments" receiver rules: parts with one payment hash form a
+ * set, nothing is fulfilled until the set reaches total_msat, then every part is; an
+ * incomplete set fails back with mpp_timeout when the timeout passes.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import type { Attempt, FailName, Network, SimNode } from './network.ts';
+
+export type InvoiceStatus = 'unpaid' | 'paid' | 'expired';
+export type HoldState = 'unpaid' | 'accepted' | 'paid' | 'cancelled';
+
+export interface Invoice {
+  label: string;
+  bolt11: string;
+  payment_hash: string;
+  amount_msat?: number;
+  description: string;
+  expires_at: number;
+  created_index: number;
+  updated_index?: number;
+  pay_index?: number;
+  amount_received_msat?: number;
+  paid_at?: number;
+  payment_secret: string;
+  /** Known for plain invoices; for hold invoices only once settled. */
+  preimage?: string;
+  min_final_cltv_expiry: number;
+  paid: boolean;
+  /** Set for hold invoices. */
+  hold?: { state: HoldState; created_at: number; paid_at?: number };
+}
+
+interface HtlcSet {
+  total_msat: number;
+  parts: Attempt[];
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+/** Waiters woken when any invoice changes. */
+type Waiter = () => void;
+
+export class InvoiceBook {
+  readonly byLabel = new Map<string, Invoice>();
+  readonly byHash = new Map<string, Invoice>();
+  private readonly sets = new Map<string, HtlcSet>();
+  private readonly waiters = new Set<Waiter>();
+  private createdIndex = 0;
+  private updatedIndex = 0;
+  payIndex = 0;
+
+  constructor(
+    private readonly network: Network,
+    private readonly node: SimNode,
+    /** Milliseconds before an incomplete set fails back (BOLT 4: at least 60 s). */
+    public mppTimeout: number,
+  ) {
+    node.receive = (attempt) => this.receive(attempt);
+  }
+
+  nextCreatedIndex(): number {
+    return ++this.createdIndex;
+  }
+
+  add(invoice: Invoice): void {
+    this.byLabel.set(invoice.label, invoice);
+    this.byHash.set(invoice.payment_hash, invoice);
+    this.wake();
+  }
+
+  delete(invoice: Invoice): void {
+    this.byLabel.delete(invoice.label);
+    if (this.byHash.get(invoice.payment_hash) === invoice) this.byHash.delete(invoice.payment_hash);
+    this.wake();
+  }
+
+  /** Current status (expiry is evaluated lazily, as Core Lightning reports it). */
+  status(invoice: Invoice): InvoiceStatus {
+    if (invoice.paid) return 'paid';
+    return this.network.seconds() >= invoice.expires_at ? 'expired' : 'unpaid';
+  }
+
+  /** Incoming HTLCs currently held for a payment hash. */
+  held(payment_hash: string): Attempt[] {
+    return this.sets.get(payment_hash)?.parts ?? [];
+  }
+
+  /** Resolves when any invoice changes or after `ms`. */
+  changed(ms?: number): Promise<void> {
+    return new Promise((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const waiter = (): void => {
+        clearTimeout(timer);
+        this.waiters.delete(waiter);
+        resolve();
+      };
+      this.waiters.add(waiter);
+      if (ms !== undefined) timer = setTimeout(waiter, ms);
+    });
+  }
+
+  private wake(): void {
+    for (const waiter of [...this.waiters]) waiter();
+  }
+
+  private receive(attempt: Attempt): void {
+    const arrived = attempt.arrived!;
+    const index = attempt.route.length;
+    const details = this.network.paymentDetailsData(arrived.amount_msat);
+    const reject = (name: FailName = 'incorrect_or_unknown_payment_details', data = details): void =>
+      this.network.failBack(attempt, index, name, name === 'incorrect_or_unknown_payment_details' ? data : '');
+    const { payment_hash, payment_secret, total_msat } = attempt.final;
+    const invoice = this.byHash.get(payment_hash);
+    // BOLT 4: unknown hash, wrong secret, expired, wrong amount and too-soon expiry all look
+    // the same to the payer (incorrect_or_unknown_payment_details), so probing learns nothing.
+    if (!invoice || invoice.paid) return reject();
+    if (invoice.hold && invoice.hold.state !== 'unpaid') return reject();
+    if (this.status(invoice) === 'expired') return reject();
+    if (payment_secret !== invoice.payment_secret) return reject();
+    if (invoice.amount_msat !== undefined && (total_msat < invoice.amount_msat || total_msat > 2 * invoice.amount_msat)) return reject();
+    if (arrived.expiry < this.network.blockheight + invoice.min_final_cltv_expiry) return reject();
+    let set = this.sets.get(payment_hash);
+    if (set && set.total_msat !== total_msat) return reject();
+    if (!set) {
+      set = { total_msat, parts: [] };
+      this.sets.set(payment_hash, set);
+      const current = set;
+      current.timer = setTimeout(() => this.timeOut(payment_hash, current), this.mppTimeout);
+    }
+    set.parts.push(attempt);
+    this.wake();
+    const sum = set.parts.reduce((s, a) => s + a.arrived!.amount_msat, 0);
+    if (sum < set.total_msat) return;
+    clearTimeout(set.timer);
+    set.timer = undefined;
+    if (invoice.hold) {
+      invoice.hold.state = 'accepted';
+      this.wake();
+      return;
+    }
+    this.settle(invoice, invoice.preimage!);
+  }
+
+  private timeOut(payment_hash: string, set: HtlcSet): void {
+    if (this.sets.get(payment_hash) !== set || !set.timer) return;
+    this.sets.delete(payment_hash);
+    for (const attempt of set.parts) this.network.failBack(attempt, attempt.route.length, 'mpp_timeout');
+    this.wake();
+  }
+
+  /** Fulfils every held part of a complete set and marks the invoice paid. */
+  settle(invoice: Invoice, preimage: string): void {
+    const set = this.sets.get(invoice.payment_hash);
+    if (!set) return;
+    this.sets.delete(invoice.payment_hash);
+    clearTimeout(set.timer);
+    invoice.paid = true;
+    invoice.preimage = preimage;
+    invoice.pay_index = ++this.payIndex;
+    invoice.updated_index = ++this.updatedIndex;
+    invoice.amount_received_msat = set.parts.reduce((s, a) => s + a.arrived!.amount_msat, 0);
+    invoice.paid_at = this.network.seconds();
+    if (invoice.hold) {
+      invoice.hold.state = 'paid';
+      invoice.hold.paid_at = invoice.paid_at;
+    }
+    for (const attempt of set.parts) this.network.fulfill(attempt, preimage);
+    this.wake();
+  }
+
+  /** Fails every held part back (hold invoices' cancel) and marks the hold invoice cancelled. */
+  cancel(invoice: Invoice): void {
+    const set = this.sets.get(invoice.payment_hash);
+    this.sets.delete(invoice.payment_hash);
+    if (set) {
+      clearTimeout(set.timer);
+      for (const attempt of set.parts) {
+        this.network.failBack(attempt, attempt.route.length, 'incorrect_or_unknown_payment_details', this.network.paymentDetailsData(attempt.arrived!.amount_msat));
+      }
+    }
+    if (invoice.hold) invoice.hold.state = 'cancelled';
+    invoice.updated_index = ++this.updatedIndex;
+    this.wake();
+  }
+
+  stop(): void {
+    for (const set of this.sets.values()) clearTimeout(set.timer);
+    this.sets.clear();
+    this.wake();
+  }
+}
+
+/** SHA-256 of a hex preimage, as hex: the payment hash it unlocks. */
+export function hashOfPreimage(preimage: string): string {
+  return bytesToHex(sha256(hexToBytes(preimage)));
+}

@@ -1,0 +1,59 @@
+/** Starts a simnet and connects @ampkit/wire clients to its nodes, for black-box tests. */
+import { connect, type CommandoClient } from '../../packages/wire/src/index.ts';
+import { NodeWebSocket } from '../../packages/wire/src/node.ts';
+import { startSimnet, type Simnet, type SimnetOptions } from '../../packages/simnet/src/index.ts';
+
+export interface Harness {
+  simnet: Simnet;
+  /** A client for a node, with its full rune (or the read-only one). */
+  client(alias: string, options?: { readonly?: boolean }): Promise<CommandoClient>;
+  stop(): Promise<void>;
+}
+
+export async function harness(options: SimnetOptions = {}): Promise<Harness> {
+  const simnet = await startSimnet({ hopDelay: 2, ...options });
+  const clients: CommandoClient[] = [];
+  return {
+    simnet,
+    async client(alias, o = {}) {
+      const info = simnet.nodes.find((n) => n.alias === alias)!;
+      const client = await connect({
+        nodeId: info.id,
+        url: info.ws_url,
+        rune: o.readonly ? info.readonly_rune : info.rune,
+        WebSocket: NodeWebSocket,
+        reconnect: false,
+        timeout: 20_000,
+      });
+      clients.push(client);
+      return client;
+    },
+    async stop() {
+      for (const c of clients) c.close();
+      await simnet.stop();
+    },
+  };
+}
+
+export interface Hop {
+  id: string;
+  channel: string;
+  direction: number;
+  amount_msat: number;
+  delay: number;
+}
+
+/** Builds a two-hop route payer -> via -> destination with exact fees and delays. */
+export function twoHopRoute(simnet: Simnet, payer: string, via: string, destination: string, amount: number, finalCltv = 18): Hop[] {
+  const p = simnet.node(payer).node;
+  const v = simnet.node(via).node;
+  const d = simnet.node(destination).node;
+  const first = p.channels.find((c) => c.other(p) === v)!;
+  const second = v.channels.find((c) => c.other(v) === d)!;
+  const policy = second.policy[second.side(v)];
+  const fee = policy.fee_base_msat + Math.floor((amount * policy.fee_proportional_millionths) / 1_000_000);
+  return [
+    { id: v.id, channel: first.scid, direction: first.side(p), amount_msat: amount + fee, delay: finalCltv + policy.cltv_expiry_delta },
+    { id: d.id, channel: second.scid, direction: second.side(v), amount_msat: amount, delay: finalCltv },
+  ];
+}
