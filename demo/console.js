@@ -5,10 +5,25 @@ const $ = (id) => document.getElementById(id);
 const config = await (await fetch('/config.json')).json();
 let node;
 
-$('node-id').textContent = config.nodeId;
+// Every simnet node is offered; the wallet is the default.
+for (const n of config.nodes) {
+  const option = new Option(`${n.alias} (${n.id.slice(0, 12)}…)`, n.alias, n.alias === config.default, n.alias === config.default);
+  $('node-choice').append(option);
+}
+const chosen = () => config.nodes.find((n) => n.alias === $('node-choice').value);
+const runeOf = () => (($('rune-choice').value === 'admin') ? chosen().rune : chosen().readonly_rune);
+
+function showNode() {
+  $('node-id').textContent = chosen().id;
+}
+$('node-choice').addEventListener('change', () => {
+  showNode();
+  showAudit();
+});
+showNode();
 
 function showAudit() {
-  const audit = auditRune(config.runes[$('rune-choice').value]);
+  const audit = auditRune(runeOf());
   $('rune-audit').textContent = audit.canSpend ? `Warning: ${audit.summary}` : audit.summary;
   $('rune-audit').classList.toggle('warn', audit.canSpend);
 }
@@ -24,7 +39,7 @@ function setConnected(on) {
 $('connect').addEventListener('click', async () => {
   $('state').textContent = 'connecting';
   try {
-    node = await connect({ nodeId: config.nodeId, url: config.url, rune: config.runes[$('rune-choice').value] });
+    node = await connect({ nodeId: chosen().id, url: chosen().ws_url, rune: runeOf() });
     node.on('state', (state) => {
       $('state').textContent = state;
       setConnected(state === 'open' || state === 'reconnecting');

@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- section...] [--json]`: ampkit's wire layer against lnmessage on the same
- * local server in one run, against the raw cipher, and bundle sizes. Sections: handshake,
- * requests, big-reply, transport, bundle (default: all). Timings are printed, never asserted.
+ * local server in one run, against the raw cipher, and bundle sizes; simnet's graph load and
+ * payment rate. Sections: handshake, requests, big-reply, transport, bundle, graph, payments
+ * (default: all). Timings are printed, never asserted.
  */
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { readFileSync, existsSync } from 'node:fs';
@@ -10,11 +11,13 @@ import LnMessage from 'lnmessage';
 import { connect, NoiseTransport } from '@ampkit/wire';
 import { NodeWebSocket, serveCommando } from '@ampkit/wire/node';
 import { createRune } from '../../packages/wire/src/runes.ts';
+import { DEFAULT_GRAPH, startSimnet } from '@ampkit/simnet';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const wanted = args.filter((a) => !a.startsWith('--'));
-const run = (section: string) => wanted.length === 0 || wanted.includes(section) || wanted.includes('wire');
+const WIRE = ['handshake', 'requests', 'big-reply', 'transport', 'bundle'];
+const run = (section: string) => wanted.length === 0 || wanted.includes(section) || (wanted.includes('wire') && WIRE.includes(section)) || (wanted.includes('simnet') && !WIRE.includes(section));
 const results: Record<string, unknown> = {};
 
 function median(values: number[]): number {
@@ -191,6 +194,72 @@ if (run('bundle')) {
   const kb = (n?: number) => (n === undefined ? 'n/a' : `${fmt(n / 1000, 1)} kB`);
   line(`bundle, page that imports connect: ${kb(page?.min_bytes)} min, ${kb(page?.gzip_bytes)} gzip (target ≤ 15 kB gzip); lnmessage page: ${kb(peer?.gzip_bytes)} gzip → ${peer && page ? fmt(peer.gzip_bytes / page.gzip_bytes, 1) : 'n/a'}x smaller`);
   line(`bundle, all of @ampkit/wire: ${kb(whole?.min_bytes)} min, ${kb(whole?.gzip_bytes)} gzip`);
+}
+
+if (run('graph')) {
+  for (const topology of ['graph', 'generated:15000'] as const) {
+    if (topology === 'graph' && !existsSync(DEFAULT_GRAPH)) {
+      line(`simnet graph: ${DEFAULT_GRAPH} not found, skipped`);
+      continue;
+    }
+    (globalThis as { gc?: () => void }).gc?.();
+    const heapBefore = process.memoryUsage().heapUsed;
+    const t = performance.now();
+    const net = await startSimnet({ topology, seed: 1 });
+    const seconds = (performance.now() - t) / 1000;
+    (globalThis as { gc?: () => void }).gc?.();
+    const heap = (process.memoryUsage().heapUsed - heapBefore) / 1e6;
+    const rss = process.memoryUsage().rss / 1e6;
+    results[`simnet_${topology}`] = { nodes: net.network.nodes.size, channels: net.network.channels.size, load_s: seconds, heap_MB: heap, rss_MB: rss };
+    line(`simnet --topology ${topology}: ${net.network.nodes.size} nodes, ${net.network.channels.size} channels loaded and listening in ${fmt(seconds)} s; heap +${fmt(heap, 0)} MB (rss ${fmt(rss, 0)} MB)`);
+    await net.stop();
+  }
+}
+
+if (run('payments')) {
+  const net = await startSimnet({ seed: 1, hopDelay: 0 });
+  const client = async (alias: string) => {
+    const info = net.nodes.find((n) => n.alias === alias)!;
+    return connect({ nodeId: info.id, url: info.ws_url, rune: info.rune, WebSocket: NodeWebSocket, keepaliveInterval: 0 });
+  };
+  const wallet = await client('wallet');
+  const shop = await client('shop');
+  const count = 300;
+  let label = 0;
+  const once = async () => {
+    const inv = await shop.request('invoice', { amount_msat: 1_000_000, label: `b${label++}`, description: 'bench' });
+    await wallet.request('pay', [inv.bolt11]);
+  };
+  let t = performance.now();
+  await pool(count, 8, once);
+  const single = count / ((performance.now() - t) / 1000);
+  // Three-part payments through sendpay/waitsendpay, as the engine drives them.
+  const vias = ['alice', 'bob', 'carol'].map((a) => net.node(a).node);
+  const w = net.node('wallet').node;
+  const s = net.node('shop').node;
+  const route = (via: (typeof vias)[number], amount: number) => {
+    const first = w.channels.find((c) => c.other(w) === via)!;
+    const second = via.channels.find((c) => c.other(via) === s)!;
+    const pol = second.policy[second.side(via)];
+    const fee = pol.fee_base_msat + Math.floor((amount * pol.fee_proportional_millionths) / 1e6);
+    return [
+      { id: via.id, channel: first.scid, amount_msat: amount + fee, delay: 18 + pol.cltv_expiry_delta },
+      { id: s.id, channel: second.scid, amount_msat: amount, delay: 18 },
+    ];
+  };
+  const mpp = async () => {
+    const inv = await shop.request('invoice', { amount_msat: 3_000_000, label: `m${label++}`, description: 'bench' });
+    await Promise.all(vias.map((via, i) => wallet.request('sendpay', { route: route(via, 1_000_000), payment_hash: inv.payment_hash, payment_secret: inv.payment_secret, amount_msat: 3_000_000, partid: i + 1, groupid: 1 })));
+    await Promise.all(vias.map((_, i) => wallet.request('waitsendpay', { payment_hash: inv.payment_hash, partid: i + 1, groupid: 1 })));
+  };
+  t = performance.now();
+  await pool(count, 8, mpp);
+  const multi = count / ((performance.now() - t) / 1000);
+  results.simnet_payments = { pay_per_s: single, three_part_per_s: multi };
+  line(`simnet demo payments (hop delay 0, 8 at a time, over commando): pay ${fmt(single, 0)}/s; three-part sendpay+waitsendpay ${fmt(multi, 0)}/s (${fmt(multi * 3, 0)} HTLC sets' parts/s)`);
+  wallet.close();
+  shop.close();
+  await net.stop();
 }
 
 await server.close();

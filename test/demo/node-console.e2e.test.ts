@@ -56,7 +56,7 @@ describe('demo node console in Chromium', () => {
     await page.click('#connect');
     await page.waitForFunction(() => document.getElementById('state')!.textContent === 'open');
     await page.click('#call button');
-    await page.waitForFunction(() => document.getElementById('output')!.textContent!.includes('ampkit-wire-demo'));
+    await page.waitForFunction(() => document.getElementById('output')!.textContent!.includes('ampkit-simnet'));
     const output = await text('#output');
     const id = await text('#node-id');
     assert.ok(output.includes(id), 'getinfo returns the node id shown on the page');

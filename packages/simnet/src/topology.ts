@@ -175,7 +175,7 @@ export function generateGraph(nodes: number, seed: number): ListChannelsEntry[] 
     ends.push(a, b);
   };
   for (let i = 1; i < nodes; i++) {
-    const links = 1 + Math.floor(random() * random() * 6);
+    const links = 1 + Math.floor(random() * random() * 11);
     for (let k = 0; k < links && k < i; k++) {
       // Preferential attachment: pick an end of a random existing channel.
       const j = ends.length > 0 && random() < 0.8 ? ends[Math.floor(random() * ends.length)]! : Math.floor(random() * i);
