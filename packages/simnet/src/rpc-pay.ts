@@ -180,7 +180,7 @@ export const payMethods: Record<string, Method> = {
     if (invoice.amount_msat !== undefined && p.amount_msat !== undefined) throw new RpcError('pay', -32602, 'amount_msat parameter unnecessary');
     const amount = invoice.amount_msat ?? p.amount_msat;
     if (amount === undefined) throw new RpcError('pay', -32602, 'amount_msat parameter required');
-    if (node.network.seconds() > invoice.created_at + invoice.expiry) throw new RpcError('pay', 207, 'Invoice expired');
+    if (node.network.seconds() >= invoice.created_at + invoice.expiry) throw new RpcError('pay', 207, 'Invoice expired');
     const target = node.network.nodes.get(invoice.payee);
     if (!target) throw new RpcError('pay', 205, `Unknown destination ${invoice.payee}`);
     const started = node.network.now() / 1000;
@@ -196,6 +196,7 @@ export const payMethods: Record<string, Method> = {
     const mine: SendpayPart[] = [];
     const delivered = () => mine.filter((x) => x.status !== 'failed').reduce((s, x) => s + x.amount_msat, 0);
     for (;;) {
+      let localFailure = false;
       const missing = amount - delivered();
       if (missing > 0) {
         const plan = planParts(node.network, node.node, target, missing, invoice.min_final_cltv_expiry + 1);
@@ -219,12 +220,18 @@ export const payMethods: Record<string, Method> = {
                 }),
               );
             } catch {
-              // A local failure is recorded as a failed part; the loop plans again.
+              // A local failure is recorded as a failed part; the loop plans again soon.
+              localFailure = true;
             }
           }
         } else if (!mine.some((x) => x.status === 'pending')) {
           throw new RpcError('pay', 210, `Ran out of routes to try after ${attempts} attempt${attempts === 1 ? '' : 's'}: see \`paystatus\``);
         }
+      }
+      // The destination refusing for good (a final-hop PERM failure other than mpp_timeout) ends the payment.
+      const refused = mine.find((x) => x.failure && !x.failure.local && x.failure.erring_index === x.route.length && (x.failure.failcode & 0x4000) !== 0);
+      if (refused && !mine.some((x) => x.status === 'complete')) {
+        throw new RpcError('pay', 203, `Destination said it doesn't know invoice: ${refused.failure!.failname}`);
       }
       const complete = mine.find((x) => x.status === 'complete');
       if (complete && !mine.some((x) => x.status === 'pending')) {
@@ -245,7 +252,7 @@ export const payMethods: Record<string, Method> = {
         throw new RpcError('pay', 210, `Ran out of routes to try after ${attempts} attempt${attempts === 1 ? '' : 's'}: see \`paystatus\``);
       }
       // Wait for any part to resolve before planning again.
-      await node.sendpays.changed(Math.max(left, 50));
+      await node.sendpays.changed(localFailure ? 50 : Math.max(left, 50));
       if (delivered() >= amount && mine.some((x) => x.status === 'pending')) {
         while (mine.some((x) => x.status === 'pending')) await node.sendpays.changed(1000);
       }
