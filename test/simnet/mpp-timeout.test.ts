@@ -30,7 +30,10 @@ describe('simnet: two parts of three, then mpp_timeout', () => {
       });
     }
     await new Promise((r) => setTimeout(r, 100));
-    const held = (await shop.request('listpeerchannels', {})).channels.flatMap((c: { htlcs: unknown[] }) => c.htlcs);
+    const shopChannels = (await shop.request('listpeerchannels', {})).channels as Record<string, unknown>[];
+    const expectedChannelKeys = Object.keys(fixture('listpeerchannels-held-in.json').channels[1]).filter((k) => !k.startsWith('close_to'));
+    for (const c of shopChannels) assert.deepEqual(Object.keys(c), expectedChannelKeys);
+    const held = shopChannels.flatMap((c) => c.htlcs as Record<string, unknown>[]);
     assert.equal(held.length, 2);
     const expectedKeys = Object.keys(fixture('listpeerchannels-held-in.json').channels[1].htlcs[0]);
     for (const htlc of held) {
