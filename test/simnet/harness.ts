@@ -1,4 +1,5 @@
 /** Starts a simnet and connects @ampkit/wire clients to its nodes, for black-box tests. */
+import { readFileSync } from 'node:fs';
 import { connect, type CommandoClient } from '../../packages/wire/src/index.ts';
 import { NodeWebSocket } from '../../packages/wire/src/node.ts';
 import { startSimnet, type Simnet, type SimnetOptions } from '../../packages/simnet/src/index.ts';
@@ -56,4 +57,9 @@ export function twoHopRoute(simnet: Simnet, payer: string, via: string, destinat
     { id: v.id, channel: first.scid, direction: first.side(p), amount_msat: amount + fee, delay: finalCltv + policy.cltv_expiry_delta },
     { id: d.id, channel: second.scid, direction: second.side(v), amount_msat: amount, delay: finalCltv },
   ];
+}
+
+/** A captured Core Lightning v25.12 answer from shared/reference/cln-fixtures (its trailing `rc=N` dropped). */
+export function fixture(name: string): any {
+  return JSON.parse(readFileSync(new URL(`../../../shared/reference/cln-fixtures/${name}`, import.meta.url), 'utf8').replace(/rc=\d\s*$/, ''));
 }

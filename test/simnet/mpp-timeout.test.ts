@@ -1,10 +1,7 @@
 /** An incomplete set is held (visible in listpeerchannels) and fails back with mpp_timeout; balances return. */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { harness, twoHopRoute, type Harness } from './harness.ts';
-
-const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../../shared/reference/cln-fixtures/${name}`, import.meta.url), 'utf8').replace(/rc=\d\s*$/, ''));
+import { fixture, harness, twoHopRoute, type Harness } from './harness.ts';
 
 describe('simnet: two parts of three, then mpp_timeout', () => {
   let h: Harness;

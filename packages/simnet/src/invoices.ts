@@ -8,6 +8,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import type { Attempt, FailName, Network, SimNode } from './network.ts';
+import { Changes } from './changes.ts';
 
 export type InvoiceStatus = 'unpaid' | 'paid' | 'expired';
 export type HoldState = 'unpaid' | 'accepted' | 'paid' | 'cancelled';
@@ -39,21 +40,18 @@ interface HtlcSet {
   timer?: ReturnType<typeof setTimeout>;
 }
 
-/** Waiters woken when any invoice changes. */
-type Waiter = () => void;
-
 export class InvoiceBook {
   readonly byLabel = new Map<string, Invoice>();
   readonly byHash = new Map<string, Invoice>();
   private readonly sets = new Map<string, HtlcSet>();
-  private readonly waiters = new Set<Waiter>();
+  private readonly changes = new Changes();
   private createdIndex = 0;
   private updatedIndex = 0;
   payIndex = 0;
 
   constructor(
     private readonly network: Network,
-    private readonly node: SimNode,
+    node: SimNode,
     /** Milliseconds before an incomplete set fails back (BOLT 4: at least 60 s). */
     public mppTimeout: number,
   ) {
@@ -87,22 +85,13 @@ export class InvoiceBook {
     return this.sets.get(payment_hash)?.parts ?? [];
   }
 
-  /** Resolves when any invoice changes or after `ms`. */
+  /** Resolves when anything here changes, or after `ms`. */
   changed(ms?: number): Promise<void> {
-    return new Promise((resolve) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const waiter = (): void => {
-        clearTimeout(timer);
-        this.waiters.delete(waiter);
-        resolve();
-      };
-      this.waiters.add(waiter);
-      if (ms !== undefined) timer = setTimeout(waiter, ms);
-    });
+    return this.changes.next(ms);
   }
 
   private wake(): void {
-    for (const waiter of [...this.waiters]) waiter();
+    this.changes.wake();
   }
 
   private receive(attempt: Attempt): void {

@@ -7,6 +7,7 @@
  */
 import { RpcError } from '@ampkit/wire';
 import { FailCode, failCodeName, type AttemptResult, type Network, type RouteHop, type SimNode } from './network.ts';
+import { Changes } from './changes.ts';
 
 export interface SendpayPart {
   created_index: number;
@@ -33,7 +34,7 @@ export interface SendpayPart {
 
 export class SendpayBook {
   readonly parts: SendpayPart[] = [];
-  private readonly waiters = new Set<() => void>();
+  private readonly changes = new Changes();
   private updatedIndex = 0;
 
   constructor(
@@ -125,22 +126,13 @@ export class SendpayBook {
     this.wake();
   }
 
-  /** Resolves when any part changes, or after `ms`. */
+  /** Resolves when anything here changes, or after `ms`. */
   changed(ms?: number): Promise<void> {
-    return new Promise((resolve) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const waiter = (): void => {
-        clearTimeout(timer);
-        this.waiters.delete(waiter);
-        resolve();
-      };
-      this.waiters.add(waiter);
-      if (ms !== undefined) timer = setTimeout(waiter, ms);
-    });
+    return this.changes.next(ms);
   }
 
   private wake(): void {
-    for (const waiter of [...this.waiters]) waiter();
+    this.changes.wake();
   }
 
   stop(): void {

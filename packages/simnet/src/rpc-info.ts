@@ -7,7 +7,7 @@ import { RpcError, auditRune, decodeBolt11, parseRune } from '@ampkit/wire';
 import type { FullNode } from './full-node.ts';
 import type { Channel, Policy, SimNode } from './network.ts';
 import { arrayOf, msat, nodeId, number, opt, parseParams, req, scid, string, stringOrArray, u32 } from './params.ts';
-import { findPath, planParts, toRoute } from './routing.ts';
+import { findPath, planParts } from './routing.ts';
 
 export type Method = (node: FullNode, params: unknown) => unknown;
 
@@ -341,4 +341,3 @@ export const infoMethods: Record<string, Method> = {
   },
 };
 
-export { toRoute };

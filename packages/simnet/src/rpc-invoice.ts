@@ -6,7 +6,7 @@
 import { RpcError, encodeBolt11 } from '@ampkit/wire';
 import type { FullNode } from './full-node.ts';
 import { hashOfPreimage, type Invoice } from './invoices.ts';
-import { msat, msatOrAny, number, oneOf, opt, parseParams, req, secret, sha256, string, u32, u64, bool, stringOrArray } from './params.ts';
+import { msat, msatOrAny, oneOf, opt, parseParams, req, secret, sha256, string, u32, u64, bool, stringOrArray } from './params.ts';
 import type { Method } from './rpc-info.ts';
 
 /** Invoice features of a v25.12 node: var_onion_optin, payment_secret, basic_mpp (optional), bit 25. */
@@ -266,4 +266,3 @@ export const invoiceMethods: Record<string, Method> = {
   },
 };
 
-export { number };

@@ -28,6 +28,16 @@ function parseRoute(method: string, value: unknown): RouteHop[] {
   });
 }
 
+/** listsendpays and listpays take the same filters. */
+const LIST_PARAMS = [
+  opt('bolt11', string),
+  opt('payment_hash', sha256),
+  opt('status', oneOf('pending', 'complete', 'failed')),
+  opt('index', oneOf('created', 'updated')),
+  opt('start', u64),
+  opt('limit', u32),
+] as const;
+
 const anything: ParamType<unknown> = (v) => ({ ok: true, value: v });
 
 function waitFor<T>(node: FullNode, timeoutMs: number, check: () => T | undefined): Promise<T | undefined> {
@@ -117,14 +127,7 @@ export const payMethods: Record<string, Method> = {
   },
 
   listsendpays(node, params) {
-    const p = parseParams('listsendpays', params, [
-      opt('bolt11', string),
-      opt('payment_hash', sha256),
-      opt('status', oneOf('pending', 'complete', 'failed')),
-      opt('index', oneOf('created', 'updated')),
-      opt('start', u64),
-      opt('limit', u32),
-    ]);
+    const p = parseParams('listsendpays', params, LIST_PARAMS);
     const hash = p.bolt11 ? bolt11Hash('listsendpays', p.bolt11) : p.payment_hash;
     let parts = node.sendpays.parts.filter((x) => (!hash || x.payment_hash === hash) && (!p.status || x.status === p.status));
     if (p.index === 'updated') parts = parts.filter((x) => x.updated_index !== undefined).sort((a, b) => a.updated_index! - b.updated_index!);
@@ -134,14 +137,7 @@ export const payMethods: Record<string, Method> = {
   },
 
   listpays(node, params) {
-    const p = parseParams('listpays', params, [
-      opt('bolt11', string),
-      opt('payment_hash', sha256),
-      opt('status', oneOf('pending', 'complete', 'failed')),
-      opt('index', oneOf('created', 'updated')),
-      opt('start', u64),
-      opt('limit', u32),
-    ]);
+    const p = parseParams('listpays', params, LIST_PARAMS);
     const hash = p.bolt11 ? bolt11Hash('listpays', p.bolt11) : p.payment_hash;
     const groups = new Map<string, SendpayPart[]>();
     for (const part of node.sendpays.parts) {

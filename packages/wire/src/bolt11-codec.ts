@@ -97,26 +97,12 @@ const MSAT_PER_BTC = 100_000_000_000n;
 const MULTIPLIER: Record<string, bigint> = { m: 100_000_000n, u: 100_000n, n: 100n };
 const textDecoder = new TextDecoder('utf-8', { fatal: true });
 
-/** 5-bit words to bytes, dropping the incomplete last bits (BOLT 11 field data). */
-function wordsToBytes(words: number[]): Uint8Array {
-  const out = new Uint8Array(Math.floor((words.length * 5) / 8));
-  let acc = 0;
-  let bits = 0;
-  let i = 0;
-  for (const w of words) {
-    acc = ((acc << 5) | w) & 0xffff;
-    bits += 5;
-    if (bits >= 8 && i < out.length) {
-      bits -= 8;
-      out[i++] = (acc >> bits) & 0xff;
-    }
-  }
-  return out;
-}
-
-/** 5-bit words to bytes with zero padding at the end (the signed data, BOLT 11 §Requirements). */
-function wordsToBytesPadded(words: number[]): Uint8Array {
-  const out = new Uint8Array(Math.ceil((words.length * 5) / 8));
+/**
+ * 5-bit words to bytes. Field data drops the incomplete last bits (`pad` false); the signed
+ * data is zero-padded to a whole byte instead (BOLT 11 §Requirements).
+ */
+function wordsToBytes(words: number[], pad = false): Uint8Array {
+  const out = new Uint8Array(pad ? Math.ceil((words.length * 5) / 8) : Math.floor((words.length * 5) / 8));
   let acc = 0;
   let bits = 0;
   let i = 0;
@@ -129,7 +115,7 @@ function wordsToBytesPadded(words: number[]): Uint8Array {
     }
     acc &= (1 << bits) - 1;
   }
-  if (bits > 0) out[i] = (acc << (8 - bits)) & 0xff;
+  if (pad && bits > 0) out[i] = (acc << (8 - bits)) & 0xff;
   return out;
 }
 
@@ -315,7 +301,7 @@ export function decodeBolt11(invoice: string): Bolt11Invoice {
   }
   if (out.payment_hash === undefined) throw new Bolt11Error('MISSING_FIELD', 'no payment hash (p)');
   if (out.payment_secret === undefined) throw new Bolt11Error('MISSING_FIELD', 'no payment secret (s)');
-  const hash = sha256(concatBytes(utf8ToBytes(prefix), wordsToBytesPadded(data)));
+  const hash = sha256(concatBytes(utf8ToBytes(prefix), wordsToBytes(data, true)));
   const recid = sigBytes[64]!;
   if (recid > 3) throw new Bolt11Error('SIGNATURE', 'bad recovery id');
   let signature;
@@ -401,7 +387,7 @@ export function encodeBolt11(options: EncodeBolt11Options, privateKey: Uint8Arra
     words.push(...field(TAG.features, fw));
   }
   if (o.payment_metadata !== undefined) words.push(...field(TAG.m, bech32.toWords(hexToBytes(o.payment_metadata))));
-  const hash = sha256(concatBytes(utf8ToBytes(prefix), wordsToBytesPadded(words)));
+  const hash = sha256(concatBytes(utf8ToBytes(prefix), wordsToBytes(words, true)));
   const sig = secp256k1.sign(hash, privateKey, { prehash: false, format: 'recovered' });
   // noble puts the recovery id first; BOLT 11 puts it last.
   const sig65 = concatBytes(sig.subarray(1), sig.subarray(0, 1));
