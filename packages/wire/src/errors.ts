@@ -23,15 +23,31 @@ export type WireErrorCode =
   /** An argument to a public function is out of range or of the wrong type. */
   | 'INVALID_ARGUMENT';
 
+/** Details an {@link AmpkitError} may carry besides its code and message. */
+export interface AmpkitErrorOptions {
+  /** The error that led to this one. */
+  cause?: unknown;
+  /** Structured detail: the node's error `data`, or the record the error is about. */
+  data?: unknown;
+  /** For errors the node answered with (code `NODE_ERROR` in the engine): the node's numeric code. */
+  nodeCode?: number;
+}
+
 /** Base class of every error ampkit throws. */
 export class AmpkitError extends Error {
   /** Machine-readable reason; see {@link WireErrorCode} and {@link RpcError}. */
   readonly code: string | number;
+  /** Structured detail, when there is any (see {@link AmpkitErrorOptions.data}). */
+  readonly data?: unknown;
+  /** The node's numeric error code, when the node refused (see {@link AmpkitErrorOptions.nodeCode}). */
+  readonly nodeCode?: number;
 
-  constructor(code: string | number, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: string | number, message: string, options?: AmpkitErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AmpkitError';
     this.code = code;
+    if (options?.data !== undefined) this.data = options.data;
+    if (options?.nodeCode !== undefined) this.nodeCode = options.nodeCode;
   }
 }
 
@@ -52,16 +68,13 @@ export class WireError extends AmpkitError {
  */
 export class RpcError extends AmpkitError {
   declare readonly code: number;
-  /** The error's `data` member, as the node sent it. */
-  readonly data: unknown;
   /** The method that failed. */
   readonly method: string;
 
   constructor(method: string, code: number, message: string, data?: unknown) {
-    super(code, message);
+    super(code, message, { data, nodeCode: code });
     this.name = 'RpcError';
     this.method = method;
-    this.data = data;
   }
 }
 

@@ -3,7 +3,7 @@
  * commando — BOLT 8 transport, the Lightning message layer, the commando client and
  * server, and runes. Node-only pieces (the `ws` server) live in `@ampkit/wire/node`.
  */
-export { AmpkitError, RpcError, WireError, type WireErrorCode } from './errors.ts';
+export { AmpkitError, RpcError, WireError, type AmpkitErrorOptions, type WireErrorCode } from './errors.ts';
 export {
   connect,
   type CommandoClient,

@@ -1,0 +1,37 @@
+/**
+ * The engine's failures: one {@link AmpkitError} class (shared with `@ampkit/wire`) with a
+ * string `code` to branch on. Errors the node answered with keep its numeric code in
+ * `nodeCode` and its `data`.
+ */
+import { AmpkitError, type AmpkitErrorOptions } from '@ampkit/wire';
+
+export { AmpkitError };
+
+/** Codes of the engine's errors. */
+export type EngineErrorCode =
+  /** A hash, secret, amount or route is malformed; nothing was stored or sent. */
+  | 'INVALID_ARGUMENT'
+  /** `intended_amount_msat` differs from the amount the payment was started with (DESIGN rule 1.2.1). */
+  | 'AMOUNT_MISMATCH'
+  /** The part would put more than the payment's amount in flight or paid. */
+  | 'OVERPAY'
+  /** No payment or part with that hash or id. */
+  | 'NOT_FOUND'
+  /** A wait ran out of time; the payment or part may still resolve later. */
+  | 'TIMEOUT'
+  /** The link to the node is down or the engine was closed. */
+  | 'CONNECTION'
+  /** The node refused: `nodeCode` and `data` are its own. */
+  | 'NODE_ERROR'
+  /** The node's reply did not have the shape or content it must have. */
+  | 'BAD_REPLY';
+
+/** Creates an engine error. */
+export function engineError(code: EngineErrorCode, message: string, options?: AmpkitErrorOptions): AmpkitError {
+  return new AmpkitError(code, message, options);
+}
+
+/** True when `error` is an {@link AmpkitError} with one of `codes`. */
+export function hasCode(error: unknown, ...codes: EngineErrorCode[]): error is AmpkitError {
+  return error instanceof AmpkitError && (codes as (string | number)[]).includes(error.code);
+}

@@ -1,0 +1,397 @@
+/**
+ * The partial-payment engine: `sendpartialpay` and its waits and lists (DESIGN.md,
+ * "Sending"). Every part is journaled before it reaches the node; every part's fate is
+ * learned from the node, once, by one watcher; a new engine on the same journal
+ * reconciles what an earlier one left pending.
+ */
+import { decodeBolt11 } from '@ampkit/wire';
+import { engineError, hasCode, type AmpkitError } from '../errors.ts';
+import { Emitter } from '../events.ts';
+import type { Node, NodePart } from '../node/node.ts';
+import type { Journal, Store } from '../store/store.ts';
+import type { AlreadyComplete, PartialPayment, Payment, PaymentStatus, SendPartialPayRequest, SentPart } from '../types.ts';
+import { checkHex32, checkId, checkInvoice, checkSendPartialPay, checkTimeout } from '../validate.ts';
+import { applyResolution, decideSend, type Resolution, type Resolved } from './rules.ts';
+import { KeyedLock, Waiters } from './waiters.ts';
+
+/** What the engine tells a UI, each with the record as it now is. */
+export interface EngineEvents {
+  /** A part was journaled (it is about to reach the node). */
+  'part-created': PartialPayment;
+  /** A part resolved: `complete` or `failed`. */
+  'part-updated': PartialPayment;
+  /** A payment was created or changed (status, amount sent, number of parts). */
+  'payment-updated': Payment;
+  /** Something went wrong in the background (an unreadable reply while watching a part); the engine keeps trying. */
+  error: AmpkitError;
+}
+
+/** Options of {@link createEngine}. */
+export interface EngineOptions {
+  /** The node, e.g. `clnNode(client)`. */
+  node: Node;
+  /** Where the journal lives: `indexedDbStore()` in browsers, `memoryStore()` for tests. */
+  store: Store;
+  /** Unix seconds now; for tests. */
+  now?: () => number;
+  /** Longest single `waitsendpay` the engine asks of the node, in seconds (60). */
+  waitChunk?: number;
+}
+
+/** Why a part failed when it never reached the node. */
+export const NEVER_SENT = 'the part never reached the node';
+
+const RETRY_MS = [250, 1000, 5000, 15000];
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The sending engine. Create it with {@link createEngine}. */
+export class Engine {
+  private readonly events = new Emitter<EngineEvents>();
+  private readonly locks = new KeyedLock<string>();
+  private readonly partWaiters = new Waiters<number, PartialPayment>();
+  private readonly paymentWaiters = new Waiters<string, Payment>();
+  /** One watcher per pending part: a part's wait is never doubled, across reconnects too. */
+  private readonly watching = new Map<number, Promise<void>>();
+  /** Parts whose arrival at the node is unknown until reconciled (left by an earlier engine, or a dropped send). */
+  private readonly unsure = new Set<number>();
+  private readonly startup: Promise<void>;
+  private closed = false;
+  private lastInvoice?: { bolt11: string; decoded: ReturnType<typeof decodeBolt11> };
+
+  /** @internal use {@link createEngine}. */
+  constructor(
+    private readonly node: Node,
+    private readonly journal: Journal,
+    pending: PartialPayment[],
+    private readonly now: () => number,
+    private readonly waitChunk: number,
+  ) {
+    const byHash = new Map<string, PartialPayment[]>();
+    for (const part of pending) {
+      this.unsure.add(part.id);
+      byHash.set(part.payment_hash, [...(byHash.get(part.payment_hash) ?? []), part]);
+    }
+    this.startup = Promise.all([...byHash].map(([hash, parts]) => this.reconcile(hash, parts))).then(() => undefined);
+  }
+
+  /** Listens to an engine event; returns the function that stops listening. */
+  on<K extends keyof EngineEvents>(type: K, listener: (detail: EngineEvents[K]) => void): () => void {
+    return this.events.on(type, listener);
+  }
+
+  /**
+   * Resolves once every part an earlier engine left pending has been reconciled with the
+   * node: failed if it never reached the node, the node's result if it resolved, watched
+   * again if it is still in flight.
+   */
+  ready(): Promise<void> {
+    return this.startup;
+  }
+
+  /**
+   * Sends one part of a payment (DESIGN rules 1–2). The part is journaled before the node
+   * sees it. Fails with `AMOUNT_MISMATCH` when the hash was started with another amount,
+   * `OVERPAY` when the part would take pending plus complete parts past the amount,
+   * `INVALID_ARGUMENT` for malformed input, `NODE_ERROR` when the node refused the part
+   * (it is then recorded as failed). A payment already complete sends nothing and gives
+   * `{ already_complete: true, payment_preimage }`.
+   *
+   * @example
+   * ```ts
+   * const part = await engine.sendpartialpay({ route, payment_hash, intended_amount_msat: 100_000_000, payment_secret });
+   * const done = await engine.waitpartialpay({ id: part.id, timeout: 60 });
+   * ```
+   */
+  async sendpartialpay(input: SendPartialPayRequest): Promise<SentPart | AlreadyComplete> {
+    const request = checkSendPartialPay(input);
+    checkInvoice(request, (bolt11) => this.decode(bolt11));
+    this.assertOpen();
+    const hash = request.payment_hash;
+    const decision = await this.locks.run(hash, async () => {
+      this.assertOpen();
+      const view = await this.journal.read(hash);
+      let nodeParts: NodePart[] | undefined;
+      // A new attempt (rule 1.1 or 1.2.3) asks the node what it already has for this hash.
+      const mismatch = view.payment && view.payment.amount_msat !== request.intended_amount_msat;
+      if (!mismatch && (!view.payment || view.payment.status === 'failed')) nodeParts = await this.node.listsendpays({ payment_hash: hash });
+      return this.journal.update(hash, (v) => decideSend(v, request, nodeParts, this.now()), { durable: true });
+    });
+
+    if (decision.kind === 'complete') {
+      if (decision.created) this.emit('payment-updated', decision.payment);
+      return {
+        already_complete: true,
+        payment_hash: hash,
+        amount_msat: decision.payment.amount_msat,
+        status: 'complete',
+        payment_preimage: decision.payment.payment_preimage!,
+      };
+    }
+
+    const { part } = decision;
+    this.emit('part-created', part);
+    this.emit('payment-updated', decision.payment);
+    const sent = (status: PaymentStatus): SentPart => ({
+      id: part.id,
+      partid: part.partid,
+      groupid: part.groupid,
+      payment_hash: hash,
+      amount_msat: part.amount_msat,
+      status,
+    });
+
+    let nodePart: NodePart;
+    try {
+      nodePart = await this.node.sendpay({
+        route: part.route,
+        payment_hash: hash,
+        partid: part.partid,
+        groupid: part.groupid,
+        amount_msat: request.intended_amount_msat,
+        payment_secret: request.payment_secret,
+        ...(request.bolt11 !== undefined ? { bolt11: request.bolt11 } : {}),
+        ...(request.description !== undefined ? { description: request.description } : {}),
+      });
+    } catch (error) {
+      if (hasCode(error, 'NODE_ERROR', 'INVALID_ARGUMENT')) {
+        // The node refused the part outright: it never left our node.
+        await this.resolve(part, { status: 'failed', failreason: (error as Error).message });
+        throw error;
+      }
+      // The link dropped (or the reply was unreadable) while the part was on its way: it may
+      // or may not have reached the node. The node will tell, once the link is back.
+      this.unsure.add(part.id);
+      void this.reconcile(hash, [part]);
+      return sent('pending');
+    }
+    if (nodePart.partid !== part.partid || nodePart.groupid !== part.groupid || nodePart.payment_hash !== hash) {
+      this.unsure.add(part.id);
+      void this.reconcile(hash, [part]);
+      return sent('pending');
+    }
+    if (nodePart.status !== 'pending') {
+      const resolved = await this.resolve(part, nodePart);
+      return sent(resolved?.part.status ?? nodePart.status);
+    }
+    this.watch(part);
+    return sent('pending');
+  }
+
+  /**
+   * Waits for one part to resolve and gives its record (`complete` or `failed`). `timeout`
+   * in seconds; `TIMEOUT` when it passes (the part may still resolve), `NOT_FOUND` for an
+   * unknown id.
+   */
+  async waitpartialpay(input: { id: number; timeout?: number }): Promise<PartialPayment> {
+    const id = checkId(input?.id);
+    const timeout = checkTimeout(input.timeout);
+    this.assertOpen();
+    const waiting = this.partWaiters.add(id, timeout, `part ${id}`);
+    const part = await this.journal.getPart(id);
+    if (!part) this.partWaiters.reject(id, engineError('NOT_FOUND', `no part with id ${id}`));
+    else if (part.status !== 'pending') this.partWaiters.resolve(id, part);
+    else if (timeout === 0) this.partWaiters.reject(id, engineError('TIMEOUT', `part ${id} is pending`));
+    else if (!this.unsure.has(id)) this.watch(part);
+    return waiting;
+  }
+
+  /**
+   * Waits for a payment to be `complete` or `failed` and gives its record. `timeout` in
+   * seconds; `TIMEOUT` when it passes, `NOT_FOUND` for a hash never sent.
+   */
+  async waitsendpay(input: { payment_hash: string; timeout?: number }): Promise<Payment> {
+    const hash = checkHex32(input?.payment_hash, 'payment_hash');
+    const timeout = checkTimeout(input.timeout);
+    this.assertOpen();
+    const waiting = this.paymentWaiters.add(hash, timeout, `payment ${hash}`);
+    const { payment, parts } = await this.journal.read(hash);
+    if (!payment) this.paymentWaiters.reject(hash, engineError('NOT_FOUND', `no payment with payment_hash ${hash}`));
+    else if (payment.status !== 'pending') this.paymentWaiters.resolve(hash, payment);
+    else if (timeout === 0) this.paymentWaiters.reject(hash, engineError('TIMEOUT', `payment ${hash} is pending`));
+    else for (const part of parts) if (part.status === 'pending' && !this.unsure.has(part.id)) this.watch(part);
+    return waiting;
+  }
+
+  /** Parts, by engine id or payment hash, or all; ordered by id. */
+  async listpartialpayments(input: { id?: number; payment_hash?: string } = {}): Promise<{ partialpayments: PartialPayment[] }> {
+    const id = input.id === undefined ? undefined : checkId(input.id);
+    const hash = input.payment_hash === undefined ? undefined : checkHex32(input.payment_hash, 'payment_hash');
+    this.assertOpen();
+    if (id !== undefined) {
+      const part = await this.journal.getPart(id);
+      return { partialpayments: part && (hash === undefined || part.payment_hash === hash) ? [part] : [] };
+    }
+    return { partialpayments: await this.journal.listParts(hash === undefined ? {} : { payment_hash: hash }) };
+  }
+
+  /** The payment history: one entry per payment hash. */
+  async listpayments(input: { payment_hash?: string; status?: PaymentStatus } = {}): Promise<{ payments: Payment[] }> {
+    const hash = input.payment_hash === undefined ? undefined : checkHex32(input.payment_hash, 'payment_hash');
+    if (input.status !== undefined && !['pending', 'complete', 'failed'].includes(input.status)) {
+      throw engineError('INVALID_ARGUMENT', 'status must be pending, complete or failed');
+    }
+    this.assertOpen();
+    return {
+      payments: await this.journal.listPayments({
+        ...(hash !== undefined ? { payment_hash: hash } : {}),
+        ...(input.status !== undefined ? { status: input.status } : {}),
+      }),
+    };
+  }
+
+  /**
+   * Stops watching and rejects every wait with `CONNECTION`. The journal keeps every
+   * pending part; a new engine on the same store picks them up.
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const error = engineError('CONNECTION', 'the engine was closed');
+    this.partWaiters.rejectAll(error);
+    this.paymentWaiters.rejectAll(error);
+    this.journal.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw engineError('CONNECTION', 'the engine was closed');
+  }
+
+  private decode(bolt11: string): ReturnType<typeof decodeBolt11> {
+    if (this.lastInvoice?.bolt11 !== bolt11) this.lastInvoice = { bolt11, decoded: decodeBolt11(bolt11) };
+    return this.lastInvoice.decoded;
+  }
+
+  private emit<K extends keyof EngineEvents>(type: K, detail: EngineEvents[K]): void {
+    this.events.emit(type, detail, (error) => {
+      // A listener's bug must not break payments; it is reported, once, on the console.
+      console.error('ampkit: an engine event listener threw', error);
+    });
+  }
+
+  /** Resolution steps 1–4, applied once per part. */
+  private async resolve(part: PartialPayment, resolution: Resolution): Promise<Resolved | undefined> {
+    if (this.closed) return undefined;
+    const resolved = await this.journal.update(part.payment_hash, (view) => applyResolution(view, part.id, resolution, this.now()));
+    this.unsure.delete(part.id);
+    if (!resolved) return undefined;
+    this.emit('part-updated', resolved.part);
+    this.emit('payment-updated', resolved.payment);
+    if (resolved.payment.status !== 'pending') this.paymentWaiters.resolve(part.payment_hash, resolved.payment);
+    this.partWaiters.resolve(part.id, resolved.part);
+    return resolved;
+  }
+
+  /** Waits until the node can be asked; false when it never will be (the waiters of `parts` are told). */
+  private async linkUp(parts: PartialPayment[]): Promise<boolean> {
+    try {
+      await this.node.connected();
+      return !this.closed;
+    } catch (error) {
+      const failure = hasCode(error, 'CONNECTION') ? error : engineError('CONNECTION', String(error), { cause: error });
+      for (const part of parts) this.partWaiters.reject(part.id, failure);
+      for (const hash of new Set(parts.map((p) => p.payment_hash))) this.paymentWaiters.reject(hash, failure);
+      return false;
+    }
+  }
+
+  /** Backs off after an unexpected failure, and reports it. */
+  private async retryAfter(error: unknown, attempt: number): Promise<number> {
+    // A dropped link is routine: `linkUp` waits for the reconnect, so no backoff grows here.
+    if (hasCode(error, 'CONNECTION')) {
+      await sleep(50);
+      return attempt;
+    }
+    this.emit('error', hasCode(error, 'BAD_REPLY', 'NODE_ERROR') ? error : engineError('NODE_ERROR', String(error), { cause: error }));
+    await sleep(RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]!);
+    return attempt + 1;
+  }
+
+  /**
+   * Learns from the node what became of parts whose arrival is unknown (listsendpays by
+   * payment hash): a part the node never saw fails without being sent; one it resolved
+   * takes its result; one in flight is watched again.
+   */
+  private async reconcile(hash: string, parts: PartialPayment[]): Promise<void> {
+    for (let attempt = 0; !this.closed; ) {
+      if (!(await this.linkUp(parts))) return;
+      try {
+        const known = await this.node.listsendpays({ payment_hash: hash });
+        for (const part of parts) {
+          const there = known.find((p) => p.groupid === part.groupid && p.partid === part.partid);
+          if (!there) await this.resolve(part, { status: 'failed', failreason: NEVER_SENT });
+          else if (there.status === 'complete') await this.resolve(part, there);
+          else {
+            // Pending, or failed: waitsendpay gives a failed part's failure details at once.
+            this.unsure.delete(part.id);
+            this.watch(part);
+          }
+        }
+        return;
+      } catch (error) {
+        if (this.closed) return;
+        attempt = await this.retryAfter(error, attempt);
+      }
+    }
+  }
+
+  /** Watches one part until it resolves: one `waitsendpay` at a time, again after a reconnect. */
+  private watch(part: PartialPayment): void {
+    if (this.closed || this.watching.has(part.id)) return;
+    const run = (async () => {
+      for (let attempt = 0; !this.closed; ) {
+        if (!(await this.linkUp([part]))) return;
+        try {
+          const result = await this.node.waitsendpay({
+            payment_hash: part.payment_hash,
+            groupid: part.groupid,
+            partid: part.partid,
+            timeout: this.waitChunk,
+          });
+          if (result.status === 'pending') continue;
+          await this.resolve(part, result);
+          return;
+        } catch (error) {
+          if (this.closed) return;
+          if (hasCode(error, 'TIMEOUT')) continue;
+          if (hasCode(error, 'NOT_FOUND')) {
+            await this.resolve(part, { status: 'failed', failreason: NEVER_SENT });
+            return;
+          }
+          attempt = await this.retryAfter(error, attempt);
+        }
+      }
+    })();
+    this.watching.set(part.id, run);
+    void run.finally(() => this.watching.delete(part.id));
+  }
+}
+
+/**
+ * Opens the journal of `node` in `store` and starts the engine. Parts an earlier engine left
+ * pending are reconciled with the node in the background ({@link Engine.ready}).
+ *
+ * @example
+ * ```ts
+ * import { connect } from '@ampkit/wire';
+ * import { createEngine, clnNode, indexedDbStore } from '@ampkit/core';
+ *
+ * const client = await connect({ nodeId, url: 'wss://node.example:5019', rune });
+ * const engine = await createEngine({ node: clnNode(client), store: indexedDbStore() });
+ * engine.on('part-updated', (part) => console.log(part.partid, part.status));
+ * ```
+ */
+export async function createEngine(options: EngineOptions): Promise<Engine> {
+  const { node, store } = options;
+  if (!node || typeof node.sendpay !== 'function') throw engineError('INVALID_ARGUMENT', 'node must implement the Node interface (e.g. clnNode(client))');
+  if (!store || typeof store.open !== 'function') throw engineError('INVALID_ARGUMENT', 'store must be indexedDbStore() or memoryStore()');
+  if (typeof node.id !== 'string' || !/^0[23][0-9a-f]{64}$/.test(node.id)) throw engineError('INVALID_ARGUMENT', 'node.id must be the node\'s public key in hex');
+  const waitChunk = options.waitChunk ?? 60;
+  if (!(waitChunk > 0)) throw engineError('INVALID_ARGUMENT', 'waitChunk must be positive');
+  const journal = await store.open(node.id);
+  const pending = await journal.listParts({ status: 'pending' });
+  const now = options.now ?? (() => Math.floor(Date.now() / 1000));
+  return new Engine(node, journal, pending, now, waitChunk);
+}

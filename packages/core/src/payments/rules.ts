@@ -1,0 +1,182 @@
+/**
+ * The rules of `sendpartialpay` and of a part's resolution (DESIGN.md, "Sending"), as pure
+ * functions over one payment and its parts. The engine runs them inside a journal update,
+ * so a decision and its write are one atomic step.
+ */
+import { engineError } from '../errors.ts';
+import type { NodePart } from '../node/node.ts';
+import type { Change, PaymentView, UpdateView } from '../store/store.ts';
+import type { PartialPayment, Payment, PaymentStatus, SendPartialPayRequest } from '../types.ts';
+
+/** What `sendpartialpay` decided: send this new part, or the payment is already complete. */
+export type SendDecision =
+  | { kind: 'send'; part: PartialPayment; payment: Payment }
+  | { kind: 'complete'; payment: Payment; created: boolean };
+
+/** How a part resolved: the node's record of it, or a local reason it failed. */
+export type Resolution = NodePart | { status: 'failed'; failreason: string };
+
+/** Sum of what the parts that are not failed deliver (pending ones count: they may yet arrive). */
+export function amountInFlightOrPaid(parts: PartialPayment[]): number {
+  return parts.reduce((sum, p) => (p.status === 'failed' ? sum : sum + p.amount_msat), 0);
+}
+
+/**
+ * Recomputes a payment's status and figures from its parts. `complete` is final (rule 2: one
+ * complete part means the destination released the preimage); otherwise a payment is
+ * `failed` once every part has failed (rule 3), and `pending` while any part is not failed.
+ */
+export function summarize(payment: Payment, parts: PartialPayment[], now: number): Payment {
+  const live = parts.filter((p) => p.status !== 'failed');
+  const complete = parts.filter((p) => p.status === 'complete');
+  const status: PaymentStatus = payment.status === 'complete' || complete.length > 0 ? 'complete' : live.length > 0 ? 'pending' : 'failed';
+  const next: Payment = { ...payment, status };
+  if (parts.length > 0) {
+    next.amount_sent_msat = live.reduce((sum, p) => sum + p.amount_sent_msat, 0);
+    next.parts = status === 'failed' ? parts.filter((p) => p.groupid === payment.groupid).length : live.length;
+  }
+  if (!next.payment_preimage && complete[0]?.payment_preimage) next.payment_preimage = complete[0].payment_preimage;
+  if (status === 'pending') delete next.completed_at;
+  else if (payment.status !== status || next.completed_at === undefined) next.completed_at = now;
+  return next;
+}
+
+function highest(values: number[]): number {
+  return values.reduce((a, b) => Math.max(a, b), 0);
+}
+
+function completeFromNode(request: SendPartialPayRequest, done: NodePart[], now: number): Payment {
+  return {
+    payment_hash: request.payment_hash,
+    amount_msat: request.intended_amount_msat,
+    amount_sent_msat: done.reduce((sum, p) => sum + p.amount_sent_msat, 0),
+    parts: done.length,
+    groupid: done[0]!.groupid,
+    status: 'complete',
+    ...(done[0]!.destination ? { destination: done[0]!.destination } : {}),
+    created_at: highest(done.map((p) => p.created_at ?? now)) || now,
+    completed_at: highest(done.map((p) => p.completed_at ?? now)) || now,
+    payment_preimage: done[0]!.payment_preimage!,
+    ...(request.bolt11 !== undefined ? { bolt11: request.bolt11 } : {}),
+    ...(request.description !== undefined ? { description: request.description } : {}),
+  };
+}
+
+/**
+ * Rules 1 and 2 of `sendpartialpay`, plus the overpay guard. `nodeParts` is what the node
+ * has for this hash, fetched when a new attempt (group) starts, so its group and part ids
+ * never collide with attempts the node already knows (a failed (hash, groupid, partid)
+ * is refused with 201, cln-fixtures/sendpay-same-partid-after-fail.json).
+ */
+export function decideSend(view: UpdateView, request: SendPartialPayRequest, nodeParts: NodePart[] | undefined, now: number): Change<SendDecision> {
+  const route = request.route;
+  const last = route[route.length - 1]!;
+  let payment = view.payment;
+  const nodeGroups = highest((nodeParts ?? []).map((p) => p.groupid));
+
+  if (payment === undefined) {
+    // Rule 1.1. A node that already holds this hash's preimage was paid before (by another
+    // tool or an engine on another store): record that, never pay twice.
+    const done = (nodeParts ?? []).filter((p) => p.status === 'complete');
+    if (done.length > 0) {
+      const complete = completeFromNode(request, done, now);
+      return { payment: complete, result: { kind: 'complete', payment: complete, created: true } };
+    }
+    if ((nodeParts ?? []).some((p) => p.status === 'pending')) {
+      throw engineError('OVERPAY', 'the node already has parts of this payment in flight that this engine did not send');
+    }
+    payment = {
+      payment_hash: request.payment_hash,
+      amount_msat: request.intended_amount_msat,
+      amount_sent_msat: 0,
+      parts: 0,
+      groupid: nodeGroups + 1,
+      status: 'pending',
+      created_at: now,
+      ...(request.bolt11 !== undefined ? { bolt11: request.bolt11 } : {}),
+      ...(request.description !== undefined ? { description: request.description } : {}),
+    };
+  } else {
+    // Rule 1.2.1: the same hash with another amount is a caller bug; change nothing.
+    if (request.intended_amount_msat !== payment.amount_msat) {
+      throw engineError('AMOUNT_MISMATCH', `payment ${request.payment_hash} is for ${payment.amount_msat} msat, not ${request.intended_amount_msat}`);
+    }
+    // Rule 1.2.2: already paid; send nothing.
+    if (payment.status === 'complete') return { result: { kind: 'complete', payment, created: false } };
+    // Rule 1.2.3: a failed payment starts again as a new attempt.
+    if (payment.status === 'failed') {
+      payment = { ...payment, status: 'pending', groupid: Math.max(payment.groupid, nodeGroups) + 1 };
+      delete payment.completed_at;
+    }
+  }
+
+  if (payment.destination !== undefined && payment.destination !== last.id) {
+    throw engineError('INVALID_ARGUMENT', `the route ends at ${last.id}, but this payment goes to ${payment.destination}`);
+  }
+  // The guard beyond the proposal: pending and complete parts never exceed the amount.
+  const committed = amountInFlightOrPaid(view.parts);
+  if (committed + last.amount_msat > payment.amount_msat) {
+    throw engineError(
+      'OVERPAY',
+      `${committed} msat of ${payment.amount_msat} is already in flight or paid; a part of ${last.amount_msat} msat would pass it`,
+      { data: { amount_msat: payment.amount_msat, committed_msat: committed } },
+    );
+  }
+
+  // Rule 2: the part is journaled now; the engine hands it to the node only after this commits.
+  const part: PartialPayment = {
+    id: view.nextId(),
+    partid: highest([...view.parts.map((p) => p.partid), ...(nodeParts ?? []).map((p) => p.partid)]) + 1,
+    groupid: payment.groupid,
+    payment_hash: request.payment_hash,
+    destination: last.id,
+    route,
+    amount_msat: last.amount_msat,
+    amount_sent_msat: route[0]!.amount_msat,
+    status: 'pending',
+    created_at: now,
+  };
+  const parts = [...view.parts, part];
+  const next = summarize(
+    {
+      ...payment,
+      destination: last.id,
+      ...(payment.bolt11 === undefined && request.bolt11 !== undefined ? { bolt11: request.bolt11 } : {}),
+      ...(payment.description === undefined && request.description !== undefined ? { description: request.description } : {}),
+    },
+    parts,
+    now,
+  );
+  return { payment: next, parts: [part], result: { kind: 'send', part, payment: next } };
+}
+
+/** What a resolution changed, for events and waiters. */
+export interface Resolved {
+  part: PartialPayment;
+  payment: Payment;
+  /** The payment's status before. */
+  previous: PaymentStatus;
+}
+
+/**
+ * Resolution steps 1–3: the part takes its result, the payment follows. A part that is no
+ * longer pending keeps its first result (a resolution is never applied twice).
+ */
+export function applyResolution(view: PaymentView, id: number, resolution: Resolution, now: number): Change<Resolved | undefined> {
+  const current = view.parts.find((p) => p.id === id);
+  if (!current || current.status !== 'pending' || !view.payment) return { result: undefined };
+  const part: PartialPayment = { ...current, status: resolution.status, completed_at: now };
+  if ('payment_hash' in resolution) {
+    if (resolution.status === 'pending') return { result: undefined };
+    if (resolution.completed_at !== undefined) part.completed_at = resolution.completed_at;
+    if (resolution.payment_preimage !== undefined) part.payment_preimage = resolution.payment_preimage;
+    for (const key of ['failcode', 'failcodename', 'erring_index', 'erring_node', 'erring_channel', 'erring_direction', 'failreason'] as const) {
+      if (resolution[key] !== undefined) (part as unknown as Record<string, unknown>)[key] = resolution[key];
+    }
+  } else {
+    part.failreason = resolution.failreason;
+  }
+  const parts = view.parts.map((p) => (p.id === id ? part : p));
+  const payment = summarize(view.payment, parts, now);
+  return { payment, parts: [part], result: { part, payment, previous: view.payment.status } };
+}

@@ -1,0 +1,137 @@
+/**
+ * The journal in IndexedDB, through idb. One database per node (`<name>:<node id>`), so two
+ * nodes never mix; the schema is a TypeScript type, so a wrong store name or record shape
+ * fails at compile time.
+ */
+import { wrap, type DBSchema, type IDBPDatabase } from 'idb';
+import { engineError } from '../errors.ts';
+import type { PartialPayment, Payment, PaymentStatus } from '../types.ts';
+import type { Change, Journal, PaymentView, Store, UpdateOptions, UpdateView } from './store.ts';
+
+/** The database's schema, version 1. */
+interface JournalSchema extends DBSchema {
+  payments: { key: string; value: Payment; indexes: { status: PaymentStatus } };
+  parts: { key: number; value: PartialPayment; indexes: { payment_hash: string; status: PaymentStatus } };
+  meta: { key: 'lastId'; value: number };
+}
+
+const VERSION = 1;
+
+/** Options of {@link indexedDbStore}. */
+export interface IndexedDbStoreOptions {
+  /** Prefix of the database names (`ampkit`); the node id is appended. */
+  name?: string;
+  /** The IndexedDB factory; `globalThis.indexedDB` by default (pass fake-indexeddb's in Node). */
+  indexedDB?: IDBFactory;
+}
+
+function upgrade(db: IDBDatabase, oldVersion: number): void {
+  // Migrations go here, one step per version; version 1 creates the stores.
+  if (oldVersion < 1) {
+    const payments = db.createObjectStore('payments', { keyPath: 'payment_hash' });
+    payments.createIndex('status', 'status');
+    const parts = db.createObjectStore('parts', { keyPath: 'id' });
+    parts.createIndex('payment_hash', 'payment_hash');
+    parts.createIndex('status', 'status');
+    db.createObjectStore('meta');
+  }
+}
+
+async function openDatabase(factory: IDBFactory, name: string): Promise<IDBPDatabase<JournalSchema>> {
+  const request = factory.open(name, VERSION);
+  request.addEventListener('upgradeneeded', (event) => upgrade(request.result, event.oldVersion));
+  const db = (await wrap(request)) as unknown as IDBPDatabase<JournalSchema>;
+  // Another tab upgrading the schema: let it, and fail our next use loudly rather than block it.
+  db.addEventListener('versionchange', () => db.close());
+  return db;
+}
+
+class IndexedDbJournal implements Journal {
+  constructor(private readonly db: IDBPDatabase<JournalSchema>) {}
+
+  async read(payment_hash: string): Promise<PaymentView> {
+    const tx = this.db.transaction(['payments', 'parts'], 'readonly');
+    const [payment, parts] = await Promise.all([
+      tx.objectStore('payments').get(payment_hash),
+      tx.objectStore('parts').index('payment_hash').getAll(payment_hash),
+    ]);
+    return { ...(payment ? { payment } : {}), parts };
+  }
+
+  async update<T>(payment_hash: string, change: (view: UpdateView) => Change<T>, options: UpdateOptions = {}): Promise<T> {
+    const tx = this.db.transaction(['payments', 'parts', 'meta'], 'readwrite', { durability: options.durable ? 'strict' : 'relaxed' });
+    const payments = tx.objectStore('payments');
+    const parts = tx.objectStore('parts');
+    const meta = tx.objectStore('meta');
+    try {
+      const [payment, existing, lastId] = await Promise.all([payments.get(payment_hash), parts.index('payment_hash').getAll(payment_hash), meta.get('lastId')]);
+      let next = lastId ?? 0;
+      const out = change({ ...(payment ? { payment } : {}), parts: existing, nextId: () => ++next });
+      const writes: Promise<unknown>[] = [];
+      if (out.payment) writes.push(payments.put(out.payment));
+      for (const part of out.parts ?? []) writes.push(parts.put(part));
+      if (next !== (lastId ?? 0) && writes.length) writes.push(meta.put(next, 'lastId'));
+      await Promise.all([...writes, tx.done]);
+      return out.result;
+    } catch (error) {
+      // A throw from `change` (a rule refusing) must write nothing.
+      try {
+        tx.abort();
+      } catch {
+        // already finished or aborted
+      }
+      tx.done.catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async getPart(id: number): Promise<PartialPayment | undefined> {
+    return this.db.get('parts', id);
+  }
+
+  async listParts(filter: { payment_hash?: string; status?: PaymentStatus } = {}): Promise<PartialPayment[]> {
+    if (filter.payment_hash !== undefined) {
+      const parts = await this.db.getAllFromIndex('parts', 'payment_hash', filter.payment_hash);
+      return filter.status === undefined ? parts : parts.filter((p) => p.status === filter.status);
+    }
+    if (filter.status !== undefined) return this.db.getAllFromIndex('parts', 'status', filter.status);
+    return this.db.getAll('parts');
+  }
+
+  async listPayments(filter: { payment_hash?: string; status?: PaymentStatus } = {}): Promise<Payment[]> {
+    let payments: Payment[];
+    if (filter.payment_hash !== undefined) {
+      const one = await this.db.get('payments', filter.payment_hash);
+      payments = one && (filter.status === undefined || one.status === filter.status) ? [one] : [];
+    } else if (filter.status !== undefined) {
+      payments = await this.db.getAllFromIndex('payments', 'status', filter.status);
+    } else {
+      payments = await this.db.getAll('payments');
+    }
+    return payments.sort((a, b) => a.created_at - b.created_at);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+/**
+ * A store that keeps each node's journal in IndexedDB, so a closed tab or a killed worker
+ * loses nothing: a new engine on the same store picks up every pending part.
+ *
+ * @example
+ * ```ts
+ * const engine = await createEngine({ node: clnNode(client), store: indexedDbStore() });
+ * ```
+ */
+export function indexedDbStore(options: IndexedDbStoreOptions = {}): Store {
+  const prefix = options.name ?? 'ampkit';
+  return {
+    async open(nodeId: string): Promise<Journal> {
+      const factory = options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
+      if (!factory) throw engineError('INVALID_ARGUMENT', 'no IndexedDB here: pass indexedDbStore({ indexedDB }) or use memoryStore()');
+      return new IndexedDbJournal(await openDatabase(factory, `${prefix}:${nodeId}`));
+    },
+  };
+}

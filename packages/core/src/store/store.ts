@@ -1,0 +1,61 @@
+/**
+ * The journal's interface. Every change to one payment and its parts goes through
+ * {@link Journal.update}, which reads them, lets the engine decide, and writes the decision
+ * in one atomic step: in IndexedDB one readwrite transaction, which also serialises two tabs
+ * paying the same hash.
+ */
+import type { PartialPayment, Payment, PaymentStatus } from '../types.ts';
+
+/** A payment and all its parts, as stored. */
+export interface PaymentView {
+  payment?: Payment;
+  /** Ordered by `id`. */
+  parts: PartialPayment[];
+}
+
+/** The view handed to an update, with the store's id counter. */
+export interface UpdateView extends PaymentView {
+  /** Allocates the next part id (committed only if the update writes). */
+  nextId(): number;
+}
+
+/** What an update writes: the payment and the parts that changed, and its result. */
+export interface Change<T> {
+  payment?: Payment;
+  parts?: PartialPayment[];
+  result: T;
+}
+
+/** Options of one update. */
+export interface UpdateOptions {
+  /**
+   * Wait until the write is on disk before resolving (IndexedDB `durability: 'strict'`).
+   * Used for the journal entry that precedes a send; a resolution can be learned again from
+   * the node, so it need not wait.
+   */
+  durable?: boolean;
+}
+
+/** One node's journal. */
+export interface Journal {
+  /** The payment with that hash and its parts. */
+  read(payment_hash: string): Promise<PaymentView>;
+  /**
+   * Reads the payment with that hash and its parts, calls `change` (synchronously, inside
+   * the transaction), writes what it returns. If `change` throws, nothing is written.
+   */
+  update<T>(payment_hash: string, change: (view: UpdateView) => Change<T>, options?: UpdateOptions): Promise<T>;
+  /** One part by its engine id. */
+  getPart(id: number): Promise<PartialPayment | undefined>;
+  /** Parts with that hash, or with that status, or all; ordered by id. */
+  listParts(filter?: { payment_hash?: string; status?: PaymentStatus }): Promise<PartialPayment[]>;
+  /** Payments with that hash or status, or all; ordered by creation. */
+  listPayments(filter?: { payment_hash?: string; status?: PaymentStatus }): Promise<Payment[]>;
+  /** Releases the database connection. */
+  close(): void;
+}
+
+/** Where journals live. `open` is called with the node's id so two nodes never share one. */
+export interface Store {
+  open(nodeId: string): Promise<Journal>;
+}

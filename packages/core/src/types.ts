@@ -1,0 +1,126 @@
+/**
+ * The engine's records, in Core Lightning's field names so a CLN user recognises them:
+ * a partial payment is one row of `listsendpays`, a payment one row of `listpays`.
+ */
+
+/** One hop of a route, as Core Lightning's `getroute` gives it and `sendpay` takes it. */
+export interface RouteHop {
+  /** The node this hop reaches (33-byte compressed public key, hex). */
+  id: string;
+  /** The channel used to reach it, as a short channel id `BLOCKxTXxOUT`. */
+  channel: string;
+  /** The channel's direction bit, when known. */
+  direction?: 0 | 1;
+  /** What arrives at `id` (the last hop: what the destination receives). */
+  amount_msat: number;
+  /** The CLTV delta the HTLC to `id` carries. */
+  delay: number;
+  /** The onion style (`tlv`). */
+  style?: string;
+}
+
+/** Where a part or payment is: sent and unresolved, paid, or failed. */
+export type PaymentStatus = 'pending' | 'complete' | 'failed';
+
+/** One part of a multipath payment: one HTLC, one `sendpay`. */
+export interface PartialPayment {
+  /** The engine's id of the part, unique in its store. */
+  id: number;
+  /** The part's id within the payment, as given to the node's `sendpay`. */
+  partid: number;
+  /** The attempt the part belongs to; a failed payment retried starts a new group. */
+  groupid: number;
+  payment_hash: string;
+  /** The node the payment goes to (the route's last hop). */
+  destination: string;
+  route: RouteHop[];
+  /** What the destination receives from this part. */
+  amount_msat: number;
+  /** What leaves our node for this part, fees included. */
+  amount_sent_msat: number;
+  status: PaymentStatus;
+  /** Unix seconds at which the part was journaled. */
+  created_at: number;
+  /** Unix seconds at which the part resolved. */
+  completed_at?: number;
+  /** Set when `status` is `complete`. */
+  payment_preimage?: string;
+  /** The BOLT 4 failure code, when a node on the route reported one. */
+  failcode?: number;
+  /** Its name, e.g. `WIRE_MPP_TIMEOUT`. */
+  failcodename?: string;
+  /** The index in the route of the hop that failed (0 is our own node). */
+  erring_index?: number;
+  erring_node?: string;
+  erring_channel?: string;
+  erring_direction?: number;
+  /**
+   * Why the part failed when no BOLT 4 code says it: the node refused the `sendpay`, or the
+   * part never reached the node (the engine stopped between its journal and the node).
+   */
+  failreason?: string;
+}
+
+/** A payment: one payment hash, one intended amount, any number of parts. */
+export interface Payment {
+  payment_hash: string;
+  /** The intended amount: what the destination is to receive in total. */
+  amount_msat: number;
+  /** What the parts that are not failed cost us, fees included. */
+  amount_sent_msat: number;
+  /**
+   * Number of parts carrying the payment: those complete or in flight (once the payment is
+   * complete, its remaining parts complete too); for a failed payment, the parts its last
+   * attempt sent.
+   */
+  parts: number;
+  /** The current attempt; parts are sent with this `groupid`. */
+  groupid: number;
+  status: PaymentStatus;
+  /** The destination, once a part has named it. */
+  destination?: string;
+  created_at: number;
+  completed_at?: number;
+  payment_preimage?: string;
+  bolt11?: string;
+  description?: string;
+}
+
+/** Arguments of {@link Engine.sendpartialpay}. */
+export interface SendPartialPayRequest {
+  /** The part's route; its last hop's `amount_msat` is what this part delivers. */
+  route: RouteHop[];
+  payment_hash: string;
+  /** The payment's total: what all parts together deliver. */
+  intended_amount_msat: number;
+  /** The invoice's payment secret (BOLT 11 `s`), 32 bytes hex. */
+  payment_secret: string;
+  bolt11?: string;
+  description?: string;
+}
+
+/** What {@link Engine.sendpartialpay} gives back for a part it sent. */
+export interface SentPart {
+  id: number;
+  partid: number;
+  groupid: number;
+  payment_hash: string;
+  /** What this part delivers. */
+  amount_msat: number;
+  /**
+   * `pending` while in flight (also when the link dropped during the send: the engine then
+   * learns from the node whether it arrived); `failed` when the node failed it at once.
+   */
+  status: PaymentStatus;
+  already_complete?: undefined;
+}
+
+/** What {@link Engine.sendpartialpay} gives back when the payment was already complete: nothing was sent. */
+export interface AlreadyComplete {
+  already_complete: true;
+  payment_hash: string;
+  /** The payment's intended amount. */
+  amount_msat: number;
+  status: 'complete';
+  payment_preimage: string;
+}
