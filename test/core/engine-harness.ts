@@ -7,7 +7,7 @@ import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { connect, type CommandoClient } from '../../packages/wire/src/index.ts';
 import { NodeWebSocket } from '../../packages/wire/src/node.ts';
-import { clnNode, createEngine, indexedDbStore, type Engine, type Node, type Store } from '../../packages/core/src/index.ts';
+import { clnNode, createEngine, indexedDbStore, type Engine, type Node, type RouteHop, type Store } from '../../packages/core/src/index.ts';
 import { harness, twoHopRoute, type Harness } from '../simnet/harness.ts';
 import type { SimnetOptions } from '../../packages/simnet/src/index.ts';
 
@@ -31,7 +31,7 @@ export interface EngineHarness extends Harness {
   engine(wrap?: (node: Node) => Node): Promise<Engine>;
   invoice(amount_msat: number, label?: string): Promise<Invoice>;
   /** A two-hop route wallet → via → shop delivering `amount`. */
-  route(via: 'alice' | 'bob' | 'carol' | 'dave', amount: number): ReturnType<typeof twoHopRoute>;
+  route(via: 'alice' | 'bob' | 'carol' | 'dave', amount: number): RouteHop[];
 }
 
 let labels = 0;
@@ -68,7 +68,7 @@ export async function engineHarness(options: SimnetOptions = {}): Promise<Engine
       return { bolt11: inv.bolt11, payment_hash: inv.payment_hash, payment_secret: inv.payment_secret, amount_msat };
     },
     route(via, amount) {
-      return twoHopRoute(h.simnet, 'wallet', via, 'shop', amount);
+      return twoHopRoute(h.simnet, 'wallet', via, 'shop', amount).map((hop) => ({ ...hop, direction: hop.direction === 1 ? 1 : 0 }));
     },
     async stop() {
       for (const e of engines) e.close();

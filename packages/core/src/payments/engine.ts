@@ -7,7 +7,7 @@
 import { decodeBolt11 } from '@ampkit/wire';
 import { engineError, hasCode, type AmpkitError } from '../errors.ts';
 import { Emitter } from '../events.ts';
-import type { Node, NodePart } from '../node/node.ts';
+import type { Node, NodePart, SendpayRequest } from '../node/node.ts';
 import type { Journal, Store } from '../store/store.ts';
 import type { AlreadyComplete, PartialPayment, Payment, PaymentStatus, SendPartialPayRequest, SentPart } from '../types.ts';
 import { checkHex32, checkId, checkInvoice, checkSendPartialPay, checkTimeout } from '../validate.ts';
@@ -143,41 +143,70 @@ export class Engine {
       status,
     });
 
+    const sendpay: SendpayRequest = {
+      route: part.route,
+      payment_hash: hash,
+      partid: part.partid,
+      groupid: part.groupid,
+      amount_msat: request.intended_amount_msat,
+      payment_secret: request.payment_secret,
+      ...(request.bolt11 !== undefined ? { bolt11: request.bolt11 } : {}),
+      ...(request.description !== undefined ? { description: request.description } : {}),
+    };
     let nodePart: NodePart;
     try {
-      nodePart = await this.node.sendpay({
-        route: part.route,
-        payment_hash: hash,
-        partid: part.partid,
-        groupid: part.groupid,
-        amount_msat: request.intended_amount_msat,
-        payment_secret: request.payment_secret,
-        ...(request.bolt11 !== undefined ? { bolt11: request.bolt11 } : {}),
-        ...(request.description !== undefined ? { description: request.description } : {}),
-      });
+      nodePart = await this.node.sendpay(sendpay);
     } catch (error) {
       if (hasCode(error, 'NODE_ERROR', 'INVALID_ARGUMENT')) {
         // The node refused the part outright: it never left our node.
         await this.resolve(part, { status: 'failed', failreason: (error as Error).message });
         throw error;
       }
-      // The link dropped (or the reply was unreadable) while the part was on its way: it may
-      // or may not have reached the node. The node will tell, once the link is back.
+      // The link dropped (or the answer was unreadable) while the part was on its way: it
+      // may or may not have reached the node, and the node may still be about to run it.
       this.unsure.add(part.id);
-      void this.reconcile(hash, [part]);
+      void this.resend(part, sendpay);
       return sent('pending');
     }
-    if (nodePart.partid !== part.partid || nodePart.groupid !== part.groupid || nodePart.payment_hash !== hash) {
+    const status = await this.accept(part, sendpay, nodePart);
+    return sent(status);
+  }
+
+  /** Takes the node's answer to a sendpay: watch a pending part, record a resolved one. */
+  private async accept(part: PartialPayment, sendpay: SendpayRequest, nodePart: NodePart): Promise<PaymentStatus> {
+    if (nodePart.partid !== part.partid || nodePart.groupid !== part.groupid || nodePart.payment_hash !== part.payment_hash) {
       this.unsure.add(part.id);
-      void this.reconcile(hash, [part]);
-      return sent('pending');
+      void this.resend(part, sendpay);
+      return 'pending';
     }
+    this.unsure.delete(part.id);
     if (nodePart.status !== 'pending') {
       const resolved = await this.resolve(part, nodePart);
-      return sent(resolved?.part.status ?? nodePart.status);
+      return resolved?.part.status ?? nodePart.status;
     }
     this.watch(part);
-    return sent('pending');
+    return 'pending';
+  }
+
+  /**
+   * Sends a part whose first send went unanswered again, unchanged, once the link is back.
+   * The node keys parts by (payment_hash, groupid, partid) and gives a pending part back
+   * instead of starting another (cln-fixtures/sendpay-same-partid-pending.json), so
+   * whichever of the two sends it runs second changes nothing: one HTLC either way. A
+   * refusal (201: that part already failed) is settled by asking the node.
+   */
+  private async resend(part: PartialPayment, sendpay: SendpayRequest): Promise<void> {
+    for (let attempt = 0; !this.closed; ) {
+      if (!(await this.linkUp([part]))) return;
+      try {
+        await this.accept(part, sendpay, await this.node.sendpay(sendpay));
+        return;
+      } catch (error) {
+        if (this.closed) return;
+        if (hasCode(error, 'NODE_ERROR', 'INVALID_ARGUMENT')) return this.reconcile(part.payment_hash, [part]);
+        attempt = await this.retryAfter(error, attempt);
+      }
+    }
   }
 
   /**
