@@ -30,6 +30,23 @@ export default [
     plugins: [noNode, ...plugins()],
   },
   {
+    input: 'packages/core/src/index.ts',
+    output: { file: 'dist/ampkit-core.js', format: 'es', sourcemap: true },
+    plugins: [noNode, ...plugins()],
+  },
+  {
+    // A page that sends partial payments: client, engine, IndexedDB journal.
+    input: 'test/bench/fixtures/engine-page.ts',
+    output: { file: 'dist/bench/engine-page.js', format: 'es', sourcemap: true },
+    plugins: [noNode, ...plugins()],
+  },
+  {
+    // Run in Chromium by the journal benchmark.
+    input: 'test/bench/fixtures/journal-bench.ts',
+    output: { file: 'dist/bench/journal-bench.js', format: 'es', sourcemap: false },
+    plugins: [noNode, ...plugins()],
+  },
+  {
     // lnmessage's equivalent page, for the size ratio (ws is only its Node fallback).
     input: 'test/bench/fixtures/lnmessage-only.ts',
     output: { file: 'dist/bench/lnmessage-only.js', format: 'es', sourcemap: false, inlineDynamicImports: true },

@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- section...] [--json]`: ampkit's wire layer against lnmessage on the same
  * local server in one run, against the raw cipher, and bundle sizes; simnet's graph load and
- * payment rate. Sections: handshake, requests, big-reply, transport, bundle, graph, payments
+ * payment rate; the engine's journal in Chromium. Sections: handshake, requests, big-reply, transport,
+ * bundle, journal, graph, payments
  * (default: all). Timings are printed, never asserted.
  */
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
@@ -17,7 +18,8 @@ const args = process.argv.slice(2);
 const json = args.includes('--json');
 const wanted = args.filter((a) => !a.startsWith('--'));
 const WIRE = ['handshake', 'requests', 'big-reply', 'transport', 'bundle'];
-const run = (section: string) => wanted.length === 0 || wanted.includes(section) || (wanted.includes('wire') && WIRE.includes(section)) || (wanted.includes('simnet') && !WIRE.includes(section));
+const CORE = ['journal'];
+const run = (section: string) => wanted.length === 0 || wanted.includes(section) || (wanted.includes('wire') && WIRE.includes(section)) || (wanted.includes('simnet') && !WIRE.includes(section) && !CORE.includes(section)) || (wanted.includes('core') && CORE.includes(section));
 const results: Record<string, unknown> = {};
 
 function median(values: number[]): number {
@@ -190,10 +192,25 @@ if (run('bundle')) {
   const page = size('dist/bench/connect-only.js');
   const whole = size('dist/ampkit-wire.js');
   const peer = size('dist/bench/lnmessage-only.js');
-  results.bundle = { connect_only: page, wire_all: whole, lnmessage_only: peer };
+  const enginePage = size('dist/bench/engine-page.js');
+  const core = size('dist/ampkit-core.js');
+  results.bundle = { connect_only: page, wire_all: whole, lnmessage_only: peer, engine_page: enginePage, core_all: core };
   const kb = (n?: number) => (n === undefined ? 'n/a' : `${fmt(n / 1000, 1)} kB`);
   line(`bundle, page that imports connect: ${kb(page?.min_bytes)} min, ${kb(page?.gzip_bytes)} gzip (target ≤ 15 kB gzip); lnmessage page: ${kb(peer?.gzip_bytes)} gzip → ${peer && page ? fmt(peer.gzip_bytes / page.gzip_bytes, 1) : 'n/a'}x smaller`);
   line(`bundle, all of @ampkit/wire: ${kb(whole?.min_bytes)} min, ${kb(whole?.gzip_bytes)} gzip`);
+  line(`bundle, page that sends partial payments (connect + engine + IndexedDB journal): ${kb(enginePage?.min_bytes)} min, ${kb(enginePage?.gzip_bytes)} gzip; all of @ampkit/core: ${kb(core?.gzip_bytes)} gzip`);
+}
+
+if (run('journal')) {
+  const { benchJournal } = await import('./journal.ts');
+  const figures = await benchJournal();
+  results.journal = figures;
+  if (figures) {
+    line(`journal in Chromium IndexedDB, bookkeeping per part (journal write + resolution), 5 parts per payment: median ${fmt(figures.bookkeeping.median_ms)} ms, p90 ${fmt(figures.bookkeeping.p90_ms)} ms (target ≤ 1 ms median)`);
+    line(`journal, the same with 300 parts on one payment: median ${fmt(figures.longPayment.median_ms)} ms (each update reads the payment's parts)`);
+    line(`journal, one IndexedDB transaction here: relaxed write ${fmt(figures.raw.relaxed_ms)} ms, strict (durable) write ${fmt(figures.raw.strict_ms)} ms, read ${fmt(figures.raw.read_ms)} ms`);
+    line(`journal, listpartialpayments by payment_hash over ${figures.total} parts: median ${fmt(figures.list.median_ms)} ms (target ≤ 20 ms); listpayments of ${figures.list.payments} payments: ${fmt(figures.list.listpayments_all_ms, 0)} ms; filling took ${fmt(figures.list.fill_s, 1)} s`);
+  } else line('journal: no Chromium found, skipped');
 }
 
 if (run('graph')) {

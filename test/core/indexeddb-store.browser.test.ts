@@ -1,0 +1,103 @@
+/** The journal in Chromium's own IndexedDB, and the engine running in a page. */
+import { assert } from 'chai';
+import { createEngine, indexedDbStore, type Node, type NodePart, type PartialPayment } from '@ampkit/core';
+
+const NODE_A = '02' + 'aa'.repeat(32);
+const NODE_B = '03' + 'bb'.repeat(32);
+const HOP = { id: '03' + '22'.repeat(32), channel: '103x1x0', amount_msat: 1000, delay: 18 };
+let run = 0;
+
+function part(id: number, hash: string, status: PartialPayment['status'] = 'pending'): PartialPayment {
+  return { id, partid: id, groupid: 1, payment_hash: hash, destination: HOP.id, route: [HOP], amount_msat: 1000, amount_sent_msat: 1001, status, created_at: 1 };
+}
+
+describe('indexedDbStore in Chromium', () => {
+  const name = () => `ampkit-test-${Date.now()}-${++run}`;
+
+  it('keeps one database per node id, so two nodes never mix', async () => {
+    const store = indexedDbStore({ name: name() });
+    const a = await store.open(NODE_A);
+    const b = await store.open(NODE_B);
+    await a.update('11'.repeat(32), (v) => ({ parts: [part(v.nextId(), '11'.repeat(32))], result: undefined }));
+    assert.lengthOf(await a.listParts(), 1);
+    assert.lengthOf(await b.listParts(), 0);
+    const names = (await indexedDB.databases()).map((d) => d.name);
+    assert.ok(names.some((n) => n?.endsWith(`:${NODE_A}`)));
+    a.close();
+    b.close();
+  });
+
+  it('an update is atomic: a throwing change writes nothing, ids count on after a reopen', async () => {
+    const dbName = name();
+    const hash = '22'.repeat(32);
+    const journal = await indexedDbStore({ name: dbName }).open(NODE_A);
+    const first = await journal.update(hash, (v) => {
+      const p = part(v.nextId(), hash);
+      return { parts: [p], result: p.id };
+    }, { durable: true });
+    let threw = false;
+    try {
+      await journal.update(hash, (v) => {
+        v.nextId();
+        throw new Error('refused');
+      });
+    } catch {
+      threw = true;
+    }
+    assert.isTrue(threw);
+    journal.close();
+    const again = await indexedDbStore({ name: dbName }).open(NODE_A);
+    const second = await again.update(hash, (v) => {
+      const p = part(v.nextId(), hash);
+      return { parts: [p], result: p.id };
+    });
+    assert.deepEqual([first, second], [1, 2]);
+    assert.deepEqual((await again.listParts({ payment_hash: hash })).map((p) => p.id), [1, 2]);
+    assert.lengthOf(await again.listParts({ status: 'pending' }), 2);
+    again.close();
+  });
+
+  it('concurrent updates of one hash see each other (the transaction serialises them)', async () => {
+    const hash = '33'.repeat(32);
+    const journal = await indexedDbStore({ name: name() }).open(NODE_A);
+    await Promise.all(
+      Array.from({ length: 20 }, () =>
+        journal.update(hash, (v) => {
+          if (v.parts.length >= 10) return { result: undefined };
+          return { parts: [part(v.nextId(), hash)], result: undefined };
+        }),
+      ),
+    );
+    assert.lengthOf(await journal.listParts({ payment_hash: hash }), 10);
+    journal.close();
+  });
+
+  it('the engine journals a part before the node sees it, and reads it back after a new engine opens', async () => {
+    const store = indexedDbStore({ name: name() });
+    const hash = '44'.repeat(32);
+    let seenInJournal = -1;
+    const node: Node = {
+      id: NODE_A,
+      async sendpay(r): Promise<NodePart> {
+        const journal = await store.open(NODE_A);
+        seenInJournal = (await journal.listParts({ payment_hash: r.payment_hash })).length;
+        journal.close();
+        return { payment_hash: r.payment_hash, groupid: r.groupid, partid: r.partid, status: 'pending', amount_msat: 1000, amount_sent_msat: 1000 };
+      },
+      waitsendpay: () => new Promise(() => {}),
+      listsendpays: async () => [],
+      connected: async () => {},
+    };
+    const engine = await createEngine({ node, store });
+    const sent = await engine.sendpartialpay({ route: [HOP], payment_hash: hash, intended_amount_msat: 2000, payment_secret: '55'.repeat(32) });
+    assert.equal(sent.status, 'pending');
+    assert.equal(seenInJournal, 1, 'the part was in IndexedDB when sendpay ran');
+    engine.close();
+    const reopened = await createEngine({ node: { ...node, listsendpays: async () => [] }, store });
+    await reopened.ready();
+    const [p] = (await reopened.listpartialpayments({ payment_hash: hash })).partialpayments;
+    // The node says it never had the part: after the reopen it is failed, never sent.
+    assert.equal(p!.status, 'failed');
+    reopened.close();
+  });
+});
