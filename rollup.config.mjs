@@ -17,35 +17,18 @@ const noNode = {
   },
 };
 
+/** One minified ES module for the browser, with no Node built-ins in it. */
+const browser = (input, file, sourcemap = true) => ({ input, output: { file, format: 'es', sourcemap }, plugins: [noNode, ...plugins()] });
+
 export default [
-  {
-    input: 'packages/wire/src/index.ts',
-    output: { file: 'dist/ampkit-wire.js', format: 'es', sourcemap: true },
-    plugins: [noNode, ...plugins()],
-  },
-  {
-    // The smallest useful page: connect and call. Measured against the 15 kB gzip budget.
-    input: 'test/bench/fixtures/connect-only.ts',
-    output: { file: 'dist/bench/connect-only.js', format: 'es', sourcemap: true },
-    plugins: [noNode, ...plugins()],
-  },
-  {
-    input: 'packages/core/src/index.ts',
-    output: { file: 'dist/ampkit-core.js', format: 'es', sourcemap: true },
-    plugins: [noNode, ...plugins()],
-  },
-  {
-    // A page that sends partial payments: client, engine, IndexedDB journal.
-    input: 'test/bench/fixtures/engine-page.ts',
-    output: { file: 'dist/bench/engine-page.js', format: 'es', sourcemap: true },
-    plugins: [noNode, ...plugins()],
-  },
-  {
-    // Run in Chromium by the journal benchmark.
-    input: 'test/bench/fixtures/journal-bench.ts',
-    output: { file: 'dist/bench/journal-bench.js', format: 'es', sourcemap: false },
-    plugins: [noNode, ...plugins()],
-  },
+  browser('packages/wire/src/index.ts', 'dist/ampkit-wire.js'),
+  // The smallest useful page: connect and call. Measured against the 15 kB gzip budget.
+  browser('test/bench/fixtures/connect-only.ts', 'dist/bench/connect-only.js'),
+  browser('packages/core/src/index.ts', 'dist/ampkit-core.js'),
+  // A page that sends partial payments: client, engine, IndexedDB journal.
+  browser('test/bench/fixtures/engine-page.ts', 'dist/bench/engine-page.js'),
+  // Run in Chromium by the journal benchmark.
+  browser('test/bench/fixtures/journal-bench.ts', 'dist/bench/journal-bench.js', false),
   {
     // lnmessage's equivalent page, for the size ratio (ws is only its Node fallback).
     input: 'test/bench/fixtures/lnmessage-only.ts',

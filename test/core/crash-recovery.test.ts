@@ -88,6 +88,18 @@ async function sendUntilDeath(engine: Engine, inv: Invoice, mortal: Mortal): Pro
   }
 }
 
+/** Runs the payment on an engine that dies where the hooks say, and checks that it died. */
+async function dieDuring(
+  inv: Invoice,
+  mortal: Mortal,
+  nodeHooks: Parameters<Mortal['node']>[1],
+  storeHooks: Parameters<Mortal['store']>[1] = {},
+): Promise<Engine> {
+  const victim = await createEngine({ node: mortal.node(clnNode(h.wallet), nodeHooks), store: mortal.store(h.store, storeHooks) });
+  await sendUntilDeath(victim, inv, mortal);
+  return victim;
+}
+
 /** A new engine on the same journal, after reconciliation. */
 async function reopen(): Promise<Engine> {
   const engine = await h.engine();
@@ -127,11 +139,7 @@ describe('crash recovery: a three-part payment killed at each point', () => {
     const inv = await h.invoice(3 * PART);
     const mortal = new Mortal();
     let durableWrites = 0;
-    const victim = await createEngine({
-      node: mortal.node(clnNode(h.wallet), {}),
-      store: mortal.store(h.store, { beforeDurableWrite: () => ++durableWrites === 3 && mortal.kill() }),
-    });
-    await sendUntilDeath(victim, inv, mortal);
+    await dieDuring(inv, mortal, {}, { beforeDurableWrite: () => ++durableWrites === 3 && mortal.kill() });
     assert.ok(mortal.dead);
     assert.deepEqual((await atNode(inv.payment_hash)).map((p) => p.partid).sort(), [1, 2]);
 
@@ -146,11 +154,7 @@ describe('crash recovery: a three-part payment killed at each point', () => {
   test('between the journal and sendpay: part 3 fails as never sent, and a new part 4 completes the set', async () => {
     const inv = await h.invoice(3 * PART);
     const mortal = new Mortal();
-    const victim = await createEngine({
-      node: mortal.node(clnNode(h.wallet), { beforeSendpay: (partid) => partid === 3 && mortal.kill() }),
-      store: mortal.store(h.store, {}),
-    });
-    await sendUntilDeath(victim, inv, mortal);
+    await dieDuring(inv, mortal, { beforeSendpay: (partid) => partid === 3 && mortal.kill() });
     assert.ok(mortal.dead);
 
     const engine = await reopen();
@@ -166,11 +170,7 @@ describe('crash recovery: a three-part payment killed at each point', () => {
   test('after sendpay, before its answer: the new engine finds part 3 at the node and never sends it again', async () => {
     const inv = await h.invoice(3 * PART);
     const mortal = new Mortal();
-    const victim = await createEngine({
-      node: mortal.node(clnNode(h.wallet), { afterSendpay: (partid) => partid === 3 && mortal.kill() }),
-      store: mortal.store(h.store, {}),
-    });
-    await sendUntilDeath(victim, inv, mortal);
+    await dieDuring(inv, mortal, { afterSendpay: (partid) => partid === 3 && mortal.kill() });
     assert.ok(mortal.dead);
 
     const engine = await reopen();
@@ -183,8 +183,7 @@ describe('crash recovery: a three-part payment killed at each point', () => {
   test('after fulfilment, before the engine heard of it: the new engine takes the node\'s preimage', async () => {
     const inv = await h.invoice(3 * PART);
     const mortal = new Mortal();
-    const victim = await createEngine({ node: mortal.node(clnNode(h.wallet), { holdWaits: true }), store: mortal.store(h.store, {}) });
-    await sendUntilDeath(victim, inv, mortal);
+    const victim = await dieDuring(inv, mortal, { holdWaits: true });
     for (let i = 0; i < 100 && !(await atNode(inv.payment_hash)).every((p) => p.status === 'complete'); i++) await new Promise((r) => setTimeout(r, 20));
     const { partialpayments: before } = await victim.listpartialpayments({ payment_hash: inv.payment_hash });
     assert.ok(before.every((p) => p.status === 'pending'), 'the doomed engine never saw the fulfilment');

@@ -10,4 +10,4 @@ export type { Node, NodePart, PartKey, SendpayRequest } from './node/node.ts';
 export { memoryStore } from './store/memory.ts';
 export { indexedDbStore, type IndexedDbStoreOptions } from './store/indexeddb.ts';
 export type { Change, Journal, PaymentView, Store, UpdateOptions, UpdateView } from './store/store.ts';
-export type { AlreadyComplete, PartialPayment, Payment, PaymentStatus, RouteHop, SendPartialPayRequest, SentPart } from './types.ts';
+export type { AlreadyComplete, PartFailure, PartialPayment, Payment, PaymentStatus, RouteHop, SendPartialPayRequest, SentPart } from './types.ts';

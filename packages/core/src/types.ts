@@ -22,8 +22,26 @@ export interface RouteHop {
 /** Where a part or payment is: sent and unresolved, paid, or failed. */
 export type PaymentStatus = 'pending' | 'complete' | 'failed';
 
+/** Why a part failed: a BOLT 4 failure from the route, or the reason the node gave. */
+export interface PartFailure {
+  /** The BOLT 4 failure code, when a node on the route reported one. */
+  failcode?: number;
+  /** Its name, e.g. `WIRE_MPP_TIMEOUT`. */
+  failcodename?: string;
+  /** The index in the route of the hop that failed (0 is our own node). */
+  erring_index?: number;
+  erring_node?: string;
+  erring_channel?: string;
+  erring_direction?: number;
+  /**
+   * Why the part failed when no BOLT 4 code says it: the node refused the `sendpay`, or the
+   * part never reached the node (the engine stopped between its journal and the node).
+   */
+  failreason?: string;
+}
+
 /** One part of a multipath payment: one HTLC, one `sendpay`. */
-export interface PartialPayment {
+export interface PartialPayment extends PartFailure {
   /** The engine's id of the part, unique in its store. */
   id: number;
   /** The part's id within the payment, as given to the node's `sendpay`. */
@@ -45,20 +63,6 @@ export interface PartialPayment {
   completed_at?: number;
   /** Set when `status` is `complete`. */
   payment_preimage?: string;
-  /** The BOLT 4 failure code, when a node on the route reported one. */
-  failcode?: number;
-  /** Its name, e.g. `WIRE_MPP_TIMEOUT`. */
-  failcodename?: string;
-  /** The index in the route of the hop that failed (0 is our own node). */
-  erring_index?: number;
-  erring_node?: string;
-  erring_channel?: string;
-  erring_direction?: number;
-  /**
-   * Why the part failed when no BOLT 4 code says it: the node refused the `sendpay`, or the
-   * part never reached the node (the engine stopped between its journal and the node).
-   */
-  failreason?: string;
 }
 
 /** A payment: one payment hash, one intended amount, any number of parts. */

@@ -3,10 +3,10 @@
  * types. `clnNode` adapts Core Lightning over commando; LND over LNC comes behind the same
  * interface. Adapters validate the node's replies, so the engine trusts these types.
  */
-import type { PaymentStatus, RouteHop } from '../types.ts';
+import type { PartFailure, PaymentStatus, RouteHop } from '../types.ts';
 
 /** A part as the node knows it (a `listsendpays` row, or `waitsendpay`'s answer). */
-export interface NodePart {
+export interface NodePart extends PartFailure {
   payment_hash: string;
   groupid: number;
   partid: number;
@@ -19,14 +19,6 @@ export interface NodePart {
   created_at?: number;
   completed_at?: number;
   payment_preimage?: string;
-  failcode?: number;
-  failcodename?: string;
-  erring_index?: number;
-  erring_node?: string;
-  erring_channel?: string;
-  erring_direction?: number;
-  /** The node's message for a failure without a BOLT 4 code. */
-  failreason?: string;
 }
 
 /** What the engine asks the node to send: one part (CLN `sendpay`). */
