@@ -68,7 +68,14 @@ export class FullNode {
     return bytesToHex(derive(this.seed, 'secret', this.node.alias, ++this.secretCounter));
   }
 
+  /** How many times each method was called (rune-permitted calls only): for tests. */
+  readonly calls = new Map<string, number>();
+  /** Set by {@link stop}: long waits end. */
+  stopped = false;
+
   stop(): void {
+    this.stopped = true;
+    this.node.htlcLog.stop();
     this.invoices.stop();
     this.sendpays.stop();
   }

@@ -31,7 +31,7 @@ export interface Invoice {
   min_final_cltv_expiry: number;
   paid: boolean;
   /** Set for hold invoices. */
-  hold?: { state: HoldState; created_at: number; paid_at?: number };
+  hold?: { state: HoldState; created_at: number; paid_at?: number; settled?: Attempt[] };
 }
 
 interface HtlcSet {
@@ -154,6 +154,7 @@ export class InvoiceBook {
     if (invoice.hold) {
       invoice.hold.state = 'paid';
       invoice.hold.paid_at = invoice.paid_at;
+      invoice.hold.settled = set.parts;
     }
     for (const attempt of set.parts) this.network.fulfill(attempt, preimage);
     this.wake();

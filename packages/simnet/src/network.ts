@@ -5,6 +5,7 @@
  * and channel that Core Lightning would report to the payer. Balances move only when a
  * fulfil passes back over a hop; a failed HTLC gives the offerer its amount back.
  */
+import { HtlcLog } from './htlcs.ts';
 
 /** BOLT 4 failure codes (flags | number), as a payer sees them. */
 export const FailCode = {
@@ -70,6 +71,8 @@ export interface Faults {
 
 export class SimNode {
   readonly channels: Channel[] = [];
+  /** Every HTLC on this node's channels (listhtlcs, wait htlcs). */
+  readonly htlcLog = new HtlcLog();
   online = true;
   faults: Faults = {};
   /** Called when an HTLC set reaches this node as the destination; full nodes install it. */
@@ -290,6 +293,7 @@ export class Network {
     const htlc: Htlc = { id: channel.nextHtlcId[side]++, from: side, amount_msat: amount, expiry, payment_hash: attempt.final.payment_hash, created_at: this.seconds() };
     channel.balance[side] -= amount;
     channel.htlcs.add(htlc);
+    for (const s of [0, 1] as const) channel.node[s].htlcLog.add(channel.scid, htlc, htlc.from === s ? 'out' : 'in');
     channel.stats[side]!.offered++;
     channel.stats[side]!.offered_msat += amount;
     attempt.htlcs.push({ channel, htlc });
@@ -313,6 +317,7 @@ export class Network {
     const hop = route[index]!;
     const node = this.nodes.get(hop.id)!;
     const { channel: inChannel, htlc: inHtlc } = attempt.htlcs[index]!;
+    for (const s of [0, 1] as const) inChannel.node[s].htlcLog.commit(inChannel.scid, inHtlc, inHtlc.from === s ? 'out' : 'in');
     const erringIndex = index + 1;
     const fail = (name: FailName, data: string = '', outChannel?: Channel): void =>
       this.failBack(attempt, erringIndex, name, data, outChannel);
@@ -405,6 +410,7 @@ export class Network {
       if (!entry) return done();
       entry.channel.htlcs.delete(entry.htlc);
       settle(entry.channel, entry.htlc);
+      for (const s of [0, 1] as const) entry.channel.node[s].htlcLog.remove(entry.channel.scid, entry.htlc, entry.htlc.from === s ? 'out' : 'in');
       if (attempt.htlcs.length === 0) return done();
       this.later(this.hopDelay, step);
     };

@@ -253,12 +253,12 @@ export const invoiceMethods: Record<string, Method> = {
         state: i.hold!.state,
         created_at: i.hold!.created_at,
         ...(i.hold!.paid_at !== undefined ? { paid_at: i.hold!.paid_at } : {}),
-        htlcs: node.invoices.held(i.payment_hash).map((a) => ({
+        htlcs: (i.hold!.settled ?? node.invoices.held(i.payment_hash)).map((a) => ({
           scid: a.arrived!.channel.scid,
           id: a.arrived!.htlc.id,
           msat: a.arrived!.amount_msat,
           cltv_expiry: a.arrived!.expiry,
-          state: i.hold!.state === 'accepted' ? 'accepted' : 'held',
+          state: i.hold!.state === 'unpaid' ? 'held' : i.hold!.state,
           created_at: a.arrived!.htlc.created_at,
         })),
       })),

@@ -10,13 +10,14 @@ import { serveCommando, type CommandoServer } from '@ampkit/wire/node';
 import { FullNode } from './full-node.ts';
 import { Network, type Channel, type Faults, type SimNode } from './network.ts';
 import { infoMethods, type Method } from './rpc-info.ts';
+import { htlcMethods } from './rpc-htlcs.ts';
 import { invoiceMethods } from './rpc-invoice.ts';
 import { payMethods } from './rpc-pay.ts';
 import { DEMO_TOPOLOGY, buildTopology, defaultPolicy, generateGraph, loadGraph, readListChannels, type Topology } from './topology.ts';
 import { prng } from './seed.ts';
 
 /** Every method a simulated node answers. */
-export const METHODS: Record<string, Method> = { ...infoMethods, ...payMethods, ...invoiceMethods };
+export const METHODS: Record<string, Method> = { ...infoMethods, ...payMethods, ...invoiceMethods, ...htlcMethods };
 
 /** Where the real mainnet snapshot lives in the workplace checkout. */
 export const DEFAULT_GRAPH = fileURLToPath(new URL('../../../../shared/data/mainnet-2026-02-03.listchannels.json.gz', import.meta.url));
@@ -149,6 +150,7 @@ export async function startSimnet(options: SimnetOptions = {}): Promise<Simnet> 
       async handler(method, params) {
         const fn = METHODS[method];
         if (!fn) throw new RpcError(method, -32601, `Unknown command '${method}'`);
+        full.calls.set(method, (full.calls.get(method) ?? 0) + 1);
         const slow = full.node.faults.slowReplies;
         if (slow) await new Promise((r) => setTimeout(r, slow));
         return fn(full, params);
