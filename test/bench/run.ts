@@ -1,8 +1,8 @@
 /**
  * `npm run bench [-- section...] [--json]`: ampkit's wire layer against lnmessage on the same
  * local server in one run, against the raw cipher, and bundle sizes; simnet's graph load and
- * payment rate; the engine's journal in Chromium. Sections: handshake, requests, big-reply, transport,
- * bundle, journal, graph, payments
+ * payment rate; the engine's journal in Chromium; receiving latency. Sections: handshake, requests,
+ * big-reply, transport, bundle, journal, receive, graph, payments
  * (default: all). Timings are printed, never asserted.
  */
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
@@ -18,7 +18,7 @@ const args = process.argv.slice(2);
 const json = args.includes('--json');
 const wanted = args.filter((a) => !a.startsWith('--'));
 const WIRE = ['handshake', 'requests', 'big-reply', 'transport', 'bundle'];
-const CORE = ['journal'];
+const CORE = ['journal', 'receive'];
 const run = (section: string) => wanted.length === 0 || wanted.includes(section) || (wanted.includes('wire') && WIRE.includes(section)) || (wanted.includes('simnet') && !WIRE.includes(section) && !CORE.includes(section)) || (wanted.includes('core') && CORE.includes(section));
 const results: Record<string, unknown> = {};
 
@@ -211,6 +211,14 @@ if (run('journal')) {
     line(`journal, one IndexedDB transaction here: relaxed write ${fmt(figures.raw.relaxed_ms)} ms, strict (durable) write ${fmt(figures.raw.strict_ms)} ms, read ${fmt(figures.raw.read_ms)} ms`);
     line(`journal, listpartialpayments by payment_hash over ${figures.total} parts: median ${fmt(figures.list.median_ms)} ms (target ≤ 20 ms); listpayments of ${figures.list.payments} payments: ${fmt(figures.list.listpayments_all_ms, 0)} ms; filling took ${fmt(figures.list.fill_s, 1)} s`);
   } else line('journal: no Chromium found, skipped');
+}
+
+if (run('receive')) {
+  const { benchReceive } = await import('./receive.ts');
+  const r = await benchReceive();
+  results.receive = r;
+  line(`receive on simnet, hold invoice: last part's arrival at the node → settleholdinvoice at the node: median ${fmt(r.holdToSettle.median_ms)} ms, p90 ${fmt(r.holdToSettle.p90_ms)} ms (target ≤ one round trip + 20 ms = ${fmt(r.rtt.median_ms + 20)} ms; round trip median ${fmt(r.rtt.median_ms)} ms)`);
+  line(`receive on simnet, plain invoice: the node's claim → the engine's waitinvoice resolves paid: median ${fmt(r.plainToPaid.median_ms)} ms, p90 ${fmt(r.plainToPaid.p90_ms)} ms (${r.rounds} rounds)`);
 }
 
 if (run('graph')) {

@@ -38,6 +38,7 @@ class Mortal {
   }
   node(inner: Node, hooks: { beforeSendpay?(partid: number): void; afterSendpay?(partid: number): void; holdWaits?: boolean }): Node {
     return {
+      ...inner,
       id: inner.id,
       sendpay: (r) =>
         this.guard(async () => {
@@ -66,6 +67,9 @@ class Mortal {
           getPart: (id) => this.guard(() => journal.getPart(id)),
           listParts: (filter) => this.guard(() => journal.listParts(filter)),
           listPayments: (filter) => this.guard(() => journal.listPayments(filter)),
+          getInvoice: (hash) => this.guard(() => journal.getInvoice(hash)),
+          updateInvoice: (hash, change, options) => this.guard(() => journal.updateInvoice(hash, change, options)),
+          listInvoices: (filter) => this.guard(() => journal.listInvoices(filter)),
           close: () => undefined,
         };
         return wrapped;

@@ -9,6 +9,7 @@ import type { CommandoClient } from '../../packages/wire/src/index.ts';
 import { RpcError, WireError } from '../../packages/wire/src/index.ts';
 import { AmpkitError, clnNode, createEngine, memoryStore, type Node } from '../../packages/core/src/index.ts';
 import { fixture } from '../simnet/harness.ts';
+import { noReceiving } from './fake-node.ts';
 
 const NODE_ID = '02' + '11'.repeat(32);
 const HOP = { id: '03' + '22'.repeat(32), channel: '103x1x0', direction: 0 as const, amount_msat: 1000, delay: 18 };
@@ -22,7 +23,7 @@ function silentNode(): { node: Node; calls: string[] } {
   };
   return {
     calls,
-    node: { id: NODE_ID, sendpay: refuse('sendpay'), waitsendpay: refuse('waitsendpay'), listsendpays: refuse('listsendpays'), connected: () => Promise.resolve() },
+    node: { ...noReceiving, id: NODE_ID, sendpay: refuse('sendpay'), waitsendpay: refuse('waitsendpay'), listsendpays: refuse('listsendpays'), connected: () => Promise.resolve() },
   };
 }
 

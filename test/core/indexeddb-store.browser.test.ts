@@ -1,6 +1,7 @@
 /** The journal in Chromium's own IndexedDB, and the engine running in a page. */
 import { assert } from 'chai';
 import { createEngine, indexedDbStore, type Node, type NodePart, type PartialPayment } from '@ampkit/core';
+import { noReceiving } from './fake-node.ts';
 
 const NODE_A = '02' + 'aa'.repeat(32);
 const NODE_B = '03' + 'bb'.repeat(32);
@@ -77,6 +78,7 @@ describe('indexedDbStore in Chromium', () => {
     const hash = '44'.repeat(32);
     let seenInJournal = -1;
     const node: Node = {
+      ...noReceiving,
       id: NODE_A,
       async sendpay(r): Promise<NodePart> {
         const journal = await store.open(NODE_A);
@@ -99,5 +101,23 @@ describe('indexedDbStore in Chromium', () => {
     // The node says it never had the part: after the reopen it is failed, never sent.
     assert.equal(p!.status, 'failed');
     reopened.close();
+  });
+  it('keeps invoices with unique labels: a taken label is INVALID_ARGUMENT and writes nothing', async () => {
+    const journal = await indexedDbStore({ name: name() }).open(NODE_A);
+    const invoice = (payment_hash: string, label: string) => ({
+      label, bolt11: 'lnbcrt1', payment_hash, amount_msat: 42, description: 'd', status: 'unpaid' as const, hold: true, preimage: '77'.repeat(32),
+      created_at: 1, expires_at: 2, amount_received_msat: 0, amount_held_msat: 0, parts: 0, held: [], left: [], htlc_index: 0,
+    });
+    await journal.updateInvoice('55'.repeat(32), () => ({ invoice: invoice('55'.repeat(32), 'shop-1'), result: undefined }), { durable: true });
+    let code: unknown;
+    try {
+      await journal.updateInvoice('66'.repeat(32), () => ({ invoice: invoice('66'.repeat(32), 'shop-1'), result: undefined }));
+    } catch (error) {
+      code = (error as { code?: unknown }).code;
+    }
+    assert.equal(code, 'INVALID_ARGUMENT');
+    assert.deepEqual((await journal.listInvoices()).map((i) => i.payment_hash), ['55'.repeat(32)]);
+    assert.equal((await journal.getInvoice('55'.repeat(32)))!.preimage, '77'.repeat(32));
+    journal.close();
   });
 });

@@ -1,13 +1,29 @@
 /**
  * @ampkit/core: the ampkit engine. Partial payments (one payment as many HTLCs with one
- * hash) journaled in IndexedDB, resolved by the node, reconciled after a closed tab; the
- * Node interface and its Core Lightning (commando) adapter.
+ * hash) journaled in IndexedDB, resolved by the node, reconciled after a closed tab;
+ * invoices, plain and hold, with every incoming part held toward them (partial invoices),
+ * claimed all at once; the Node interface and its Core Lightning (commando) adapter.
  */
 export { AmpkitError, type EngineErrorCode } from './errors.ts';
 export { Engine, NEVER_SENT, createEngine, type EngineEvents, type EngineOptions } from './payments/engine.ts';
 export { clnNode } from './node/cln.ts';
-export type { Node, NodePart, PartKey, SendpayRequest } from './node/node.ts';
+export type { HoldState, HtlcIndex, Node, NodeHoldHtlc, NodeHoldInvoice, NodeHtlc, NodeInvoice, NodePart, PartKey, SendpayRequest } from './node/node.ts';
+export type { ReceiverEvents } from './invoices/receiver.ts';
 export { memoryStore } from './store/memory.ts';
 export { indexedDbStore, type IndexedDbStoreOptions } from './store/indexeddb.ts';
-export type { Change, Journal, PaymentView, Store, UpdateOptions, UpdateView } from './store/store.ts';
-export type { AlreadyComplete, PartFailure, PartialPayment, Payment, PaymentStatus, RouteHop, SendPartialPayRequest, SentPart } from './types.ts';
+export type { Change, InvoiceChange, Journal, PaymentView, Store, StoredInvoice, UpdateOptions, UpdateView } from './store/store.ts';
+export type {
+  AlreadyComplete,
+  Invoice,
+  InvoiceRequest,
+  InvoiceStatus,
+  PartFailure,
+  PartGoneReason,
+  PartialInvoice,
+  PartialPayment,
+  Payment,
+  PaymentStatus,
+  RouteHop,
+  SendPartialPayRequest,
+  SentPart,
+} from './types.ts';

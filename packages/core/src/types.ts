@@ -128,3 +128,70 @@ export interface AlreadyComplete {
   status: 'complete';
   payment_preimage: string;
 }
+
+/** Where an invoice stands: `expired` once its expiry passed unpaid. */
+export type InvoiceStatus = 'unpaid' | 'paid' | 'expired';
+
+/** What `invoice()` takes. */
+export interface InvoiceRequest {
+  amount_msat: number;
+  description: string;
+  /** Unique among this node's invoices in the journal; one is made up when absent. */
+  label?: string;
+  /** Seconds until the invoice expires (3600). */
+  expiry?: number;
+  /**
+   * A hold invoice: the engine makes and journals the preimage and hands it to the node
+   * only once the held parts reach the amount. Needs the `hold` plugin on the node.
+   */
+  hold?: boolean;
+}
+
+/** An invoice, as `listinvoices` gives it. */
+export interface Invoice {
+  label: string;
+  bolt11: string;
+  payment_hash: string;
+  amount_msat: number;
+  description: string;
+  status: InvoiceStatus;
+  hold: boolean;
+  /** Unix seconds. */
+  created_at: number;
+  expires_at: number;
+  /** What the node claimed (paid), 0 until then. */
+  amount_received_msat: number;
+  /** The sum of the parts held now, not yet claimed (0 once paid or expired). */
+  amount_held_msat: number;
+  /** Parts claimed (paid), or parts held now (unpaid). */
+  parts: number;
+  paid_at?: number;
+  /** The proof of payment, once paid. */
+  payment_preimage?: string;
+}
+
+/**
+ * One incoming HTLC held toward an invoice, not yet claimed (DESIGN, "Receiving"): the
+ * answer to "is the payer even trying to pay me?".
+ */
+export interface PartialInvoice {
+  payment_hash: string;
+  /** The invoice's amount: what the held parts must reach. */
+  total_amount_msat: number;
+  incoming_scid: string;
+  htlc_id: number;
+  partial_amount_msat: number;
+  /** When the part arrived (the node's time for hold invoices, else when the engine first saw it). */
+  incoming_time_unix: number;
+  /** The block height at which the HTLC expires. */
+  expiry: number;
+  /** The HTLC's state at the node, in Core Lightning's names (e.g. `RCVD_ADD_ACK_REVOCATION`). */
+  state: string;
+}
+
+/**
+ * Why a held part went away without being claimed: its set timed out (BOLT 4
+ * `mpp_timeout`), the node failed it back, the engine cancelled the hold invoice, or the
+ * invoice expired.
+ */
+export type PartGoneReason = 'timeout' | 'failed' | 'cancelled' | 'expired';

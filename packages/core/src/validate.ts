@@ -4,7 +4,7 @@
  */
 import { engineError } from './errors.ts';
 import type { Bolt11Invoice } from '@ampkit/wire';
-import type { RouteHop, SendPartialPayRequest } from './types.ts';
+import type { InvoiceRequest, RouteHop, SendPartialPayRequest } from './types.ts';
 
 const HEX32 = /^[0-9a-f]{64}$/;
 const PUBKEY = /^0[23][0-9a-f]{64}$/;
@@ -121,4 +121,32 @@ export function checkInvoice(request: SendPartialPayRequest, decode: (bolt11: st
   if (invoice.amount_msat !== undefined && invoice.amount_msat !== request.intended_amount_msat) {
     throw engineError('AMOUNT_MISMATCH', `the invoice asks for ${invoice.amount_msat} msat, not ${request.intended_amount_msat}`);
   }
+}
+
+/** The longest description a BOLT 11 `d` field carries (639 bytes of UTF-8). */
+const MAX_DESCRIPTION_BYTES = 639;
+
+/** `invoice()`'s input, with its defaults filled in (label excepted). */
+export function checkInvoiceRequest(value: unknown): Required<Omit<InvoiceRequest, 'label'>> & { label?: string } {
+  if (value === null || typeof value !== 'object') invalid('invoice needs { amount_msat, description }');
+  const v = value as Record<string, unknown>;
+  const amount_msat = checkAmount(v.amount_msat, 'amount_msat');
+  if (typeof v.description !== 'string') invalid('description must be a string');
+  if (new TextEncoder().encode(v.description).length > MAX_DESCRIPTION_BYTES) invalid(`description must be at most ${MAX_DESCRIPTION_BYTES} bytes`);
+  const label = optionalString(v.label, 'label');
+  if (label !== undefined && (label.length === 0 || label.length > 200)) invalid('label must be 1 to 200 characters');
+  const expiry = v.expiry ?? 3600;
+  if (typeof expiry !== 'number' || !Number.isSafeInteger(expiry) || expiry <= 0 || expiry > 31_536_000) invalid('expiry must be a whole number of seconds, 1 to a year');
+  if (v.hold !== undefined && typeof v.hold !== 'boolean') invalid('hold must be true or false');
+  return { amount_msat, description: v.description, expiry, hold: v.hold === true, ...(label !== undefined ? { label } : {}) };
+}
+
+/** Exactly one of `label` and `payment_hash`, to name one invoice. */
+export function checkInvoiceKey(value: unknown): { label: string } | { payment_hash: string } {
+  if (value === null || typeof value !== 'object') invalid('give { label } or { payment_hash }');
+  const v = value as Record<string, unknown>;
+  if ((v.label === undefined) === (v.payment_hash === undefined)) invalid('give exactly one of label and payment_hash');
+  if (v.payment_hash !== undefined) return { payment_hash: checkHex32(v.payment_hash, 'payment_hash') };
+  if (typeof v.label !== 'string') invalid('label must be a string');
+  return { label: v.label };
 }

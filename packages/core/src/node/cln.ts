@@ -7,7 +7,7 @@ import { RpcError, type CommandoClient } from '@ampkit/wire';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { AmpkitError, engineError } from '../errors.ts';
-import type { Node, NodePart, PartKey, SendpayRequest } from './node.ts';
+import type { HoldState, Node, NodeHoldHtlc, NodeHoldInvoice, NodeHtlc, NodeInvoice, NodePart, PartKey, SendpayRequest } from './node.ts';
 
 /** Extra time the commando request gets beyond the node's own wait, for the reply to travel. */
 const WAIT_SLACK_MS = 15_000;
@@ -46,11 +46,7 @@ export function readNodePart(method: string, value: unknown, forceStatus?: 'fail
   if (int(v.created_at)) part.created_at = v.created_at;
   if (int(v.completed_at)) part.completed_at = v.completed_at;
   if (status === 'complete') {
-    const preimage = v.payment_preimage;
-    if (typeof preimage !== 'string' || !HEX32.test(preimage)) throw badReply(method, 'completes a part without a preimage');
-    // The preimage is the proof of payment: one that does not hash to the payment hash is a lie.
-    if (bytesToHex(sha256(hexToBytes(preimage))) !== v.payment_hash) throw badReply(method, 'has a preimage that does not match the payment hash');
-    part.payment_preimage = preimage;
+    part.payment_preimage = checkPreimage(method, v.payment_preimage, v.payment_hash);
   }
   if (int(v.failcode)) part.failcode = v.failcode;
   if (typeof v.failcodename === 'string') part.failcodename = v.failcodename;
@@ -59,6 +55,131 @@ export function readNodePart(method: string, value: unknown, forceStatus?: 'fail
   if (typeof v.erring_channel === 'string') part.erring_channel = v.erring_channel;
   if (int(v.erring_direction)) part.erring_direction = v.erring_direction;
   return part;
+}
+
+/** Core Lightning's HTLC states: the first ten are an outgoing HTLC's, the last ten an incoming one's. */
+export const HTLC_STATES = [
+  'SENT_ADD_HTLC', 'SENT_ADD_COMMIT', 'RCVD_ADD_REVOCATION', 'RCVD_ADD_ACK_COMMIT', 'SENT_ADD_ACK_REVOCATION',
+  'RCVD_REMOVE_HTLC', 'RCVD_REMOVE_COMMIT', 'SENT_REMOVE_REVOCATION', 'SENT_REMOVE_ACK_COMMIT', 'RCVD_REMOVE_ACK_REVOCATION',
+  'RCVD_ADD_HTLC', 'RCVD_ADD_COMMIT', 'SENT_ADD_REVOCATION', 'SENT_ADD_ACK_COMMIT', 'RCVD_ADD_ACK_REVOCATION',
+  'SENT_REMOVE_HTLC', 'SENT_REMOVE_COMMIT', 'RCVD_REMOVE_REVOCATION', 'RCVD_REMOVE_ACK_COMMIT', 'SENT_REMOVE_ACK_REVOCATION',
+] as const;
+
+const SCID = /^\d+x\d+x\d+$/;
+const HOLD_STATES: readonly HoldState[] = ['unpaid', 'accepted', 'paid', 'cancelled'];
+
+function object(method: string, value: unknown, what: string): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badReply(method, `has ${what} that is not an object`);
+  return value as Record<string, unknown>;
+}
+
+function list(method: string, reply: unknown, field: string): unknown[] {
+  const value = (reply as Record<string, unknown> | null)?.[field];
+  if (!Array.isArray(value)) throw badReply(method, `has no ${field} array`);
+  return value;
+}
+
+function hex32(method: string, value: unknown, name: string): string {
+  if (typeof value !== 'string' || !HEX32.test(value)) throw badReply(method, `has no valid ${name}`);
+  return value;
+}
+
+function text(method: string, value: unknown, name: string): string {
+  if (typeof value !== 'string') throw badReply(method, `has no ${name}`);
+  return value;
+}
+
+function count(method: string, value: unknown, name: string): number {
+  if (!int(value)) throw badReply(method, `has no valid ${name}`);
+  return value;
+}
+
+function htlcState(method: string, value: unknown): string {
+  if (!(HTLC_STATES as readonly unknown[]).includes(value)) throw badReply(method, `has an unknown HTLC state ${JSON.stringify(value)}`);
+  return value as string;
+}
+
+function scid(method: string, value: unknown): string {
+  if (typeof value !== 'string' || !SCID.test(value)) throw badReply(method, 'has no valid short_channel_id');
+  return value;
+}
+
+/** Reads one `listhtlcs` row. */
+export function readHtlc(value: unknown): NodeHtlc {
+  const m = 'listhtlcs';
+  const v = object(m, value, 'an htlc');
+  if (v.direction !== 'in' && v.direction !== 'out') throw badReply(m, `has an htlc direction ${JSON.stringify(v.direction)}`);
+  const htlc: NodeHtlc = {
+    short_channel_id: scid(m, v.short_channel_id),
+    id: count(m, v.id, 'id'),
+    expiry: count(m, v.expiry, 'expiry'),
+    amount_msat: count(m, v.amount_msat, 'amount_msat'),
+    direction: v.direction,
+    payment_hash: hex32(m, v.payment_hash, 'payment_hash'),
+    state: htlcState(m, v.state),
+    created_index: count(m, v.created_index, 'created_index'),
+  };
+  if (v.updated_index !== undefined) htlc.updated_index = count(m, v.updated_index, 'updated_index');
+  return htlc;
+}
+
+/** Reads one `listinvoices` row. */
+export function readInvoice(value: unknown): NodeInvoice {
+  const m = 'listinvoices';
+  const v = object(m, value, 'an invoice');
+  if (v.status !== 'unpaid' && v.status !== 'paid' && v.status !== 'expired') throw badReply(m, `has an invoice status ${JSON.stringify(v.status)}`);
+  const invoice: NodeInvoice = {
+    label: text(m, v.label, 'label'),
+    bolt11: text(m, v.bolt11, 'bolt11'),
+    payment_hash: hex32(m, v.payment_hash, 'payment_hash'),
+    status: v.status,
+    expires_at: count(m, v.expires_at, 'expires_at'),
+  };
+  if (v.amount_msat !== undefined) invoice.amount_msat = count(m, v.amount_msat, 'amount_msat');
+  if (v.status === 'paid') {
+    invoice.amount_received_msat = count(m, v.amount_received_msat, 'amount_received_msat');
+    invoice.paid_at = count(m, v.paid_at, 'paid_at');
+    invoice.payment_preimage = checkPreimage(m, v.payment_preimage, invoice.payment_hash);
+  }
+  return invoice;
+}
+
+function readHoldHtlc(value: unknown): NodeHoldHtlc {
+  const m = 'listholdinvoices';
+  const v = object(m, value, 'an htlc');
+  const htlc: NodeHoldHtlc = {
+    short_channel_id: scid(m, v.scid),
+    id: count(m, v.id, 'id'),
+    amount_msat: count(m, v.msat, 'msat'),
+    expiry: count(m, v.cltv_expiry, 'cltv_expiry'),
+    state: text(m, v.state, 'state'),
+  };
+  if (v.created_at !== undefined) htlc.created_at = count(m, v.created_at, 'created_at');
+  return htlc;
+}
+
+/** Reads one `listholdinvoices` row. */
+export function readHoldInvoice(value: unknown): NodeHoldInvoice {
+  const m = 'listholdinvoices';
+  const v = object(m, value, 'a hold invoice');
+  if (!HOLD_STATES.includes(v.state as HoldState)) throw badReply(m, `has a hold state ${JSON.stringify(v.state)}`);
+  if (!Array.isArray(v.htlcs)) throw badReply(m, 'has no htlcs array');
+  const invoice: NodeHoldInvoice = {
+    payment_hash: hex32(m, v.payment_hash, 'payment_hash'),
+    bolt11: text(m, v.bolt11, 'bolt11'),
+    amount_msat: count(m, v.amount_msat, 'amount_msat'),
+    state: v.state as HoldState,
+    htlcs: v.htlcs.map(readHoldHtlc),
+  };
+  if (v.paid_at !== undefined) invoice.paid_at = count(m, v.paid_at, 'paid_at');
+  return invoice;
+}
+
+/** A preimage that must hash to `payment_hash`: a proof of payment that does not is a lie. */
+function checkPreimage(method: string, value: unknown, payment_hash: string): string {
+  if (typeof value !== 'string' || !HEX32.test(value)) throw badReply(method, 'has no valid preimage');
+  if (bytesToHex(sha256(hexToBytes(value))) !== payment_hash) throw badReply(method, 'has a preimage that does not match the payment hash');
+  return value;
 }
 
 /** A failed part from a node error whose `data` is the part (sendpay or waitsendpay failing). */
@@ -87,6 +208,13 @@ function nodeError(error: unknown): unknown {
  * ```
  */
 export function clnNode(client: CommandoClient): Node {
+  const call = async (method: string, params: Record<string, unknown>, options?: { timeout?: number; signal?: AbortSignal }): Promise<unknown> => {
+    try {
+      return await client.request(method, params, options);
+    } catch (error) {
+      throw nodeError(error);
+    }
+  };
   return {
     id: client.nodeId,
 
@@ -131,15 +259,56 @@ export function clnNode(client: CommandoClient): Node {
     },
 
     async listsendpays(request: { payment_hash: string }): Promise<NodePart[]> {
-      let reply: unknown;
-      try {
-        reply = await client.request('listsendpays', { payment_hash: request.payment_hash });
-      } catch (error) {
-        throw nodeError(error);
-      }
-      const payments = (reply as { payments?: unknown } | null)?.payments;
-      if (!Array.isArray(payments)) throw badReply('listsendpays', 'has no payments array');
+      const payments = list('listsendpays', await call('listsendpays', { payment_hash: request.payment_hash }), 'payments');
       return payments.map((p) => readNodePart('listsendpays', p));
+    },
+
+    async invoice(request) {
+      const reply = object('invoice', await call('invoice', { ...request }), 'a reply');
+      return {
+        payment_hash: hex32('invoice', reply.payment_hash, 'payment_hash'),
+        bolt11: text('invoice', reply.bolt11, 'bolt11'),
+        expires_at: count('invoice', reply.expires_at, 'expires_at'),
+      };
+    },
+
+    async listinvoices(request) {
+      return list('listinvoices', await call('listinvoices', { payment_hash: request.payment_hash }), 'invoices').map(readInvoice);
+    },
+
+    async holdinvoice(request) {
+      const reply = await call('holdinvoice', {
+        payment_hash: request.payment_hash,
+        amount: request.amount_msat,
+        description: request.description,
+        expiry: request.expiry,
+      });
+      return { bolt11: text('holdinvoice', object('holdinvoice', reply, 'a reply').bolt11, 'bolt11') };
+    },
+
+    async settleholdinvoice(request) {
+      await call('settleholdinvoice', { preimage: request.preimage });
+    },
+
+    async cancelholdinvoice(request) {
+      await call('cancelholdinvoice', { payment_hash: request.payment_hash });
+    },
+
+    async listholdinvoices(request) {
+      return list('listholdinvoices', await call('listholdinvoices', { payment_hash: request.payment_hash }), 'holdinvoices').map(readHoldInvoice);
+    },
+
+    async listhtlcs(request) {
+      return list('listhtlcs', await call('listhtlcs', { index: request.index, start: request.start }), 'htlcs').map(readHtlc);
+    },
+
+    async waithtlcs(request) {
+      const reply = object(
+        'wait',
+        await call('wait', { subsystem: 'htlcs', indexname: request.index, nextvalue: request.next }, { timeout: 0, ...(request.signal ? { signal: request.signal } : {}) }),
+        'a reply',
+      );
+      return count('wait', reply[request.index] ?? 0, request.index);
     },
 
     connected(): Promise<void> {

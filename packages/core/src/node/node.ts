@@ -41,6 +41,60 @@ export interface PartKey {
   partid: number;
 }
 
+/** An invoice as the node knows it (CLN `listinvoices`). */
+export interface NodeInvoice {
+  label: string;
+  bolt11: string;
+  payment_hash: string;
+  amount_msat?: number;
+  status: 'unpaid' | 'paid' | 'expired';
+  expires_at: number;
+  amount_received_msat?: number;
+  paid_at?: number;
+  payment_preimage?: string;
+}
+
+/** A hold invoice's state at the node (the `hold` plugin's). */
+export type HoldState = 'unpaid' | 'accepted' | 'paid' | 'cancelled';
+
+/** An HTLC held for a hold invoice. */
+export interface NodeHoldHtlc {
+  short_channel_id: string;
+  id: number;
+  amount_msat: number;
+  /** Block height. */
+  expiry: number;
+  state: string;
+  created_at?: number;
+}
+
+/** A hold invoice as the node knows it (`listholdinvoices`). */
+export interface NodeHoldInvoice {
+  payment_hash: string;
+  bolt11: string;
+  amount_msat: number;
+  state: HoldState;
+  paid_at?: number;
+  htlcs: NodeHoldHtlc[];
+}
+
+/** One HTLC in the node's history (CLN `listhtlcs`, v25.05+). */
+export interface NodeHtlc {
+  short_channel_id: string;
+  id: number;
+  expiry: number;
+  amount_msat: number;
+  direction: 'in' | 'out';
+  payment_hash: string;
+  /** One of Core Lightning's 20 HTLC states. */
+  state: string;
+  created_index: number;
+  updated_index?: number;
+}
+
+/** The two indexes of the node's HTLC history. */
+export type HtlcIndex = 'created' | 'updated';
+
 /**
  * A Lightning node as the engine sees it.
  *
@@ -65,6 +119,26 @@ export interface Node {
   waitsendpay(request: PartKey & { timeout: number }): Promise<NodePart>;
   /** Every part the node has for a payment hash. */
   listsendpays(request: { payment_hash: string }): Promise<NodePart[]>;
+
+  /** Creates a plain invoice; the node keeps the preimage and settles a complete set itself. */
+  invoice(request: { amount_msat: number; label: string; description: string; expiry: number }): Promise<{ payment_hash: string; bolt11: string; expires_at: number }>;
+  /** Invoices with that payment hash. */
+  listinvoices(request: { payment_hash: string }): Promise<NodeInvoice[]>;
+  /** Creates a hold invoice for a hash whose preimage the node does not know. */
+  holdinvoice(request: { payment_hash: string; amount_msat: number; description: string; expiry: number }): Promise<{ bolt11: string }>;
+  /** Hands the preimage over: the node claims every held part. */
+  settleholdinvoice(request: { preimage: string }): Promise<void>;
+  /** Fails every held part back and closes the hold invoice. */
+  cancelholdinvoice(request: { payment_hash: string }): Promise<void>;
+  /** Hold invoices with that payment hash. */
+  listholdinvoices(request: { payment_hash: string }): Promise<NodeHoldInvoice[]>;
+  /** HTLCs whose `index` is `start` or more, in that index's order. */
+  listhtlcs(request: { index: HtlcIndex; start: number }): Promise<NodeHtlc[]>;
+  /**
+   * Resolves with the index's value once it reaches `next` (at once with the current value
+   * for 0). Ends early, rejecting with `TIMEOUT`, when `signal` aborts.
+   */
+  waithtlcs(request: { index: HtlcIndex; next: number; signal?: AbortSignal }): Promise<number>;
   /**
    * Resolves when the link to the node is up (at once if it is), rejects with `CONNECTION`
    * when it is closed for good.

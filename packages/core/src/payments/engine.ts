@@ -13,9 +13,11 @@ import type { AlreadyComplete, PartialPayment, Payment, PaymentStatus, SendParti
 import { checkHex32, checkId, checkInvoice, checkSendPartialPay, checkTimeout } from '../validate.ts';
 import { applyResolution, decideSend, type Resolution, type Resolved } from './rules.ts';
 import { KeyedLock, Waiters } from './waiters.ts';
+import { Receiver, type ReceiverEvents } from '../invoices/receiver.ts';
+import type { Invoice, InvoiceRequest, PartialInvoice } from '../types.ts';
 
 /** What the engine tells a UI, each with the record as it now is. */
-export interface EngineEvents {
+export interface EngineEvents extends ReceiverEvents {
   /** A part was journaled (it is about to reach the node). */
   'part-created': PartialPayment;
   /** A part resolved: `complete` or `failed`. */
@@ -36,6 +38,11 @@ export interface EngineOptions {
   now?: () => number;
   /** Longest single `waitsendpay` the engine asks of the node, in seconds (60). */
   waitChunk?: number;
+  /**
+   * Seconds after which the node fails an incomplete incoming set back (BOLT 4's
+   * `mpp_timeout`, 60): a held part that leaves after that long is reported as `timeout`.
+   */
+  mppTimeout?: number;
 }
 
 /** Why a part failed when it never reached the node. */
@@ -58,6 +65,7 @@ export class Engine {
   /** Parts whose arrival at the node is unknown until reconciled (left by an earlier engine, or a dropped send). */
   private readonly unsure = new Set<number>();
   private readonly startup: Promise<void>;
+  private readonly receiver: Receiver;
   private closed = false;
   private lastInvoice?: { bolt11: string; decoded: ReturnType<typeof decodeBolt11> };
 
@@ -68,7 +76,18 @@ export class Engine {
     pending: PartialPayment[],
     private readonly now: () => number,
     private readonly waitChunk: number,
+    mppTimeout: number,
   ) {
+    this.receiver = new Receiver({
+      node,
+      journal,
+      now,
+      mppTimeout,
+      emit: (type, detail) => this.emit(type, detail as EngineEvents[typeof type]),
+      isClosed: () => this.closed,
+      report: (error) => this.emit('error', error),
+      retryAfter: (error, attempt) => this.retryAfter(error, attempt),
+    });
     const byHash = new Map<string, PartialPayment[]>();
     for (const part of pending) {
       this.unsure.add(part.id);
@@ -88,7 +107,52 @@ export class Engine {
    * again if it is still in flight.
    */
   ready(): Promise<void> {
-    return this.startup;
+    return Promise.all([this.startup, this.receiver.ready]).then(() => undefined);
+  }
+
+  /**
+   * Creates an invoice on the node and journals it. A plain invoice's preimage stays with
+   * the node, which claims a complete set itself; a hold invoice's (`hold: true`) is made
+   * here, journaled before the node hears of the hash, and handed over only once the node
+   * holds parts reaching the amount. Either way the engine then follows every incoming
+   * part ({@link Engine.listpartialinvoices}) until the invoice is paid or expires.
+   *
+   * @example
+   * ```ts
+   * const invoice = await engine.invoice({ amount_msat: 42_000, description: 'coffee', hold: true });
+   * engine.on('invoice-part', (part) => console.log('held', part.partial_amount_msat));
+   * const paid = await engine.waitinvoice({ payment_hash: invoice.payment_hash });
+   * ```
+   */
+  invoice(input: InvoiceRequest): Promise<Invoice> {
+    this.assertOpen();
+    return this.receiver.invoice(input);
+  }
+
+  /** Invoices made by this engine's journal, by label or payment hash, or all. */
+  listinvoices(input: { label?: string; payment_hash?: string } = {}): Promise<{ invoices: Invoice[] }> {
+    this.assertOpen();
+    return this.receiver.listinvoices(input);
+  }
+
+  /**
+   * One entry per incoming part held but not yet claimed, toward any open invoice or the
+   * one with `payment_hash`: "is the payer even trying?". Entries leave when the set is
+   * claimed, fails back or expires.
+   */
+  listpartialinvoices(input: { payment_hash?: string } = {}): Promise<{ partialinvoices: PartialInvoice[] }> {
+    this.assertOpen();
+    return this.receiver.listpartialinvoices(input);
+  }
+
+  /**
+   * Waits until an invoice (by `label` or `payment_hash`) is paid or has expired and gives
+   * its record. `timeout` in seconds; `TIMEOUT` when it passes, `NOT_FOUND` for an unknown
+   * invoice.
+   */
+  waitinvoice(input: ({ label: string } | { payment_hash: string }) & { timeout?: number }): Promise<Invoice> {
+    this.assertOpen();
+    return this.receiver.waitinvoice(input);
   }
 
   /**
@@ -281,6 +345,7 @@ export class Engine {
     const error = engineError('CONNECTION', 'the engine was closed');
     this.partWaiters.rejectAll(error);
     this.paymentWaiters.rejectAll(error);
+    this.receiver.close(error);
     this.journal.close();
   }
 
@@ -419,8 +484,10 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   if (typeof node.id !== 'string' || !/^0[23][0-9a-f]{64}$/.test(node.id)) throw engineError('INVALID_ARGUMENT', 'node.id must be the node\'s public key in hex');
   const waitChunk = options.waitChunk ?? 60;
   if (!(waitChunk > 0)) throw engineError('INVALID_ARGUMENT', 'waitChunk must be positive');
+  const mppTimeout = options.mppTimeout ?? 60;
+  if (!(mppTimeout > 0)) throw engineError('INVALID_ARGUMENT', 'mppTimeout must be positive');
   const journal = await store.open(node.id);
   const pending = await journal.listParts({ status: 'pending' });
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
-  return new Engine(node, journal, pending, now, waitChunk);
+  return new Engine(node, journal, pending, now, waitChunk, mppTimeout);
 }

@@ -5,17 +5,18 @@
  */
 import { wrap, type DBSchema, type IDBPDatabase } from 'idb';
 import { engineError } from '../errors.ts';
-import type { PartialPayment, Payment, PaymentStatus } from '../types.ts';
-import type { Change, Journal, PaymentView, Store, UpdateOptions, UpdateView } from './store.ts';
+import type { InvoiceStatus, PartialPayment, Payment, PaymentStatus } from '../types.ts';
+import type { Change, InvoiceChange, Journal, PaymentView, Store, StoredInvoice, UpdateOptions, UpdateView } from './store.ts';
 
-/** The database's schema, version 1. */
+/** The database's schema, version 2 (version 1 had no invoices). */
 interface JournalSchema extends DBSchema {
   payments: { key: string; value: Payment; indexes: { status: PaymentStatus } };
   parts: { key: number; value: PartialPayment; indexes: { payment_hash: string; status: PaymentStatus } };
   meta: { key: 'lastId'; value: number };
+  invoices: { key: string; value: StoredInvoice; indexes: { label: string; status: InvoiceStatus } };
 }
 
-const VERSION = 1;
+const VERSION = 2;
 
 /** Options of {@link indexedDbStore}. */
 export interface IndexedDbStoreOptions {
@@ -35,6 +36,21 @@ function upgrade(db: IDBDatabase, oldVersion: number): void {
     parts.createIndex('status', 'status');
     db.createObjectStore('meta');
   }
+  if (oldVersion < 2) {
+    const invoices = db.createObjectStore('invoices', { keyPath: 'payment_hash' });
+    invoices.createIndex('label', 'label', { unique: true });
+    invoices.createIndex('status', 'status');
+  }
+}
+
+/** Aborts a transaction that must write nothing, ignoring one that already ended. */
+function abandon(tx: { abort(): void; done: Promise<void> }): void {
+  try {
+    tx.abort();
+  } catch {
+    // already finished or aborted
+  }
+  tx.done.catch(() => undefined);
 }
 
 async function openDatabase(factory: IDBFactory, name: string): Promise<IDBPDatabase<JournalSchema>> {
@@ -75,14 +91,39 @@ class IndexedDbJournal implements Journal {
       return out.result;
     } catch (error) {
       // A throw from `change` (a rule refusing) must write nothing.
-      try {
-        tx.abort();
-      } catch {
-        // already finished or aborted
-      }
-      tx.done.catch(() => undefined);
+      abandon(tx);
       throw error;
     }
+  }
+
+  async getInvoice(payment_hash: string): Promise<StoredInvoice | undefined> {
+    return this.db.get('invoices', payment_hash);
+  }
+
+  async updateInvoice<T>(payment_hash: string, change: (current: StoredInvoice | undefined) => InvoiceChange<T>, options: UpdateOptions = {}): Promise<T> {
+    const tx = this.db.transaction('invoices', 'readwrite', { durability: options.durable ? 'strict' : 'relaxed' });
+    try {
+      const out = change(await tx.store.get(payment_hash));
+      if (out.invoice === null) await Promise.all([tx.store.delete(payment_hash), tx.done]);
+      else if (out.invoice) await Promise.all([tx.store.put(out.invoice), tx.done]);
+      else await tx.done;
+      return out.result;
+    } catch (error) {
+      abandon(tx);
+      if ((error as { name?: string })?.name === 'ConstraintError') throw engineError('INVALID_ARGUMENT', 'that label is taken by another invoice');
+      throw error;
+    }
+  }
+
+  async listInvoices(filter: { label?: string; payment_hash?: string; status?: InvoiceStatus } = {}): Promise<StoredInvoice[]> {
+    let invoices: StoredInvoice[];
+    if (filter.payment_hash !== undefined) invoices = [await this.db.get('invoices', filter.payment_hash)].filter((i): i is StoredInvoice => !!i);
+    else if (filter.label !== undefined) invoices = await this.db.getAllFromIndex('invoices', 'label', filter.label);
+    else if (filter.status !== undefined) invoices = await this.db.getAllFromIndex('invoices', 'status', filter.status);
+    else invoices = await this.db.getAll('invoices');
+    return invoices
+      .filter((i) => (filter.label === undefined || i.label === filter.label) && (filter.status === undefined || i.status === filter.status))
+      .sort((a, b) => a.created_at - b.created_at);
   }
 
   async getPart(id: number): Promise<PartialPayment | undefined> {

@@ -4,8 +4,9 @@
  * sees what the first wrote (as a reopened tab sees IndexedDB). Records are copied in and
  * out, as IndexedDB's structured clone does, so no caller can change what is stored.
  */
-import type { PartialPayment, Payment, PaymentStatus } from '../types.ts';
-import type { Change, Journal, PaymentView, Store, UpdateView } from './store.ts';
+import { engineError } from '../errors.ts';
+import type { InvoiceStatus, PartialPayment, Payment, PaymentStatus } from '../types.ts';
+import type { Change, InvoiceChange, Journal, PaymentView, Store, StoredInvoice, UpdateView } from './store.ts';
 
 class MemoryJournal implements Journal {
   private readonly payments = new Map<string, Payment>();
@@ -57,6 +58,32 @@ class MemoryJournal implements Journal {
     return [...this.payments.values()]
       .filter((p) => (filter.payment_hash === undefined || p.payment_hash === filter.payment_hash) && (filter.status === undefined || p.status === filter.status))
       .map((p) => structuredClone(p));
+  }
+
+  private readonly invoices = new Map<string, StoredInvoice>();
+
+  async getInvoice(payment_hash: string): Promise<StoredInvoice | undefined> {
+    const invoice = this.invoices.get(payment_hash);
+    return invoice && structuredClone(invoice);
+  }
+
+  async updateInvoice<T>(payment_hash: string, change: (current: StoredInvoice | undefined) => InvoiceChange<T>): Promise<T> {
+    const out = change(await this.getInvoice(payment_hash));
+    if (out.invoice === null) this.invoices.delete(payment_hash);
+    else if (out.invoice) {
+      for (const other of this.invoices.values()) {
+        if (other.label === out.invoice.label && other.payment_hash !== payment_hash) throw engineError('INVALID_ARGUMENT', 'that label is taken by another invoice');
+      }
+      this.invoices.set(payment_hash, structuredClone(out.invoice));
+    }
+    return out.result;
+  }
+
+  async listInvoices(filter: { label?: string; payment_hash?: string; status?: InvoiceStatus } = {}): Promise<StoredInvoice[]> {
+    return [...this.invoices.values()]
+      .filter((i) => (filter.label === undefined || i.label === filter.label) && (filter.payment_hash === undefined || i.payment_hash === filter.payment_hash) && (filter.status === undefined || i.status === filter.status))
+      .sort((a, b) => a.created_at - b.created_at)
+      .map((i) => structuredClone(i));
   }
 
   close(): void {}

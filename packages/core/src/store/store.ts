@@ -4,7 +4,32 @@
  * in one atomic step: in IndexedDB one readwrite transaction, which also serialises two tabs
  * paying the same hash.
  */
-import type { PartialPayment, Payment, PaymentStatus } from '../types.ts';
+import type { Invoice, InvoiceStatus, PartialInvoice, PartialPayment, Payment, PaymentStatus } from '../types.ts';
+
+/** An invoice as journaled: the public record plus what the engine needs to finish it. */
+export interface StoredInvoice extends Invoice {
+  /** Hold invoices: made by the engine, journaled before the node hears of the hash. */
+  preimage?: string;
+  /** Parts held now. */
+  held: PartialInvoice[];
+  /** Keys (`scid/id`) of parts that arrived and left, so a part is never counted twice. */
+  left: string[];
+  /** The node's HTLC created index when the invoice was made: its parts come after it. */
+  htlc_index: number;
+  /** Hold invoices: journaled, but the node's answer to `holdinvoice` is not known yet. */
+  creating?: boolean;
+  /** Hold invoices: when an engine took the claim; only it hands the preimage over. */
+  settling_at?: number;
+  /** Hold invoices: the engine cancelled it. */
+  cancelled?: boolean;
+}
+
+/** What an invoice update writes. */
+export interface InvoiceChange<T> {
+  /** The record to write, or `null` to delete it; absent: nothing written. */
+  invoice?: StoredInvoice | null;
+  result: T;
+}
 
 /** A payment and all its parts, as stored. */
 export interface PaymentView {
@@ -51,6 +76,16 @@ export interface Journal {
   listParts(filter?: { payment_hash?: string; status?: PaymentStatus }): Promise<PartialPayment[]>;
   /** Payments with that hash or status, or all; ordered by creation. */
   listPayments(filter?: { payment_hash?: string; status?: PaymentStatus }): Promise<Payment[]>;
+  /** The invoice with that hash. */
+  getInvoice(payment_hash: string): Promise<StoredInvoice | undefined>;
+  /**
+   * Reads the invoice with that hash, calls `change` (synchronously, inside the
+   * transaction), writes what it returns. Fails with `INVALID_ARGUMENT` when the label is
+   * taken by another invoice. If `change` throws, nothing is written.
+   */
+  updateInvoice<T>(payment_hash: string, change: (current: StoredInvoice | undefined) => InvoiceChange<T>, options?: UpdateOptions): Promise<T>;
+  /** Invoices with that label, hash or status, or all; ordered by creation. */
+  listInvoices(filter?: { label?: string; payment_hash?: string; status?: InvoiceStatus }): Promise<StoredInvoice[]>;
   /** Releases the database connection. */
   close(): void;
 }

@@ -1,0 +1,629 @@
+/**
+ * The partial-invoice engine (DESIGN.md, "Receiving"): invoices, plain and hold, and every
+ * incoming part held toward them until the set is claimed, fails back or expires.
+ *
+ * The engine follows the node's HTLC history (Core Lightning v25.05+: `wait htlcs` and
+ * `listhtlcs` by created and updated index), so it learns of each arrival and each removal
+ * as it happens, without polling, and misses nothing across a dropped link or a restart:
+ * the history is read again from the last index the engine processed. After each batch it
+ * asks the node about the invoices it touched (`listinvoices`, `listholdinvoices`).
+ *
+ * A hold invoice's preimage is made here (crypto.getRandomValues), journaled before the
+ * node hears of the hash, and handed over only once the node holds parts that reach the
+ * amount, by the one engine that took the claim in the journal: once, across restarts and
+ * tabs.
+ */
+import { decodeBolt11 } from '@ampkit/wire';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, hexToBytes, randomBytes } from '@noble/hashes/utils.js';
+import { engineError, hasCode, type AmpkitError } from '../errors.ts';
+import type { NodeHoldInvoice, NodeHtlc, NodeInvoice, Node, HtlcIndex } from '../node/node.ts';
+import { KeyedLock, Waiters } from '../payments/waiters.ts';
+import type { Journal, StoredInvoice } from '../store/store.ts';
+import type { Invoice, InvoiceStatus, PartGoneReason, PartialInvoice } from '../types.ts';
+import { checkHex32, checkInvoiceKey, checkInvoiceRequest, checkTimeout } from '../validate.ts';
+
+/** What the receiving side tells a UI. */
+export interface ReceiverEvents {
+  /** An invoice was created or changed (a part arrived or left, paid, expired). */
+  'invoice-updated': Invoice;
+  /** A part arrived and is held. */
+  'invoice-part': PartialInvoice;
+  /** A held part went away unclaimed, and why. */
+  'invoice-part-gone': { part: PartialInvoice; reason: PartGoneReason };
+  /** The set was claimed: the invoice is paid. */
+  'invoice-paid': Invoice;
+  /** The invoice expired unpaid (a hold invoice's parts were cancelled). */
+  'invoice-expired': Invoice;
+}
+
+/** What the receiver needs from the engine that hosts it. */
+export interface ReceiverHost {
+  node: Node;
+  journal: Journal;
+  now(): number;
+  /** Seconds after which a receiver fails an incomplete set back (BOLT 4: 60). */
+  mppTimeout: number;
+  emit<K extends keyof ReceiverEvents>(type: K, detail: ReceiverEvents[K]): void;
+  isClosed(): boolean;
+  /** Reports trouble found in the background (the engine's `error` event). */
+  report(error: AmpkitError): void;
+  /** Backs off after a failure and reports it; gives the next attempt number. */
+  retryAfter(error: unknown, attempt: number): Promise<number>;
+}
+
+/** An incoming HTLC's states from its arrival until it is fully committed: it is held. */
+const ARRIVING = new Set(['RCVD_ADD_HTLC', 'RCVD_ADD_COMMIT', 'SENT_ADD_REVOCATION', 'SENT_ADD_ACK_COMMIT', 'RCVD_ADD_ACK_REVOCATION']);
+/** How long one engine's claim on a hold invoice stops another engine from settling it. */
+const CLAIM_LEASE_S = 30;
+/** How long a hold invoice the node never confirmed may stay journaled before it is dropped. */
+const CREATE_GRACE_S = 60;
+/** The longest a timer may be set for. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+const keyOf = (scid: string, id: number): string => `${scid}/${id}`;
+const hashOf = (preimage: string): string => bytesToHex(sha256(hexToBytes(preimage)));
+const sum = (amounts: number[]): number => amounts.reduce((a, b) => a + b, 0);
+
+/** The public record of a journaled invoice. */
+export function publicInvoice(stored: StoredInvoice, now: number): Invoice {
+  const status: InvoiceStatus = stored.status === 'unpaid' && now >= stored.expires_at ? 'expired' : stored.status;
+  const invoice: Invoice = {
+    label: stored.label,
+    bolt11: stored.bolt11,
+    payment_hash: stored.payment_hash,
+    amount_msat: stored.amount_msat,
+    description: stored.description,
+    status,
+    hold: stored.hold,
+    created_at: stored.created_at,
+    expires_at: stored.expires_at,
+    amount_received_msat: stored.amount_received_msat,
+    amount_held_msat: status === 'unpaid' ? stored.amount_held_msat : 0,
+    parts: stored.parts,
+  };
+  if (stored.paid_at !== undefined) invoice.paid_at = stored.paid_at;
+  if (stored.status === 'paid' && stored.payment_preimage !== undefined) invoice.payment_preimage = stored.payment_preimage;
+  return invoice;
+}
+
+/** What the node says of one invoice. */
+type NodeView = { hold: false; invoice?: NodeInvoice } | { hold: true; invoice?: NodeHoldInvoice };
+
+/** What one journal update of an invoice changed, for the events. */
+interface Applied {
+  invoice: StoredInvoice;
+  arrived: PartialInvoice[];
+  gone: { part: PartialInvoice; reason: PartGoneReason }[];
+  ended?: 'paid' | 'expired';
+}
+
+/** The receiving half of the engine; the engine delegates its receiving methods here. */
+export class Receiver {
+  private readonly waiters = new Waiters<string, Invoice>();
+  private readonly locks = new KeyedLock<string>();
+  /** The last created and updated index of the node's HTLC history this engine processed. */
+  private cursor?: Record<HtlcIndex, number>;
+  private readonly waits: Partial<Record<HtlcIndex, Promise<number>>> = {};
+  private readonly abort = new AbortController();
+  private watching = false;
+  /** Asked to watch while the watcher was finishing: it starts again. */
+  private rewatch = false;
+  private nudged?: () => void;
+  /** A nudge came while no one waited for it: the next turn syncs at once. */
+  private nudgePending = false;
+  private syncing?: Promise<void>;
+  private again = false;
+  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Open invoices as of this engine's last look: their ends are reported once. */
+  private followed = new Set<string>();
+  /** Hold invoices with parts enough whose set the node had not accepted yet: the next delay. */
+  private readonly rechecks = new Map<string, number>();
+  /** Hold invoices whose claim this engine holds. */
+  private readonly claims = new Set<string>();
+  /** Hold invoices this engine is creating right now. */
+  private readonly creating = new Set<string>();
+  private firstSync?: () => void;
+  /** Resolves once invoices an earlier engine left open have been brought up to date. */
+  readonly ready: Promise<void>;
+
+  constructor(private readonly host: ReceiverHost) {
+    this.ready = this.start();
+  }
+
+  private async start(): Promise<void> {
+    const open = await this.host.journal.listInvoices({ status: 'unpaid' });
+    if (open.length === 0) return;
+    for (const invoice of open) this.arm(invoice);
+    const synced = new Promise<void>((resolve) => (this.firstSync = resolve));
+    this.watch();
+    await synced;
+  }
+
+  /** Creates an invoice at the node and journals it; a hold invoice's preimage is journaled first. */
+  async invoice(input: unknown): Promise<Invoice> {
+    const request = checkInvoiceRequest(input);
+    const { journal, node } = this.host;
+    const label = request.label ?? `ampkit-${bytesToHex(randomBytes(8))}`;
+    if ((await journal.listInvoices({ label })).length > 0) throw engineError('INVALID_ARGUMENT', `label ${label} is taken by another invoice`);
+    const htlc_index = this.cursor?.created ?? (await node.waithtlcs({ index: 'created', next: 0 }));
+    const now = this.host.now();
+    const base = {
+      label,
+      bolt11: '',
+      amount_msat: request.amount_msat,
+      description: request.description,
+      status: 'unpaid' as const,
+      hold: request.hold,
+      created_at: now,
+      expires_at: now + request.expiry,
+      amount_received_msat: 0,
+      amount_held_msat: 0,
+      parts: 0,
+      held: [],
+      left: [],
+      htlc_index,
+    };
+    let stored: StoredInvoice;
+    if (request.hold) {
+      const preimage = bytesToHex(randomBytes(32));
+      const payment_hash = hashOf(preimage);
+      // On disk before the node hears of the hash: whatever happens next, the preimage is ours.
+      await journal.updateInvoice(payment_hash, () => ({ invoice: { ...base, payment_hash, preimage, creating: true }, result: undefined }), { durable: true });
+      this.creating.add(payment_hash);
+      let bolt11: string;
+      try {
+        ({ bolt11 } = await node.holdinvoice({ payment_hash, amount_msat: request.amount_msat, description: request.description, expiry: request.expiry }));
+      } catch (error) {
+        // Refused: the node has no such invoice, so the record goes. A dropped link leaves it
+        // for the watcher, which adopts it if the node made it and drops it if not.
+        if (!hasCode(error, 'CONNECTION', 'TIMEOUT')) await journal.updateInvoice(payment_hash, () => ({ invoice: null, result: undefined }));
+        else this.watch();
+        throw error;
+      } finally {
+        this.creating.delete(payment_hash);
+      }
+      const expires_at = this.checkBolt11(bolt11, payment_hash, request.amount_msat);
+      stored = await journal.updateInvoice(payment_hash, (current) => {
+        if (!current) throw engineError('NOT_FOUND', 'the invoice left the journal while it was being made');
+        const { creating: _, ...rest } = current;
+        const invoice = { ...rest, bolt11, expires_at };
+        return { invoice, result: invoice };
+      });
+    } else {
+      const made = await node.invoice({ amount_msat: request.amount_msat, label, description: request.description, expiry: request.expiry });
+      this.checkBolt11(made.bolt11, made.payment_hash, request.amount_msat);
+      stored = { ...base, payment_hash: made.payment_hash, bolt11: made.bolt11, expires_at: made.expires_at };
+      await journal.updateInvoice(made.payment_hash, () => ({ invoice: stored, result: undefined }));
+    }
+    this.arm(stored);
+    this.followed.add(stored.payment_hash);
+    this.watch();
+    const invoice = publicInvoice(stored, this.host.now());
+    this.host.emit('invoice-updated', invoice);
+    return invoice;
+  }
+
+  /** The node's invoice must be for our hash and amount, from our node; gives its expiry time. */
+  private checkBolt11(bolt11: string, payment_hash: string, amount_msat: number): number {
+    let decoded: ReturnType<typeof decodeBolt11>;
+    try {
+      decoded = decodeBolt11(bolt11);
+    } catch (error) {
+      throw engineError('BAD_REPLY', `the node's invoice does not decode: ${(error as Error).message}`, { cause: error });
+    }
+    if (decoded.payment_hash !== payment_hash || decoded.amount_msat !== amount_msat || decoded.payee !== this.host.node.id) {
+      throw engineError('BAD_REPLY', "the node's invoice is not for this payment hash, amount and node");
+    }
+    return decoded.created_at + decoded.expiry;
+  }
+
+  /** Invoices by label or hash, or all; ordered by creation. */
+  async listinvoices(input: { label?: string; payment_hash?: string } = {}): Promise<{ invoices: Invoice[] }> {
+    if (input === null || typeof input !== 'object') throw engineError('INVALID_ARGUMENT', 'listinvoices takes { label?, payment_hash? }');
+    const payment_hash = input.payment_hash === undefined ? undefined : checkHex32(input.payment_hash, 'payment_hash');
+    if (input.label !== undefined && typeof input.label !== 'string') throw engineError('INVALID_ARGUMENT', 'label must be a string');
+    const stored = await this.host.journal.listInvoices({
+      ...(payment_hash !== undefined ? { payment_hash } : {}),
+      ...(input.label !== undefined ? { label: input.label } : {}),
+    });
+    const now = this.host.now();
+    return { invoices: stored.filter((i) => !i.creating).map((i) => publicInvoice(i, now)) };
+  }
+
+  /** Every part held now toward an unpaid invoice (or one invoice), oldest first. */
+  async listpartialinvoices(input: { payment_hash?: string } = {}): Promise<{ partialinvoices: PartialInvoice[] }> {
+    if (input === null || typeof input !== 'object') throw engineError('INVALID_ARGUMENT', 'listpartialinvoices takes { payment_hash? }');
+    const payment_hash = input.payment_hash === undefined ? undefined : checkHex32(input.payment_hash, 'payment_hash');
+    const open = await this.host.journal.listInvoices({ status: 'unpaid', ...(payment_hash !== undefined ? { payment_hash } : {}) });
+    const now = this.host.now();
+    const parts = open.filter((i) => now < i.expires_at).flatMap((i) => i.held);
+    return { partialinvoices: parts.sort((a, b) => a.incoming_time_unix - b.incoming_time_unix) };
+  }
+
+  /**
+   * Waits until the invoice is paid or expired and gives its record. `TIMEOUT` when
+   * `timeout` seconds pass first, `NOT_FOUND` for an unknown invoice.
+   */
+  async waitinvoice(input: unknown): Promise<Invoice> {
+    const key = checkInvoiceKey(input);
+    const timeout = checkTimeout((input as { timeout?: unknown }).timeout);
+    const [stored] = await this.host.journal.listInvoices(key);
+    if (!stored || stored.creating) throw engineError('NOT_FOUND', `no invoice with ${'label' in key ? `label ${key.label}` : `payment_hash ${key.payment_hash}`}`);
+    const hash = stored.payment_hash;
+    const waiting = this.waiters.add(hash, timeout, `invoice ${stored.label}`);
+    const current = publicInvoice((await this.host.journal.getInvoice(hash)) ?? stored, this.host.now());
+    if (current.status !== 'unpaid') this.waiters.resolve(hash, current);
+    else if (timeout === 0) this.waiters.reject(hash, engineError('TIMEOUT', `invoice ${stored.label} is unpaid`));
+    else if (current.status === 'unpaid' && this.host.now() >= stored.expires_at) this.nudge();
+    return waiting;
+  }
+
+  close(error: AmpkitError): void {
+    this.abort.abort();
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    this.waiters.rejectAll(error);
+    this.nudge();
+  }
+
+  /** Wakes the watcher at the invoice's expiry. */
+  private arm(invoice: StoredInvoice): void {
+    clearTimeout(this.timers.get(invoice.payment_hash));
+    const ms = Math.max(0, (invoice.expires_at - this.host.now()) * 1000 + 50);
+    this.timers.set(
+      invoice.payment_hash,
+      setTimeout(() => {
+        this.timers.delete(invoice.payment_hash);
+        if (this.host.now() < invoice.expires_at) this.arm(invoice);
+        else this.nudge();
+      }, Math.min(ms, MAX_TIMER_MS)),
+    );
+  }
+
+  private nudge(): void {
+    this.nudgePending = true;
+    const wake = this.nudged;
+    this.nudged = undefined;
+    wake?.();
+  }
+
+  /** Starts the watcher if it is not running; it runs while any invoice is open. */
+  private watch(): void {
+    if (this.host.isClosed()) return;
+    if (this.watching) {
+      this.rewatch = true;
+      this.nudge();
+      return;
+    }
+    this.watching = true;
+    this.rewatch = false;
+    void this.loop().finally(() => {
+      this.watching = false;
+      this.firstSync?.();
+      if (this.rewatch) this.watch();
+    });
+  }
+
+  private async loop(): Promise<void> {
+    const { node } = this.host;
+    for (let attempt = 0; !this.host.isClosed(); ) {
+      try {
+        await node.connected();
+      } catch {
+        return;
+      }
+      try {
+        this.cursor ??= await this.startCursor();
+        this.nudgePending = false;
+        await this.sync();
+        this.firstSync?.();
+        this.firstSync = undefined;
+        const open = await this.host.journal.listInvoices({ status: 'unpaid' });
+        await this.finishedElsewhere(open);
+        if (open.length === 0) return;
+        if (!this.nudgePending) {
+          const woken = new Promise<void>((resolve) => (this.nudged = resolve));
+          await Promise.race([this.waitFor('created'), this.waitFor('updated'), woken]);
+        }
+        attempt = 0;
+      } catch (error) {
+        if (this.host.isClosed()) return;
+        attempt = await this.host.retryAfter(error, attempt);
+      }
+    }
+  }
+
+  /**
+   * Invoices this engine followed that another engine on the journal (a tab) finished:
+   * their end is reported here too, so listeners and waiters of every engine learn of it.
+   */
+  private async finishedElsewhere(open: StoredInvoice[]): Promise<void> {
+    const still = new Set(open.map((i) => i.payment_hash));
+    for (const hash of this.followed) {
+      if (still.has(hash)) continue;
+      const invoice = await this.host.journal.getInvoice(hash);
+      if (invoice && invoice.status !== 'unpaid') this.report({ invoice, arrived: [], gone: [], ended: invoice.status });
+    }
+    this.followed = still;
+  }
+
+  /** One outstanding `wait htlcs` per index, kept across turns of the loop. */
+  private waitFor(index: HtlcIndex): Promise<number> {
+    let wait = this.waits[index];
+    if (!wait) {
+      wait = this.host.node.waithtlcs({ index, next: this.cursor![index] + 1, signal: this.abort.signal }).finally(() => {
+        if (this.waits[index] === wait) delete this.waits[index];
+      });
+      wait.catch(() => undefined);
+      this.waits[index] = wait;
+    }
+    return wait;
+  }
+
+  /**
+   * Where to start reading the node's HTLC history: from the oldest open invoice's
+   * creation (its parts all come after), and the updated index as it is now (the created
+   * rows give each HTLC's current state).
+   */
+  private async startCursor(): Promise<Record<HtlcIndex, number>> {
+    const { node, journal } = this.host;
+    const updated = await node.waithtlcs({ index: 'updated', next: 0 });
+    const open = await journal.listInvoices({ status: 'unpaid' });
+    const created = open.length ? Math.min(...open.map((i) => i.htlc_index)) : await node.waithtlcs({ index: 'created', next: 0 });
+    return { created, updated };
+  }
+
+  /** Runs a sync now, or once more after the one running. */
+  private sync(): Promise<void> {
+    if (this.syncing) {
+      this.again = true;
+      return this.syncing;
+    }
+    const run = async (): Promise<void> => {
+      do {
+        this.again = false;
+        await this.syncOnce();
+      } while (this.again && !this.host.isClosed());
+    };
+    this.syncing = run().finally(() => (this.syncing = undefined));
+    return this.syncing;
+  }
+
+  /** Reads the HTLC history since the cursor, asks the node about touched invoices, journals. */
+  private async syncOnce(): Promise<void> {
+    const { node, journal } = this.host;
+    const cursor = this.cursor!;
+    const [created, updated] = await Promise.all([
+      node.listhtlcs({ index: 'created', start: cursor.created + 1 }),
+      node.listhtlcs({ index: 'updated', start: cursor.updated + 1 }),
+    ]);
+    // Each row is an HTLC's state now; an HTLC in both lists keeps its furthest state.
+    const latest = new Map<string, NodeHtlc>();
+    for (const row of [...created, ...updated]) {
+      if (row.direction !== 'in') continue;
+      const key = keyOf(row.short_channel_id, row.id);
+      const had = latest.get(key);
+      if (!had || (ARRIVING.has(had.state) && !ARRIVING.has(row.state))) latest.set(key, row);
+    }
+    const rowsByHash = new Map<string, NodeHtlc[]>();
+    for (const row of latest.values()) rowsByHash.set(row.payment_hash, [...(rowsByHash.get(row.payment_hash) ?? []), row]);
+
+    const now = this.host.now();
+    const open = await journal.listInvoices({ status: 'unpaid' });
+    const touched = open.filter(
+      (i) =>
+        rowsByHash.has(i.payment_hash) ||
+        now >= i.expires_at ||
+        i.creating ||
+        i.settling_at !== undefined ||
+        i.cancelled ||
+        // Parts enough, but the node had not accepted the set when last asked.
+        (i.hold && i.amount_held_msat >= i.amount_msat),
+    );
+    await Promise.all(touched.map((i) => this.locks.run(i.payment_hash, () => this.refresh(i, rowsByHash.get(i.payment_hash) ?? []))));
+    // Advance only once every touched invoice is journaled: a failure reads the rows again.
+    cursor.created = Math.max(cursor.created, ...created.map((r) => r.created_index));
+    cursor.updated = Math.max(cursor.updated, ...updated.map((r) => r.updated_index ?? 0));
+  }
+
+  /** Asks the node about one invoice, journals what changed, and claims or cancels a hold invoice. */
+  private async refresh(invoice: StoredInvoice, rows: NodeHtlc[]): Promise<void> {
+    const { node, journal } = this.host;
+    const hash = invoice.payment_hash;
+    let view: NodeView = invoice.hold
+      ? { hold: true, invoice: (await node.listholdinvoices({ payment_hash: hash }))[0] }
+      : { hold: false, invoice: (await node.listinvoices({ payment_hash: hash }))[0] };
+
+    if (invoice.creating) {
+      if (view.hold && view.invoice) {
+        const bolt11 = view.invoice.bolt11;
+        const expires_at = this.checkBolt11(bolt11, hash, invoice.amount_msat);
+        await journal.updateInvoice(hash, (current) => {
+          if (!current?.creating) return { result: undefined };
+          const { creating: _, ...rest } = current;
+          return { invoice: { ...rest, bolt11, expires_at }, result: undefined };
+        });
+      } else if (!this.creating.has(hash) && this.host.now() - invoice.created_at > CREATE_GRACE_S) {
+        await journal.updateInvoice(hash, (current) => ({ invoice: current?.creating ? null : undefined, result: undefined }));
+      }
+      return;
+    }
+
+    if (view.hold && view.invoice) {
+      const hold = view.invoice;
+      const complete = hold.state === 'accepted' && sum(hold.htlcs.map((h) => h.amount_msat)) >= invoice.amount_msat;
+      if (complete) {
+        if (await this.claim(invoice)) view = { hold: true, invoice: (await node.listholdinvoices({ payment_hash: hash }))[0] };
+      } else if (this.host.now() >= invoice.expires_at && hold.state !== 'paid' && hold.state !== 'cancelled') {
+        if (await this.cancel(invoice)) view = { hold: true, invoice: (await node.listholdinvoices({ payment_hash: hash }))[0] };
+      }
+    }
+
+    const applied = await journal.updateInvoice(hash, (current): { invoice?: StoredInvoice; result: Applied | undefined } => {
+      if (!current || current.creating) return { result: undefined };
+      // Another engine on this journal finished it first: tell our listeners and waiters too.
+      if (current.status !== 'unpaid') return { result: this.followed.has(hash) ? { invoice: current, arrived: [], gone: [], ended: current.status } : undefined };
+      const out = this.apply(current, rows, view);
+      return { invoice: out.invoice, result: out };
+    });
+    if (applied) this.report(applied);
+    // The node counts a part toward a hold invoice a moment after its HTLC is committed:
+    // with parts enough held but the set not yet accepted, ask again shortly.
+    const after = applied?.invoice;
+    if (after?.hold && after.status === 'unpaid' && after.amount_held_msat >= after.amount_msat) this.recheck(hash);
+    else this.rechecks.delete(hash);
+  }
+
+  private recheck(hash: string): void {
+    const delay = Math.min(1000, (this.rechecks.get(hash) ?? 10) * 2);
+    this.rechecks.set(hash, delay);
+    setTimeout(() => this.nudge(), delay);
+  }
+
+  /**
+   * The journal update of one invoice: parts that arrived and left (each counted once, by
+   * channel and HTLC id), and the invoice's status as the node reports it.
+   */
+  private apply(current: StoredInvoice, rows: NodeHtlc[], view: NodeView): Applied {
+    const now = this.host.now();
+    const invoice: StoredInvoice = { ...current };
+    const held = new Map(current.held.map((p) => [keyOf(p.incoming_scid, p.htlc_id), p]));
+    const left = new Set(current.left);
+    const nodeTimes = new Map(view.hold && view.invoice ? view.invoice.htlcs.map((h) => [keyOf(h.short_channel_id, h.id), h.created_at]) : []);
+    const setStart = Math.min(now, ...current.held.map((p) => p.incoming_time_unix));
+    const arrived: PartialInvoice[] = [];
+    const leaving: PartialInvoice[] = [];
+    for (const row of rows) {
+      const key = keyOf(row.short_channel_id, row.id);
+      if (left.has(key)) continue;
+      const before = held.get(key);
+      const part: PartialInvoice = {
+        payment_hash: current.payment_hash,
+        total_amount_msat: current.amount_msat,
+        incoming_scid: row.short_channel_id,
+        htlc_id: row.id,
+        partial_amount_msat: row.amount_msat,
+        incoming_time_unix: before?.incoming_time_unix ?? nodeTimes.get(key) ?? now,
+        expiry: row.expiry,
+        state: row.state,
+      };
+      if (!before) arrived.push(part);
+      if (ARRIVING.has(row.state)) held.set(key, part);
+      else {
+        held.delete(key);
+        left.add(key);
+        leaving.push(part);
+      }
+    }
+
+    const paid = view.invoice && (view.hold ? view.invoice.state === 'paid' : view.invoice.status === 'paid');
+    const expired = !paid && (now >= current.expires_at || (view.hold ? view.invoice?.state === 'cancelled' : view.invoice?.status === 'expired'));
+    let ended: Applied['ended'];
+    let gone: Applied['gone'] = [];
+    if (paid) {
+      ended = 'paid';
+      invoice.status = 'paid';
+      if (view.hold) {
+        const hold = view.invoice as NodeHoldInvoice;
+        // The node's list of the claimed parts, or (a plugin that forgets them) ours.
+        const claimed = hold.htlcs.length ? hold.htlcs.map((h) => h.amount_msat) : [...held.values(), ...leaving].map((p) => p.partial_amount_msat);
+        invoice.amount_received_msat = sum(claimed);
+        invoice.parts = claimed.length;
+        invoice.paid_at = hold.paid_at ?? now;
+        invoice.payment_preimage = current.preimage!;
+      } else {
+        const plain = view.invoice as NodeInvoice;
+        invoice.amount_received_msat = plain.amount_received_msat!;
+        // The claimed set: parts held until now, plus those the claim removed in this batch.
+        invoice.parts = Math.max(1, held.size + leaving.length);
+        invoice.paid_at = plain.paid_at!;
+        invoice.payment_preimage = plain.payment_preimage!;
+      }
+      delete invoice.preimage;
+      held.clear();
+      left.clear();
+    } else if (expired) {
+      ended = 'expired';
+      invoice.status = 'expired';
+      const reason: PartGoneReason = now >= current.expires_at ? 'expired' : 'cancelled';
+      gone = [...leaving, ...held.values()].map((part) => ({ part, reason }));
+      held.clear();
+      left.clear();
+    } else {
+      // Unclaimed parts that left: the set's timeout (BOLT 4 mpp_timeout) or another failure.
+      const reason: PartGoneReason = now - setStart >= this.host.mppTimeout - 1 ? 'timeout' : 'failed';
+      gone = leaving.map((part) => ({ part, reason }));
+    }
+    invoice.held = [...held.values()];
+    invoice.left = [...left];
+    invoice.amount_held_msat = sum(invoice.held.map((p) => p.partial_amount_msat));
+    if (!paid) invoice.parts = invoice.held.length;
+    return { invoice, arrived, gone, ...(ended ? { ended } : {}) };
+  }
+
+  private report(applied: Applied): void {
+    const { emit } = this.host;
+    const invoice = publicInvoice(applied.invoice, this.host.now());
+    for (const part of applied.arrived) emit('invoice-part', part);
+    for (const gone of applied.gone) emit('invoice-part-gone', gone);
+    if (applied.arrived.length || applied.gone.length || applied.ended) emit('invoice-updated', invoice);
+    if (applied.ended) {
+      this.followed.delete(invoice.payment_hash);
+      clearTimeout(this.timers.get(invoice.payment_hash));
+      this.timers.delete(invoice.payment_hash);
+      this.claims.delete(invoice.payment_hash);
+      emit(applied.ended === 'paid' ? 'invoice-paid' : 'invoice-expired', invoice);
+      this.waiters.resolve(invoice.payment_hash, invoice);
+    }
+  }
+
+  /**
+   * Hands the preimage of a complete hold invoice to the node. The claim is taken in the
+   * journal first, in one transaction, so of two engines (tabs) only one ever settles; an
+   * engine that died holding the claim loses it after {@link CLAIM_LEASE_S}. True when
+   * this engine settled.
+   */
+  private async claim(invoice: StoredInvoice): Promise<boolean> {
+    const hash = invoice.payment_hash;
+    const mine = this.claims.has(hash);
+    const preimage = await this.host.journal.updateInvoice(
+      hash,
+      (current) => {
+        if (!current?.preimage || current.status !== 'unpaid' || current.cancelled) return { result: undefined };
+        const now = this.host.now();
+        if (current.settling_at !== undefined && !mine && now - current.settling_at < CLAIM_LEASE_S) return { result: undefined };
+        return { invoice: { ...current, settling_at: now }, result: current.preimage };
+      },
+      { durable: true },
+    );
+    if (!preimage) return false;
+    if (hashOf(preimage) !== hash) {
+      this.host.report(engineError('BAD_REPLY', `the journal's preimage for ${hash} does not match it; not settling`));
+      return false;
+    }
+    this.claims.add(hash);
+    try {
+      await this.host.node.settleholdinvoice({ preimage });
+    } catch (error) {
+      // Refused: most likely settled already (by us, before a dropped answer); the node's
+      // state, read next, decides. A dropped link is retried by the watcher.
+      if (!hasCode(error, 'NODE_ERROR')) throw error;
+    }
+    return true;
+  }
+
+  /** Cancels an expired hold invoice, unless an engine is settling it. True when cancelled. */
+  private async cancel(invoice: StoredInvoice): Promise<boolean> {
+    const ok = await this.host.journal.updateInvoice(invoice.payment_hash, (current) =>
+      current && current.status === 'unpaid' && current.settling_at === undefined ? { invoice: { ...current, cancelled: true }, result: true } : { result: false },
+    );
+    if (!ok) return false;
+    try {
+      await this.host.node.cancelholdinvoice({ payment_hash: invoice.payment_hash });
+    } catch (error) {
+      if (!hasCode(error, 'NODE_ERROR')) throw error;
+    }
+    return true;
+  }
+}

@@ -1,0 +1,19 @@
+/** For test doubles of the engine's Node that only send: the receiving methods, refusing. */
+import type { Node } from '../../packages/core/src/index.ts';
+
+type Receiving = Omit<Node, 'id' | 'sendpay' | 'waitsendpay' | 'listsendpays' | 'connected'>;
+
+const refuse = async (): Promise<never> => {
+  throw new Error('this test node does not receive');
+};
+
+export const noReceiving: Receiving = {
+  invoice: refuse,
+  listinvoices: refuse,
+  holdinvoice: refuse,
+  settleholdinvoice: refuse,
+  cancelholdinvoice: refuse,
+  listholdinvoices: refuse,
+  listhtlcs: refuse,
+  waithtlcs: refuse,
+};
