@@ -119,6 +119,7 @@ export class Receiver {
   private followed = new Set<string>();
   /** Hold invoices with parts enough whose set the node had not accepted yet: the next delay. */
   private readonly rechecks = new Map<string, number>();
+  private readonly recheckTimers = new Set<ReturnType<typeof setTimeout>>();
   /** Hold invoices whose claim this engine holds. */
   private readonly claims = new Set<string>();
   /** Hold invoices this engine is creating right now. */
@@ -261,8 +262,9 @@ export class Receiver {
 
   close(error: AmpkitError): void {
     this.abort.abort();
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    for (const timer of [...this.timers.values(), ...this.recheckTimers]) clearTimeout(timer);
     this.timers.clear();
+    this.recheckTimers.clear();
     this.waiters.rejectAll(error);
     this.nudge();
   }
@@ -478,7 +480,11 @@ export class Receiver {
   private recheck(hash: string): void {
     const delay = Math.min(1000, (this.rechecks.get(hash) ?? 10) * 2);
     this.rechecks.set(hash, delay);
-    setTimeout(() => this.nudge(), delay);
+    const timer = setTimeout(() => {
+      this.recheckTimers.delete(timer);
+      this.nudge();
+    }, delay);
+    this.recheckTimers.add(timer);
   }
 
   /**
