@@ -5,8 +5,7 @@
 // idb recognises requests by the global IDB classes, as in a browser; fake-indexeddb/auto installs them.
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
-import { connect, type CommandoClient } from '../../packages/wire/src/index.ts';
-import { NodeWebSocket } from '../../packages/wire/src/node.ts';
+import type { CommandoClient } from '../../packages/wire/src/index.ts';
 import { clnNode, createEngine, indexedDbStore, type Engine, type Node, type RouteHop, type Store } from '../../packages/core/src/index.ts';
 import { harness, twoHopRoute, type Harness } from '../simnet/harness.ts';
 import type { SimnetOptions } from '../../packages/simnet/src/index.ts';
@@ -38,15 +37,7 @@ let labels = 0;
 
 export async function engineHarness(options: SimnetOptions = {}): Promise<EngineHarness> {
   const h = await harness({ seed: 11, ...options });
-  const info = h.simnet.nodes.find((n) => n.alias === 'wallet')!;
-  const wallet = await connect({
-    nodeId: info.id,
-    url: info.ws_url,
-    rune: info.rune,
-    WebSocket: NodeWebSocket,
-    reconnect: { minDelay: 20, maxDelay: 100, attempts: 50 },
-    timeout: 20_000,
-  });
+  const wallet = await h.client('wallet', { reconnect: true });
   const shop = await h.client('shop');
   const indexedDB = new IDBFactory();
   const store = indexedDbStore({ indexedDB });

@@ -5,8 +5,7 @@
  */
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
-import { connect, decodeBolt11, type CommandoClient } from '../../packages/wire/src/index.ts';
-import { NodeWebSocket } from '../../packages/wire/src/node.ts';
+import { decodeBolt11, type CommandoClient } from '../../packages/wire/src/index.ts';
 import { clnNode, createEngine, indexedDbStore, type Engine, type EngineEvents, type Node, type Store } from '../../packages/core/src/index.ts';
 import { harness, type Harness } from '../simnet/harness.ts';
 import type { SimnetOptions } from '../../packages/simnet/src/index.ts';
@@ -60,15 +59,7 @@ export function nextEvent<K extends keyof EngineEvents>(engine: Engine, type: K,
 
 export async function receiveHarness(options: SimnetOptions = {}): Promise<ReceiveHarness> {
   const h = await harness({ seed: 12, ...options });
-  const info = h.simnet.nodes.find((n) => n.alias === 'shop')!;
-  const shop = await connect({
-    nodeId: info.id,
-    url: info.ws_url,
-    rune: info.rune,
-    WebSocket: NodeWebSocket,
-    reconnect: { minDelay: 20, maxDelay: 100, attempts: 50 },
-    timeout: 20_000,
-  });
+  const shop = await h.client('shop', { reconnect: true });
   const payers = new Map<Payer, CommandoClient>();
   const payer = async (alias: Payer) => {
     let client = payers.get(alias);

@@ -6,8 +6,8 @@ import { startSimnet, type Simnet, type SimnetOptions } from '../../packages/sim
 
 export interface Harness {
   simnet: Simnet;
-  /** A client for a node, with its full rune (or the read-only one). */
-  client(alias: string, options?: { readonly?: boolean }): Promise<CommandoClient>;
+  /** A client for a node, with its full rune (or the read-only one); `reconnect`: it comes back after a drop. */
+  client(alias: string, options?: { readonly?: boolean; reconnect?: boolean }): Promise<CommandoClient>;
   stop(): Promise<void>;
 }
 
@@ -23,7 +23,7 @@ export async function harness(options: SimnetOptions = {}): Promise<Harness> {
         url: info.ws_url,
         rune: o.readonly ? info.readonly_rune : info.rune,
         WebSocket: NodeWebSocket,
-        reconnect: false,
+        reconnect: o.reconnect ? { minDelay: 20, maxDelay: 100, attempts: 50 } : false,
         timeout: 20_000,
       });
       clients.push(client);

@@ -65,6 +65,12 @@ const keyOf = (scid: string, id: number): string => `${scid}/${id}`;
 const hashOf = (preimage: string): string => bytesToHex(sha256(hexToBytes(preimage)));
 const sum = (amounts: number[]): number => amounts.reduce((a, b) => a + b, 0);
 
+/** A journaled hold invoice once the node has made it: its bolt11 and expiry, no longer `creating`. */
+function made(current: StoredInvoice, bolt11: string, expires_at: number): StoredInvoice {
+  const { creating: _, ...rest } = current;
+  return { ...rest, bolt11, expires_at };
+}
+
 /** The public record of a journaled invoice. */
 export function publicInvoice(stored: StoredInvoice, now: number): Invoice {
   const status: InvoiceStatus = stored.status === 'unpaid' && now >= stored.expires_at ? 'expired' : stored.status;
@@ -187,8 +193,7 @@ export class Receiver {
       const expires_at = this.checkBolt11(bolt11, payment_hash, request.amount_msat);
       stored = await journal.updateInvoice(payment_hash, (current) => {
         if (!current) throw engineError('NOT_FOUND', 'the invoice left the journal while it was being made');
-        const { creating: _, ...rest } = current;
-        const invoice = { ...rest, bolt11, expires_at };
+        const invoice = made(current, bolt11, expires_at);
         return { invoice, result: invoice };
       });
     } else {
@@ -433,19 +438,17 @@ export class Receiver {
   private async refresh(invoice: StoredInvoice, rows: NodeHtlc[]): Promise<void> {
     const { node, journal } = this.host;
     const hash = invoice.payment_hash;
-    let view: NodeView = invoice.hold
-      ? { hold: true, invoice: (await node.listholdinvoices({ payment_hash: hash }))[0] }
-      : { hold: false, invoice: (await node.listinvoices({ payment_hash: hash }))[0] };
+    const ask = async (): Promise<NodeView> =>
+      invoice.hold
+        ? { hold: true, invoice: (await node.listholdinvoices({ payment_hash: hash }))[0] }
+        : { hold: false, invoice: (await node.listinvoices({ payment_hash: hash }))[0] };
+    let view = await ask();
 
     if (invoice.creating) {
       if (view.hold && view.invoice) {
         const bolt11 = view.invoice.bolt11;
         const expires_at = this.checkBolt11(bolt11, hash, invoice.amount_msat);
-        await journal.updateInvoice(hash, (current) => {
-          if (!current?.creating) return { result: undefined };
-          const { creating: _, ...rest } = current;
-          return { invoice: { ...rest, bolt11, expires_at }, result: undefined };
-        });
+        await journal.updateInvoice(hash, (current) => ({ invoice: current?.creating ? made(current, bolt11, expires_at) : undefined, result: undefined }));
       } else if (!this.creating.has(hash) && this.host.now() - invoice.created_at > CREATE_GRACE_S) {
         await journal.updateInvoice(hash, (current) => ({ invoice: current?.creating ? null : undefined, result: undefined }));
       }
@@ -456,9 +459,9 @@ export class Receiver {
       const hold = view.invoice;
       const complete = hold.state === 'accepted' && sum(hold.htlcs.map((h) => h.amount_msat)) >= invoice.amount_msat;
       if (complete) {
-        if (await this.claim(invoice)) view = { hold: true, invoice: (await node.listholdinvoices({ payment_hash: hash }))[0] };
+        if (await this.claim(invoice)) view = await ask();
       } else if (this.host.now() >= invoice.expires_at && hold.state !== 'paid' && hold.state !== 'cancelled') {
-        if (await this.cancel(invoice)) view = { hold: true, invoice: (await node.listholdinvoices({ payment_hash: hash }))[0] };
+        if (await this.cancel(invoice)) view = await ask();
       }
     }
 
