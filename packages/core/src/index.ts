@@ -6,6 +6,7 @@
  */
 export { AmpkitError, type EngineErrorCode } from './errors.ts';
 export { Engine, NEVER_SENT, createEngine, type EngineEvents, type EngineOptions } from './payments/engine.ts';
+export { localLock, type Lock, type PeerChannel, type PeerEvent, type PeerMessage } from './coordination.ts';
 export { clnNode } from './node/cln.ts';
 export type { HoldState, HtlcIndex, Node, NodeHoldHtlc, NodeHoldInvoice, NodeHtlc, NodeInvoice, NodePart, PartKey, SendpayRequest } from './node/node.ts';
 export type { ReceiverEvents } from './invoices/receiver.ts';

@@ -59,6 +59,8 @@ export interface Simnet {
   setFaults(target: string, faults: Faults): void;
   /** Drops every socket of a node; the listener stays, so clients may reconnect. */
   dropConnections(alias: string): void;
+  /** How many clients are connected to a node now. */
+  connections(alias: string): number;
   /** Takes a node offline (listener closed, sockets dropped, peers see it disconnected) or back. */
   setOnline(alias: string, online: boolean): Promise<void>;
   stop(): Promise<void>;
@@ -191,6 +193,9 @@ export async function startSimnet(options: SimnetOptions = {}): Promise<Simnet> 
       if (!holder) throw new TypeError(`no node or channel '${target}'`);
       holder.faults = { ...holder.faults, ...faults };
       if (faults.hold === false) network.releaseHeld();
+    },
+    connections(alias) {
+      return get(alias).server?.connections ?? 0;
     },
     dropConnections(alias) {
       get(alias).server?.dropConnections();

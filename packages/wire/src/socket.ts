@@ -29,49 +29,63 @@ export interface ByteSocket {
 
 const OPEN = 1;
 
+/**
+ * A WebSocket as a {@link ByteSocket}. A class, not an object literal: rollup's tree-shaker
+ * took an object literal's placeholder `onData: () => {}` for the handler ever called and
+ * dropped the call, though the peer assigns the real handler later (a bundle without it
+ * never reads a byte; the worker bundle test catches that).
+ */
+class WebSocketBytes implements ByteSocket {
+  private closed = false;
+  onData: (bytes: Uint8Array) => void = ignore;
+  onClose: (error?: WireError) => void = ignore;
+
+  constructor(private readonly ws: WebSocketLike) {
+    if (ws.binaryType === 'blob') ws.binaryType = 'arraybuffer';
+    ws.addEventListener('message', (event: { data: unknown }) => {
+      if (this.closed) return;
+      const bytes = asBytes(event.data);
+      if (!bytes) {
+        this.closed = true;
+        ws.close(1003);
+        this.onClose(new WireError('PROTOCOL', 'received a text WebSocket frame; BOLT 8 over WebSocket is binary'));
+        return;
+      }
+      this.onData(bytes);
+    });
+    // An 'error' (e.g. `ws` refusing an oversized frame) is always followed by 'close'; without
+    // a listener, Node would turn it into an uncaught exception and take the process down.
+    ws.addEventListener('error', ignore);
+    ws.addEventListener('close', (event: { code?: number; reason?: string }) => {
+      if (this.closed) return;
+      this.closed = true;
+      const why = event.code ? ` (code ${event.code}${event.reason ? `: ${event.reason}` : ''})` : '';
+      this.onClose(new WireError('CONNECTION', `WebSocket closed${why}`));
+    });
+  }
+
+  send(bytes: Uint8Array): void {
+    if (this.closed || this.ws.readyState !== OPEN) throw new WireError('CONNECTION', 'socket is not open');
+    this.ws.send(bytes);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.ws.close(1000);
+    } catch {
+      // Already closing: nothing to do.
+    }
+    this.onClose();
+  }
+}
+
+function ignore(): void {}
+
 /** Wraps an already open WebSocket (e.g. one a `ws` server accepted). */
 export function wrapWebSocket(ws: WebSocketLike): ByteSocket {
-  if (ws.binaryType === 'blob') ws.binaryType = 'arraybuffer';
-  let closed = false;
-  const socket: ByteSocket = {
-    send(bytes) {
-      if (closed || ws.readyState !== OPEN) throw new WireError('CONNECTION', 'socket is not open');
-      ws.send(bytes);
-    },
-    close() {
-      if (closed) return;
-      closed = true;
-      try {
-        ws.close(1000);
-      } catch {
-        // Already closing: nothing to do.
-      }
-      socket.onClose();
-    },
-    onData: () => {},
-    onClose: () => {},
-  };
-  ws.addEventListener('message', (event: { data: unknown }) => {
-    if (closed) return;
-    const bytes = asBytes(event.data);
-    if (!bytes) {
-      closed = true;
-      ws.close(1003);
-      socket.onClose(new WireError('PROTOCOL', 'received a text WebSocket frame; BOLT 8 over WebSocket is binary'));
-      return;
-    }
-    socket.onData(bytes);
-  });
-  // An 'error' (e.g. `ws` refusing an oversized frame) is always followed by 'close'; without
-  // a listener, Node would turn it into an uncaught exception and take the process down.
-  ws.addEventListener('error', () => {});
-  ws.addEventListener('close', (event: { code?: number; reason?: string }) => {
-    if (closed) return;
-    closed = true;
-    const why = event.code ? ` (code ${event.code}${event.reason ? `: ${event.reason}` : ''})` : '';
-    socket.onClose(new WireError('CONNECTION', `WebSocket closed${why}`));
-  });
-  return socket;
+  return new WebSocketBytes(ws);
 }
 
 /** Opens a WebSocket and resolves once it is open, or rejects with a CONNECTION error. */

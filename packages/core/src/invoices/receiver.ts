@@ -21,6 +21,7 @@ import type { NodeHoldInvoice, NodeHtlc, NodeInvoice, Node, HtlcIndex } from '..
 import { KeyedLock, Waiters } from '../payments/waiters.ts';
 import type { Journal, StoredInvoice } from '../store/store.ts';
 import type { Invoice, InvoiceStatus, PartGoneReason, PartialInvoice } from '../types.ts';
+import type { PeerMessage } from '../coordination.ts';
 import { checkHex32, checkInvoiceKey, checkInvoiceRequest, checkTimeout } from '../validate.ts';
 
 /** What the receiving side tells a UI. */
@@ -50,6 +51,8 @@ export interface ReceiverHost {
   report(error: AmpkitError): void;
   /** Backs off after a failure and reports it; gives the next attempt number. */
   retryAfter(error: unknown, attempt: number): Promise<number>;
+  /** Runs `task` holding the hold invoice's lock, shared by every engine on the journal. */
+  lock<T>(payment_hash: string, task: () => Promise<T>): Promise<T>;
 }
 
 /** An incoming HTLC's states from its arrival until it is fully committed: it is held. */
@@ -123,6 +126,8 @@ export class Receiver {
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
   /** Open invoices as of this engine's last look: their ends are reported once. */
   private followed = new Set<string>();
+  /** Invoices whose end this engine has reported (its own, a peer's, or found in the journal). */
+  private readonly ended = new Set<string>();
   /** Hold invoices with parts enough whose set the node had not accepted yet: the next delay. */
   private readonly rechecks = new Map<string, number>();
   private readonly recheckTimers = new Set<ReturnType<typeof setTimeout>>();
@@ -350,9 +355,10 @@ export class Receiver {
     for (const hash of this.followed) {
       if (still.has(hash)) continue;
       const invoice = await this.host.journal.getInvoice(hash);
-      if (invoice && invoice.status !== 'unpaid') this.report({ invoice, arrived: [], gone: [], ended: invoice.status });
+      if (invoice && invoice.status !== 'unpaid' && this.followed.has(hash)) this.report({ invoice, arrived: [], gone: [], ended: invoice.status });
     }
-    this.followed = still;
+    for (const hash of this.followed) if (!still.has(hash)) this.followed.delete(hash);
+    for (const hash of still) this.followed.add(hash);
   }
 
   /** One outstanding `wait htlcs` per index, kept across turns of the loop. */
@@ -574,16 +580,55 @@ export class Receiver {
   private report(applied: Applied): void {
     const { emit } = this.host;
     const invoice = publicInvoice(applied.invoice, this.host.now());
+    if (applied.ended && !applied.arrived.length && !applied.gone.length && this.ended.has(invoice.payment_hash)) return;
     for (const part of applied.arrived) emit('invoice-part', part);
     for (const gone of applied.gone) emit('invoice-part-gone', gone);
     if (applied.arrived.length || applied.gone.length || applied.ended) emit('invoice-updated', invoice);
     if (applied.ended) {
-      this.followed.delete(invoice.payment_hash);
-      clearTimeout(this.timers.get(invoice.payment_hash));
-      this.timers.delete(invoice.payment_hash);
-      this.claims.delete(invoice.payment_hash);
+      this.forget(invoice.payment_hash);
       emit(applied.ended === 'paid' ? 'invoice-paid' : 'invoice-expired', invoice);
       this.waiters.resolve(invoice.payment_hash, invoice);
+    }
+  }
+
+  /** An invoice has ended: stop following it, once. */
+  private forget(hash: string): void {
+    this.ended.add(hash);
+    this.followed.delete(hash);
+    clearTimeout(this.timers.get(hash));
+    this.timers.delete(hash);
+    this.claims.delete(hash);
+  }
+
+  /**
+   * Another engine on the journal changed an invoice. Its end wakes this engine's waiters
+   * (and is reported once: false when this engine already did); an invoice made there is
+   * followed here too, so whichever tab stays open sees it through. True when the event
+   * is news to this engine's listeners.
+   */
+  fromPeer(message: PeerMessage): boolean {
+    if (message.type === 'invoice-paid' || message.type === 'invoice-expired') {
+      const invoice = message.detail as Invoice;
+      if (this.ended.has(invoice.payment_hash)) return false;
+      this.forget(invoice.payment_hash);
+      this.waiters.resolve(invoice.payment_hash, invoice);
+    } else if (message.type === 'invoice-updated') {
+      const invoice = message.detail as Invoice;
+      if (invoice.status === 'unpaid' && !this.followed.has(invoice.payment_hash)) void this.adopt(invoice.payment_hash);
+    }
+    return true;
+  }
+
+  /** Follows an open invoice another engine made. */
+  private async adopt(hash: string): Promise<void> {
+    try {
+      const stored = await this.host.journal.getInvoice(hash);
+      if (!stored || stored.status !== 'unpaid' || stored.creating || this.host.isClosed() || this.ended.has(hash)) return;
+      this.arm(stored);
+      this.followed.add(hash);
+      this.watch();
+    } catch (error) {
+      if (!this.host.isClosed()) this.host.report(engineError('CONNECTION', `could not read invoice ${hash} from the journal`, { cause: error }));
     }
   }
 
@@ -593,7 +638,11 @@ export class Receiver {
    * engine that died holding the claim loses it after {@link CLAIM_LEASE_S}. True when
    * this engine settled.
    */
-  private async claim(invoice: StoredInvoice): Promise<boolean> {
+  private claim(invoice: StoredInvoice): Promise<boolean> {
+    return this.host.lock(invoice.payment_hash, () => this.claimLocked(invoice));
+  }
+
+  private async claimLocked(invoice: StoredInvoice): Promise<boolean> {
     const hash = invoice.payment_hash;
     const mine = this.claims.has(hash);
     const preimage = await this.host.journal.updateInvoice(

@@ -12,9 +12,10 @@ import type { Journal, Store } from '../store/store.ts';
 import type { AlreadyComplete, PartialPayment, Payment, PaymentStatus, SendPartialPayRequest, SentPart } from '../types.ts';
 import { checkHex32, checkId, checkInvoice, checkSendPartialPay, checkTimeout } from '../validate.ts';
 import { applyResolution, decideSend, type Resolution, type Resolved } from './rules.ts';
-import { KeyedLock, Waiters } from './waiters.ts';
+import { Waiters } from './waiters.ts';
 import { Receiver, type ReceiverEvents } from '../invoices/receiver.ts';
 import type { Invoice, InvoiceRequest, PartialInvoice } from '../types.ts';
+import { localLock, readPeerMessage, type Lock, type PeerChannel, type PeerMessage } from '../coordination.ts';
 
 /** What the engine tells a UI, each with the record as it now is. */
 export interface EngineEvents extends ReceiverEvents {
@@ -43,6 +44,28 @@ export interface EngineOptions {
    * `mpp_timeout`, 60): a held part that leaves after that long is reported as `timeout`.
    */
   mppTimeout?: number;
+  /**
+   * An exclusive lock shared by every engine that opens the same journal (Web Locks across
+   * a browser's tabs: `@ampkit/worker` passes one). The engine takes it per payment hash
+   * around each send decision and per hold invoice around its settlement. Default: a lock
+   * of this engine only.
+   */
+  lock?: Lock;
+  /**
+   * A channel to the other engines on the same journal (a BroadcastChannel across tabs):
+   * each engine passes on the events it emits, so every engine's listeners and waiters see
+   * every record change, and an invoice made in one tab is followed in all of them.
+   */
+  peers?: PeerChannel;
+}
+
+/** Settings of one engine, as {@link createEngine} resolved them. */
+interface EngineSettings {
+  now: () => number;
+  waitChunk: number;
+  mppTimeout: number;
+  lock: Lock;
+  peers?: PeerChannel;
 }
 
 /** Why a part failed when it never reached the node. */
@@ -57,7 +80,6 @@ function sleep(ms: number): Promise<void> {
 /** The sending engine. Create it with {@link createEngine}. */
 export class Engine {
   private readonly events = new Emitter<EngineEvents>();
-  private readonly locks = new KeyedLock<string>();
   private readonly partWaiters = new Waiters<number, PartialPayment>();
   private readonly paymentWaiters = new Waiters<string, Payment>();
   /** One watcher per pending part: a part's wait is never doubled, across reconnects too. */
@@ -68,16 +90,25 @@ export class Engine {
   private readonly receiver: Receiver;
   private closed = false;
   private lastInvoice?: { bolt11: string; decoded: ReturnType<typeof decodeBolt11> };
+  private readonly now: () => number;
+  private readonly waitChunk: number;
+  private readonly peers?: PeerChannel;
+  private readonly unsubscribe?: () => void;
+  /** Runs a task under the lock `kind:hash` of this node, shared by the engines on the journal. */
+  private readonly lock: <T>(kind: 'pay' | 'hold', hash: string, task: () => Promise<T>) => Promise<T>;
 
   /** @internal use {@link createEngine}. */
   constructor(
     private readonly node: Node,
     private readonly journal: Journal,
     pending: PartialPayment[],
-    private readonly now: () => number,
-    private readonly waitChunk: number,
-    mppTimeout: number,
+    settings: EngineSettings,
   ) {
+    const { now, mppTimeout, lock } = settings;
+    this.now = now;
+    this.waitChunk = settings.waitChunk;
+    this.peers = settings.peers;
+    this.lock = (kind, hash, task) => lock(`ampkit:${node.id}:${kind}:${hash}`, task);
     this.receiver = new Receiver({
       node,
       journal,
@@ -87,7 +118,9 @@ export class Engine {
       isClosed: () => this.closed,
       report: (error) => this.emit('error', error),
       retryAfter: (error, attempt) => this.retryAfter(error, attempt),
+      lock: (hash, task) => this.lock('hold', hash, task),
     });
+    this.unsubscribe = this.peers?.subscribe((message) => this.fromPeer(message));
     const byHash = new Map<string, PartialPayment[]>();
     for (const part of pending) {
       this.unsure.add(part.id);
@@ -174,7 +207,7 @@ export class Engine {
     checkInvoice(request, (bolt11) => this.decode(bolt11));
     this.assertOpen();
     const hash = request.payment_hash;
-    const decision = await this.locks.run(hash, async () => {
+    const decision = await this.lock('pay', hash, async () => {
       this.assertOpen();
       const view = await this.journal.read(hash);
       let nodeParts: NodePart[] | undefined;
@@ -346,6 +379,7 @@ export class Engine {
     this.partWaiters.rejectAll(error);
     this.paymentWaiters.rejectAll(error);
     this.receiver.close(error);
+    this.unsubscribe?.();
     this.journal.close();
   }
 
@@ -358,11 +392,44 @@ export class Engine {
     return this.lastInvoice.decoded;
   }
 
+  /** Tells this engine's listeners, and the other engines on the journal (all but `error`). */
   private emit<K extends keyof EngineEvents>(type: K, detail: EngineEvents[K]): void {
+    this.emitHere(type, detail);
+    if (type !== 'error' && this.peers && !this.closed) {
+      try {
+        this.peers.post({ type, detail } as PeerMessage);
+      } catch (error) {
+        console.error('ampkit: could not tell the other tabs', error);
+      }
+    }
+  }
+
+  private emitHere<K extends keyof EngineEvents>(type: K, detail: EngineEvents[K]): void {
     this.events.emit(type, detail, (error) => {
       // A listener's bug must not break payments; it is reported, once, on the console.
       console.error('ampkit: an engine event listener threw', error);
     });
+  }
+
+  /**
+   * Another engine on the journal changed a record: this engine's waiters wake if it is
+   * final, and its listeners hear of it as if it happened here. Each change is emitted
+   * by the one engine whose journal update made it, so no engine hears of it twice.
+   */
+  private fromPeer(raw: unknown): void {
+    const message = readPeerMessage(raw);
+    if (!message || this.closed) return;
+    const { type, detail } = message;
+    if (type === 'part-updated') {
+      const part = detail as PartialPayment;
+      if (part.status !== 'pending') this.partWaiters.resolve(part.id, part);
+    } else if (type === 'payment-updated') {
+      const payment = detail as Payment;
+      if (payment.status !== 'pending') this.paymentWaiters.resolve(payment.payment_hash, payment);
+    } else if (type.startsWith('invoice-') && !this.receiver.fromPeer(message)) {
+      return;
+    }
+    this.emitHere(type, detail);
   }
 
   /** Resolution steps 1–4, applied once per part. */
@@ -486,8 +553,13 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   if (!(waitChunk > 0)) throw engineError('INVALID_ARGUMENT', 'waitChunk must be positive');
   const mppTimeout = options.mppTimeout ?? 60;
   if (!(mppTimeout > 0)) throw engineError('INVALID_ARGUMENT', 'mppTimeout must be positive');
+  if (options.lock !== undefined && typeof options.lock !== 'function') throw engineError('INVALID_ARGUMENT', 'lock must be a function (name, task) => Promise');
+  const peers = options.peers;
+  if (peers !== undefined && (typeof peers?.post !== 'function' || typeof peers.subscribe !== 'function')) {
+    throw engineError('INVALID_ARGUMENT', 'peers must have post(message) and subscribe(listener)');
+  }
   const journal = await store.open(node.id);
   const pending = await journal.listParts({ status: 'pending' });
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
-  return new Engine(node, journal, pending, now, waitChunk, mppTimeout);
+  return new Engine(node, journal, pending, { now, waitChunk, mppTimeout, lock: options.lock ?? localLock(), ...(peers ? { peers } : {}) });
 }

@@ -1,0 +1,230 @@
+/**
+ * `createAmpkit()`: the page's one entry. It starts the engine in a Web Worker (the
+ * socket, the journal and every wait live there, off the page's main thread) and gives a
+ * typed client whose methods are the engine's. Where no worker may start (a
+ * Content-Security-Policy without `worker-src`, a browser without module workers) the
+ * same host runs in the page, with the same API, and the console says so.
+ */
+import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
+import { AmpkitError, type ConnectionState } from '@ampkit/wire';
+import {
+  ENGINE_METHODS,
+  deserializeError,
+  type AmpkitEvents,
+  type EngineMethod,
+  type EngineMethods,
+  type HostApi,
+  type HostOptions,
+  type SerializedError,
+  type Storage,
+} from './protocol.ts';
+
+/** Options of {@link createAmpkit}. */
+export interface AmpkitOptions {
+  /** The node's public key, 66 hex characters. */
+  nodeId: string;
+  /** The node's WebSocket listener, e.g. `wss://node.example:5019`. */
+  url: string;
+  /** A rune from the node's `createrune`, restricted to what the page needs. */
+  rune: string;
+  /**
+   * Where the engine's journal lives: `'indexeddb'` (default; kept across reloads, shared
+   * by the origin's tabs, which then coordinate through Web Locks and a BroadcastChannel)
+   * or `'memory'` (this client only, gone with it).
+   */
+  storage?: Storage;
+  /**
+   * Where the engine runs. `true` (default): in a Web Worker started from
+   * `ampkit-worker.js` beside `ampkit.js`; a string or URL: from that worker script (it
+   * may be on another origin, e.g. a CDN); `false`: in the page.
+   */
+  worker?: boolean | string | URL;
+  /** Prefix of the IndexedDB database's name (`ampkit`); one database per node. */
+  database?: string;
+}
+
+/** The client of one node: every engine method, its events, the connection's state. */
+export interface AmpkitClient extends EngineMethods {
+  /** The node's public key. */
+  readonly nodeId: string;
+  /** Where the engine runs: `worker`, or `page` when no worker could start. */
+  readonly mode: 'worker' | 'page';
+  /** The connection to the node, as last reported. */
+  readonly state: ConnectionState;
+  /** Listens to an event; returns the function that stops listening. */
+  on<K extends keyof AmpkitEvents>(type: K, listener: (detail: AmpkitEvents[K]) => void): () => void;
+  /**
+   * Stops the engine, closes the socket and ends the worker. The journal keeps every
+   * pending part: a new client picks it up. Later calls fail with `CONNECTION`.
+   */
+  close(): Promise<void>;
+}
+
+/** How long a worker gets to load and answer before the engine runs in the page instead. */
+const WORKER_START_MS = 10_000;
+
+const invalid = (message: string): AmpkitError => new AmpkitError('INVALID_ARGUMENT', message);
+
+function checkOptions(options: AmpkitOptions): HostOptions {
+  if (options === null || typeof options !== 'object') throw invalid('createAmpkit() needs { nodeId, url, rune }');
+  const { nodeId, url, rune, storage = 'indexeddb', database } = options;
+  if (typeof nodeId !== 'string' || !/^0[23][0-9a-fA-F]{64}$/.test(nodeId)) throw invalid('nodeId must be the node\'s public key: 66 hex characters');
+  if (typeof url !== 'string' || !/^wss?:\/\/./.test(url)) throw invalid('url must be the node\'s ws:// or wss:// address');
+  if (typeof rune !== 'string' || rune.length === 0) throw invalid('rune must be a rune string from the node\'s createrune');
+  if (storage !== 'indexeddb' && storage !== 'memory') throw invalid("storage must be 'indexeddb' or 'memory'");
+  if (database !== undefined && (typeof database !== 'string' || database.length === 0)) throw invalid('database must be a non-empty string');
+  const w = options.worker;
+  if (w !== undefined && typeof w !== 'boolean' && typeof w !== 'string' && !(w instanceof URL)) throw invalid('worker must be true, false, or the URL of ampkit-worker.js');
+  return { nodeId: nodeId.toLowerCase(), url, rune, storage, ...(database !== undefined ? { database } : {}) };
+}
+
+/** The worker script: given, or `ampkit-worker.js` beside this module. */
+function workerScript(worker: AmpkitOptions['worker']): URL {
+  if (typeof worker === 'string' || worker instanceof URL) return new URL(worker, globalThis.location?.href);
+  return new URL('./ampkit-worker.js', import.meta.url);
+}
+
+/**
+ * Starts the worker and waits for its first answer. A script on another origin cannot
+ * start a worker directly; a blob module on this origin that imports it can (the script
+ * must be served with CORS, as CDNs do, and `worker-src` must allow `blob:`).
+ */
+async function startWorker(script: URL): Promise<{ worker: Worker; remote: Remote<HostApi> }> {
+  const sameOrigin = script.origin === globalThis.location?.origin;
+  const shim = sameOrigin ? undefined : URL.createObjectURL(new Blob([`import ${JSON.stringify(script.href)};`], { type: 'text/javascript' }));
+  try {
+    const worker = new Worker(shim ?? script, { type: 'module', name: 'ampkit' });
+    const remote = wrap<HostApi>(worker);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no answer within ${WORKER_START_MS / 1000} s`)), WORKER_START_MS);
+        worker.addEventListener('error', (event) => {
+          clearTimeout(timer);
+          reject(new Error(event.message || 'the worker script did not load'));
+        }, { once: true });
+        remote.ping().then(() => {
+          clearTimeout(timer);
+          resolve();
+        }, reject);
+      });
+    } catch (error) {
+      remote[releaseProxy]();
+      worker.terminate();
+      throw error;
+    }
+    return { worker, remote };
+  } finally {
+    if (shim) URL.revokeObjectURL(shim);
+  }
+}
+
+/** The host in this page: the worker script imported as a module. */
+async function pageHost(script: URL): Promise<HostApi> {
+  const module = (await import(/* @vite-ignore */ /* webpackIgnore: true */ script.href)) as { AmpkitHost: new () => HostApi };
+  return new module.AmpkitHost();
+}
+
+/**
+ * Connects to a node and starts the engine, in a Web Worker where one may start.
+ *
+ * @example
+ * ```ts
+ * import { createAmpkit } from 'https://cdn.example/ampkit/ampkit.js';
+ *
+ * const ampkit = await createAmpkit({ nodeId, url: 'wss://node.example:5019', rune });
+ * ampkit.on('invoice-part', (part) => console.log('held', part.partial_amount_msat));
+ * const invoice = await ampkit.invoice({ amount_msat: 42_000, description: 'coffee' });
+ * const paid = await ampkit.waitinvoice({ payment_hash: invoice.payment_hash });
+ * await ampkit.close();
+ * ```
+ */
+export async function createAmpkit(options: AmpkitOptions): Promise<AmpkitClient> {
+  const hostOptions = checkOptions(options);
+  const script = workerScript(options.worker);
+  let worker: Worker | undefined;
+  let remote: Remote<HostApi> | undefined;
+  if (options.worker !== false) {
+    try {
+      if (typeof Worker === 'undefined') throw new Error('this browser has no Web Workers');
+      ({ worker, remote } = await startWorker(script));
+    } catch (error) {
+      console.warn(`ampkit: no Web Worker could start (${(error as Error).message}); the engine runs in this page instead`);
+    }
+  }
+  const host: HostApi | Remote<HostApi> = remote ?? (await pageHost(script));
+
+  const listeners = new Map<keyof AmpkitEvents, Set<(detail: never) => void>>();
+  let state: ConnectionState = 'connecting';
+  let closed = false;
+  const dispatch = (type: keyof AmpkitEvents, detail: unknown): void => {
+    if (closed && type !== 'state') return;
+    if (type === 'state') state = detail as ConnectionState;
+    const value = type === 'error' ? deserializeError(detail as SerializedError) : detail;
+    for (const listener of [...(listeners.get(type) ?? [])]) {
+      try {
+        (listener as (detail: unknown) => void)(value);
+      } catch (error) {
+        console.error(`ampkit: a ${type} listener threw`, error);
+      }
+    }
+  };
+  if (worker) {
+    // A worker that dies later (out of memory, a crash) is reported; its pending calls fail.
+    worker.addEventListener('error', (event) => dispatch('error', { code: 'CONNECTION', message: `the ampkit worker failed: ${event.message}` }));
+  }
+
+  const end = (): void => {
+    if (remote) remote[releaseProxy]();
+    worker?.terminate();
+  };
+  try {
+    state = await host.open(hostOptions, worker ? proxy(dispatch) : dispatch);
+  } catch (error) {
+    await Promise.resolve(host.close()).catch(() => undefined);
+    end();
+    throw error instanceof AmpkitError ? error : new AmpkitError('CONNECTION', `could not open the node: ${(error as Error).message}`, { cause: error });
+  }
+
+  const invoke = async (method: EngineMethod, input: unknown): Promise<unknown> => {
+    if (closed) throw new AmpkitError('CONNECTION', 'the client was closed');
+    let outcome;
+    try {
+      outcome = await host.call(method, input);
+    } catch (error) {
+      // Input the structured clone refuses (a function, a DOM node) never reached the engine.
+      if ((error as Error)?.name === 'DataCloneError') throw invalid(`${method}: the input must be plain data (${(error as Error).message})`);
+      throw new AmpkitError('CONNECTION', `${method} could not reach the engine: ${(error as Error).message}`, { cause: error });
+    }
+    if ('error' in outcome) throw deserializeError(outcome.error);
+    return outcome.value;
+  };
+
+  const client = {
+    nodeId: hostOptions.nodeId,
+    mode: worker ? 'worker' : 'page',
+    get state() {
+      return state;
+    },
+    on<K extends keyof AmpkitEvents>(type: K, listener: (detail: AmpkitEvents[K]) => void): () => void {
+      let set = listeners.get(type);
+      if (!set) listeners.set(type, (set = new Set()));
+      set.add(listener as (detail: never) => void);
+      return () => set.delete(listener as (detail: never) => void);
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      try {
+        await host.close();
+      } finally {
+        end();
+        dispatch('state', 'closed');
+        listeners.clear();
+      }
+    },
+  } as AmpkitClient;
+  for (const method of ENGINE_METHODS) {
+    (client as unknown as Record<string, (input?: unknown) => Promise<unknown>>)[method] = (input?: unknown) => invoke(method, input);
+  }
+  return client;
+}

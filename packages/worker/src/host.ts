@@ -1,0 +1,97 @@
+/**
+ * The host: the commando connection, the engine and its journal, driven by the client.
+ * In a Web Worker it is exposed with comlink; where no worker can start, the client runs
+ * the same host in the page. Calls and events carry plain records only.
+ */
+import { connect, type CommandoClient, type ConnectionState } from '@ampkit/wire';
+import { clnNode, createEngine, indexedDbStore, memoryStore, type Engine, type EngineEvents } from '@ampkit/core';
+import { broadcastPeers, webLocks } from './platform.ts';
+import { ENGINE_METHODS, serializeError, type AmpkitEvents, type EngineMethod, type HostApi, type HostOptions, type Outcome } from './protocol.ts';
+
+const EVENTS: (keyof EngineEvents)[] = [
+  'part-created',
+  'part-updated',
+  'payment-updated',
+  'invoice-updated',
+  'invoice-part',
+  'invoice-part-gone',
+  'invoice-paid',
+  'invoice-expired',
+  'error',
+];
+
+/** Runs one engine for one client. */
+export class AmpkitHost implements HostApi {
+  private client?: CommandoClient;
+  private engine?: Engine;
+  private channel?: { close(): void };
+  private closed = false;
+
+  ping(): 'pong' {
+    return 'pong';
+  }
+
+  /**
+   * Connects to the node, opens the journal and starts the engine; every engine event and
+   * every connection state goes to `listener`, in order. Gives the connection's state.
+   */
+  async open(options: HostOptions, listener: (type: keyof AmpkitEvents, detail: unknown) => void): Promise<ConnectionState> {
+    if (this.client) throw new Error('the host is already open');
+    const tell = (type: keyof AmpkitEvents, detail: unknown): void => {
+      if (this.closed) return;
+      // Through comlink the listener answers with a promise; a client gone away is not our failure.
+      void Promise.resolve()
+        .then(() => listener(type, detail))
+        .catch(() => undefined);
+    };
+    const client = await connect({
+      nodeId: options.nodeId,
+      url: options.url,
+      rune: options.rune,
+      reconnect: { attempts: Infinity, minDelay: 250, maxDelay: 10_000 },
+    });
+    this.client = client;
+    client.on('state', (state) => tell('state', state));
+    const shared = options.storage === 'indexeddb';
+    const peers = shared ? broadcastPeers(`ampkit:${options.nodeId}`) : undefined;
+    const lock = shared ? webLocks() : undefined;
+    this.channel = peers;
+    try {
+      this.engine = await createEngine({
+        node: clnNode(client),
+        store: shared ? indexedDbStore(options.database ? { name: options.database } : {}) : memoryStore(),
+        ...(lock ? { lock } : {}),
+        ...(peers ? { peers } : {}),
+      });
+    } catch (error) {
+      peers?.close();
+      client.close();
+      throw error;
+    }
+    for (const type of EVENTS) {
+      this.engine.on(type, (detail) => tell(type, type === 'error' ? serializeError(detail) : detail));
+    }
+    return client.state;
+  }
+
+  /** Calls one engine method; its result, or its error as a record. */
+  async call(method: EngineMethod, input: unknown): Promise<Outcome> {
+    try {
+      if (!ENGINE_METHODS.includes(method)) throw new TypeError(`unknown method ${String(method)}`);
+      if (!this.engine) throw new Error('the host is not open');
+      const value: unknown = await (this.engine[method] as (input: unknown) => Promise<unknown>).call(this.engine, input);
+      return { value };
+    } catch (error) {
+      return { error: serializeError(error) };
+    }
+  }
+
+  /** Stops the engine (the journal keeps every pending part), closes the socket and the channel. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.engine?.close();
+    this.channel?.close();
+    this.client?.close();
+  }
+}

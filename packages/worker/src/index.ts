@@ -1,0 +1,24 @@
+/**
+ * @ampkit/worker: the browser SDK. `createAmpkit()` runs the ampkit engine in a Web
+ * Worker (or, where none may start, in the page) and gives one typed client: every
+ * engine method, its events, the connection's state. Tabs of one origin on one node share
+ * the journal and coordinate through Web Locks and a BroadcastChannel.
+ */
+export { createAmpkit, type AmpkitClient, type AmpkitOptions } from './client.ts';
+export type { AmpkitEvents, EngineMethod, EngineMethods, Storage } from './protocol.ts';
+export { AmpkitError, type ConnectionState } from '@ampkit/wire';
+export type {
+  AlreadyComplete,
+  Invoice,
+  InvoiceRequest,
+  InvoiceStatus,
+  PartFailure,
+  PartGoneReason,
+  PartialInvoice,
+  PartialPayment,
+  Payment,
+  PaymentStatus,
+  RouteHop,
+  SendPartialPayRequest,
+  SentPart,
+} from '@ampkit/core';

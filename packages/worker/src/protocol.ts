@@ -1,0 +1,86 @@
+/**
+ * What crosses between the page's client and the host that runs the engine (in a worker,
+ * or in the page when no worker can start): the engine methods a client may call, call
+ * outcomes, and errors as plain records, since a structured clone keeps neither an
+ * error's class nor its `code`.
+ */
+import { AmpkitError } from '@ampkit/wire';
+import type { ConnectionState } from '@ampkit/wire';
+import type { Engine, EngineEvents } from '@ampkit/core';
+
+/** The engine methods the client carries, by name. */
+export const ENGINE_METHODS = [
+  'sendpartialpay',
+  'waitpartialpay',
+  'waitsendpay',
+  'listpartialpayments',
+  'listpayments',
+  'invoice',
+  'listinvoices',
+  'listpartialinvoices',
+  'waitinvoice',
+  'ready',
+] as const;
+
+/** One of {@link ENGINE_METHODS}. */
+export type EngineMethod = (typeof ENGINE_METHODS)[number];
+
+/** Every engine event, and `state`: the connection to the node changed. */
+export interface AmpkitEvents extends EngineEvents {
+  /** The connection to the node: `connecting`, `open`, `reconnecting`, `closed` or `failed`. */
+  state: ConnectionState;
+}
+
+/** Where the journal lives: IndexedDB (shared by the origin's tabs, kept across reloads) or memory (this client only). */
+export type Storage = 'indexeddb' | 'memory';
+
+/** What the host needs to start: the node and how to reach it. */
+export interface HostOptions {
+  nodeId: string;
+  url: string;
+  rune: string;
+  storage: Storage;
+  /** Name of the IndexedDB database prefix (`ampkit`). */
+  database?: string;
+}
+
+/** An error as it crosses the boundary. */
+export interface SerializedError {
+  code: string | number;
+  message: string;
+  data?: unknown;
+  nodeCode?: number;
+}
+
+/** A call's result or its error. */
+export type Outcome = { value: unknown } | { error: SerializedError };
+
+/** The host's side of the boundary, as the client sees it (through comlink, or directly). */
+export interface HostApi {
+  ping(): 'pong';
+  open(options: HostOptions, listener: (type: keyof AmpkitEvents, detail: unknown) => void): Promise<ConnectionState>;
+  call(method: EngineMethod, input: unknown): Promise<Outcome>;
+  close(): Promise<void>;
+}
+
+/** The engine's methods as the client offers them. */
+export type EngineMethods = { [K in EngineMethod]: Engine[K] };
+
+export function serializeError(error: unknown): SerializedError {
+  if (error instanceof AmpkitError) {
+    return {
+      code: error.code,
+      message: error.message,
+      ...(error.data !== undefined ? { data: error.data } : {}),
+      ...(error.nodeCode !== undefined ? { nodeCode: error.nodeCode } : {}),
+    };
+  }
+  return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
+}
+
+export function deserializeError(error: SerializedError): AmpkitError {
+  return new AmpkitError(error.code, error.message, {
+    ...(error.data !== undefined ? { data: error.data } : {}),
+    ...(error.nodeCode !== undefined ? { nodeCode: error.nodeCode } : {}),
+  });
+}
