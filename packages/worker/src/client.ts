@@ -13,6 +13,7 @@ import {
   type AmpkitEvents,
   type EngineMethod,
   type EngineMethods,
+  READY,
   type HostApi,
   type HostOptions,
   type SerializedError,
@@ -85,34 +86,39 @@ function workerScript(worker: AmpkitOptions['worker']): URL {
 }
 
 /**
- * Starts the worker and waits for its first answer. A script on another origin cannot
- * start a worker directly; a blob module on this origin that imports it can (the script
- * must be served with CORS, as CDNs do, and `worker-src` must allow `blob:`).
+ * Starts the worker and waits until it says it is ready (it posts {@link READY} once its
+ * host listens). A script on another origin cannot start a worker directly; a blob module
+ * on this origin that imports it can. The import is dynamic on purpose: a module worker's
+ * static imports are fetched as workers (`worker-src`), a dynamic import as a script
+ * (`script-src`), which already allows the origin `ampkit.js` came from. The script must be
+ * served with CORS, as CDNs do, and `worker-src` must allow `blob:`.
  */
 async function startWorker(script: URL): Promise<{ worker: Worker; remote: Remote<HostApi> }> {
   const sameOrigin = script.origin === globalThis.location?.origin;
-  const shim = sameOrigin ? undefined : URL.createObjectURL(new Blob([`import ${JSON.stringify(script.href)};`], { type: 'text/javascript' }));
+  const source = `import(${JSON.stringify(script.href)}).catch((e) => setTimeout(() => { throw e; }));`;
+  const shim = sameOrigin ? undefined : URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
   try {
     const worker = new Worker(shim ?? script, { type: 'module', name: 'ampkit' });
-    const remote = wrap<HostApi>(worker);
     try {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no answer within ${WORKER_START_MS / 1000} s`)), WORKER_START_MS);
+        const ready = (event: MessageEvent) => {
+          if (event.data !== READY) return;
+          clearTimeout(timer);
+          worker.removeEventListener('message', ready);
+          resolve();
+        };
+        worker.addEventListener('message', ready);
         worker.addEventListener('error', (event) => {
           clearTimeout(timer);
           reject(new Error(event.message || 'the worker script did not load'));
         }, { once: true });
-        remote.ping().then(() => {
-          clearTimeout(timer);
-          resolve();
-        }, reject);
       });
     } catch (error) {
-      remote[releaseProxy]();
       worker.terminate();
       throw error;
     }
-    return { worker, remote };
+    return { worker, remote: wrap<HostApi>(worker) };
   } finally {
     if (shim) URL.revokeObjectURL(shim);
   }

@@ -27,10 +27,6 @@ export class AmpkitHost implements HostApi {
   private channel?: { close(): void };
   private closed = false;
 
-  ping(): 'pong' {
-    return 'pong';
-  }
-
   /**
    * Connects to the node, opens the journal and starts the engine; every engine event and
    * every connection state goes to `listener`, in order. Gives the connection's state.

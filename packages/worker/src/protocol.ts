@@ -8,6 +8,9 @@ import { AmpkitError } from '@ampkit/wire';
 import type { ConnectionState } from '@ampkit/wire';
 import type { Engine, EngineEvents } from '@ampkit/core';
 
+/** What the worker posts once its host listens: calls may come. */
+export const READY = 'ampkit:ready';
+
 /** The engine methods the client carries, by name. */
 export const ENGINE_METHODS = [
   'sendpartialpay',
@@ -57,7 +60,6 @@ export type Outcome = { value: unknown } | { error: SerializedError };
 
 /** The host's side of the boundary, as the client sees it (through comlink, or directly). */
 export interface HostApi {
-  ping(): 'pong';
   open(options: HostOptions, listener: (type: keyof AmpkitEvents, detail: unknown) => void): Promise<ConnectionState>;
   call(method: EngineMethod, input: unknown): Promise<Outcome>;
   close(): Promise<void>;

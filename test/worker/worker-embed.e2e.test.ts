@@ -1,0 +1,94 @@
+/**
+ * Embedding: a page under a strict Content-Security-Policy, and a shop that loads ampkit
+ * from another origin (a CDN). The worker starts where the policy allows it (a blob module
+ * for a foreign script), and the engine falls back to the page, with a console warning,
+ * where it does not.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { browserHarness, type BrowserHarness, type Tab } from './browser-harness.ts';
+
+let h: BrowserHarness;
+
+before(async () => {
+  h = await browserHarness({ seed: 62 });
+});
+after(() => h?.stop());
+
+const STRICT = "default-src 'self'; connect-src ws://127.0.0.1:*; worker-src 'self' blob:";
+
+/** Starts a client on the shop from the tab, makes an invoice and lists it back. */
+async function useShop(tab: Tab, label: string) {
+  return tab.page.evaluate(
+    async (access, label) => {
+      const w = window as any;
+      const client = await w.ampkit.createAmpkit(access);
+      const invoice = await client.invoice({ amount_msat: 5_000, description: label, label });
+      const { invoices } = await client.listinvoices({ label });
+      const databases = (await indexedDB.databases()).map((d) => d.name);
+      const mode = client.mode;
+      await client.close();
+      return { mode, listed: invoices.map((i: any) => i.payment_hash), hash: invoice.payment_hash, databases, violations: w.violations };
+    },
+    h.access('shop'),
+    label,
+  );
+}
+
+describe('embedding ampkit', () => {
+  test(`a page under "${STRICT}" runs the engine in a worker, with no eval and no inline script`, async () => {
+    const tab = await h.tab({ csp: STRICT });
+    const result = await useShop(tab, 'csp-strict');
+    assert.equal(result.mode, 'worker');
+    assert.deepEqual(result.listed, [result.hash]);
+    assert.deepEqual(result.violations, [], 'nothing the policy refused');
+    assert.deepEqual(tab.warnings, []);
+    assert.deepEqual(tab.errors.filter((e) => !e.includes('favicon') && !e.includes('404')), []);
+    await tab.page.close();
+  });
+
+  test('ampkit.js from another origin (a CDN) starts its worker through a blob module; the journal is the shop\'s', async () => {
+    const csp = `default-src 'self'; script-src 'self' ${h.cdn}; connect-src ws://127.0.0.1:*; worker-src 'self' blob:`;
+    const tab = await h.tab({ csp, bundle: `${h.cdn}/dist/ampkit.js` });
+    const result = await useShop(tab, 'cdn-worker');
+    assert.equal(result.mode, 'worker');
+    assert.deepEqual(result.listed, [result.hash]);
+    assert.ok(result.databases.includes(`ampkit:${h.access('shop').nodeId}`), 'the journal is in the shop\'s own IndexedDB');
+    assert.deepEqual(result.violations, []);
+    assert.deepEqual(tab.warnings, []);
+    await tab.page.close();
+  });
+
+  test('without worker-src the blob worker is refused: the engine runs in the page, with a warning', async () => {
+    const csp = `default-src 'self'; script-src 'self' ${h.cdn}; connect-src ws://127.0.0.1:*`;
+    const tab = await h.tab({ csp, bundle: `${h.cdn}/dist/ampkit.js` });
+    const result = await useShop(tab, 'cdn-page');
+    assert.equal(result.mode, 'page');
+    assert.deepEqual(result.listed, [result.hash], 'the same API works in the page');
+    assert.ok(result.violations.some((v: string) => v.startsWith('worker-src blob')), result.violations.join(', '));
+    assert.equal(tab.warnings.length, 1);
+    assert.match(tab.warnings[0]!, /^ampkit: no Web Worker could start .*; the engine runs in this page instead$/);
+    await tab.page.close();
+  });
+
+  test('without worker-src a same-origin worker still starts: default-src \'self\' covers it', async () => {
+    const tab = await h.tab({ csp: "default-src 'self'; connect-src ws://127.0.0.1:*" });
+    const result = await useShop(tab, 'same-origin-default');
+    assert.equal(result.mode, 'worker');
+    assert.deepEqual(result.violations, []);
+    await tab.page.close();
+  });
+
+  test('worker: false runs the engine in the page without a warning', async () => {
+    const tab = await h.tab();
+    const mode = await tab.page.evaluate(async (access) => {
+      const client = await (window as any).ampkit.createAmpkit({ ...access, worker: false, storage: 'memory' });
+      await client.listpayments();
+      await client.close();
+      return client.mode;
+    }, h.access('shop'));
+    assert.equal(mode, 'page');
+    assert.deepEqual(tab.warnings, []);
+    await tab.page.close();
+  });
+});
