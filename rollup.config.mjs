@@ -35,26 +35,16 @@ const types = (input, files) => ({
   plugins: [nodeResolve({ exportConditions: ['source'], extensions: ['.ts'] }), dts({ respectExternal: true, compilerOptions: { allowImportingTsExtensions: true } })],
 });
 
-export default [
+/** What `npm run build` makes: the bundles a host page loads, their types, the demo's. */
+export const shipped = [
   // What a host page loads: the client (ampkit.js) and the engine's worker beside it
   // (ampkit-worker.js), also the page's fallback host. Also the @ampkit/worker package's dist.
   browser('packages/worker/src/index.ts', ['dist/ampkit.js', 'packages/worker/dist/ampkit.js']),
   browser('packages/worker/src/worker.ts', ['dist/ampkit-worker.js', 'packages/worker/dist/ampkit-worker.js']),
   types('packages/worker/src/index.ts', ['dist/ampkit.d.ts', 'packages/worker/dist/ampkit.d.ts']),
   browser('packages/wire/src/index.ts', 'dist/ampkit-wire.js'),
-  // The smallest useful page: connect and call. Measured against the 15 kB gzip budget.
-  browser('test/bench/fixtures/connect-only.ts', 'dist/bench/connect-only.js'),
   browser('packages/core/src/index.ts', 'dist/ampkit-core.js'),
-  // A page that sends partial payments: client, engine, IndexedDB journal.
-  browser('test/bench/fixtures/engine-page.ts', 'dist/bench/engine-page.js'),
-  // Run in Chromium by the journal benchmark.
-  browser('test/bench/fixtures/journal-bench.ts', 'dist/bench/journal-bench.js', false),
-  {
-    // lnmessage's equivalent page, for the size ratio (ws is only its Node fallback).
-    input: 'test/bench/fixtures/lnmessage-only.ts',
-    output: { file: 'dist/bench/lnmessage-only.js', format: 'es', sourcemap: false, inlineDynamicImports: true },
-    external: ['ws'],
-    onwarn: () => {},
-    plugins: plugins(),
-  },
 ];
+
+export { browser, noNode, plugins, types };
+export default shipped;

@@ -18,7 +18,7 @@ const args = process.argv.slice(2);
 const json = args.includes('--json');
 const wanted = args.filter((a) => !a.startsWith('--'));
 const WIRE = ['handshake', 'requests', 'big-reply', 'transport', 'bundle'];
-const CORE = ['journal', 'receive'];
+const CORE = ['journal', 'receive', 'worker'];
 const run = (section: string) => wanted.length === 0 || wanted.includes(section) || (wanted.includes('wire') && WIRE.includes(section)) || (wanted.includes('simnet') && !WIRE.includes(section) && !CORE.includes(section)) || (wanted.includes('core') && CORE.includes(section));
 const results: Record<string, unknown> = {};
 
@@ -194,11 +194,30 @@ if (run('bundle')) {
   const peer = size('dist/bench/lnmessage-only.js');
   const enginePage = size('dist/bench/engine-page.js');
   const core = size('dist/ampkit-core.js');
-  results.bundle = { connect_only: page, wire_all: whole, lnmessage_only: peer, engine_page: enginePage, core_all: core };
+  const client = size('dist/ampkit.js');
+  const worker = size('dist/ampkit-worker.js');
+  const bitcoinConnect = size('dist/bench/bitcoin-connect-page.js');
+  // lnc-web ships one webpack bundle; its WASM (the Go LNC client) is not in the npm
+  // package but fetched at run time from lightning.engineering, so it cannot be weighed here.
+  const lncWeb = size('node_modules/@lightninglabs/lnc-web/dist/index.js');
+  results.bundle = { connect_only: page, wire_all: whole, lnmessage_only: peer, engine_page: enginePage, core_all: core, ampkit_page: client, ampkit_worker: worker, bitcoin_connect_page: bitcoinConnect, lnc_web_js: lncWeb };
   const kb = (n?: number) => (n === undefined ? 'n/a' : `${fmt(n / 1000, 1)} kB`);
   line(`bundle, page that imports connect: ${kb(page?.min_bytes)} min, ${kb(page?.gzip_bytes)} gzip (target ≤ 15 kB gzip); lnmessage page: ${kb(peer?.gzip_bytes)} gzip → ${peer && page ? fmt(peer.gzip_bytes / page.gzip_bytes, 1) : 'n/a'}x smaller`);
   line(`bundle, all of @ampkit/wire: ${kb(whole?.min_bytes)} min, ${kb(whole?.gzip_bytes)} gzip`);
   line(`bundle, page that sends partial payments (connect + engine + IndexedDB journal): ${kb(enginePage?.min_bytes)} min, ${kb(enginePage?.gzip_bytes)} gzip; all of @ampkit/core: ${kb(core?.gzip_bytes)} gzip`);
+  line(`bundle, dist/ampkit.js (what the page loads): ${kb(client?.min_bytes)} min, ${kb(client?.gzip_bytes)} gzip (target ≤ 25 kB gzip); dist/ampkit-worker.js: ${kb(worker?.min_bytes)} min, ${kb(worker?.gzip_bytes)} gzip (target ≤ 45 kB gzip); both: ${kb((client?.gzip_bytes ?? 0) + (worker?.gzip_bytes ?? 0))} gzip`);
+  const ratio = (other?: { gzip_bytes: number }) => (other && client && worker ? `${fmt(other.gzip_bytes / (client.gzip_bytes + worker.gzip_bytes), 1)}x ampkit.js + worker` : 'n/a');
+  line(`bundle, peers: lnmessage page ${kb(peer?.min_bytes)} min, ${kb(peer?.gzip_bytes)} gzip (connect only, no engine: ${ratio(peer)}); @getalby/bitcoin-connect page ${kb(bitcoinConnect?.min_bytes)} min, ${kb(bitcoinConnect?.gzip_bytes)} gzip (${ratio(bitcoinConnect)}); @lightninglabs/lnc-web ${kb(lncWeb?.min_bytes)} min, ${kb(lncWeb?.gzip_bytes)} gzip of JS (${ratio(lncWeb)}) plus its WASM, fetched from lightning.engineering at run time and not in the npm package, so not weighed here`);
+}
+
+if (run('worker')) {
+  const { benchWorkerCall } = await import('./worker-call.ts');
+  const figures = await benchWorkerCall();
+  results.worker_call = figures;
+  if (figures) {
+    const { memory: m, indexeddb: i } = figures;
+    line(`one engine call (listpayments by hash, journal only), mean of ${figures.calls} in a row: memory journal ${fmt(m.page_us, 0)} µs in the page vs ${fmt(m.worker_us, 0)} µs through the worker (+${fmt(m.worker_us - m.page_us, 0)} µs, ${fmt(m.worker_us / m.page_us, 1)}x); IndexedDB journal ${fmt(i.page_us, 0)} µs vs ${fmt(i.worker_us, 0)} µs (+${fmt(i.worker_us - i.page_us, 0)} µs)`);
+  } else line('worker call: no Chromium found, skipped');
 }
 
 if (run('journal')) {

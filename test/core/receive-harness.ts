@@ -6,7 +6,7 @@
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { decodeBolt11, type CommandoClient } from '../../packages/wire/src/index.ts';
-import { clnNode, createEngine, indexedDbStore, type Engine, type EngineEvents, type Node, type Store } from '../../packages/core/src/index.ts';
+import { clnNode, createEngine, indexedDbStore, type Engine, type EngineEvents, type EngineOptions, type Node, type Store } from '../../packages/core/src/index.ts';
 import { harness, type Harness } from '../simnet/harness.ts';
 import type { SimnetOptions } from '../../packages/simnet/src/index.ts';
 
@@ -16,8 +16,8 @@ export interface ReceiveHarness extends Harness {
   /** A client to the shop that reconnects after a drop. */
   shop: CommandoClient;
   store: Store;
-  /** A new engine on the shop (optionally through a wrapped node), on the harness's store. */
-  engine(wrap?: (node: Node) => Node): Promise<Engine>;
+  /** A new engine on the shop (optionally through a wrapped node, with more options), on the harness's store. */
+  engine(wrap?: (node: Node) => Node, options?: Partial<EngineOptions>): Promise<Engine>;
   /**
    * Sends one part from `payer` straight to the shop (one hop). `total` is the set's
    * total_msat (the invoice's amount unless given). Resolves once the node took it.
@@ -74,9 +74,9 @@ export async function receiveHarness(options: SimnetOptions = {}): Promise<Recei
     ...h,
     shop,
     store,
-    async engine(wrap) {
+    async engine(wrap, options = {}) {
       const node = clnNode(shop);
-      const engine = await createEngine({ node: wrap ? wrap(node) : node, store, mppTimeout });
+      const engine = await createEngine({ node: wrap ? wrap(node) : node, store, mppTimeout, ...options });
       engines.push(engine);
       return engine;
     },

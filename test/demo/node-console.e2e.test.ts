@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.mjs';
+import { ensureBuilt } from '../worker/browser-harness.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const port = 18_000 + (process.pid % 1000);
@@ -16,11 +17,8 @@ let browser: Browser;
 let page: Page;
 
 before(async () => {
-  // The page loads /dist/ampkit-wire.js: build it first, as npm start does.
-  await new Promise<void>((resolve, reject) => {
-    const build = spawn(process.execPath, ['node_modules/rollup/dist/bin/rollup', '-c', '--silent'], { cwd: root, stdio: 'inherit' });
-    build.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`build failed: ${code}`))));
-  });
+  // The page loads /dist/ampkit-wire.js: built as npm start builds it, unless dist/ is fresh.
+  ensureBuilt();
   server = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'demo/serve.ts'], {
     cwd: root,
     env: { ...process.env, PORT: String(port) },

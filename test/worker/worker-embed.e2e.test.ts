@@ -5,7 +5,8 @@
  * where it does not.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
+import { decodeBolt11 } from '../../packages/wire/src/index.ts';
 import { browserHarness, type BrowserHarness, type Tab } from './browser-harness.ts';
 
 let h: BrowserHarness;
@@ -16,35 +17,66 @@ before(async () => {
 after(() => h?.stop());
 
 const STRICT = "default-src 'self'; connect-src ws://127.0.0.1:*; worker-src 'self' blob:";
+/** The rune the README tells a shop to make: invoices only, nothing that spends. */
+const INVOICE_ONLY = ['method=invoice|method=listinvoices|method=holdinvoice|method=listholdinvoices|method=settleholdinvoice|method=cancelholdinvoice|method=listhtlcs|method=wait'];
 
 /** Starts a client on the shop from the tab, makes an invoice and lists it back. */
-async function useShop(tab: Tab, label: string) {
+async function useShop(tab: Tab, label: string, rune = h.access('shop').rune) {
   return tab.page.evaluate(
     async (access, label) => {
       const w = window as any;
       const client = await w.ampkit.createAmpkit(access);
+      w.client = client;
+      w.errors = [];
+      client.on('error', (e: any) => w.errors.push(`${e.code}: ${e.message}`));
       const invoice = await client.invoice({ amount_msat: 5_000, description: label, label });
       const { invoices } = await client.listinvoices({ label });
       const databases = (await indexedDB.databases()).map((d) => d.name);
       const mode = client.mode;
-      await client.close();
-      return { mode, listed: invoices.map((i: any) => i.payment_hash), hash: invoice.payment_hash, databases, violations: w.violations };
+      return { mode, bolt11: invoice.bolt11, listed: invoices.map((i: any) => i.payment_hash), hash: invoice.payment_hash, databases, violations: w.violations };
     },
-    h.access('shop'),
+    { ...h.access('shop'), rune },
     label,
   );
 }
 
+/** Pays a whole invoice of the shop from alice, in one part. */
+async function payFromAlice(bolt11: string): Promise<void> {
+  const invoice = decodeBolt11(bolt11);
+  const alice = await h.client('alice');
+  const a = h.simnet.node('alice').node;
+  const shop = h.simnet.node('shop').node;
+  const channel = a.channels.find((c) => c.other(a) === shop)!;
+  await alice.request('sendpay', {
+    route: [{ id: shop.id, channel: channel.scid, direction: channel.side(a), amount_msat: invoice.amount_msat, delay: 18 }],
+    payment_hash: invoice.payment_hash,
+    payment_secret: invoice.payment_secret,
+    amount_msat: invoice.amount_msat,
+  });
+  alice.close();
+}
+
+afterEach(async () => {
+  for (const page of await h.browser.pages()) {
+    await page.evaluate(() => (window as any).client?.close()).catch(() => undefined);
+    await page.close();
+  }
+});
+
 describe('embedding ampkit', () => {
   test(`a page under "${STRICT}" runs the engine in a worker, with no eval and no inline script`, async () => {
     const tab = await h.tab({ csp: STRICT });
-    const result = await useShop(tab, 'csp-strict');
+    // With the invoice-only rune a shop embeds: the engine needs nothing more to receive.
+    const result = await useShop(tab, 'csp-strict', h.simnet.node('shop').makeRune(INVOICE_ONLY));
     assert.equal(result.mode, 'worker');
     assert.deepEqual(result.listed, [result.hash]);
+    await payFromAlice(result.bolt11);
+    const paid = await tab.page.evaluate((hash) => (window as any).client.waitinvoice({ payment_hash: hash, timeout: 20 }), result.hash);
+    assert.equal(paid.status, 'paid');
+    assert.deepEqual(await tab.page.evaluate(() => (window as any).errors), [], 'the rune allowed every call the engine made');
     assert.deepEqual(result.violations, [], 'nothing the policy refused');
     assert.deepEqual(tab.warnings, []);
     assert.deepEqual(tab.errors.filter((e) => !e.includes('favicon') && !e.includes('404')), []);
-    await tab.page.close();
   });
 
   test('ampkit.js from another origin (a CDN) starts its worker through a blob module; the journal is the shop\'s', async () => {
@@ -56,7 +88,6 @@ describe('embedding ampkit', () => {
     assert.ok(result.databases.includes(`ampkit:${h.access('shop').nodeId}`), 'the journal is in the shop\'s own IndexedDB');
     assert.deepEqual(result.violations, []);
     assert.deepEqual(tab.warnings, []);
-    await tab.page.close();
   });
 
   test('without worker-src the blob worker is refused: the engine runs in the page, with a warning', async () => {
@@ -68,7 +99,6 @@ describe('embedding ampkit', () => {
     assert.ok(result.violations.some((v: string) => v.startsWith('worker-src blob')), result.violations.join(', '));
     assert.equal(tab.warnings.length, 1);
     assert.match(tab.warnings[0]!, /^ampkit: no Web Worker could start .*; the engine runs in this page instead$/);
-    await tab.page.close();
   });
 
   test('without worker-src a same-origin worker still starts: default-src \'self\' covers it', async () => {
@@ -76,7 +106,6 @@ describe('embedding ampkit', () => {
     const result = await useShop(tab, 'same-origin-default');
     assert.equal(result.mode, 'worker');
     assert.deepEqual(result.violations, []);
-    await tab.page.close();
   });
 
   test('worker: false runs the engine in the page without a warning', async () => {
@@ -89,6 +118,5 @@ describe('embedding ampkit', () => {
     }, h.access('shop'));
     assert.equal(mode, 'page');
     assert.deepEqual(tab.warnings, []);
-    await tab.page.close();
   });
 });
