@@ -108,6 +108,19 @@ describe('embedding ampkit', () => {
     assert.deepEqual(result.violations, []);
   });
 
+  test('a worker script that is not there: a warning, then a typed CONNECTION error, nothing half-open', async () => {
+    const tab = await h.tab();
+    const outcome = await tab.page.evaluate(
+      (access, missing) => (window as any).caught(() => (window as any).ampkit.createAmpkit({ ...access, worker: missing, storage: 'memory' })),
+      h.access('shop'),
+      `${h.cdn}/dist/no-such-worker.js`,
+    );
+    assert.equal(outcome.code, 'CONNECTION');
+    assert.match(outcome.message, /could not load the engine from .*no-such-worker\.js/);
+    assert.equal(tab.warnings.length, 1);
+    assert.equal((await tab.page.workers()).length, 0);
+  });
+
   test('worker: false runs the engine in the page without a warning', async () => {
     const tab = await h.tab();
     const mode = await tab.page.evaluate(async (access) => {

@@ -126,7 +126,13 @@ async function startWorker(script: URL): Promise<{ worker: Worker; remote: Remot
 
 /** The host in this page: the worker script imported as a module. */
 async function pageHost(script: URL): Promise<HostApi> {
-  const module = (await import(/* @vite-ignore */ /* webpackIgnore: true */ script.href)) as { AmpkitHost: new () => HostApi };
+  let module: { AmpkitHost?: new () => HostApi };
+  try {
+    module = (await import(/* @vite-ignore */ /* webpackIgnore: true */ script.href)) as typeof module;
+  } catch (error) {
+    throw new AmpkitError('CONNECTION', `could not load the engine from ${script.href}: ${(error as Error).message}`, { cause: error });
+  }
+  if (typeof module.AmpkitHost !== 'function') throw new AmpkitError('CONNECTION', `${script.href} is not ampkit-worker.js`);
   return new module.AmpkitHost();
 }
 
