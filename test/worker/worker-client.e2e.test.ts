@@ -160,7 +160,9 @@ describe('createAmpkit in Chromium, engine in a worker', () => {
 
   test('close() releases the socket and ends the worker; later calls fail with CONNECTION', async () => {
     const before = h.simnet.connections('wallet');
-    const workers = (await tab.page.workers()).length;
+    // The wallet's and the shop's workers are left (the read-only client above was closed).
+    await waitUntil(async () => (await tab.page.workers()).length === 2);
+    const workers = 2;
     const result = await tab.page.evaluate(async () => {
       const w = window as any;
       const states: string[] = [];
