@@ -195,3 +195,83 @@ export interface PartialInvoice {
  * invoice expired.
  */
 export type PartGoneReason = 'timeout' | 'failed' | 'cancelled' | 'expired';
+
+/** What `pay()` takes. */
+export interface PayRequest {
+  /** The BOLT 11 invoice to pay. */
+  bolt11: string;
+  /** What to deliver, for an invoice without an amount (refused when the invoice has one that differs). */
+  amount_msat?: number;
+  /** The most the whole payment may cost in fees (default: 0.5% of the amount, at least 5,000 msat). */
+  maxfee_msat?: number;
+  /** Seconds to keep trying before giving up (60). */
+  retry_for?: number;
+  /** The most parts in flight at once (16). */
+  maxparts?: number;
+  /**
+   * Who plans the routes: `'node'` asks the node (`getroutes`) for a set of paths for what is
+   * left to deliver, sends them, and asks again for what failed.
+   */
+  planner?: 'node';
+}
+
+/** Where a `pay()` stands: every part it sent so far and what they add up to. */
+export interface PayProgress {
+  payment_hash: string;
+  /** What the destination is to receive in total. */
+  amount_msat: number;
+  /** The fee budget. */
+  maxfee_msat: number;
+  /** `pending` while parts are in flight or being planned; then `complete` or `failed`. */
+  status: PaymentStatus;
+  /** Every part this payment sent, in the order sent (failed ones included). */
+  parts: PartialPayment[];
+  /** Parts sent so far, failed ones included. */
+  attempts: number;
+  /** What complete parts delivered. */
+  amount_delivered_msat: number;
+  /** What parts in flight carry toward the destination. */
+  amount_inflight_msat: number;
+  /** Fees of the parts complete or in flight. */
+  fee_msat: number;
+  /** Why the payment failed, once it has. */
+  failreason?: string;
+}
+
+/** What `pay()` resolves with: the payment's last progress, resolved. */
+export interface PayResult extends PayProgress {
+  status: 'complete' | 'failed';
+  /** The proof of payment, when complete. */
+  payment_preimage?: string;
+  /** The payee. */
+  destination: string;
+  /** Unix seconds. */
+  created_at: number;
+  completed_at: number;
+}
+
+/** A decoded BOLT 11 invoice, as Core Lightning's `decode` names its fields. */
+export interface DecodedInvoice {
+  currency: string;
+  payment_hash: string;
+  /** The payee's node id. */
+  payee: string;
+  amount_msat?: number;
+  description?: string;
+  description_hash?: string;
+  /** Unix seconds. */
+  created_at: number;
+  /** Seconds after `created_at`. */
+  expiry: number;
+  min_final_cltv_expiry: number;
+  payment_secret?: string;
+}
+
+/** The node, as `getinfo` describes it. */
+export interface NodeInfo {
+  id: string;
+  alias: string;
+  color: string;
+  network: string;
+  blockheight: number;
+}
