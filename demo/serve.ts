@@ -1,50 +1,125 @@
 /**
  * `npm start`: starts the simulated network (simnet's demo topology: a wallet, a shop and
- * four routing nodes, each a commando listener on 127.0.0.1) and serves the demo page, which
- * talks BOLT 8 + commando to those nodes from the browser exactly as it would to Core Lightning.
+ * four routing nodes, each a commando listener on 127.0.0.1) and serves the demo, whose
+ * pages talk BOLT 8 + commando to those nodes from the browser exactly as they would to
+ * Core Lightning:
+ *
+ * - `/`: a shop checkout (`<ampkit-invoice>` on the shop, with a rune that may only make and
+ *   follow invoices) beside a wallet (`<ampkit-pay>` on the wallet), and a fault panel;
+ * - `/console.html`: a node console (raw calls, and the engine's payments, partial payments,
+ *   invoices and partial invoices, live).
+ *
+ * Ctrl-C (SIGINT) or SIGTERM stops the web server and every simnet node it started.
  */
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startSimnet } from '@ampkit/simnet';
+import { runControl, startSimnet } from '@ampkit/simnet';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const port = Number(process.env.PORT ?? 8080);
 const host = process.env.HOST ?? '127.0.0.1';
 const simnetPort = process.env.SIMNET_PORT ? Number(process.env.SIMNET_PORT) : 0;
 
+/** What the shop's page may do with its node: make invoices and follow their parts, never spend. */
+const INVOICE_ONLY = ['method=invoice|method=listinvoices|method=holdinvoice|method=listholdinvoices|method=settleholdinvoice|method=cancelholdinvoice|method=listhtlcs|method=wait'];
+
+/**
+ * The fault panel's switches: each a simnet control line to switch it on and one to switch
+ * it off (none for a one-off action).
+ */
+const FAULTS = {
+  drop: { label: 'Drop the widgets\u2019 connections', on: ['drop wallet', 'drop shop'] },
+  slow: { label: 'Slow the hop through alice (1.5 s)', on: ['latency alice 1500'], off: ['latency alice 0'] },
+  offline: { label: 'Take bob offline', on: ['offline bob'], off: ['online bob'] },
+} as const satisfies Record<string, { label: string; on: readonly string[]; off?: readonly string[] }>;
+type Fault = keyof typeof FAULTS;
+
 const simnet = await startSimnet({ topology: 'demo', seed: Number(process.env.SEED ?? 1), host, port: simnetPort });
+const switched = new Set<Fault>();
 const connectSrc = ["'self'", ...simnet.nodes.map((n) => n.ws_url)].join(' ');
+const CSP = `default-src 'self'; connect-src ${connectSrc}; worker-src 'self' blob:; img-src 'self' data:`;
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.json': 'application/json', '.svg': 'image/svg+xml' };
+
+function config() {
+  const shop = simnet.node('shop');
+  return {
+    default: 'wallet',
+    nodes: simnet.nodes,
+    checkout: { alias: 'shop', rune: shop.makeRune(INVOICE_ONLY) },
+    faults: Object.entries(FAULTS).map(([name, f]) => ({ name, label: f.label, toggle: 'off' in f, on: switched.has(name as Fault) })),
+  };
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+async function body(req: IncomingMessage): Promise<unknown> {
+  let text = '';
+  for await (const chunk of req) {
+    text += chunk;
+    if (text.length > 4096) throw new Error('body too large');
+  }
+  return JSON.parse(text);
+}
+
+/** `POST /fault { name, on }`: only JSON (a cross-site form cannot send it without a preflight this server refuses). */
+async function fault(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.headers['content-type'] !== 'application/json') return json(res, 415, { error: 'send JSON' });
+  let request: { name?: unknown; on?: unknown };
+  try {
+    request = (await body(req)) as typeof request;
+  } catch {
+    return json(res, 400, { error: 'send { "name": …, "on": true|false }' });
+  }
+  const name = request?.name as Fault;
+  const entry: { on: readonly string[]; off?: readonly string[] } | undefined = Object.hasOwn(FAULTS, name) ? FAULTS[name] : undefined;
+  if (!entry || typeof request.on !== 'boolean') return json(res, 400, { error: `unknown fault ${String(request?.name)}` });
+  const lines = request.on ? entry.on : (entry.off ?? []);
+  const replies = [];
+  for (const line of lines) replies.push(await runControl(simnet, line));
+  if (entry.off) {
+    if (request.on) switched.add(name);
+    else switched.delete(name);
+  }
+  console.log(`ampkit demo: fault ${name} ${request.on ? 'on' : 'off'}: ${replies.join('; ')}`);
+  return json(res, 200, { name, on: switched.has(name), replies });
+}
+
+const PAGES: Record<string, string> = { '/': 'demo/index.html', '/console.html': 'demo/console.html' };
 
 const http = createServer(async (req, res) => {
   const path = new URL(req.url ?? '/', 'http://x').pathname;
-  if (path === '/config.json') {
-    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-    res.end(JSON.stringify({ default: 'wallet', nodes: simnet.nodes }));
-    return;
-  }
-  const file = path === '/' ? 'demo/index.html' : normalize(path.slice(1));
-  if (!(file.startsWith('demo/') || file.startsWith('dist/')) || file.includes('..')) {
+  if (path === '/config.json') return json(res, 200, config());
+  if (path === '/fault' && req.method === 'POST') return fault(req, res);
+  const file = PAGES[path] ?? normalize(path.slice(1));
+  if (!(file.startsWith('demo/') || file.startsWith('dist/')) || file.includes('..') || file.endsWith('.ts')) {
     res.writeHead(404).end('not found');
     return;
   }
   try {
-    const body = await readFile(join(root, file));
-    const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' };
+    const content = await readFile(join(root, file));
     res.writeHead(200, {
-      'content-type': `${types[extname(file)] ?? 'application/octet-stream'}; charset=utf-8`,
-      'content-security-policy': `default-src 'self'; connect-src ${connectSrc}`,
+      'content-type': `${TYPES[extname(file)] ?? 'application/octet-stream'}; charset=utf-8`,
+      'content-security-policy': CSP,
+      'cache-control': 'no-cache',
     });
-    res.end(body);
+    res.end(content);
   } catch {
     res.writeHead(404).end('not found');
   }
 });
 
 await new Promise<void>((resolve) => http.listen(port, host, resolve));
-console.log(`ampkit demo: http://${host}:${port}  (simnet: ${simnet.nodes.map((n) => `${n.alias} ${n.ws_url}`).join(', ')})`);
+console.log(`ampkit demo: http://${host}:${port}  (node console: http://${host}:${port}/console.html; simnet: ${simnet.nodes.map((n) => `${n.alias} ${n.ws_url}`).join(', ')})`);
+let stopping = false;
 const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  http.closeAllConnections();
   void simnet.stop().then(() => http.close(() => process.exit(0)));
 };
 process.on('SIGINT', stop);

@@ -31,7 +31,7 @@ before(async () => {
   browser = await puppeteer.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS, headless: true });
   page = await browser.newPage();
   page.on('pageerror', (e) => assert.fail(`page error: ${e}`));
-  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.goto(`http://127.0.0.1:${port}/console.html`);
 });
 
 after(async () => {

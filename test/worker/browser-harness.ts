@@ -29,7 +29,7 @@ function newest(dir: string): number {
 /** Builds the bundles unless dist/ is newer than every source of the packages (npm test builds first). */
 export function ensureBuilt(): void {
   const bundle = join(dist, 'ampkit-worker.js');
-  const sources = Math.max(...['wire', 'core', 'worker'].map((p) => newest(join(root, 'packages', p, 'src'))), statSync(join(root, 'rollup.config.mjs')).mtimeMs);
+  const sources = Math.max(...['wire', 'core', 'worker', 'elements'].map((p) => newest(join(root, 'packages', p, 'src'))), statSync(join(root, 'rollup.config.mjs')).mtimeMs);
   if (existsSync(bundle) && statSync(bundle).mtimeMs >= sources && existsSync(join(dist, 'ampkit.js'))) return;
   const build = spawnSync(process.execPath, ['node_modules/rollup/dist/bin/rollup', '-c', '--silent'], { cwd: root, stdio: 'inherit' });
   if (build.status !== 0) throw new Error(`the build failed (exit ${build.status})`);
