@@ -59,7 +59,8 @@ export function twoHopRoute(simnet: Simnet, payer: string, via: string, destinat
   ];
 }
 
-/** A captured Core Lightning v25.12 answer from shared/reference/cln-fixtures (its trailing `rc=N` dropped). */
+/** A captured Core Lightning v25.12 answer from shared/reference/cln-fixtures (its trailing `rc=N` and `#` comment lines dropped). */
 export function fixture(name: string): any {
-  return JSON.parse(readFileSync(new URL(`../../../shared/reference/cln-fixtures/${name}`, import.meta.url), 'utf8').replace(/rc=\d\s*$/, ''));
+  const text = readFileSync(new URL(`../../../shared/reference/cln-fixtures/${name}`, import.meta.url), 'utf8');
+  return JSON.parse(text.replace(/^#.*$/gm, '').replace(/rc=\d\s*$/, ''));
 }

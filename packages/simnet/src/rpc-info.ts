@@ -255,10 +255,14 @@ export const infoMethods: Record<string, Method> = {
           probability_ppm: 1_000_000,
           amount_msat: path[path.length - 1]!.amount_msat,
           final_cltv: finalCltv,
-          path: path.map((h) => {
+          // Core Lightning gives what is sent *into* each hop (the hop's own node's fee and
+          // delta included), not what arrives at its far end: hop i carries what arrives at
+          // the node before it; out of the source, fee and delay are zero (auto.sourcefree).
+          path: path.map((h, i) => {
             const dir = h.channel.side(from);
             from = h.to;
-            return { short_channel_id_dir: `${h.channel.scid}/${dir}`, next_node_id: h.to.id, amount_msat: h.amount_msat, delay: h.delay };
+            const into = path[Math.max(0, i - 1)]!;
+            return { short_channel_id_dir: `${h.channel.scid}/${dir}`, next_node_id: h.to.id, amount_msat: into.amount_msat, delay: into.delay };
           }),
         };
       }),
