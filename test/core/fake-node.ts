@@ -16,4 +16,6 @@ export const noReceiving: Receiving = {
   listholdinvoices: refuse,
   listhtlcs: refuse,
   waithtlcs: refuse,
+  getroutes: refuse,
+  getinfo: refuse,
 };

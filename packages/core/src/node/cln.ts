@@ -7,7 +7,8 @@ import { RpcError, type CommandoClient } from '@ampkit/wire';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { AmpkitError, engineError } from '../errors.ts';
-import type { HoldState, Node, NodeHoldHtlc, NodeHoldInvoice, NodeHtlc, NodeInvoice, NodePart, PartKey, SendpayRequest } from './node.ts';
+import type { NodeInfo, RouteHop } from '../types.ts';
+import type { HoldState, Node, NodeHoldHtlc, NodeHoldInvoice, NodeHtlc, NodeInvoice, NodePart, NodeRoute, PartKey, SendpayRequest } from './node.ts';
 
 /** Extra time the commando request gets beyond the node's own wait, for the reply to travel. */
 const WAIT_SLACK_MS = 15_000;
@@ -175,6 +176,76 @@ export function readHoldInvoice(value: unknown): NodeHoldInvoice {
   return invoice;
 }
 
+const PUBKEY = /^0[23][0-9a-f]{64}$/;
+const SCID_DIR = /^(\d+x\d+x\d+)\/([01])$/;
+/** The most hops an onion carries (BOLT 4: 1300 bytes of payloads). */
+const MAX_HOPS = 27;
+
+function pubkey(method: string, value: unknown, name: string): string {
+  if (typeof value !== 'string' || !PUBKEY.test(value)) throw badReply(method, `has no valid ${name}`);
+  return value;
+}
+
+/**
+ * Reads a `getroutes` answer into `sendpay` routes. Core Lightning gives each path hop the
+ * channel, the node at its far end, and what is sent *into* the hop (`amount_msat`, `delay`,
+ * fees of the hop's own node included: cln-fixtures/getroutes.json, and the schema's "the
+ * amount to send into this hop"). `sendpay` wants what *arrives at* each hop's node, which
+ * is what enters the next hop, and for the last hop the route's `amount_msat` and
+ * `final_cltv`. v26.06 names both ends (`amount_out_msat`, `cltv_out`, `node_id_out`);
+ * those are read when present. The amounts and delays must not grow along a path.
+ */
+export function readRoutes(reply: unknown): NodeRoute[] {
+  const m = 'getroutes';
+  const routes = list(m, reply, 'routes');
+  if (routes.length === 0) throw badReply(m, 'has no routes');
+  return routes.map((value) => {
+    const r = object(m, value, 'a route');
+    const amount_msat = count(m, r.amount_msat, 'amount_msat');
+    const finalCltv = count(m, r.final_cltv, 'final_cltv');
+    if (!Array.isArray(r.path) || r.path.length === 0 || r.path.length > MAX_HOPS) throw badReply(m, `has a path of no hops or more than ${MAX_HOPS}`);
+    const path = r.path.map((hop) => object(m, hop, 'a hop'));
+    const into = (h: Record<string, unknown>) => ({
+      amount: count(m, h.amount_in_msat ?? h.amount_msat, 'amount_msat'),
+      delay: count(m, h.cltv_in ?? h.delay, 'delay'),
+    });
+    const route: RouteHop[] = path.map((h, i) => {
+      const dir = typeof h.short_channel_id_dir === 'string' ? SCID_DIR.exec(h.short_channel_id_dir) : null;
+      if (!dir) throw badReply(m, 'has no valid short_channel_id_dir');
+      const next = i + 1 < path.length ? into(path[i + 1]!) : { amount: amount_msat, delay: finalCltv };
+      return {
+        id: pubkey(m, h.node_id_out ?? h.next_node_id, 'next_node_id'),
+        channel: dir[1]!,
+        direction: Number(dir[2]) as 0 | 1,
+        amount_msat: h.amount_out_msat === undefined ? next.amount : count(m, h.amount_out_msat, 'amount_out_msat'),
+        delay: h.cltv_out === undefined ? next.delay : count(m, h.cltv_out, 'cltv_out'),
+        style: 'tlv',
+      };
+    });
+    route.forEach((hop, i) => {
+      const before = i === 0 ? into(path[0]!) : { amount: route[i - 1]!.amount_msat, delay: route[i - 1]!.delay };
+      if (hop.amount_msat > before.amount || hop.delay > before.delay) throw badReply(m, 'has a path whose amount or delay grows towards the destination');
+    });
+    const last = route[route.length - 1]!;
+    if (last.amount_msat !== amount_msat || amount_msat === 0) throw badReply(m, 'has a path that does not deliver its amount_msat');
+    return { amount_msat, route };
+  });
+}
+
+/** Reads a `getinfo` answer (cln-fixtures/getinfo.json). */
+export function readNodeInfo(reply: unknown): NodeInfo {
+  const m = 'getinfo';
+  const v = object(m, reply, 'a reply');
+  if (typeof v.color !== 'string' || !/^[0-9a-f]{6}$/.test(v.color)) throw badReply(m, 'has no valid color');
+  return {
+    id: pubkey(m, v.id, 'id'),
+    alias: text(m, v.alias, 'alias'),
+    color: v.color,
+    network: text(m, v.network, 'network'),
+    blockheight: count(m, v.blockheight, 'blockheight'),
+  };
+}
+
 /** A preimage that must hash to `payment_hash`: a proof of payment that does not is a lie. */
 function checkPreimage(method: string, value: unknown, payment_hash: string): string {
   if (typeof value !== 'string' || !HEX32.test(value)) throw badReply(method, 'has no valid preimage');
@@ -261,6 +332,26 @@ export function clnNode(client: CommandoClient): Node {
     async listsendpays(request: { payment_hash: string }): Promise<NodePart[]> {
       const payments = list('listsendpays', await call('listsendpays', { payment_hash: request.payment_hash }), 'payments');
       return payments.map((p) => readNodePart('listsendpays', p));
+    },
+
+    async getroutes(request) {
+      const params: Record<string, unknown> = {
+        source: request.source,
+        destination: request.destination,
+        amount_msat: request.amount_msat,
+        layers: request.layers,
+        maxfee_msat: request.maxfee_msat,
+        final_cltv: request.final_cltv,
+      };
+      if (request.maxparts !== undefined) params.maxparts = request.maxparts;
+      return readRoutes(await call('getroutes', params));
+    },
+
+    async getinfo() {
+      const info = readNodeInfo(await call('getinfo', {}));
+      // The link's handshake proved which node answers; a getinfo naming another is a lie.
+      if (info.id !== client.nodeId.toLowerCase()) throw badReply('getinfo', `names node ${info.id}, not ${client.nodeId}`);
+      return info;
     },
 
     async invoice(request) {

@@ -3,7 +3,7 @@
  * types. `clnNode` adapts Core Lightning over commando; LND over LNC comes behind the same
  * interface. Adapters validate the node's replies, so the engine trusts these types.
  */
-import type { PartFailure, PaymentStatus, RouteHop } from '../types.ts';
+import type { NodeInfo, PartFailure, PaymentStatus, RouteHop } from '../types.ts';
 
 /** A part as the node knows it (a `listsendpays` row, or `waitsendpay`'s answer). */
 export interface NodePart extends PartFailure {
@@ -95,6 +95,31 @@ export interface NodeHtlc {
 /** The two indexes of the node's HTLC history. */
 export type HtlcIndex = 'created' | 'updated';
 
+/** What the engine asks the node's planner for (CLN `getroutes`, askrene). */
+export interface GetroutesRequest {
+  /** Where the paths start: our node. */
+  source: string;
+  destination: string;
+  /** What the paths deliver together. */
+  amount_msat: number;
+  /** askrene layers applied on top of gossip, e.g. `auto.localchans`. */
+  layers: string[];
+  /** The most all paths together may cost in fees. */
+  maxfee_msat: number;
+  /** The CLTV delta the destination asks for (BOLT 11 `c`). */
+  final_cltv: number;
+  /** The most paths in the answer. */
+  maxparts?: number;
+}
+
+/** One path of a `getroutes` answer, in `sendpay`'s terms. */
+export interface NodeRoute {
+  /** What the path delivers to the destination (its last hop's `amount_msat`). */
+  amount_msat: number;
+  /** The hops: each hop's `amount_msat` and `delay` are what arrive at its node. */
+  route: RouteHop[];
+}
+
 /**
  * A Lightning node as the engine sees it.
  *
@@ -119,6 +144,14 @@ export interface Node {
   waitsendpay(request: PartKey & { timeout: number }): Promise<NodePart>;
   /** Every part the node has for a payment hash. */
   listsendpays(request: { payment_hash: string }): Promise<NodePart[]>;
+  /**
+   * Plans paths that deliver `amount_msat` together within the fee budget (CLN `getroutes`).
+   * No set of paths is `NODE_ERROR` with the node's code: 205 (no route), 206 (too
+   * expensive), 215 (not enough funds), 220 (not enough capacity into the destination).
+   */
+  getroutes(request: GetroutesRequest): Promise<NodeRoute[]>;
+  /** The node's identity and chain (CLN `getinfo`). */
+  getinfo(): Promise<NodeInfo>;
 
   /** Creates a plain invoice; the node keeps the preimage and settles a complete set itself. */
   invoice(request: { amount_msat: number; label: string; description: string; expiry: number }): Promise<{ payment_hash: string; bolt11: string; expires_at: number }>;
