@@ -45,6 +45,7 @@ const PEER_EVENTS: ReadonlySet<string> = new Set<PeerEvent>([
   'part-created',
   'part-updated',
   'payment-updated',
+  'pay-progress',
   'invoice-updated',
   'invoice-part',
   'invoice-part-gone',

@@ -2,19 +2,22 @@
  * @ampkit/core: the ampkit engine. Partial payments (one payment as many HTLCs with one
  * hash) journaled in IndexedDB, resolved by the node, reconciled after a closed tab;
  * invoices, plain and hold, with every incoming part held toward them (partial invoices),
- * claimed all at once; the Node interface and its Core Lightning (commando) adapter.
+ * claimed all at once; `pay()`, which plans with the node and sends an invoice's parts
+ * within a fee budget and a deadline; the Node interface and its Core Lightning (commando)
+ * adapter.
  */
 export { AmpkitError, type EngineErrorCode } from './errors.ts';
 export { Engine, NEVER_SENT, createEngine, type EngineEvents, type EngineOptions } from './payments/engine.ts';
 export { localLock, type Lock, type PeerChannel, type PeerEvent, type PeerMessage } from './coordination.ts';
 export { clnNode } from './node/cln.ts';
-export type { HoldState, HtlcIndex, Node, NodeHoldHtlc, NodeHoldInvoice, NodeHtlc, NodeInvoice, NodePart, PartKey, SendpayRequest } from './node/node.ts';
+export type { GetroutesRequest, HoldState, HtlcIndex, Node, NodeHoldHtlc, NodeHoldInvoice, NodeHtlc, NodeInvoice, NodePart, NodeRoute, PartKey, SendpayRequest } from './node/node.ts';
 export type { ReceiverEvents } from './invoices/receiver.ts';
 export { memoryStore } from './store/memory.ts';
 export { indexedDbStore, type IndexedDbStoreOptions } from './store/indexeddb.ts';
 export type { Change, InvoiceChange, Journal, PaymentView, Store, StoredInvoice, UpdateOptions, UpdateView } from './store/store.ts';
 export type {
   AlreadyComplete,
+  DecodedInvoice,
   Invoice,
   InvoiceRequest,
   InvoiceStatus,
@@ -24,6 +27,10 @@ export type {
   PartialPayment,
   Payment,
   PaymentStatus,
+  PayProgress,
+  PayRequest,
+  PayResult,
+  NodeInfo,
   RouteHop,
   SendPartialPayRequest,
   SentPart,

@@ -209,8 +209,8 @@ export interface PayRequest {
   /** The most parts in flight at once (16). */
   maxparts?: number;
   /**
-   * Who plans the routes: `'node'` asks the node (`getroutes`) for a set of paths for what is
-   * left to deliver, sends them, and asks again for what failed.
+   * Who plans the routes: `'node'` (the default for now) asks the node (`getroutes`) for a
+   * set of paths for what is left to deliver, sends them, and asks again for what failed.
    */
   planner?: 'node';
 }
@@ -224,7 +224,7 @@ export interface PayProgress {
   maxfee_msat: number;
   /** `pending` while parts are in flight or being planned; then `complete` or `failed`. */
   status: PaymentStatus;
-  /** Every part this payment sent, in the order sent (failed ones included). */
+  /** Every part this `pay()` sent, in the order sent (failed ones included). */
   parts: PartialPayment[];
   /** Parts sent so far, failed ones included. */
   attempts: number;
@@ -243,6 +243,11 @@ export interface PayResult extends PayProgress {
   status: 'complete' | 'failed';
   /** The proof of payment, when complete. */
   payment_preimage?: string;
+  /**
+   * The payment was complete before this `pay()`: nothing was sent, `parts` is empty and
+   * `amount_delivered_msat` is the amount.
+   */
+  already_complete?: true;
   /** The payee. */
   destination: string;
   /** Unix seconds. */

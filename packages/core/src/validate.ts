@@ -3,8 +3,8 @@
  * anything is stored or sent, and fails as INVALID_ARGUMENT with the field's name.
  */
 import { engineError } from './errors.ts';
-import type { Bolt11Invoice } from '@ampkit/wire';
-import type { InvoiceRequest, RouteHop, SendPartialPayRequest } from './types.ts';
+import { Bolt11Error, type Bolt11Invoice } from '@ampkit/wire';
+import type { DecodedInvoice, InvoiceRequest, RouteHop, SendPartialPayRequest } from './types.ts';
 
 const HEX32 = /^[0-9a-f]{64}$/;
 const PUBKEY = /^0[23][0-9a-f]{64}$/;
@@ -149,4 +149,94 @@ export function checkInvoiceKey(value: unknown): { label: string } | { payment_h
   if (v.payment_hash !== undefined) return { payment_hash: checkHex32(v.payment_hash, 'payment_hash') };
   if (typeof v.label !== 'string') invalid('label must be a string');
   return { label: v.label };
+}
+
+/** A caller's BOLT 11 invoice, decoded; `INVALID_ARGUMENT` (with the codec's `reason` in `data`) when it does not decode. */
+export function checkBolt11(value: unknown, decode: (bolt11: string) => Bolt11Invoice): Bolt11Invoice {
+  if (typeof value !== 'string' || value.length === 0) invalid('bolt11 must be a BOLT 11 invoice string');
+  try {
+    return decode(value);
+  } catch (error) {
+    const reason = error instanceof Bolt11Error ? error.reason : undefined;
+    throw engineError('INVALID_ARGUMENT', `bolt11 does not decode: ${(error as Error).message}`, { cause: error, ...(reason ? { data: { reason } } : {}) });
+  }
+}
+
+/** The fields of a decoded invoice that `decode()` gives, as Core Lightning's `decode` names them. */
+export function decodedInvoice(invoice: Bolt11Invoice): DecodedInvoice {
+  const { currency, payment_hash, payee, amount_msat, description, description_hash, created_at, expiry, min_final_cltv_expiry, payment_secret } = invoice;
+  return {
+    currency,
+    payment_hash,
+    payee,
+    ...(amount_msat !== undefined ? { amount_msat } : {}),
+    ...(description !== undefined ? { description } : {}),
+    ...(description_hash !== undefined ? { description_hash } : {}),
+    created_at,
+    expiry,
+    min_final_cltv_expiry,
+    ...(payment_secret !== undefined ? { payment_secret } : {}),
+  };
+}
+
+/** `pay()`'s input checked against its invoice, defaults filled in. */
+export interface PayPlan {
+  bolt11: string;
+  payment_hash: string;
+  payment_secret: string;
+  /** The payee. */
+  destination: string;
+  amount_msat: number;
+  maxfee_msat: number;
+  /** Seconds. */
+  retry_for: number;
+  maxparts: number;
+  /** The invoice's `min_final_cltv_expiry`. */
+  final_cltv: number;
+}
+
+/** BOLT 9 basic_mpp (bits 16/17): without it, the payee takes one part only. */
+const BASIC_MPP = [16, 17];
+/** BOLT 2: a channel carries at most 483 HTLCs each way. */
+const MAX_PARTS = 483;
+
+/** `pay()`'s input: a payable invoice, an amount, a budget, a deadline. `nowSeconds` judges expiry. */
+export function checkPayRequest(value: unknown, decode: (bolt11: string) => Bolt11Invoice, nowSeconds: number, ourId: string): PayPlan {
+  if (value === null || typeof value !== 'object') invalid('pay takes one object of arguments: { bolt11 }');
+  const v = value as Record<string, unknown>;
+  if (v.planner !== undefined && v.planner !== 'node') invalid("planner must be 'node'");
+  const invoice = checkBolt11(v.bolt11, decode);
+  if (invoice.payment_secret === undefined) invalid('the invoice has no payment_secret; ampkit pays only invoices that have one');
+  if (invoice.created_at + invoice.expiry <= nowSeconds) invalid(`the invoice expired at ${invoice.created_at + invoice.expiry} (unix seconds)`);
+  if (invoice.payee === ourId) invalid('the invoice is our own node\'s');
+  let amount_msat: number;
+  if (invoice.amount_msat !== undefined) {
+    if (v.amount_msat !== undefined && v.amount_msat !== invoice.amount_msat) invalid(`the invoice asks for ${invoice.amount_msat} msat; amount_msat must be absent or the same`);
+    amount_msat = invoice.amount_msat;
+  } else {
+    if (v.amount_msat === undefined) invalid('the invoice has no amount: give amount_msat');
+    amount_msat = checkAmount(v.amount_msat, 'amount_msat');
+  }
+  const floor = Math.max(5000, Math.floor(amount_msat / 200));
+  const maxfee_msat = v.maxfee_msat ?? floor;
+  // A budget above the amount (past the 5,000 msat floor) is most likely a unit mistake.
+  if (typeof maxfee_msat !== 'number' || !Number.isSafeInteger(maxfee_msat) || maxfee_msat < 0 || maxfee_msat > Math.max(amount_msat, 5000)) {
+    invalid('maxfee_msat must be a whole number of millisatoshi, 0 up to the amount');
+  }
+  const retry_for = v.retry_for ?? 60;
+  if (typeof retry_for !== 'number' || !Number.isFinite(retry_for) || retry_for <= 0 || retry_for > 86_400) invalid('retry_for must be a number of seconds, more than 0 and at most a day');
+  const maxparts = v.maxparts ?? 16;
+  if (typeof maxparts !== 'number' || !Number.isSafeInteger(maxparts) || maxparts < 1 || maxparts > MAX_PARTS) invalid(`maxparts must be a whole number from 1 to ${MAX_PARTS}`);
+  const mpp = invoice.featureBits.some((bit) => BASIC_MPP.includes(bit));
+  return {
+    bolt11: v.bolt11 as string,
+    payment_hash: invoice.payment_hash,
+    payment_secret: invoice.payment_secret,
+    destination: invoice.payee,
+    amount_msat,
+    maxfee_msat,
+    retry_for,
+    maxparts: mpp ? maxparts : 1,
+    final_cltv: invoice.min_final_cltv_expiry,
+  };
 }

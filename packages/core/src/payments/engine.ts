@@ -9,9 +9,10 @@ import { engineError, hasCode, type AmpkitError } from '../errors.ts';
 import { Emitter } from '../events.ts';
 import type { Node, NodePart, SendpayRequest } from '../node/node.ts';
 import type { Journal, Store } from '../store/store.ts';
-import type { AlreadyComplete, PartialPayment, Payment, PaymentStatus, SendPartialPayRequest, SentPart } from '../types.ts';
-import { checkHex32, checkId, checkInvoice, checkSendPartialPay, checkTimeout } from '../validate.ts';
-import { applyResolution, decideSend, type Resolution, type Resolved } from './rules.ts';
+import type { AlreadyComplete, DecodedInvoice, NodeInfo, PartialPayment, Payment, PaymentStatus, PayProgress, PayRequest, PayResult, SendPartialPayRequest, SentPart } from '../types.ts';
+import { checkBolt11, checkHex32, checkId, checkInvoice, checkPayRequest, checkSendPartialPay, checkTimeout, decodedInvoice } from '../validate.ts';
+import { pay, type PayContext } from './pay.ts';
+import { applyResolution, completeFromNode, decideSend, type Resolution, type Resolved } from './rules.ts';
 import { Waiters } from './waiters.ts';
 import { Receiver, type ReceiverEvents } from '../invoices/receiver.ts';
 import type { Invoice, InvoiceRequest, PartialInvoice } from '../types.ts';
@@ -25,6 +26,11 @@ export interface EngineEvents extends ReceiverEvents {
   'part-updated': PartialPayment;
   /** A payment was created or changed (status, amount sent, number of parts). */
   'payment-updated': Payment;
+  /**
+   * A `pay()` moved: one of its parts was created or resolved (`status` `pending`), or it
+   * ended (`complete` or `failed`, with `failreason`).
+   */
+  'pay-progress': PayProgress;
   /** Something went wrong in the background (an unreadable reply while watching a part); the engine keeps trying. */
   error: AmpkitError;
 }
@@ -89,13 +95,17 @@ export class Engine {
   private readonly startup: Promise<void>;
   private readonly receiver: Receiver;
   private closed = false;
+  /** Aborted by close(): running pay()s end with CONNECTION. */
+  private readonly closing = new AbortController();
+  /** The pay() running per payment hash: a second call joins it. */
+  private readonly paying = new Map<string, { amount_msat: number; result: Promise<PayResult> }>();
   private lastInvoice?: { bolt11: string; decoded: ReturnType<typeof decodeBolt11> };
   private readonly now: () => number;
   private readonly waitChunk: number;
   private readonly peers?: PeerChannel;
   private readonly unsubscribe?: () => void;
   /** Runs a task under the lock `kind:hash` of this node, shared by the engines on the journal. */
-  private readonly lock: <T>(kind: 'pay' | 'hold', hash: string, task: () => Promise<T>) => Promise<T>;
+  private readonly lock: <T>(kind: 'pay' | 'paying' | 'hold', hash: string, task: () => Promise<T>) => Promise<T>;
 
   /** @internal use {@link createEngine}. */
   constructor(
@@ -202,9 +212,116 @@ export class Engine {
    * const done = await engine.waitpartialpay({ id: part.id, timeout: 60 });
    * ```
    */
-  async sendpartialpay(input: SendPartialPayRequest): Promise<SentPart | AlreadyComplete> {
+  sendpartialpay(input: SendPartialPayRequest): Promise<SentPart | AlreadyComplete> {
+    return this.sendPart(input);
+  }
+
+  /**
+   * Pays a BOLT 11 invoice as many parts: the node plans paths (`getroutes`) for what is
+   * neither delivered nor in flight, each is sent with {@link Engine.sendpartialpay}
+   * (journaled, never past the amount), and failed parts are planned again within the fee
+   * budget (`maxfee_msat`, default 0.5% of the amount and at least 5,000 msat), the deadline
+   * (`retry_for` seconds, 60) and `maxparts` (16). Resolves once no part is in flight:
+   * `complete` with the preimage, or `failed` with a `failreason` in plain words. Progress
+   * comes as `pay-progress` events. A payment already complete sends nothing
+   * (`already_complete`); a second `pay()` of a hash being paid joins the first; a failed
+   * one may be paid again. `INVALID_ARGUMENT` for an invoice that does not decode, has
+   * expired or has no payment secret, a missing or different amount, or bad options, with
+   * nothing sent; `AMOUNT_MISMATCH` for an amountless invoice paid before with another
+   * amount; `OVERPAY` when the node has parts of it in flight that no engine here sent;
+   * `CONNECTION` when the engine closes or the link is gone for good (parts in flight stay
+   * in the journal).
+   *
+   * @example
+   * ```ts
+   * engine.on('pay-progress', (p) => console.log(`${p.amount_delivered_msat} of ${p.amount_msat} over ${p.attempts} parts`));
+   * const paid = await engine.pay({ bolt11, maxfee_msat: 20_000 });
+   * if (paid.status === 'failed') console.log(paid.failreason);
+   * ```
+   */
+  async pay(input: PayRequest): Promise<PayResult> {
+    const plan = checkPayRequest(input, (bolt11) => this.decodeCached(bolt11), this.now(), this.node.id);
+    this.assertOpen();
+    const hash = plan.payment_hash;
+    const running = this.paying.get(hash);
+    if (running) {
+      if (running.amount_msat !== plan.amount_msat) throw engineError('AMOUNT_MISMATCH', `payment ${hash} is being paid with ${running.amount_msat} msat, not ${plan.amount_msat}`);
+      return running.result;
+    }
+    // One pay() per hash across the engines on the journal too: another tab's waits for this one.
+    const result = this.lock('paying', hash, async () => {
+      await this.startup;
+      return pay(this.payContext(), plan);
+    });
+    const entry = { amount_msat: plan.amount_msat, result };
+    this.paying.set(hash, entry);
+    const forget = () => {
+      if (this.paying.get(hash) === entry) this.paying.delete(hash);
+    };
+    result.then(forget, forget);
+    return result;
+  }
+
+  /** Decodes a BOLT 11 invoice here, without asking the node; `INVALID_ARGUMENT` (with the codec's `reason` in `data`) when it does not decode. */
+  async decode(input: { bolt11: string }): Promise<DecodedInvoice> {
+    if (input === null || typeof input !== 'object') throw engineError('INVALID_ARGUMENT', 'decode takes { bolt11 }');
+    return decodedInvoice(checkBolt11(input.bolt11, (bolt11) => this.decodeCached(bolt11)));
+  }
+
+  /** The node's id, alias, color, network and block height (`getinfo`). */
+  async getinfo(): Promise<NodeInfo> {
+    this.assertOpen();
+    return this.node.getinfo();
+  }
+
+  private payContext(): PayContext {
+    return {
+      node: this.node,
+      now: this.now,
+      read: (hash) => this.journal.read(hash),
+      send: (request, created) => this.sendPart(request, created),
+      settled: (id, watch) => {
+        if (watch) return this.waitpartialpay({ id });
+        return this.closed ? Promise.reject(engineError('CONNECTION', 'the engine was closed')) : this.partWaiters.add(id, undefined, `part ${id}`);
+      },
+      progress: (progress) => this.emit('pay-progress', progress),
+      signal: this.closing.signal,
+      known: (plan) => this.knownToNode(plan),
+    };
+  }
+
+  /**
+   * A payment this journal has never seen may be one the node has (rule 1.1, as
+   * sendpartialpay applies it): complete parts there are recorded as a complete payment and
+   * given back; parts in flight that no engine here sent are OVERPAY.
+   */
+  private knownToNode(plan: { payment_hash: string; amount_msat: number; bolt11: string }): Promise<Payment | undefined> {
+    const hash = plan.payment_hash;
+    return this.lock('pay', hash, async () => {
+      this.assertOpen();
+      const view = await this.journal.read(hash);
+      if (view.payment) return view.payment.status === 'complete' ? view.payment : undefined;
+      const nodeParts = await this.node.listsendpays({ payment_hash: hash });
+      const done = nodeParts.filter((p) => p.status === 'complete');
+      if (done.length === 0) {
+        if (nodeParts.some((p) => p.status === 'pending')) throw engineError('OVERPAY', 'the node already has parts of this payment in flight that this engine did not send');
+        return undefined;
+      }
+      const request = { payment_hash: hash, intended_amount_msat: plan.amount_msat, bolt11: plan.bolt11 };
+      const recorded = await this.journal.update(hash, (v) => {
+        if (v.payment) return { result: { payment: v.payment, created: false } };
+        const payment = completeFromNode(request, done, this.now());
+        return { payment, result: { payment, created: true } };
+      });
+      if (recorded.created) this.emit('payment-updated', recorded.payment);
+      return recorded.payment.status === 'complete' ? recorded.payment : undefined;
+    });
+  }
+
+  /** sendpartialpay; `created` hears of the part once journaled, before the node does. */
+  private async sendPart(input: SendPartialPayRequest, created?: (part: PartialPayment) => void): Promise<SentPart | AlreadyComplete> {
     const request = checkSendPartialPay(input);
-    checkInvoice(request, (bolt11) => this.decode(bolt11));
+    checkInvoice(request, (bolt11) => this.decodeCached(bolt11));
     this.assertOpen();
     const hash = request.payment_hash;
     const decision = await this.lock('pay', hash, async () => {
@@ -231,6 +348,7 @@ export class Engine {
     const { part } = decision;
     this.emit('part-created', part);
     this.emit('payment-updated', decision.payment);
+    created?.(part);
     const sent = (status: PaymentStatus): SentPart => ({
       id: part.id,
       partid: part.partid,
@@ -375,6 +493,7 @@ export class Engine {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.closing.abort();
     const error = engineError('CONNECTION', 'the engine was closed');
     this.partWaiters.rejectAll(error);
     this.paymentWaiters.rejectAll(error);
@@ -387,7 +506,7 @@ export class Engine {
     if (this.closed) throw engineError('CONNECTION', 'the engine was closed');
   }
 
-  private decode(bolt11: string): ReturnType<typeof decodeBolt11> {
+  private decodeCached(bolt11: string): ReturnType<typeof decodeBolt11> {
     if (this.lastInvoice?.bolt11 !== bolt11) this.lastInvoice = { bolt11, decoded: decodeBolt11(bolt11) };
     return this.lastInvoice.decoded;
   }

@@ -45,7 +45,8 @@ function highest(values: number[]): number {
   return values.reduce((a, b) => Math.max(a, b), 0);
 }
 
-function completeFromNode(request: SendPartialPayRequest, done: NodePart[], now: number): Payment {
+/** A payment the node completed without this journal (another tool, another store), as a record. */
+export function completeFromNode(request: Pick<SendPartialPayRequest, 'payment_hash' | 'intended_amount_msat' | 'bolt11' | 'description'>, done: NodePart[], now: number): Payment {
   return {
     payment_hash: request.payment_hash,
     amount_msat: request.intended_amount_msat,

@@ -1,0 +1,273 @@
+/**
+ * `pay()` with the node as planner (DESIGN.md, "Sending": the high-level call built on
+ * `sendpartialpay`). The node's `getroutes` plans paths for what is neither delivered nor
+ * in flight, within what is left of the fee budget and of `maxparts`; every path goes out
+ * through the engine's own `sendpartialpay`, so every part is journaled and the OVERPAY
+ * guard holds; when parts fail, the node is asked again. At `retry_for`, or when the node
+ * finds no route for the remainder, nothing more is sent: every part in flight is waited
+ * for (the payee's `mpp_timeout` fails the held parts of an incomplete set) and the result
+ * says why in plain words.
+ */
+import { engineError, hasCode, type AmpkitError } from '../errors.ts';
+import type { Node, NodeRoute } from '../node/node.ts';
+import type { PaymentView } from '../store/store.ts';
+import type { AlreadyComplete, PartialPayment, Payment, PaymentStatus, PayProgress, PayResult, SendPartialPayRequest, SentPart } from '../types.ts';
+import type { PayPlan } from '../validate.ts';
+
+/** What `pay()` needs of the engine. */
+export interface PayContext {
+  node: Node;
+  /** Unix seconds. */
+  now(): number;
+  /** The payment and all its parts, as journaled. */
+  read(payment_hash: string): Promise<PaymentView>;
+  /** `sendpartialpay`; `created` gets the part once journaled, before the node sees it. */
+  send(request: SendPartialPayRequest, created: (part: PartialPayment) => void): Promise<SentPart | AlreadyComplete>;
+  /**
+   * Resolves with the part once complete or failed; rejects with `CONNECTION` when the
+   * engine closes or the link is gone for good. `watch`: ask the node about it too (a part
+   * this `pay()` did not send, which nothing may be watching).
+   */
+  settled(id: number, watch: boolean): Promise<PartialPayment>;
+  progress(progress: PayProgress): void;
+  /** Aborts when the engine closes. */
+  signal: AbortSignal;
+  /**
+   * The payment, complete, when the node has it so though this journal did not (it is then
+   * recorded); `OVERPAY` when the node has parts of it in flight that this journal lacks.
+   */
+  known(plan: PayPlan): Promise<Payment | undefined>;
+}
+
+/** getroutes' "no set of paths": no route, too expensive, not enough funds, not enough capacity into the destination. */
+const NO_ROUTE = new Set([205, 206, 215, 220]);
+/** askrene's built-in layers for paths out of our own node: our channels' real spendable amounts, no fee or delay on them. */
+const LAYERS = ['auto.localchans', 'auto.sourcefree'];
+/** BOLT 4: a failure with the PERM bit from the payee itself means it will never accept this payment. */
+const PERM = 0x4000;
+/** Pauses after rounds whose parts all failed at once, so a broken first hop is not hammered. */
+const BACKOFF_MS = [100, 250, 500, 1000, 2000];
+
+const pending = (p: PartialPayment) => p.status === 'pending';
+const complete = (p: PartialPayment) => p.status === 'complete';
+const live = (p: PartialPayment) => p.status !== 'failed';
+const total = (parts: PartialPayment[], of: (p: PartialPayment) => number) => parts.reduce((sum, p) => sum + of(p), 0);
+const fee = (p: { amount_sent_msat: number; amount_msat: number }) => p.amount_sent_msat - p.amount_msat;
+const amount = (p: PartialPayment) => p.amount_msat;
+const closed = (): AmpkitError => engineError('CONNECTION', 'the engine was closed');
+
+/** Runs one `pay()`. The engine makes sure only one runs per payment hash. */
+export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
+  const { node, signal } = ctx;
+  const hash = plan.payment_hash;
+  const started = ctx.now();
+  /** The parts this pay() sent, in order, as last heard of. */
+  const mine: PartialPayment[] = [];
+  /** Each followed part's resolution, as a value: this never rejects. */
+  const waits = new Map<number, Promise<PartialPayment | AmpkitError>>();
+  /** Why nothing more is sent, once that is so. */
+  let stop: string | undefined;
+  let preimage: string | undefined;
+  let quickFails = 0;
+  /** Whether the node was asked about a payment this journal had not seen. */
+  let asked = false;
+
+  const progress = (status: PaymentStatus, failreason?: string): PayProgress => ({
+    payment_hash: hash,
+    amount_msat: plan.amount_msat,
+    maxfee_msat: plan.maxfee_msat,
+    status,
+    parts: [...mine],
+    attempts: mine.length,
+    amount_delivered_msat: total(mine.filter(complete), amount),
+    amount_inflight_msat: total(mine.filter(pending), amount),
+    fee_msat: total(mine.filter(live), fee),
+    ...(failreason !== undefined ? { failreason } : {}),
+  });
+
+  /** Follows a part until it resolves; this pay()'s own parts are reported as they do. */
+  const follow = (part: PartialPayment, ours: boolean): void => {
+    if (waits.has(part.id)) return;
+    const settled = ctx.settled(part.id, !ours).then(
+      (done) => {
+        if (ours) {
+          mine[mine.findIndex((p) => p.id === done.id)] = done;
+          ctx.progress(progress('pending'));
+        }
+        return done;
+      },
+      (error: AmpkitError) => error,
+    );
+    waits.set(part.id, settled);
+  };
+
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+  const after = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        resolve();
+      }, Math.max(0, ms));
+      timers.add(timer);
+    });
+  let onAbort!: () => void;
+  const aborted = new Promise<void>((resolve) => (onAbort = resolve));
+  signal.addEventListener('abort', onAbort, { once: true });
+  const deadline = Date.now() + plan.retry_for * 1000;
+  const expired = after(deadline - Date.now());
+  /** Waits `ms` (never past the deadline) or until the engine closes. */
+  const pause = async (ms: number) => {
+    await Promise.race([after(Math.min(ms, deadline - Date.now())), aborted]);
+    if (signal.aborted) throw closed();
+  };
+  /** Waits until the link is back (rejects with CONNECTION when it never will be). */
+  const linkBack = async () => {
+    await Promise.race([node.connected(), aborted]);
+    await pause(BACKOFF_MS[0]!);
+  };
+
+  const finish = (status: 'complete' | 'failed', failreason: string | undefined, before?: Payment): PayResult => {
+    const last = progress(status, failreason);
+    const already = status === 'complete' && mine.length === 0;
+    if (already) last.amount_delivered_msat = plan.amount_msat;
+    ctx.progress(last);
+    const proof = preimage ?? mine.find(complete)?.payment_preimage ?? before?.payment_preimage;
+    return {
+      ...last,
+      status,
+      ...(status === 'complete' && proof !== undefined ? { payment_preimage: proof } : {}),
+      ...(already ? { already_complete: true as const } : {}),
+      destination: plan.destination,
+      created_at: already && before ? before.created_at : started,
+      completed_at: (already ? before?.completed_at : undefined) ?? ctx.now(),
+    };
+  };
+
+  /** Asks the node for paths for `remaining` and sends them; sets `stop` when it finds none. */
+  const round = async (remaining: number, slots: number): Promise<void> => {
+    const budget = plan.maxfee_msat - total(mine.filter(live), fee);
+    const noRoute = (why: string) => `no route for the remaining ${remaining} msat within the fee budget (${budget} msat left): ${why}`;
+    let routes: NodeRoute[];
+    try {
+      routes = await node.getroutes({
+        source: node.id,
+        destination: plan.destination,
+        amount_msat: remaining,
+        layers: LAYERS,
+        maxfee_msat: budget,
+        final_cltv: plan.final_cltv,
+        maxparts: slots,
+      });
+    } catch (error) {
+      if (signal.aborted) throw closed();
+      if (hasCode(error, 'NODE_ERROR') && NO_ROUTE.has(error.nodeCode ?? 0)) stop = noRoute(error.message);
+      else if (hasCode(error, 'CONNECTION', 'TIMEOUT')) await linkBack();
+      else stop = `the node could not plan routes: ${(error as Error).message}`;
+      return;
+    }
+    // The plan is not trusted with money: each path must end at the payee, and together the
+    // paths sent may deliver no more than what is left and cost no more than the budget.
+    const chosen: NodeRoute[] = [];
+    let delivers = 0;
+    let costs = 0;
+    for (const r of routes) {
+      if (r.route[r.route.length - 1]!.id !== plan.destination) {
+        stop = `the node planned a path to ${r.route[r.route.length - 1]!.id}, not to the payee`;
+        return;
+      }
+      const cost = fee({ amount_sent_msat: r.route[0]!.amount_msat, amount_msat: r.amount_msat });
+      if (chosen.length === slots || delivers + r.amount_msat > remaining || costs + cost > budget) continue;
+      chosen.push(r);
+      delivers += r.amount_msat;
+      costs += cost;
+    }
+    if (chosen.length === 0) {
+      stop = noRoute('the paths the node found cost more');
+      return;
+    }
+    const sent: PartialPayment[] = [];
+    const outcomes = await Promise.allSettled(
+      chosen.map((r) =>
+        ctx.send(
+          { route: r.route, payment_hash: hash, intended_amount_msat: plan.amount_msat, payment_secret: plan.payment_secret, bolt11: plan.bolt11 },
+          (part) => {
+            mine.push(part);
+            sent.push(part);
+            follow(part, true);
+            ctx.progress(progress('pending'));
+          },
+        ),
+      ),
+    );
+    let linkDown = false;
+    for (const outcome of outcomes) {
+      if (outcome.status === 'fulfilled') {
+        if (outcome.value.already_complete) preimage = outcome.value.payment_preimage;
+        continue;
+      }
+      const error = outcome.reason as unknown;
+      if (signal.aborted) throw closed();
+      // Parts another sender put in flight fill the payment: the next look at the journal counts them.
+      if (hasCode(error, 'OVERPAY')) continue;
+      if (hasCode(error, 'CONNECTION', 'TIMEOUT')) linkDown = true;
+      else stop ??= `the node refused a part: ${(error as Error).message}`;
+    }
+    if (linkDown) await linkBack();
+    // A round that left nothing in flight (every part failed at once, or another sender's
+    // parts were in the way) waits a little before the next, longer each time.
+    const ids = new Set(sent.map((p) => p.id));
+    if (stop === undefined && !mine.some((p) => ids.has(p.id) && live(p))) await pause(BACKOFF_MS[Math.min(quickFails++, BACKOFF_MS.length - 1)]!);
+    else quickFails = 0;
+  };
+
+  try {
+    const before = await ctx.read(hash);
+    if (before.payment?.status === 'complete') {
+      preimage = before.payment.payment_preimage;
+      return finish('complete', undefined, before.payment);
+    }
+    if (before.payment && before.payment.amount_msat !== plan.amount_msat) {
+      throw engineError('AMOUNT_MISMATCH', `payment ${hash} is for ${before.payment.amount_msat} msat, not ${plan.amount_msat}`);
+    }
+    for (;;) {
+      if (signal.aborted) throw closed();
+      const view = await ctx.read(hash);
+      const ours = new Set(mine.map((p) => p.id));
+      // Parts of this hash this pay() did not send (an earlier engine's, still in flight) count too.
+      const others = view.parts.filter((p) => !ours.has(p.id));
+      others.filter(pending).forEach((p) => follow(p, false));
+      const inFlight = [...mine.filter(pending), ...others.filter(pending)];
+      const done = preimage !== undefined || mine.some(complete) || view.payment?.status === 'complete';
+      if (!done && stop === undefined) {
+        const remaining = plan.amount_msat - total(mine.filter(live), amount) - total(others.filter(live), amount);
+        const refused = mine.find((p) => p.failcode !== undefined && p.failcode & PERM && p.erring_index === p.route.length);
+        if (refused) stop = `the payee refused the payment (${refused.failcodename ?? `failcode ${refused.failcode}`})`;
+        else if (Date.now() >= deadline) stop = `gave up after retry_for (${plan.retry_for} s) with ${plan.amount_msat - total(mine.filter(complete), amount)} msat not delivered`;
+        else if (!asked) {
+          try {
+            preimage = (await ctx.known(plan))?.payment_preimage;
+            asked = true;
+          } catch (error) {
+            if (signal.aborted || !hasCode(error, 'CONNECTION')) throw error;
+            await linkBack();
+          }
+          continue;
+        } else if (remaining > 0 && inFlight.length < plan.maxparts) {
+          await round(remaining, plan.maxparts - inFlight.length);
+          continue;
+        }
+      }
+      if (inFlight.length === 0) {
+        if (done) return finish('complete', undefined, view.payment);
+        // Nothing in flight and nothing left to send can only mean the payment is complete.
+        return finish('failed', stop ?? 'nothing is in flight and nothing is left to send');
+      }
+      const next = await Promise.race([...inFlight.map((p) => waits.get(p.id)!), ...(done || stop !== undefined ? [] : [expired]), aborted]);
+      if (signal.aborted) throw closed();
+      if (next instanceof Error) throw next;
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    for (const timer of timers) clearTimeout(timer);
+  }
+}
