@@ -2,7 +2,8 @@
  * The browser SDK in Chromium, built as a host page loads it (dist/ampkit.js, with
  * dist/ampkit-worker.js beside it): the engine runs in a Web Worker and the page drives it
  * through the typed client. A multipath payment, an invoice aggregating parts from three
- * payers, events in order, typed errors across the boundary, and close().
+ * payers, events in order, typed errors across the boundary, pay() with its progress
+ * events, and close().
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -156,6 +157,48 @@ describe('createAmpkit in Chromium, engine in a worker', () => {
     assert.equal(errors.refused.code, 'NODE_ERROR');
     assert.equal(errors.refused.nodeCode, 19537, 'a read-only rune may not make invoices');
     assert.equal(errors.refused.isAmpkitError, true);
+  });
+
+  test('pay() from the page: the engine in the worker plans with the node, pay-progress events reach the page', async () => {
+    const amount = 1_800_000_000;
+    const invoice = await shopInvoice(amount, 'pay-1');
+    const before = h.simnet.node('wallet').calls.get('sendpay') ?? 0;
+    const out = await tab.page.evaluate(async (bolt11) => {
+      const w = window as any;
+      const progress: { status: string; attempts: number; delivered: number; parts: string[] }[] = [];
+      const stop = w.wallet.on('pay-progress', (p: any) =>
+        progress.push({ status: p.status, attempts: p.attempts, delivered: p.amount_delivered_msat, parts: p.parts.map((x: any) => x.status) }));
+      const decoded = await w.wallet.decode({ bolt11 });
+      const badInvoice = await w.caught(() => w.wallet.decode({ bolt11: 'lnbcrt1garbage' }));
+      const info = await w.wallet.getinfo();
+      const result = await w.wallet.pay({ bolt11 });
+      // Events and call results travel on different message ports: wait for the last event.
+      while (progress.at(-1)?.status === 'pending' || progress.length === 0) await new Promise((r) => setTimeout(r, 10));
+      stop();
+      return { decoded, badInvoice, info, result, progress };
+    }, invoice.bolt11);
+    assert.equal(out.decoded.payment_hash, invoice.payment_hash);
+    assert.equal(out.decoded.amount_msat, amount);
+    assert.equal(out.badInvoice.code, 'INVALID_ARGUMENT');
+    assert.equal(out.badInvoice.isAmpkitError, true);
+    assert.deepEqual([out.info.id, out.info.alias, out.info.network], [h.access('wallet').nodeId, 'wallet', 'regtest']);
+
+    const { result, progress } = out;
+    assert.equal(result.status, 'complete', result.failreason);
+    assert.ok(result.parts.length >= 3, `${result.parts.length} parts`);
+    assert.equal(result.amount_delivered_msat, amount);
+    assert.equal(typeof result.payment_preimage, 'string');
+    assert.equal((h.simnet.node('wallet').calls.get('sendpay') ?? 0) - before, result.attempts);
+    // One event per part created and per part resolved, then the end, in the engine's order.
+    assert.equal(progress.length, 2 * result.attempts + 1);
+    assert.ok(progress.slice(0, -1).every((p) => p.status === 'pending'));
+    assert.deepEqual(progress.at(-1), { status: 'complete', attempts: result.attempts, delivered: amount, parts: result.parts.map((p: { status: string }) => p.status) });
+    assert.deepEqual(progress.map((p) => p.delivered), [...progress.map((p) => p.delivered)].sort((a, b) => a - b), 'what is delivered only grows');
+    const shop = await h.client('shop');
+    const [paid] = (await shop.request('listinvoices', { label: 'pay-1' })).invoices;
+    shop.close();
+    assert.equal(paid.status, 'paid');
+    assert.equal(paid.amount_received_msat, amount);
   });
 
   test('close() releases the socket and ends the worker; later calls fail with CONNECTION', async () => {

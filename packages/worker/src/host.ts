@@ -12,6 +12,7 @@ const EVENTS: (keyof EngineEvents)[] = [
   'part-created',
   'part-updated',
   'payment-updated',
+  'pay-progress',
   'invoice-updated',
   'invoice-part',
   'invoice-part-gone',

@@ -9,6 +9,7 @@ export type { AmpkitEvents, EngineMethod, EngineMethods, Storage } from './proto
 export { AmpkitError, type ConnectionState } from '@ampkit/wire';
 export type {
   AlreadyComplete,
+  DecodedInvoice,
   Invoice,
   InvoiceRequest,
   InvoiceStatus,
@@ -18,6 +19,10 @@ export type {
   PartialPayment,
   Payment,
   PaymentStatus,
+  PayProgress,
+  PayRequest,
+  PayResult,
+  NodeInfo,
   RouteHop,
   SendPartialPayRequest,
   SentPart,
