@@ -1,0 +1,42 @@
+/**
+ * The client the elements need, declared by shape: every `AmpkitClient` from
+ * `createAmpkit()` fits it, and so does a test double. Elements reach the engine only
+ * through it (DESIGN, "Boundaries").
+ */
+import type { AmpkitClient, AmpkitEvents, AmpkitOptions, DecodedInvoice, NodeInfo, PayProgress, PayRequest, PayResult } from '@ampkit/worker';
+
+export type { DecodedInvoice, NodeInfo, PayProgress, PayRequest, PayResult };
+
+/** The client's events the elements listen to: the engine's, `state`, and `pay-progress`. */
+export type ElementsEvents = AmpkitEvents & {
+  /** A part of a running `pay()` was created or resolved. */
+  'pay-progress': PayProgress;
+};
+
+/**
+ * What an element needs of an ampkit client: an `AmpkitClient` from `createAmpkit()`, or
+ * anything of the same shape.
+ *
+ * @example
+ * ```ts
+ * import { createAmpkit } from '@ampkit/worker';
+ * const pay = document.querySelector('ampkit-pay')!;
+ * pay.client = await createAmpkit({ nodeId, url, rune });
+ * ```
+ */
+export interface ElementsClient extends Pick<AmpkitClient, 'state' | 'invoice' | 'listinvoices' | 'listpartialinvoices' | 'close'> {
+  /** Listens to a client event; returns the function that stops listening. */
+  on<K extends keyof ElementsEvents>(type: K, listener: (detail: ElementsEvents[K]) => void): () => void;
+  /** Pays a BOLT 11 invoice over as many parts as it takes. */
+  pay(request: PayRequest): Promise<PayResult>;
+  /** Decodes a BOLT 11 invoice (in the worker: the page carries no decoder). */
+  decode(input: { bolt11: string }): Promise<DecodedInvoice>;
+  /** The node's id, alias and colour. */
+  getinfo(): Promise<NodeInfo>;
+}
+
+/**
+ * Makes a client from connection settings; `createAmpkit` unless an element is given
+ * another (tests, a custom transport).
+ */
+export type ClientFactory = (options: AmpkitOptions) => Promise<ElementsClient>;

@@ -1,0 +1,198 @@
+/**
+ * Every word the elements show, in one table a host page may override: for the whole page
+ * with {@link setStrings}, or for one element through its `strings` property. Values are
+ * plain strings with `{name}` placeholders, so a translation can be JSON. Amounts are
+ * formatted in sat with `Intl.NumberFormat` in the table's `locale`.
+ */
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+
+/** The built-in (English) strings. Keys ending in `One`/`Other` are plural forms. */
+export const DEFAULT_STRINGS = {
+  /** BCP 47 locale for numbers and times; empty: the browser's. */
+  locale: '',
+  sat: '{amount} sat',
+  copy: 'Copy',
+  copied: 'Copied',
+  copyFailed: 'Could not copy',
+  hopsOne: '{count} hop',
+  hopsOther: '{count} hops',
+  partsOne: '{count} part',
+  partsOther: '{count} parts',
+  attemptsOne: '{count} attempt',
+  attemptsOther: '{count} attempts',
+  errorNoClient: 'Connect a node first.',
+  errorConnecting: 'Connecting to the node…',
+
+  payEmpty: 'No invoice to pay yet.',
+  payLoading: 'Reading the invoice…',
+  payInvalid: 'This invoice cannot be paid.',
+  payNoAmount: 'The invoice names no amount.',
+  payExpired: 'This invoice has expired. Ask the payee for a new one.',
+  payAmount: 'Amount',
+  payPayee: 'Payee',
+  payDescription: 'For',
+  payFeeBudget: 'Fee budget',
+  payFeeUpTo: 'up to {amount}',
+  payButton: 'Pay {amount}',
+  payRetry: 'Try again',
+  payPaying: 'Paying {amount}…',
+  payProgressLabel: 'Payment progress',
+  payProgressText: '{delivered} of {amount} delivered',
+  payAttempts: 'Attempts',
+  payFees: 'Fees',
+  payPaid: 'Paid {amount}',
+  payPaidDetail: 'Fees {fee} over {parts} ({attempts}).',
+  payFailed: 'The payment failed.',
+  payFailedReason: 'The payment failed: {reason}',
+  payProof: 'Proof of payment',
+  partLabel: 'Part {number}: {amount}, {hops}, {status}',
+  partInflight: 'in flight',
+  partSettled: 'settled',
+  partFailed: 'failed',
+
+  invoiceEmpty: 'No invoice yet.',
+  invoiceCreating: 'Making the invoice…',
+  invoiceLoading: 'Looking up the invoice…',
+  invoiceNotFound: 'The node does not know this invoice.',
+  invoiceFailed: 'Could not make the invoice.',
+  invoiceHold: 'hold',
+  invoiceScan: 'Scan or copy to pay {amount}',
+  invoiceQrLabel: 'QR code of the Lightning invoice for {amount}',
+  invoiceCopy: 'Copy invoice',
+  invoiceOpenWallet: 'Open in wallet',
+  invoiceReceived: 'Received {received} of {amount}',
+  invoiceProgressLabel: 'Received so far',
+  invoicePaid: 'Paid — {amount} received',
+  invoiceExpired: 'This invoice expired unpaid.',
+  invoiceExpires: 'Expires at {time}',
+  invoiceParts: 'Parts held',
+  invoiceNoParts: 'Waiting for the first part…',
+  invoicePartArrived: '{amount} arrived over channel {channel}.',
+  invoicePartLeaving: 'leaving: {reason}',
+  goneTimeout: 'timed out',
+  goneFailed: 'failed',
+  goneCancelled: 'cancelled',
+  goneExpired: 'expired',
+
+  connectNodeId: 'Node id',
+  connectUrl: 'WebSocket URL',
+  connectRune: 'Rune',
+  connectButton: 'Connect',
+  disconnectButton: 'Disconnect',
+  connectFailed: 'Could not connect: {reason}',
+  connectMissing: 'Enter the node id, the WebSocket URL and a rune.',
+  stateIdle: 'Not connected',
+  stateConnecting: 'Connecting…',
+  stateOpen: 'Connected',
+  stateReconnecting: 'Reconnecting…',
+  stateClosed: 'Disconnected',
+  stateFailed: 'Connection failed',
+  runeCanSpend: 'Warning: this rune can spend from your node, and every script on this page can use it. Prefer a rune that can only make invoices.',
+  runeBad: 'This does not look like a rune.',
+} as const;
+
+/** The strings table: every key of {@link DEFAULT_STRINGS}. */
+export type AmpkitStrings = { [K in keyof typeof DEFAULT_STRINGS]: string };
+
+/** A key of the strings table. */
+export type StringKey = keyof AmpkitStrings;
+
+let shared: AmpkitStrings = { ...DEFAULT_STRINGS };
+const watchers = new Set<() => void>();
+
+/**
+ * Overrides strings for every ampkit element on the page; elements on screen re-render.
+ * Keys not given keep their current value; `setStrings(DEFAULT_STRINGS)` restores English.
+ *
+ * @example
+ * ```ts
+ * setStrings({ locale: 'de-DE', payButton: '{amount} bezahlen', sat: '{amount} sat' });
+ * ```
+ */
+export function setStrings(strings: Partial<AmpkitStrings>): void {
+  for (const [key, value] of Object.entries(strings)) {
+    if (!(key in DEFAULT_STRINGS)) throw new TypeError(`setStrings: unknown key ${key}`);
+    if (typeof value !== 'string') throw new TypeError(`setStrings: ${key} must be a string`);
+  }
+  shared = { ...shared, ...strings };
+  for (const watcher of [...watchers]) watcher();
+}
+
+/**
+ * The page's strings table now (the defaults with every {@link setStrings} applied).
+ *
+ * @example
+ * ```ts
+ * const { payButton } = getStrings();
+ * ```
+ */
+export function getStrings(): Readonly<AmpkitStrings> {
+  return shared;
+}
+
+const numberFormats = new Map<string, Intl.NumberFormat>();
+const timeFormats = new Map<string, Intl.DateTimeFormat>();
+const pluralRules = new Map<string, Intl.PluralRules>();
+const cached = <T>(map: Map<string, T>, locale: string, make: (l: string | undefined) => T): T => {
+  let value = map.get(locale);
+  if (!value) map.set(locale, (value = make(locale || undefined)));
+  return value;
+};
+
+/**
+ * Words and numbers for one render: the page's table, then an element's own overrides.
+ * @internal
+ */
+export class Translator {
+  readonly table: AmpkitStrings;
+
+  constructor(own?: Partial<AmpkitStrings>) {
+    this.table = own ? { ...shared, ...own } : shared;
+  }
+
+  /** The string `key` with its `{placeholders}` filled in. */
+  t(key: StringKey, values: Record<string, string | number> = {}): string {
+    return this.table[key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
+  }
+
+  /** A number in the table's locale. */
+  number(value: number): string {
+    return cached(numberFormats, this.table.locale, (l) => new Intl.NumberFormat(l, { maximumFractionDigits: 3 })).format(value);
+  }
+
+  /** An amount given in msat, shown in sat (`1,234.5 sat`). */
+  sat(msat: number): string {
+    return this.t('sat', { amount: this.number(msat / 1000) });
+  }
+
+  /** A count with its noun, in the locale's plural form (`hopsOne` / `hopsOther`). */
+  count(noun: 'hops' | 'parts' | 'attempts', count: number): string {
+    const rule = cached(pluralRules, this.table.locale, (l) => new Intl.PluralRules(l)).select(count);
+    return this.t(rule === 'one' ? `${noun}One` : `${noun}Other`, { count: this.number(count) });
+  }
+
+  /** A Unix time as a time of day. */
+  time(unixSeconds: number): string {
+    return cached(timeFormats, this.table.locale, (l) => new Intl.DateTimeFormat(l, { timeStyle: 'medium' })).format(new Date(unixSeconds * 1000));
+  }
+}
+
+/**
+ * Re-renders its element when the page's strings change.
+ * @internal
+ */
+export class StringsController implements ReactiveController {
+  private readonly watcher = (): void => this.host.requestUpdate();
+
+  constructor(private readonly host: ReactiveControllerHost) {
+    host.addController(this);
+  }
+
+  hostConnected(): void {
+    watchers.add(this.watcher);
+  }
+
+  hostDisconnected(): void {
+    watchers.delete(this.watcher);
+  }
+}
