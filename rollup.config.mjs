@@ -35,6 +35,47 @@ const types = (input, files) => ({
   plugins: [nodeResolve({ exportConditions: ['source'], extensions: ['.ts'] }), dts({ respectExternal: true, compilerOptions: { allowImportingTsExtensions: true } })],
 });
 
+/**
+ * The elements' page bundle and its types. `@ampkit/worker` stays out: the bundle imports it
+ * from `./ampkit.js` beside it, so a page loads the client once and the client finds
+ * `ampkit-worker.js` beside itself. The package's own copy keeps the bare specifier for
+ * bundlers to resolve.
+ */
+const elements = () => {
+  const input = 'packages/elements/src/ampkit-elements.ts';
+  const external = ['@ampkit/worker'];
+  const paths = { '@ampkit/worker': './ampkit.js' };
+  return [
+    {
+      input,
+      external,
+      // Two chunks load on demand: the QR encoder (<ampkit-invoice>) and the rune audit
+      // (<ampkit-connect>, once a rune is entered), so a page that only pays loads neither.
+      output: [
+        { dir: 'dist', paths },
+        { dir: 'packages/elements/dist' },
+      ].map((o) => ({
+        ...o,
+        format: 'es',
+        sourcemap: true,
+        entryFileNames: 'ampkit-elements.js',
+        chunkFileNames: 'ampkit-elements-[name].js',
+        manualChunks: (id) => (id.includes('/@paulmillr/qr/') ? 'qr' : id.includes('/packages/wire/') || id.includes('/@scure/base/') || id.includes('/@noble/') || id.endsWith('/rune-audit.ts') ? 'rune-audit' : undefined),
+      })),
+      plugins: [noNode, ...plugins()],
+    },
+    {
+      input,
+      external,
+      output: [
+        { file: 'dist/ampkit-elements.d.ts', format: 'es', paths },
+        { file: 'packages/elements/dist/ampkit-elements.d.ts', format: 'es' },
+      ],
+      plugins: types(input, []).plugins,
+    },
+  ];
+};
+
 /** What `npm run build` makes: the bundles a host page loads, their types, the demo's. */
 export const shipped = [
   // What a host page loads: the client (ampkit.js) and the engine's worker beside it
@@ -44,6 +85,7 @@ export const shipped = [
   types('packages/worker/src/index.ts', ['dist/ampkit.d.ts', 'packages/worker/dist/ampkit.d.ts']),
   browser('packages/wire/src/index.ts', 'dist/ampkit-wire.js'),
   browser('packages/core/src/index.ts', 'dist/ampkit-core.js'),
+  ...elements(),
 ];
 
 export { browser, noNode, plugins, types };
