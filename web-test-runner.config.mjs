@@ -2,7 +2,7 @@
 // downloaded browser. TypeScript goes through esbuild; packages resolve to their sources.
 // Alongside the dev server this config runs a commando node (serveCommando) on 127.0.0.1,
 // which tests find through /commando-test/config.json.
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
@@ -52,6 +52,57 @@ function commandoNode() {
   };
 }
 
+/**
+ * For test/elements: the `ampkit-screenshot` command (a screenshot of one element of the
+ * test's page, written to artifacts/screenshots/<name>.png), and React 19 and Vue 3 as ES
+ * modules at /ampkit-elements/react.js and /ampkit-elements/vue.js (React ships CommonJS
+ * only, Vue's bundler build wants its compile-time flags; esbuild bundles each once).
+ */
+function ampkitElements() {
+  const frameworks = {
+    '/ampkit-elements/react.js': "export { createElement } from 'react'; export { flushSync } from 'react-dom'; export { createRoot } from 'react-dom/client';",
+    '/ampkit-elements/vue.js': "export { createApp, h, nextTick, ref } from 'vue/dist/vue.esm-bundler.js';",
+  };
+  const built = new Map();
+  return {
+    name: 'ampkit-elements',
+    async serve(ctx) {
+      const source = frameworks[ctx.path];
+      if (!source) return undefined;
+      if (!built.has(ctx.path)) {
+        const { build } = await import('esbuild');
+        const result = await build({
+          stdin: { contents: source, resolveDir: root, loader: 'js' },
+          bundle: true,
+          format: 'esm',
+          write: false,
+          logLevel: 'error',
+          define: {
+            'process.env.NODE_ENV': '"production"',
+            __VUE_OPTIONS_API__: 'true',
+            __VUE_PROD_DEVTOOLS__: 'false',
+            __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'false',
+          },
+        });
+        built.set(ctx.path, result.outputFiles[0].text);
+      }
+      return { body: built.get(ctx.path), type: 'js' };
+    },
+    async executeCommand({ command, payload, session }) {
+      if (command !== 'ampkit-screenshot') return undefined;
+      const { selector, name } = payload ?? {};
+      if (typeof selector !== 'string' || typeof name !== 'string' || !/^[a-z0-9-]+$/.test(name)) throw new Error('ampkit-screenshot takes { selector, name }');
+      const page = session.browser.getPage(session.id);
+      const element = await page.$(selector);
+      if (!element) throw new Error(`ampkit-screenshot: nothing matches ${selector}`);
+      const dir = join(root, 'artifacts', 'screenshots');
+      mkdirSync(dir, { recursive: true });
+      await element.screenshot({ path: join(dir, `${name}.png`) });
+      return true;
+    },
+  };
+}
+
 export default {
   rootDir: root,
   files: ['test/**/*.browser.test.ts'],
@@ -62,5 +113,5 @@ export default {
   testFramework: { config: { timeout: 30_000 } },
   browsers: [chromeLauncher({ launchOptions: { executablePath, headless: true, args: CHROMIUM_ARGS } })],
   middleware: [sharedReferenceMiddleware],
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), commandoNode()],
+  plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), commandoNode(), ampkitElements()],
 };

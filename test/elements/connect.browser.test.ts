@@ -1,0 +1,188 @@
+/** <ampkit-connect>: the inputs, Connect/Disconnect, the state, the rune warning, events. */
+import { assert } from 'chai';
+import { sendKeys } from '@web/test-runner-commands';
+import { createRune } from '@ampkit/wire';
+import '@ampkit/elements/define';
+import { AmpkitConnect, type ElementsClient } from '@ampkit/elements';
+import { FakeClient, PAYEE, nodeInfo } from './fake-client.ts';
+import { $, cleanup, mount, record, shot, text, until } from './helpers.ts';
+
+const masterSecret = new Uint8Array(32).fill(7);
+const SPENDING_RUNE = createRune({ masterSecret, uniqueId: 0 });
+const INVOICE_RUNE = createRune({ masterSecret, uniqueId: 1, restrictions: ['method=invoice|method=listinvoices|method=getinfo'] });
+const URL_ = 'wss://node.example:5019';
+
+/** A connect element whose factory hands out `client` (or waits, when `hold`). */
+async function connectEl(attrs: Record<string, string> = { 'node-id': PAYEE, url: URL_, rune: INVOICE_RUNE }) {
+  const client = new FakeClient();
+  client.handlers.getinfo = () => nodeInfo();
+  const asked: unknown[] = [];
+  let release: (c: ElementsClient) => void = () => undefined;
+  let fail: (e: unknown) => void = () => undefined;
+  const el = await mount<AmpkitConnect>(
+    'ampkit-connect',
+    {
+      clientFactory: (options: unknown) => {
+        asked.push(options);
+        return new Promise<ElementsClient>((resolve, reject) => {
+          release = resolve;
+          fail = reject;
+        });
+      },
+    },
+    attrs,
+  );
+  return { el, client, asked, release: () => release(client), fail: (e: unknown) => fail(e) };
+}
+
+const input = (el: AmpkitConnect, id: string) => $(el, `#${id}`) as HTMLInputElement;
+
+describe('<ampkit-connect>', () => {
+  afterEach(cleanup);
+
+  it('idle: the attributes pre-fill the inputs, each with its label; the rune is masked', async () => {
+    const { el } = await connectEl();
+    assert.equal(el.state, 'idle');
+    assert.equal(input(el, 'node-id').value, PAYEE);
+    assert.equal(input(el, 'url').value, URL_);
+    assert.equal(input(el, 'rune').value, INVOICE_RUNE);
+    assert.equal(input(el, 'rune').type, 'password');
+    for (const id of ['node-id', 'url', 'rune']) assert.exists($(el, `label[for=${id}]`));
+    assert.include(text(el, '[part=state]'), 'Not connected');
+    assert.equal($(el, '[part=button]')!.textContent!.trim(), 'Connect');
+    await el.auditReady();
+    assert.notExists($(el, '[part=warning]'), 'an invoice-only rune is no worry');
+    await shot(el, 'ampkit-connect-idle');
+  });
+
+  it('says what is missing instead of connecting without all three', async () => {
+    const { el, asked } = await connectEl({ url: URL_ });
+    $(el, '[part=button]')!.click();
+    await el.updateComplete;
+    assert.include(text(el), 'Enter the node id, the WebSocket URL and a rune.');
+    assert.lengthOf(asked, 0);
+  });
+
+  it('connecting, then connected: ampkit-connected with the client, its state and alias; Disconnect closes it', async () => {
+    const { el, client, asked, release } = await connectEl();
+    const connected = record(document, 'ampkit-connected');
+    const disconnected = record(document, 'ampkit-disconnected');
+    $(el, '[part=button]')!.click();
+    await until(() => asked.length === 1, 'the factory');
+    assert.deepEqual(asked[0], { nodeId: PAYEE, url: URL_, rune: INVOICE_RUNE });
+    await el.updateComplete;
+    assert.equal(el.state, 'connecting');
+    assert.include(text(el, '[part=state]'), 'Connecting…');
+    assert.isTrue(input(el, 'url').disabled);
+    await shot(el, 'ampkit-connect-connecting');
+    release();
+    await until(() => el.client === client, 'the client');
+    await until(() => text(el, '[part=state]').includes('wallet'), 'the alias');
+    assert.equal(el.state, 'open');
+    assert.include(text(el, '[part=state]'), 'Connected — wallet');
+    assert.lengthOf(connected, 1);
+    assert.equal(connected[0]!.detail.client, client);
+    assert.isTrue(connected[0]!.bubbles && connected[0]!.composed);
+    assert.equal($(el, '[part=button]')!.textContent!.trim(), 'Disconnect');
+    await shot(el, 'ampkit-connect-connected');
+
+    client.emit('state', 'reconnecting');
+    await el.updateComplete;
+    assert.include(text(el, '[part=state]'), 'Reconnecting…');
+    client.emit('state', 'open');
+
+    $(el, '[part=button]')!.click();
+    await until(() => client.closed, 'close()');
+    await el.updateComplete;
+    assert.equal(el.state, 'idle');
+    assert.isUndefined(el.client);
+    assert.lengthOf(disconnected, 1);
+    assert.isFalse(input(el, 'url').disabled);
+  });
+
+  it('failed: the reason shown; no rune in any console message', async () => {
+    const { el, fail } = await connectEl({ 'node-id': PAYEE, url: URL_, rune: SPENDING_RUNE });
+    const logged: string[] = [];
+    const saved = { log: console.log, warn: console.warn, error: console.error, info: console.info, debug: console.debug };
+    for (const k of Object.keys(saved) as (keyof typeof saved)[]) console[k] = (...args: unknown[]) => void logged.push(args.map(String).join(' '));
+    try {
+      const done = el.connect();
+      fail(new Error('could not open the node: the handshake failed'));
+      assert.isUndefined(await done);
+      await el.updateComplete;
+    } finally {
+      Object.assign(console, saved);
+    }
+    assert.equal(el.state, 'failed');
+    assert.include(text(el), 'Could not connect: could not open the node: the handshake failed');
+    assert.include(text(el, '[part=state]'), 'Connection failed');
+    assert.isFalse(logged.some((l) => l.includes(SPENDING_RUNE)), 'a rune was logged');
+    await el.auditReady();
+    await shot(el, 'ampkit-connect-failed');
+  });
+
+  it('the real createAmpkit refuses bad settings with a plain reason', async () => {
+    const el = await mount<AmpkitConnect>('ampkit-connect', {}, { 'node-id': 'nope', url: URL_, rune: INVOICE_RUNE });
+    await el.connect();
+    await el.updateComplete;
+    assert.equal(el.state, 'failed');
+    assert.include(text(el), 'nodeId must be');
+  });
+
+  it('warns in plain words when the rune can spend, from auditRune', async () => {
+    const { el } = await connectEl({ 'node-id': PAYEE, url: URL_, rune: SPENDING_RUNE });
+    const audit = await el.auditReady();
+    assert.isTrue(audit!.canSpend);
+    const warning = $(el, '[part=warning]')!;
+    assert.equal(warning.getAttribute('role'), 'alert');
+    assert.include(warning.textContent!, 'this rune can spend from your node');
+    assert.include(warning.textContent!, audit!.summary);
+    assert.notInclude(warning.textContent!, SPENDING_RUNE);
+    await shot(el, 'ampkit-connect-rune-warning');
+    // Typing another rune re-audits it: a malformed one says so, an invoice-only one clears it.
+    const rune = input(el, 'rune');
+    rune.value = 'not a rune!';
+    rune.dispatchEvent(new Event('input'));
+    await el.updateComplete;
+    assert.notExists($(el, '[part=warning]'));
+    assert.include(text(el), 'This does not look like a rune.');
+    rune.value = INVOICE_RUNE;
+    rune.dispatchEvent(new Event('input'));
+    await el.updateComplete;
+    assert.notInclude(text(el), 'does not look like');
+  });
+
+  it('keyboard: type the settings, Enter connects', async () => {
+    const { el, asked, release } = await connectEl({});
+    input(el, 'node-id').focus();
+    await sendKeys({ type: PAYEE });
+    await sendKeys({ press: 'Tab' });
+    await sendKeys({ type: URL_ });
+    await sendKeys({ press: 'Tab' });
+    await sendKeys({ type: INVOICE_RUNE });
+    await sendKeys({ press: 'Enter' });
+    await until(() => asked.length === 1, 'the factory');
+    assert.deepEqual(asked[0], { nodeId: PAYEE, url: URL_, rune: INVOICE_RUNE });
+    release();
+    await until(() => el.state === 'open', 'open');
+  });
+
+  it('autoconnect with all three attributes; closes its client when removed', async () => {
+    const client = new FakeClient();
+    client.handlers.getinfo = () => nodeInfo();
+    const el = await mount<AmpkitConnect>('ampkit-connect', { clientFactory: async () => client }, { 'node-id': PAYEE, url: URL_, rune: INVOICE_RUNE, autoconnect: '', 'worker-url': '/x/ampkit-worker.js', storage: 'memory' });
+    await until(() => el.state === 'open', 'autoconnect');
+    el.remove();
+    await until(() => client.closed, 'the client to close with its element');
+  });
+
+  it('strings and theming', async () => {
+    const { el } = await connectEl();
+    el.strings = { connectButton: 'Verbinden', connectRune: 'Rune (nur Rechnungen)' };
+    el.style.setProperty('--ampkit-accent', 'rgb(200, 0, 100)');
+    await el.updateComplete;
+    assert.equal($(el, '[part=button]')!.textContent!.trim(), 'Verbinden');
+    assert.equal($(el, 'label[for=rune]')!.textContent, 'Rune (nur Rechnungen)');
+    assert.equal(getComputedStyle($(el, '[part=button]')!).backgroundColor, 'rgb(200, 0, 100)');
+  });
+});

@@ -1,0 +1,386 @@
+/** <ampkit-pay> against a scripted client: every state, every event, keyboard use, a11y. */
+import { assert } from 'chai';
+import { emulateMedia, sendKeys } from '@web/test-runner-commands';
+import { AmpkitError } from '@ampkit/worker';
+import '@ampkit/elements/define';
+import { AmpkitConnect, AmpkitPay, type PayProgress } from '@ampkit/elements';
+import { BOLT11, FakeClient, HASH, PAYEE, decoded, payResult, progress, sentPart } from './fake-client.ts';
+import { $, $$, backgroundOf, cleanup, contrast, live, mount, reach, record, shot, text, until } from './helpers.ts';
+
+/** A pay element with a client that decodes BOLT11 at once. */
+async function ready(attrs: Record<string, string> = {}, overrides = {}, state = 'ready') {
+  const client = new FakeClient();
+  client.handlers.decode = () => decoded(overrides);
+  const el = await mount<AmpkitPay>('ampkit-pay', { client }, { invoice: BOLT11, ...attrs });
+  await reach(el, state);
+  return { client, el };
+}
+
+/** Clicks Pay and returns the pending pay() call. */
+async function startPaying(client: FakeClient, el: AmpkitPay) {
+  $(el, 'button')!.click();
+  const call = await client.next('pay');
+  await reach(el, 'paying');
+  return call;
+}
+
+async function emitProgress(client: FakeClient, el: AmpkitPay, p: PayProgress) {
+  client.emit('pay-progress', p);
+  await el.updateComplete;
+}
+
+const PARTS_MIDWAY = [sentPart(1, 1_200_000, 'complete', 3), sentPart(2, 600_000, 'failed', 2), sentPart(3, 1_000_000, 'pending', 2), sentPart(4, 800_000, 'pending', 4)];
+
+describe('<ampkit-pay>', () => {
+  afterEach(cleanup);
+
+  it('is registered once, and a second define does nothing', async () => {
+    assert.equal(customElements.get('ampkit-pay'), AmpkitPay);
+    await import('@ampkit/elements/define');
+    assert.equal(customElements.get('ampkit-pay'), AmpkitPay);
+  });
+
+  it('empty: no invoice', async () => {
+    const el = await mount<AmpkitPay>('ampkit-pay', { client: new FakeClient() });
+    assert.equal(el.state, 'empty');
+    assert.include(text(el), 'No invoice to pay yet.');
+    await shot(el, 'ampkit-pay-empty');
+  });
+
+  it('error: an invoice but no client or connection', async () => {
+    const el = await mount<AmpkitPay>('ampkit-pay', {}, { invoice: BOLT11 });
+    assert.equal(el.state, 'error');
+    assert.include(text(el), 'Connect a node first.');
+    await shot(el, 'ampkit-pay-error');
+  });
+
+  it('loading: decoding through the client', async () => {
+    const client = new FakeClient();
+    const el = await mount<AmpkitPay>('ampkit-pay', { client }, { invoice: BOLT11 });
+    const call = await client.next('decode');
+    assert.deepEqual(call.input, { bolt11: BOLT11 });
+    assert.equal(el.state, 'loading');
+    assert.include(text(el), 'Reading the invoice…');
+    await shot(el, 'ampkit-pay-loading');
+    call.resolve(decoded());
+    await reach(el, 'ready');
+  });
+
+  it('invalid: the decoder refuses the invoice', async () => {
+    const client = new FakeClient();
+    client.handlers.decode = () => {
+      throw new AmpkitError('INVALID_ARGUMENT', 'bolt11: bad checksum');
+    };
+    const el = await mount<AmpkitPay>('ampkit-pay', { client }, { invoice: 'lnbc1garbage' });
+    await reach(el, 'invalid');
+    assert.include(text(el), 'This invoice cannot be paid.');
+    assert.include(text(el), 'bad checksum');
+    await shot(el, 'ampkit-pay-invalid');
+  });
+
+  it('invalid: an invoice without an amount and no amount-msat; with amount-msat it is ready and pays that amount', async () => {
+    const client = new FakeClient();
+    client.handlers.decode = () => decoded({ amount_msat: undefined });
+    const el = await mount<AmpkitPay>('ampkit-pay', { client }, { invoice: BOLT11 });
+    await reach(el, 'invalid');
+    assert.include(text(el), 'names no amount');
+    el.setAttribute('amount-msat', '21000');
+    await reach(el, 'ready');
+    assert.include(text(el, '.amount'), '21 sat');
+    $(el, 'button')!.click();
+    const call = await client.next('pay');
+    assert.deepEqual(call.input, { bolt11: BOLT11, amount_msat: 21_000 });
+  });
+
+  it('error, not invalid, when the node cannot be reached', async () => {
+    const client = new FakeClient();
+    client.handlers.decode = () => {
+      throw new AmpkitError('CONNECTION', 'the socket dropped');
+    };
+    const el = await mount<AmpkitPay>('ampkit-pay', { client }, { invoice: BOLT11 });
+    await reach(el, 'error');
+    assert.include(text(el), 'the socket dropped');
+  });
+
+  it('expired: an invoice past its expiry, and a ready one once its expiry passes', async () => {
+    const { el } = await ready({}, { created_at: Math.floor(Date.now() / 1000) - 7200, expiry: 3600 }, 'expired');
+    assert.include(text(el), 'This invoice has expired.');
+    assert.notExists($(el, 'button'));
+    await shot(el, 'ampkit-pay-expired');
+    cleanup();
+    const soon = await ready({}, { created_at: Math.floor(Date.now() / 1000) - 59, expiry: 60 });
+    assert.equal(soon.el.state, 'ready');
+    await reach(soon.el, 'expired', 3000);
+    assert.include(live(soon.el), 'expired');
+  });
+
+  it('ready: amount, shortened payee, description, default fee budget, a Pay button', async () => {
+    const { el } = await ready();
+    assert.equal(text(el, '[part=amount]'), '3,000 sat');
+    const payee = $(el, '.details dd.mono')!;
+    assert.equal(payee.textContent, `${PAYEE.slice(0, 8)}…${PAYEE.slice(-6)}`);
+    assert.equal(payee.title, PAYEE);
+    assert.include(text(el), 'Two espressos and a croissant');
+    assert.equal(text(el, '.details .row:last-child dt'), 'Fee budget');
+    assert.equal(text(el, '.details .row:last-child dd'), 'up to 15 sat', '0.5% of 3,000 sat');
+    assert.equal(el.feeBudget, 15_000);
+    assert.equal($(el, 'button')!.textContent!.trim(), 'Pay 3,000 sat');
+    await shot(el, 'ampkit-pay-ready');
+  });
+
+  it('the fee budget floor is 5,000 msat, and max-fee-msat overrides it and goes to pay()', async () => {
+    const small = await ready({}, { amount_msat: 100_000 });
+    assert.equal(small.el.feeBudget, 5_000);
+    assert.include(text(small.el), 'up to 5 sat');
+    cleanup();
+    const { client, el } = await ready({ 'max-fee-msat': '2500' });
+    assert.include(text(el), 'up to 2.5 sat');
+    const call = await startPaying(client, el);
+    assert.deepEqual(call.input, { bolt11: BOLT11, maxfee_msat: 2500 });
+  });
+
+  it('paying: one progressbar, a segment per part from pay-progress of this hash only, attempts and fees', async () => {
+    const { client, el } = await ready();
+    const events = record(document, 'ampkit-pay-progress');
+    await startPaying(client, el);
+    assert.include(live(el), 'Paying 3,000 sat');
+    const bar = $(el, '[role=progressbar]')!;
+    assert.equal(bar.getAttribute('aria-valuemin'), '0');
+    assert.equal(bar.getAttribute('aria-valuemax'), '3000');
+    assert.equal(bar.getAttribute('aria-valuenow'), '0');
+
+    await emitProgress(client, el, progress([sentPart(1, 1_200_000, 'pending', 3)]));
+    await emitProgress(client, el, progress(PARTS_MIDWAY, { payment_hash: 'cd'.repeat(32) })); // another payment: ignored
+    assert.lengthOf($$(el, '[part~=segment]'), 1);
+    await emitProgress(client, el, progress(PARTS_MIDWAY));
+    const segments = $$(el, '[part~=segment]');
+    assert.deepEqual(
+      segments.map((s) => s.getAttribute('part')),
+      ['segment segment-settled', 'segment segment-inflight', 'segment segment-inflight', 'segment segment-failed'],
+      'settled first, then in flight, then failed',
+    );
+    assert.equal(bar.getAttribute('aria-valuenow'), '1200');
+    assert.equal(bar.getAttribute('aria-valuetext'), '1,200 sat of 3,000 sat delivered');
+    assert.equal(segments[0]!.getAttribute('aria-label'), 'Part 1: 1,200 sat, 3 hops, settled');
+    assert.equal(segments[3]!.getAttribute('aria-label'), 'Part 2: 600 sat, 2 hops, failed');
+    assert.equal(text(el, '[part=stats] div:first-child dd'), '4', 'attempts');
+    assert.equal(text(el, '[part=stats] div:last-child dd'), '9 sat', 'fees: 3 + 2 + 4 hops at 1 sat each, the failed part excluded');
+    assert.include(text(el, '[part=legend]'), 'settled 1');
+    assert.include(text(el, '[part=legend]'), 'in flight 2');
+    assert.include(text(el, '[part=legend]'), 'failed 1');
+    assert.lengthOf(events, 2);
+    assert.equal(events[1]!.detail.attempts, 4);
+    assert.isTrue(events[1]!.bubbles && events[1]!.composed);
+    await shot(el, 'ampkit-pay-paying');
+  });
+
+  it('a segment shows its amount and hop count on hover and on keyboard focus', async () => {
+    const { client, el } = await ready();
+    await startPaying(client, el);
+    await emitProgress(client, el, progress(PARTS_MIDWAY));
+    const [first, second] = $$(el, '[part~=segment]');
+    const tip = (s: HTMLElement) => s.querySelector<HTMLElement>('[part=tooltip]')!;
+    assert.equal(getComputedStyle(tip(first!)).display, 'none');
+    first!.focus();
+    assert.equal(el.shadowRoot!.activeElement, first);
+    assert.equal(getComputedStyle(tip(first!)).display, 'block');
+    assert.include(tip(first!).textContent!, '1,200 sat');
+    assert.include(tip(first!).textContent!, '3 hops');
+    await sendKeys({ press: 'Tab' });
+    assert.equal(el.shadowRoot!.activeElement, second, 'segments are in the tab order');
+    assert.equal(getComputedStyle(tip(second!)).display, 'block');
+    assert.include(tip(second!).textContent!, '2 hops'); // part 3: settled first, then in flight by send order
+    await shot(el, 'ampkit-pay-paying-focus');
+  });
+
+  it('paid: ampkit-paid with the result, the preimage as proof, copyable, announced', async () => {
+    const { client, el } = await ready();
+    const call = await startPaying(client, el);
+    await emitProgress(client, el, progress(PARTS_MIDWAY));
+    const paid = record(el, 'ampkit-paid');
+    const parts = [sentPart(1, 1_200_000, 'complete', 3), sentPart(2, 600_000, 'failed'), sentPart(3, 1_000_000, 'complete'), sentPart(4, 800_000, 'complete', 4)];
+    const result = payResult(parts, 'complete');
+    call.resolve(result);
+    await reach(el, 'paid');
+    assert.lengthOf(paid, 1);
+    assert.deepEqual(paid[0]!.detail, result);
+    assert.equal(el.result, result);
+    assert.equal(text(el, '[part=preimage]'), '9e'.repeat(32));
+    assert.include(text(el), 'Paid 3,000 sat');
+    assert.include(text(el), 'Fees 9 sat over 3 parts (4 attempts).');
+    assert.include(live(el), 'Paid 3,000 sat');
+    const copied: string[] = [];
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText: async (t: string) => void copied.push(t) }, configurable: true });
+    const copy = $(el, '[part~=copy]')!;
+    copy.click();
+    await until(() => copy.textContent!.trim() === 'Copied', 'the copy confirmation');
+    assert.deepEqual(copied, ['9e'.repeat(32)]);
+    await shot(el, 'ampkit-pay-paid');
+  });
+
+  it('failed: ampkit-pay-failed with the result and its reason; Try again pays again', async () => {
+    const { client, el } = await ready();
+    const call = await startPaying(client, el);
+    const failed = record(el, 'ampkit-pay-failed');
+    const result = payResult([sentPart(1, 1_500_000, 'failed', 3), sentPart(2, 1_500_000, 'failed', 2), sentPart(3, 1_500_000, 'failed', 4)], 'failed');
+    await emitProgress(client, el, progress(result.parts));
+    call.resolve(result);
+    await reach(el, 'failed');
+    assert.lengthOf(failed, 1);
+    assert.deepEqual(failed[0]!.detail, result);
+    assert.include(text(el), 'The payment failed: no route left within the fee budget');
+    assert.include(live(el), 'The payment failed: no route');
+    await shot(el, 'ampkit-pay-failed');
+    const retry = $(el, 'button')!;
+    assert.equal(retry.textContent!.trim(), 'Try again');
+    retry.click();
+    await client.next('pay');
+    await reach(el, 'paying');
+  });
+
+  it('failed: a pay() that throws gives { error } with the AmpkitError', async () => {
+    const { client, el } = await ready();
+    const call = await startPaying(client, el);
+    const failed = record(document, 'ampkit-pay-failed');
+    call.reject(new AmpkitError('CONNECTION', 'the link is gone'));
+    await reach(el, 'failed');
+    const detail = failed[0]!.detail as { error: AmpkitError };
+    assert.instanceOf(detail.error, AmpkitError);
+    assert.equal(detail.error.code, 'CONNECTION');
+    assert.include(text(el), 'the link is gone');
+    assert.equal(client.listenerCount('pay-progress'), 0, 'stops listening once the payment ends');
+  });
+
+  it('keyboard: Tab reaches the Pay button, Enter pays', async () => {
+    const { client, el } = await ready();
+    const before = document.createElement('button');
+    before.textContent = 'before';
+    el.before(before);
+    before.focus();
+    await sendKeys({ press: 'Tab' });
+    assert.equal(el.shadowRoot!.activeElement, $(el, 'button'));
+    await sendKeys({ press: 'Enter' });
+    await client.next('pay');
+    await reach(el, 'paying');
+  });
+
+  it('events bubble out of a shadow root (composed)', async () => {
+    const client = new FakeClient();
+    client.handlers.decode = () => decoded();
+    client.handlers.pay = () => payResult([sentPart(1, 3_000_000, 'complete')], 'complete');
+    const host = document.createElement('div');
+    document.body.append(host);
+    const root = host.attachShadow({ mode: 'open' });
+    const el = document.createElement('ampkit-pay');
+    el.client = client;
+    el.invoice = BOLT11;
+    root.append(el);
+    const paid = record(document, 'ampkit-paid');
+    await reach(el, 'ready');
+    await el.pay();
+    assert.lengthOf(paid, 1);
+    assert.equal(paid[0]!.detail.payment_hash, HASH);
+    host.remove();
+  });
+
+  it('makes its own client from node-id, url, rune and worker-url, and closes it when removed', async () => {
+    const client = new FakeClient();
+    client.handlers.decode = () => decoded();
+    const asked: unknown[] = [];
+    const el = await mount<AmpkitPay>(
+      'ampkit-pay',
+      { clientFactory: async (options: unknown) => (asked.push(options), client) },
+      { invoice: BOLT11, 'node-id': PAYEE, url: 'wss://node.example:5019', rune: 'rune-from-test', 'worker-url': '/w.js' },
+    );
+    await reach(el, 'ready');
+    assert.deepEqual(asked, [{ nodeId: PAYEE, url: 'wss://node.example:5019', rune: 'rune-from-test', worker: '/w.js' }]);
+    el.remove();
+    await until(() => client.closed, 'the own client to close');
+  });
+
+  it('error: its own client cannot be made (createAmpkit refuses the settings)', async () => {
+    const el = await mount<AmpkitPay>('ampkit-pay', {}, { invoice: BOLT11, 'node-id': 'not-a-key', url: 'wss://x', rune: 'r' });
+    await reach(el, 'error');
+    assert.include(text(el), 'nodeId must be');
+  });
+
+  it('takes the client of the <ampkit-connect> its connection attribute names, when it connects', async () => {
+    const client = new FakeClient();
+    client.handlers.decode = () => decoded();
+    client.handlers.getinfo = () => ({ alias: 'wallet' });
+    const connect = await mount<AmpkitConnect>('ampkit-connect', { clientFactory: async () => client }, { id: 'wallet-1', 'node-id': PAYEE, url: 'wss://n', rune: 'r' });
+    const el = await mount<AmpkitPay>('ampkit-pay', {}, { invoice: BOLT11, connection: 'wallet-1' });
+    assert.equal(el.state, 'error');
+    await connect.connect();
+    await reach(el, 'ready');
+    client.emit('state', 'closed');
+    await reach(el, 'error');
+  });
+
+  it('strings: the page table (with its locale) and the element property', async () => {
+    const { setStrings, DEFAULT_STRINGS } = await import('@ampkit/elements');
+    setStrings({ locale: 'de-DE', payButton: '{amount} bezahlen', payFeeBudget: 'Gebührenrahmen' });
+    try {
+      const { el } = await ready();
+      assert.equal($(el, 'button')!.textContent!.trim(), '3.000 sat bezahlen');
+      assert.include(text(el), 'Gebührenrahmen');
+      el.strings = { payButton: 'Jetzt {amount} zahlen' };
+      await el.updateComplete;
+      assert.equal($(el, 'button')!.textContent!.trim(), 'Jetzt 3.000 sat zahlen');
+      setStrings({ payFeeBudget: 'Maximale Gebühr' });
+      await el.updateComplete;
+      assert.include(text(el), 'Maximale Gebühr', 'elements on screen re-render');
+    } finally {
+      setStrings(DEFAULT_STRINGS);
+    }
+    assert.throws(() => setStrings({ nope: 'x' } as never), /unknown key/);
+  });
+
+  it('theming: --ampkit-accent and --ampkit-settled take effect; parts are styleable', async () => {
+    const { client, el } = await ready();
+    el.style.setProperty('--ampkit-accent', 'rgb(10, 120, 60)');
+    el.style.setProperty('--ampkit-radius', '3px');
+    assert.equal(getComputedStyle($(el, 'button')!).backgroundColor, 'rgb(10, 120, 60)');
+    assert.equal(getComputedStyle($(el, '.card')!).borderTopLeftRadius, '3px');
+    await startPaying(client, el);
+    el.style.setProperty('--ampkit-settled', 'rgb(1, 2, 3)');
+    await emitProgress(client, el, progress(PARTS_MIDWAY));
+    assert.equal(getComputedStyle($(el, '.segment.settled')!).backgroundColor, 'rgb(1, 2, 3)');
+  });
+
+  it('prefers-reduced-motion: no transitions, no animations', async () => {
+    const { client, el } = await ready();
+    await startPaying(client, el);
+    await emitProgress(client, el, progress(PARTS_MIDWAY));
+    const segment = $(el, '.segment.inflight')!;
+    assert.notEqual(getComputedStyle(segment).animationName, 'none');
+    await emulateMedia({ reducedMotion: 'reduce' });
+    try {
+      assert.equal(getComputedStyle(segment).animationName, 'none');
+      assert.equal(getComputedStyle(segment).transitionDuration, '0s');
+      assert.equal(getComputedStyle($(el, '.spinner')!).animationName, 'none');
+    } finally {
+      await emulateMedia({ reducedMotion: 'no-preference' });
+    }
+  });
+
+  it('text contrast is at least 4.5:1 in every state with text', async () => {
+    const { client, el } = await ready();
+    const check = () => {
+      const walker = document.createTreeWalker(el.shadowRoot!, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const parent = node.parentElement!;
+        if (!node.textContent!.trim() || parent.closest('.sr-only, [part=tooltip]')) continue;
+        const ratio = contrast(getComputedStyle(parent).color, backgroundOf(parent));
+        assert.isAtLeast(ratio, 4.5, `"${node.textContent!.trim()}" has contrast ${ratio.toFixed(2)}`);
+      }
+    };
+    check();
+    const call = await startPaying(client, el);
+    await emitProgress(client, el, progress(PARTS_MIDWAY));
+    check();
+    call.resolve(payResult([sentPart(1, 3_000_000, 'complete')], 'complete'));
+    await reach(el, 'paid');
+    check();
+  });
+});
