@@ -1,8 +1,8 @@
 /**
  * `npm run bench [-- section...] [--json]`: ampkit's wire layer against lnmessage on the same
  * local server in one run, against the raw cipher, and bundle sizes; simnet's graph load and
- * payment rate; the engine's journal in Chromium; receiving latency. Sections: handshake, requests,
- * big-reply, transport, bundle, journal, receive, graph, payments
+ * payment rate; the engine's journal in Chromium; receiving latency; the elements. Sections: handshake, requests,
+ * big-reply, transport, bundle, journal, receive, graph, payments, elements
  * (default: all). Timings are printed, never asserted.
  */
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
@@ -18,7 +18,7 @@ const args = process.argv.slice(2);
 const json = args.includes('--json');
 const wanted = args.filter((a) => !a.startsWith('--'));
 const WIRE = ['handshake', 'requests', 'big-reply', 'transport', 'bundle'];
-const CORE = ['journal', 'receive', 'worker'];
+const CORE = ['journal', 'receive', 'worker', 'elements'];
 const run = (section: string) => wanted.length === 0 || wanted.includes(section) || (wanted.includes('wire') && WIRE.includes(section)) || (wanted.includes('simnet') && !WIRE.includes(section) && !CORE.includes(section)) || (wanted.includes('core') && CORE.includes(section));
 const results: Record<string, unknown> = {};
 
@@ -304,6 +304,20 @@ if (run('payments')) {
   wallet.close();
   shop.close();
   await net.stop();
+}
+
+if (run('elements')) {
+  const { benchElements } = await import('./elements.ts');
+  const e = await benchElements();
+  results.elements = e;
+  const kb = (n?: number) => (n === undefined ? 'n/a' : `${fmt(n / 1000, 1)} kB`);
+  const page = (e.sizes['ampkit.js']?.gzip_bytes ?? 0) + (e.sizes['ampkit-elements.js']?.gzip_bytes ?? 0);
+  const qr = e.sizes['ampkit-elements-qr.js'];
+  const audit = e.sizes['ampkit-elements-rune-audit.js'];
+  line(`elements bundle: dist/ampkit-elements.js ${kb(e.sizes['ampkit-elements.js']?.min_bytes)} min, ${kb(e.sizes['ampkit-elements.js']?.gzip_bytes)} gzip; with dist/ampkit.js ${kb(page)} gzip (target ≤ 25 kB gzip); on demand: QR chunk ${kb(qr?.gzip_bytes)} gzip (<ampkit-invoice>), rune-audit chunk ${kb(audit?.gzip_bytes)} gzip (<ampkit-connect> with a rune); everything ${kb(page + (qr?.gzip_bytes ?? 0) + (audit?.gzip_bytes ?? 0))} gzip`);
+  if (e.firstRender) {
+    line(`elements first render in Chromium (append to first updateComplete, median of ${e.rounds}): ${Object.entries(e.firstRender).map(([tag, f]) => `<${tag}> ${fmt(f.median_ms, 3)} ms (p90 ${fmt(f.p90_ms, 3)})`).join(', ')}`);
+  } else line('elements first render: no Chromium or no dist/ampkit-elements.js, skipped');
 }
 
 await server.close();
