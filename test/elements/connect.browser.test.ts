@@ -5,7 +5,7 @@ import { createRune } from '@ampkit/wire';
 import '@ampkit/elements/define';
 import { AmpkitConnect, type ElementsClient } from '@ampkit/elements';
 import { FakeClient, PAYEE, nodeInfo } from './fake-client.ts';
-import { $, cleanup, mount, record, shot, text, until } from './helpers.ts';
+import { $, assertContrast, cleanup, mount, record, shot, text, until } from './helpers.ts';
 
 const masterSecret = new Uint8Array(32).fill(7);
 const SPENDING_RUNE = createRune({ masterSecret, uniqueId: 0 });
@@ -74,6 +74,8 @@ describe('<ampkit-connect>', () => {
     assert.equal(el.state, 'connecting');
     assert.include(text(el, '[part=state]'), 'Connecting…');
     assert.isTrue(input(el, 'url').disabled);
+    assert.equal($(el, '[part=button]')!.textContent!.trim(), 'Cancel');
+    assertContrast(el);
     await shot(el, 'ampkit-connect-connecting');
     release();
     await until(() => el.client === client, 'the client');
@@ -118,6 +120,7 @@ describe('<ampkit-connect>', () => {
     assert.include(text(el, '[part=state]'), 'Connection failed');
     assert.isFalse(logged.some((l) => l.includes(SPENDING_RUNE)), 'a rune was logged');
     await el.auditReady();
+    assertContrast(el);
     await shot(el, 'ampkit-connect-failed');
   });
 

@@ -114,3 +114,14 @@ export function backgroundOf(node: Element): string {
   }
   return 'rgb(255, 255, 255)';
 }
+
+/** Asserts every visible text in the element's shadow root has a contrast of at least 4.5:1 (WCAG AA). */
+export function assertContrast(element: Element, skip = '.sr-only'): void {
+  const walker = document.createTreeWalker(element.shadowRoot!, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const parent = node.parentElement!;
+    if (!node.textContent!.trim() || parent.closest(skip)) continue;
+    const ratio = contrast(getComputedStyle(parent).color, backgroundOf(parent));
+    if (ratio < 4.5) throw new Error(`"${node.textContent!.trim()}" has contrast ${ratio.toFixed(2)}, under 4.5`);
+  }
+}

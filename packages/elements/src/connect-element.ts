@@ -3,7 +3,7 @@
  * URL and rune, a Connect/Disconnect button, the connection's state, and a warning in plain
  * words when the rune could spend.
  */
-import { LitElement, css, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import type { RuneAudit } from '@ampkit/wire';
 import type { ConnectionState, Storage } from '@ampkit/worker';
 import type { ClientFactory, ElementsClient } from './client.ts';
@@ -11,6 +11,7 @@ import { defaultFactory } from './client-source.ts';
 import { fire } from './events.ts';
 import { StringsController, Translator, type AmpkitStrings, type StringKey } from './strings.ts';
 import { base } from './theme.ts';
+import { connectStyles } from './connect-styles.ts';
 
 /** Where an `<ampkit-connect>` is: `idle` (no client) or the client's connection state. */
 export type ConnectState = 'idle' | ConnectionState;
@@ -72,100 +73,7 @@ export class AmpkitConnect extends LitElement {
     _values: { state: true, attribute: false },
   };
 
-  static override styles = [
-    base,
-    css`
-      form {
-        display: grid;
-        gap: calc(var(--_space) * 0.75);
-      }
-      .field {
-        display: grid;
-        gap: 0.3em;
-      }
-      label {
-        font-size: 0.87em;
-        font-weight: 600;
-      }
-      input {
-        width: 100%;
-        min-height: 2.6em;
-        padding: 0 0.75em;
-        border: 1px solid var(--_border);
-        border-radius: calc(var(--_radius) * 0.67);
-        background: var(--_bg);
-        color: var(--_text);
-        font: inherit;
-        font-family: var(--_mono);
-        font-size: 0.9em;
-      }
-      input:focus-visible {
-        outline: 2px solid var(--ampkit-focus, var(--_accent));
-        outline-offset: 0;
-        border-color: transparent;
-      }
-      input:disabled {
-        background: var(--_surface);
-        color: var(--_muted);
-      }
-      .bottom {
-        display: flex;
-        align-items: center;
-        justify-content: space-between;
-        gap: var(--_space);
-      }
-      .state {
-        display: inline-flex;
-        align-items: center;
-        gap: 0.5em;
-        font-size: 0.9em;
-        min-width: 0;
-      }
-      .dot {
-        flex: none;
-        width: 0.6em;
-        height: 0.6em;
-        border-radius: 50%;
-        background: var(--_muted);
-      }
-      .dot.open {
-        background: var(--_settled);
-      }
-      .dot.connecting,
-      .dot.reconnecting {
-        background: var(--_inflight);
-      }
-      .dot.failed {
-        background: var(--_failed);
-      }
-      .alias {
-        overflow: hidden;
-        text-overflow: ellipsis;
-        white-space: nowrap;
-      }
-      .warning {
-        display: grid;
-        gap: 0.35em;
-        margin: 0;
-        padding: 0.7em 0.85em;
-        border: 1px solid #f0c36d;
-        border-radius: calc(var(--_radius) * 0.67);
-        background: #fff7e6;
-        color: var(--_warning);
-        font-size: 0.9em;
-      }
-      .warning strong {
-        font-weight: 650;
-      }
-      .summary {
-        font-size: 0.92em;
-      }
-      .hint {
-        margin: 0;
-        font-size: 0.87em;
-      }
-    `,
-  ];
+  static override styles = [base, connectStyles];
 
   /** Pre-fills the node id (attribute `node-id`). */
   declare nodeId: string | undefined;
@@ -385,7 +293,7 @@ export class AmpkitConnect extends LitElement {
             <span class="alias">${t.t(STATE_WORDS[this._state])}${this._alias ? html` — <strong>${this._alias}</strong>` : nothing}</span>
           </span>
           <button part="button" type="submit" class=${this._client || busy ? 'secondary' : ''}>
-            ${this._client || busy ? t.t('disconnectButton') : t.t('connectButton')}
+            ${this._client ? t.t('disconnectButton') : busy ? t.t('cancelButton') : t.t('connectButton')}
           </button>
         </div>
       </form>

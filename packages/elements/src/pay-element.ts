@@ -2,7 +2,7 @@
  * `<ampkit-pay>`: a checkout button for one BOLT 11 invoice that shows the payment part by
  * part as the engine sends it.
  */
-import { LitElement, css, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { AmpkitError } from '@ampkit/worker';
 import type { ClientFactory, DecodedInvoice, ElementsClient, PayProgress, PayRequest, PayResult } from './client.ts';
 import { ClientSource } from './client-source.ts';
@@ -11,6 +11,7 @@ import { fire } from './events.ts';
 import { payBar, payBarStyles } from './pay-bar.ts';
 import { StringsController, Translator, type AmpkitStrings } from './strings.ts';
 import { base } from './theme.ts';
+import { payStyles } from './pay-styles.ts';
 
 /** Where an `<ampkit-pay>` is. */
 export type PayState = 'empty' | 'loading' | 'invalid' | 'expired' | 'ready' | 'paying' | 'paid' | 'failed' | 'error';
@@ -81,98 +82,7 @@ export class AmpkitPay extends LitElement {
     _announcement: { state: true, attribute: false },
   };
 
-  static override styles = [
-    base,
-    payBarStyles,
-    css`
-      .head {
-        display: flex;
-        align-items: flex-start;
-        justify-content: space-between;
-        gap: var(--_space);
-      }
-      .badge {
-        flex: none;
-        padding: 0.15em 0.65em;
-        border-radius: 999px;
-        font-size: 0.8em;
-        font-weight: 600;
-        background: var(--_surface);
-        color: var(--_muted);
-      }
-      .badge.paid {
-        background: color-mix(in srgb, var(--_settled) 12%, var(--_bg));
-        color: var(--_settled);
-      }
-      .badge.failed,
-      .badge.expired {
-        background: color-mix(in srgb, var(--_failed) 10%, var(--_bg));
-        color: var(--_failed);
-      }
-      .details {
-        display: grid;
-        gap: 0.3em;
-        margin: 0;
-      }
-      .details dd {
-        margin: 0;
-      }
-      .description {
-        display: -webkit-box;
-        -webkit-line-clamp: 3;
-        -webkit-box-orient: vertical;
-        overflow: hidden;
-      }
-      .progress {
-        display: grid;
-        gap: 0.5em;
-        padding-top: 1.6em;
-      }
-      .stats {
-        display: flex;
-        gap: 1.25em;
-        margin: 0;
-        font-size: 0.9em;
-        font-variant-numeric: tabular-nums;
-      }
-      .stats dt {
-        color: var(--_muted);
-        display: inline;
-      }
-      .stats dd {
-        display: inline;
-        margin: 0 0 0 0.35em;
-        font-weight: 600;
-      }
-      .proof {
-        display: grid;
-        gap: 0.4em;
-        padding: calc(var(--_space) * 0.75);
-        border-radius: calc(var(--_radius) * 0.67);
-        background: var(--_surface);
-      }
-      .proof .row {
-        align-items: center;
-      }
-      .preimage {
-        word-break: break-all;
-        line-height: 1.4;
-      }
-      button.wide {
-        width: 100%;
-      }
-      .check {
-        display: inline-grid;
-        place-items: center;
-        width: 1.6em;
-        height: 1.6em;
-        border-radius: 50%;
-        background: var(--_settled);
-        color: #fff;
-        font-weight: 700;
-      }
-    `,
-  ];
+  static override styles = [base, payBarStyles, payStyles];
 
   /** The BOLT 11 invoice to pay (attribute `invoice`). */
   declare invoice: string;
@@ -377,6 +287,12 @@ export class AmpkitPay extends LitElement {
     }
   }
 
+  private async copyProof(preimage: string): Promise<void> {
+    await this.copier.copy(preimage);
+    const t = new Translator(this.strings);
+    this.announce(this.copier.status === 'copied' ? t.t('copied') : t.t('copyFailed'));
+  }
+
   private announce(text: string): void {
     // A repeated message is still announced: the live region's text must change.
     this._announcement = this._announcement === text ? `${text}\u00a0` : text;
@@ -462,7 +378,7 @@ export class AmpkitPay extends LitElement {
       <div class="proof" part="proof">
         <div class="row">
           <span class="label">${t.t('payProof')}</span>
-          <button class="small secondary" part="button copy" @click=${() => this.copier.copy(preimage)}>
+          <button class="small secondary" part="button copy" @click=${() => this.copyProof(preimage)}>
             ${copied === 'copied' ? t.t('copied') : copied === 'failed' ? t.t('copyFailed') : t.t('copy')}
           </button>
         </div>

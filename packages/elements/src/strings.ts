@@ -79,6 +79,7 @@ export const DEFAULT_STRINGS = {
   connectRune: 'Rune',
   connectButton: 'Connect',
   disconnectButton: 'Disconnect',
+  cancelButton: 'Cancel',
   connectFailed: 'Could not connect: {reason}',
   connectMissing: 'Enter the node id, the WebSocket URL and a rune.',
   stateIdle: 'Not connected',
