@@ -349,6 +349,33 @@ describe('<ampkit-pay>', () => {
     assert.equal(getComputedStyle($(el, '.segment.settled')!).backgroundColor, 'rgb(1, 2, 3)');
   });
 
+  it('a dark theme from the custom properties alone keeps every text ≥ 4.5:1', async () => {
+    const { client, el } = await ready();
+    const dark = {
+      '--ampkit-background': '#17191f',
+      '--ampkit-surface': '#232631',
+      '--ampkit-text': '#f1f2f5',
+      '--ampkit-muted': '#a9afbc',
+      '--ampkit-border': '#313543',
+      '--ampkit-accent': '#8f74ff',
+      '--ampkit-accent-text': '#0d0b1a',
+      '--ampkit-settled': '#3ccf7a',
+      '--ampkit-failed': '#ff7b7b',
+      '--ampkit-inflight': '#f0b93a',
+    };
+    const stageEl = el.closest('.stage') as HTMLElement;
+    stageEl.style.background = '#0b0c10';
+    for (const [k, v] of Object.entries(dark)) stageEl.style.setProperty(k, v);
+    assertContrast(el);
+    const call = await startPaying(client, el);
+    await emitProgress(client, el, progress(PARTS_MIDWAY));
+    assertContrast(el, '.sr-only, [part=tooltip]');
+    await shot(el, 'ampkit-pay-paying-dark');
+    call.resolve(payResult([sentPart(1, 3_000_000, 'complete')], 'complete'));
+    await reach(el, 'paid');
+    assertContrast(el);
+  });
+
   it('prefers-reduced-motion: no transitions, no animations', async () => {
     const { client, el } = await ready();
     await startPaying(client, el);

@@ -38,5 +38,10 @@ export interface ElementsClient extends Pick<AmpkitClient, 'state' | 'invoice' |
 /**
  * Makes a client from connection settings; `createAmpkit` unless an element is given
  * another (tests, a custom transport).
+ *
+ * @example
+ * ```ts
+ * connect.clientFactory = (options) => createAmpkit({ ...options, storage: 'memory' });
+ * ```
  */
 export type ClientFactory = (options: AmpkitOptions) => Promise<ElementsClient>;

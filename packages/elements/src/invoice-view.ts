@@ -193,7 +193,7 @@ export const invoiceStyles = css`
     border-radius: 50%;
     font-size: 1.6rem;
     font-weight: 700;
-    color: #fff;
+    color: var(--_bg);
     background: var(--_settled);
   }
   .mark.expired {

@@ -97,7 +97,7 @@ export const payBarStyles = css`
   .segment.inflight,
   .swatch.inflight {
     background: repeating-linear-gradient(-45deg, var(--_inflight) 0 6px, color-mix(in srgb, var(--_inflight) 70%, white) 6px 12px);
-    background-size: 17px 100%;
+    background-size: 16.97px 16.97px; /* one period of the 12px stripes at 45°: the tiles meet seamlessly */
     animation: ampkit-stripes 0.9s linear infinite;
   }
   .segment.failed,
@@ -163,7 +163,7 @@ export const payBarStyles = css`
   }
   @keyframes ampkit-stripes {
     to {
-      background-position: 17px 0;
+      background-position: 16.97px 0;
     }
   }
 `;

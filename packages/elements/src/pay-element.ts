@@ -16,7 +16,14 @@ import { payStyles } from './pay-styles.ts';
 /** Where an `<ampkit-pay>` is. */
 export type PayState = 'empty' | 'loading' | 'invalid' | 'expired' | 'ready' | 'paying' | 'paid' | 'failed' | 'error';
 
-/** The fee budget `pay()` uses when none is given: 0.5% of the amount, at least 5,000 msat. */
+/**
+ * The fee budget `pay()` uses when none is given: 0.5% of the amount, at least 5,000 msat.
+ *
+ * @example
+ * ```ts
+ * defaultMaxFee(3_000_000); // 15_000
+ * ```
+ */
 export const defaultMaxFee = (amount_msat: number): number => Math.max(5_000, Math.floor(amount_msat / 200));
 
 /** The longest a timer may be set for. */

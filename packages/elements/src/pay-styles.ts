@@ -85,7 +85,7 @@ export const payStyles = css`
     height: 1.6em;
     border-radius: 50%;
     background: var(--_settled);
-    color: #fff;
+    color: var(--_bg);
     font-weight: 700;
   }
 `;

@@ -6,7 +6,14 @@
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 
-/** The built-in (English) strings. Keys ending in `One`/`Other` are plural forms. */
+/**
+ * The built-in (English) strings. Keys ending in `One`/`Other` are plural forms.
+ *
+ * @example
+ * ```ts
+ * setStrings(DEFAULT_STRINGS); // back to English after a translation
+ * ```
+ */
 export const DEFAULT_STRINGS = {
   /** BCP 47 locale for numbers and times; empty: the browser's. */
   locale: '',

@@ -14,7 +14,8 @@
  * | `--ampkit-inflight` | `#e0a21b` | parts in flight |
  * | `--ampkit-settled` | `#15803d` | settled parts, paid states |
  * | `--ampkit-failed` | `#b91c1c` | failed parts, errors |
- * | `--ampkit-warning` | `#7a4b00` | the rune warning's text (on `#fff7e6`) |
+ * | `--ampkit-warning` | `#7a4b00` | the rune warning's text |
+ * | `--ampkit-warning-background` | `#fff7e6` | the rune warning's background |
  * | `--ampkit-focus` | the accent | focus rings |
  * | `--ampkit-font` | `system-ui, …` | every text |
  * | `--ampkit-font-mono` | `ui-monospace, …` | ids, preimages |
@@ -39,6 +40,7 @@ export const base = css`
     --_settled: var(--ampkit-settled, #15803d);
     --_failed: var(--ampkit-failed, #b91c1c);
     --_warning: var(--ampkit-warning, #7a4b00);
+    --_warning-bg: var(--ampkit-warning-background, #fff7e6);
     --_radius: var(--ampkit-radius, 12px);
     --_space: var(--ampkit-spacing, 16px);
     --_mono: var(--ampkit-font-mono, ui-monospace, 'SFMono-Regular', Menlo, Consolas, 'Liberation Mono', monospace);
