@@ -13,16 +13,23 @@ import { browserHarness, type BrowserHarness, type Tab } from '../worker/browser
 
 let h: BrowserHarness;
 let tab: Tab;
+/** The policy a careful shop serves: no inline script or style, no eval; workers from itself or blob:. */
+const STRICT = "default-src 'self'; connect-src ws://127.0.0.1:*; worker-src 'self' blob:";
 
 before(async () => {
   h = await browserHarness({ seed: 71 });
-  tab = await h.tab();
+  tab = await h.tab({ csp: STRICT });
   await tab.page.setViewport({ width: 900, height: 1400 });
   await tab.page.evaluate(async () => {
     await import('/dist/ampkit-elements.js' as string);
   });
 });
-after(() => h?.stop());
+after(async () => {
+  // Every element, in every state it reached above, under the strict policy: nothing refused.
+  const refused = tab?.errors.filter((e) => /Content Security Policy/.test(e)) ?? [];
+  await h?.stop();
+  assert.deepEqual(refused, [], 'the elements need no inline style or script');
+});
 
 const loaded = () =>
   tab.page.evaluate(() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname).filter((p) => p.startsWith('/dist/')));

@@ -4,6 +4,7 @@
  */
 import { css, html, svg, type TemplateResult } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
+import { cssomStyle } from './cssom-style.ts';
 import type { PartGoneReason, PartialInvoice } from '@ampkit/worker';
 import { qrPath, type QrEncoder, type QrPath } from './qr.ts';
 import type { Translator } from './strings.ts';
@@ -48,7 +49,7 @@ export function receivedBar(received: number, amount: number, t: Translator): Te
       aria-valuenow=${Math.min(received, amount) / 1000}
       aria-valuetext=${text}
     >
-      <span class="fill" style="width:${fraction * 100}%"></span>
+      <span class="fill" style=${cssomStyle({ width: `${fraction * 100}%` })}></span>
     </div>
   </div>`;
 }

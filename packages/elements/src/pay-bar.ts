@@ -7,6 +7,7 @@
  * alone: in-flight parts are striped, failed ones hatched, and a legend counts them.
  */
 import { css, html, nothing, type TemplateResult } from 'lit';
+import { cssomStyle } from './cssom-style.ts';
 import type { PartialPayment, PaymentStatus } from '@ampkit/worker';
 import type { PayProgress } from './client.ts';
 import type { Translator } from './strings.ts';
@@ -44,7 +45,7 @@ export function payBar(progress: PayProgress, t: Translator): TemplateResult {
       aria-valuetext=${t.t('payProgressText', { delivered: t.sat(delivered), amount: t.sat(progress.amount_msat) })}
     >
       ${segments}
-      ${Math.max(progress.amount_msat, live) > live ? html`<span class="rest" style="flex-grow:${Math.max(progress.amount_msat, live) - live}"></span>` : nothing}
+      ${Math.max(progress.amount_msat, live) > live ? html`<span class="rest" style=${cssomStyle({ 'flex-grow': String(Math.max(progress.amount_msat, live) - live) })}></span>` : nothing}
     </div>
     <div class="legend" part="legend">
       ${(['settled', 'inflight', 'failed'] as const).map((kind) =>
@@ -60,7 +61,7 @@ function segment(part: PartialPayment, number: number, kind: keyof typeof WORD, 
     class="segment ${kind}"
     part="segment segment-${kind}"
     tabindex="0"
-    style="flex-grow:${part.amount_msat}"
+    style=${cssomStyle({ 'flex-grow': String(part.amount_msat) })}
     aria-label=${label}
     data-partid=${part.partid}
     ><span class="tip ${align}" part="tooltip" role="tooltip" aria-hidden="true"
