@@ -19,7 +19,7 @@ const connect = $('wallet-connect');
 connect.setAttribute('node-id', wallet.id);
 connect.setAttribute('url', wallet.ws_url);
 connect.setAttribute('rune', wallet.rune);
-void connect.connect?.();
+connect.setAttribute('autoconnect', '');
 
 $('order').addEventListener('submit', async (event) => {
   event.preventDefault();

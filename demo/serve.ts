@@ -29,9 +29,10 @@ const INVOICE_ONLY = ['method=invoice|method=listinvoices|method=holdinvoice|met
  * The fault panel's switches: each a simnet control line to switch it on and one to switch
  * it off (none for a one-off action).
  */
+const ROUTERS = ['alice', 'bob', 'carol', 'dave'];
 const FAULTS = {
   drop: { label: 'Drop the widgets\u2019 connections', on: ['drop wallet', 'drop shop'] },
-  slow: { label: 'Slow the hop through alice (1.5 s)', on: ['latency alice 1500'], off: ['latency alice 0'] },
+  slow: { label: 'Slow every routing hop (1.5 s)', on: ROUTERS.map((r) => `latency ${r} 1500`), off: ROUTERS.map((r) => `latency ${r} 0`) },
   offline: { label: 'Take bob offline', on: ['offline bob'], off: ['online bob'] },
 } as const satisfies Record<string, { label: string; on: readonly string[]; off?: readonly string[] }>;
 type Fault = keyof typeof FAULTS;

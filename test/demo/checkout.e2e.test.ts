@@ -1,0 +1,141 @@
+/**
+ * End to end: the demo as `npm start` runs it (demo/serve.ts: simnet's demo topology and the
+ * pages), in a real Chromium. The wallet pays the shop's invoice with a click; both widgets
+ * reach paid, the payment in three or more parts; a dropped connection in the middle of a
+ * payment costs nothing; SIGINT stops every node the server started. Screenshots of the
+ * page at each step go to artifacts/screenshots/demo-*.png.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { connect as tcp } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.mjs';
+import { ensureBuilt } from '../worker/browser-harness.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const port = 19_000 + (process.pid % 1000);
+const origin = `http://127.0.0.1:${port}`;
+let server: ChildProcess;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+before(async () => {
+  ensureBuilt();
+  server = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'demo/serve.ts'], {
+    cwd: root,
+    env: { ...process.env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ampkit demo:') && resolve());
+    server.on('exit', (code) => reject(new Error(`demo server exited: ${code}`)));
+  });
+  browser = await puppeteer.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS, headless: true });
+  page = await browser.newPage();
+  await page.setViewport({ width: 1280, height: 1000 });
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  page.on('console', (m) => m.type() === 'error' && !m.text().includes('404') && pageErrors.push(m.text()));
+  await page.goto(`${origin}/`);
+});
+
+after(async () => {
+  await browser?.close();
+  if (server?.exitCode === null) server.kill('SIGKILL');
+});
+
+async function screenshot(name: string): Promise<void> {
+  mkdirSync(`${root}/artifacts/screenshots`, { recursive: true });
+  await page.screenshot({ path: `${root}/artifacts/screenshots/demo-${name}.png`, fullPage: true });
+}
+
+const state = (selector: string) => page.$eval(selector, (el) => (el as unknown as { state: string }).state);
+const waitState = (selector: string, wanted: string, timeout = 30_000) =>
+  page.waitForFunction((s, w) => (document.querySelector(s) as unknown as { state?: string } | null)?.state === w, { timeout }, selector, wanted);
+
+/** Checks out the chosen item, waits for the wallet to show the invoice, clicks Pay. */
+async function checkout(item: string): Promise<void> {
+  await page.click(`input[name=item][value="${item}"]`);
+  await page.click('#checkout');
+  await waitState('#checkout-invoice', 'unpaid');
+  await waitState('#wallet-pay', 'ready');
+  await page.evaluate(() => {
+    const pay = document.querySelector('#wallet-pay')!;
+    (pay.shadowRoot!.querySelector('button[part~="button"]') as HTMLButtonElement).click();
+  });
+}
+
+async function fault(name: string): Promise<void> {
+  await page.click(`button[data-fault="${name}"]`);
+  await page.waitForFunction((n) => document.getElementById('fault-log')!.textContent!.length > 0 && document.querySelector(`button[data-fault="${n}"]`), {}, name);
+}
+
+/** What the shop's node says it received for the invoice the page shows. */
+async function shopReceived(): Promise<{ status: string; amount_received_msat: number; parts: number }> {
+  return page.$eval('#checkout-invoice', (el) => {
+    const invoice = (el as unknown as { invoice: { status: string; amount_received_msat: number; parts: number } }).invoice;
+    return { status: invoice.status, amount_received_msat: invoice.amount_received_msat, parts: invoice.parts };
+  });
+}
+
+describe('the demo checkout in Chromium', () => {
+  test('the wallet connects with a warning about its spending rune; the shop needs no such rune', async () => {
+    await waitState('#wallet-connect', 'open');
+    const warning = await page.$eval('#wallet-connect', (el) => el.shadowRoot!.querySelector('[part~="warning"]')?.textContent ?? '');
+    assert.match(warning, /can spend/);
+    await screenshot('connected');
+  });
+
+  test('clicking Pay in the wallet: both widgets reach paid, three or more parts shown', async () => {
+    await checkout('1500000000');
+    await screenshot('paying');
+    await waitState('#wallet-pay', 'paid', 60_000);
+    await waitState('#checkout-invoice', 'paid', 30_000);
+    await screenshot('paid');
+    const segments = await page.$eval('#wallet-pay', (el) => el.shadowRoot!.querySelectorAll('[part~="segment-settled"]').length);
+    assert.ok(segments >= 3, `${segments} settled segments in the wallet's bar`);
+    const result = await page.$eval('#wallet-pay', (el) => (el as unknown as { result: { status: string; amount_msat: number; parts: { status: string }[] } }).result);
+    assert.equal(result.status, 'complete');
+    assert.ok(result.parts.filter((p) => p.status === 'complete').length >= 3);
+    const shop = await shopReceived();
+    assert.equal(shop.status, 'paid');
+    assert.equal(shop.amount_received_msat, 1_500_000_000, 'the shop received exactly the order');
+    assert.ok(shop.parts >= 3, `the shop claimed ${shop.parts} parts`);
+  });
+
+  test('a dropped connection during a slow payment: it still completes, paid once', async () => {
+    await fault('slow');
+    await checkout('600000000');
+    await page.waitForFunction(() => ((document.querySelector('#wallet-pay') as unknown as { progress?: { parts: unknown[] } }).progress?.parts.length ?? 0) > 0, { timeout: 20_000 });
+    await fault('drop');
+    await screenshot('dropped');
+    assert.equal(await state('#wallet-pay'), 'paying', 'the drop came while parts were in flight');
+    await waitState('#wallet-pay', 'paid', 60_000);
+    await waitState('#checkout-invoice', 'paid', 30_000);
+    await fault('slow');
+    const shop = await shopReceived();
+    assert.equal(shop.amount_received_msat, 600_000_000, 'paid exactly once');
+    await waitState('#wallet-connect', 'open', 20_000); // the wallet reconnected by itself
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test('SIGINT stops the server and every simnet node it started', async () => {
+    const config = await page.evaluate(async () => (await fetch('/config.json')).json() as Promise<{ nodes: { ws_url: string }[] }>);
+    await browser.close();
+    const exited = new Promise<number | null>((resolve) => server.once('exit', resolve));
+    server.kill('SIGINT');
+    assert.equal(await exited, 0);
+    for (const { ws_url } of config.nodes) {
+      const { port: nodePort } = new URL(ws_url);
+      const refused = await new Promise<boolean>((resolve) => {
+        const socket = tcp(Number(nodePort), '127.0.0.1');
+        socket.once('connect', () => (socket.destroy(), resolve(false)));
+        socket.once('error', () => resolve(true));
+      });
+      assert.ok(refused, `${ws_url} still listens`);
+    }
+  });
+});
