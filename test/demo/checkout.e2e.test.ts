@@ -122,6 +122,26 @@ describe('the demo checkout in Chromium', () => {
     assert.deepEqual(pageErrors, []);
   });
 
+  test('the node console lists the wallet\'s payments and partial payments from the shared journal, live', async () => {
+    const consolePage = await browser.newPage();
+    try {
+      await consolePage.goto(`${origin}/console.html`);
+      const rows = (table: string) => consolePage.$$eval(`#${table} tbody tr`, (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+      await consolePage.waitForFunction(() => document.querySelectorAll('#payments tbody tr td').length > 1, { timeout: 20_000 });
+      const payments = await rows('payments');
+      assert.equal(payments.filter((r) => r[1] === 'complete').length, 2, 'both orders, complete');
+      const parts = await rows('partialpayments');
+      assert.ok(parts.filter((r) => r[3] === 'complete').length >= 4, `${parts.length} partial payments listed`);
+      // Live: a third order paid in the checkout tab shows up in the console without a reload.
+      await page.bringToFront();
+      await checkout('21000000');
+      await waitState('#wallet-pay', 'paid', 30_000);
+      await consolePage.waitForFunction(() => [...document.querySelectorAll('#payments tbody tr')].filter((tr) => tr.textContent!.includes('complete')).length === 3, { timeout: 20_000, polling: 100 }); // a background tab: no animation frames
+    } finally {
+      await consolePage.close();
+    }
+  });
+
   test('SIGINT stops the server and every simnet node it started', async () => {
     const config = await page.evaluate(async () => (await fetch('/config.json')).json() as Promise<{ nodes: { ws_url: string }[] }>);
     await browser.close();
