@@ -6,11 +6,11 @@
  * and Buffer. This module uses only @scure/base (bech32) and @noble (secp256k1, SHA-256),
  * which the wire already ships, and runs unchanged in browsers and Node.
  */
-import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { bech32 } from '@scure/base';
 import { AmpkitError } from './errors.ts';
+import { CURVE_ORDER, getPublicKey, recoverPublicKey, Signature, signRecoverable, verify } from './secp256k1.ts';
 
 /** Why an invoice was refused. */
 export type Bolt11Reason =
@@ -306,7 +306,7 @@ export function decodeBolt11(invoice: string): Bolt11Invoice {
   if (recid > 3) throw new Bolt11Error('SIGNATURE', 'bad recovery id');
   let signature;
   try {
-    signature = secp256k1.Signature.fromBytes(sigBytes.subarray(0, 64), 'compact').addRecoveryBit(recid);
+    signature = Signature.fromBytes(sigBytes.subarray(0, 64), 'compact').addRecoveryBit(recid);
   } catch {
     throw new Bolt11Error('SIGNATURE', 'malformed signature');
   }
@@ -314,7 +314,7 @@ export function decodeBolt11(invoice: string): Bolt11Invoice {
     // With an explicit payee, the signature must verify and be low-S (BOLT 11).
     let valid = false;
     try {
-      valid = secp256k1.verify(sigBytes.subarray(0, 64), hash, payeeField, { prehash: false, lowS: true });
+      valid = verify(sigBytes.subarray(0, 64), hash, payeeField, { prehash: false, lowS: true });
     } catch {
       valid = false;
     }
@@ -324,13 +324,13 @@ export function decodeBolt11(invoice: string): Bolt11Invoice {
     try {
       // BOLT 11 readers accept high-S here: like libsecp256k1, recover from the low-S twin
       // with the same recovery id.
-      const low = signature.hasHighS() ? new secp256k1.Signature(signature.r, secp256k1.Point.Fn.neg(signature.s), recid) : signature;
-      out.payee = bytesToHex(low.recoverPublicKey(hash).toBytes(true));
+      const low = signature.hasHighS() ? new Signature(signature.r, CURVE_ORDER - signature.s, recid) : signature;
+      out.payee = bytesToHex(recoverPublicKey(low.toBytes('recovered'), hash, { prehash: false }));
     } catch {
       throw new Bolt11Error('SIGNATURE', 'signature is not recoverable');
     }
   }
-  out.signature = bytesToHex(signature.toBytes('der'));
+  out.signature = bytesToHex(derSignature(signature.r, signature.s));
   return {
     currency: out.currency!,
     created_at: out.created_at!,
@@ -349,6 +349,22 @@ export function decodeBolt11(invoice: string): Bolt11Invoice {
     signature: out.signature,
     featureBits: out.featureBits,
   };
+}
+
+/**
+ * DER (X.690 SEQUENCE of two INTEGERs) of a signature, as Core Lightning's `decode` prints it:
+ * @noble/secp256k1 serialises compact signatures only. Each integer is minimal, with a zero
+ * byte before a set top bit; r and s are below n, so every length fits the short form.
+ */
+function derSignature(r: bigint, s: bigint): Uint8Array {
+  const integer = (n: bigint) => {
+    const hex = n.toString(16);
+    const bytes = hexToBytes(hex.length % 2 ? `0${hex}` : hex);
+    const body = bytes[0]! & 0x80 ? concatBytes(Uint8Array.of(0), bytes) : bytes;
+    return concatBytes(Uint8Array.of(0x02, body.length), body);
+  };
+  const sequence = concatBytes(integer(r), integer(s));
+  return concatBytes(Uint8Array.of(0x30, sequence.length), sequence);
 }
 
 function field(tag: number, words: number[]): number[] {
@@ -376,7 +392,7 @@ export function encodeBolt11(options: EncodeBolt11Options, privateKey: Uint8Arra
   words.push(...hexField(TAG.p, o.payment_hash, 32, 'payment_hash'));
   if (o.description_hash !== undefined) words.push(...hexField(TAG.h, o.description_hash, 32, 'description_hash'));
   else words.push(...field(TAG.d, bech32.toWords(utf8ToBytes(o.description ?? ''))));
-  if (o.includePayee) words.push(...field(TAG.n, bech32.toWords(secp256k1.getPublicKey(privateKey, true))));
+  if (o.includePayee) words.push(...field(TAG.n, bech32.toWords(getPublicKey(privateKey, true))));
   if (o.expiry !== undefined && o.expiry !== 3600) words.push(...field(TAG.x, intToWords(o.expiry)));
   if (o.min_final_cltv_expiry !== undefined) words.push(...field(TAG.c, intToWords(o.min_final_cltv_expiry)));
   for (const route of o.routes ?? []) words.push(...field(TAG.r, bech32.toWords(writeRoute(route))));
@@ -388,7 +404,7 @@ export function encodeBolt11(options: EncodeBolt11Options, privateKey: Uint8Arra
   }
   if (o.payment_metadata !== undefined) words.push(...field(TAG.m, bech32.toWords(hexToBytes(o.payment_metadata))));
   const hash = sha256(concatBytes(utf8ToBytes(prefix), wordsToBytes(words, true)));
-  const sig = secp256k1.sign(hash, privateKey, { prehash: false, format: 'recovered' });
+  const sig = signRecoverable(hash, privateKey);
   // noble puts the recovery id first; BOLT 11 puts it last.
   const sig65 = concatBytes(sig.subarray(1), sig.subarray(0, 1));
   return bech32.encode(prefix, [...words, ...bech32.toWords(sig65)], false);

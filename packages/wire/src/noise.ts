@@ -4,11 +4,11 @@
  * key rotation. All primitives come from @noble; only the protocol's composition is here.
  */
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, textEncoder } from './bytes.ts';
 import { WireError } from './errors.ts';
+import { getPublicKey, getSharedSecret, utils } from './secp256k1.ts';
 
 /** Why a handshake failed; names follow BOLT 8 appendix A's test vectors. */
 export type HandshakeFailure =
@@ -85,13 +85,13 @@ function hkdf2(ck: Uint8Array, ikm: Uint8Array): [Uint8Array, Uint8Array] {
 
 /** BOLT 8 ECDH: SHA256 of the compressed shared point. */
 function ecdh(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
-  return sha256(secp256k1.getSharedSecret(privateKey, publicKey, true));
+  return sha256(getSharedSecret(privateKey, publicKey, true));
 }
 
 /** A 33-byte compressed public key that lies on the curve, or undefined. */
 function parsePublicKey(bytes: Uint8Array): Uint8Array | undefined {
   if (bytes.length !== 33 || (bytes[0] !== 2 && bytes[0] !== 3)) return undefined;
-  return secp256k1.utils.isValidPublicKey(bytes, true) ? bytes : undefined;
+  return utils.isValidPublicKey(bytes, true) ? bytes : undefined;
 }
 
 // A node or client uses one static key for every handshake: derive its public key once.
@@ -99,7 +99,7 @@ const staticPublicKeys = new WeakMap<Uint8Array, Uint8Array>();
 
 /** Returns the compressed public key of a 32-byte private key. */
 export function publicKeyOf(privateKey: Uint8Array): Uint8Array {
-  return secp256k1.getPublicKey(privateKey, true);
+  return getPublicKey(privateKey, true);
 }
 
 function staticPublicKeyOf(privateKey: Uint8Array): Uint8Array {
@@ -110,12 +110,12 @@ function staticPublicKeyOf(privateKey: Uint8Array): Uint8Array {
 
 /** A fresh random private key from the platform's CSPRNG. */
 export function randomPrivateKey(): Uint8Array {
-  return secp256k1.utils.randomSecretKey();
+  return utils.randomSecretKey();
 }
 
 /** Checks a private key's shape (32 bytes, in range) and throws a typed error otherwise. */
 export function checkPrivateKey(key: Uint8Array, what = 'private key'): Uint8Array {
-  if (!(key instanceof Uint8Array) || key.length !== 32 || !secp256k1.utils.isValidSecretKey(key)) {
+  if (!(key instanceof Uint8Array) || key.length !== 32 || !utils.isValidSecretKey(key)) {
     throw new WireError('INVALID_ARGUMENT', `${what} must be 32 bytes in the secp256k1 range`);
   }
   return key;
