@@ -6,35 +6,21 @@
  * page at each step go to artifacts/screenshots/demo-*.png.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { connect as tcp } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.mjs';
-import { ensureBuilt } from '../worker/browser-harness.ts';
+import type { Browser, Page } from 'puppeteer-core';
+import { root, startDemo, type Demo } from './demo-server.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const port = 19_000 + (process.pid % 1000);
-const origin = `http://127.0.0.1:${port}`;
-let server: ChildProcess;
+let demo: Demo;
+let origin: string;
 let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
 
 before(async () => {
-  ensureBuilt();
-  server = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'demo/serve.ts'], {
-    cwd: root,
-    env: { ...process.env, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ampkit demo:') && resolve());
-    server.on('exit', (code) => reject(new Error(`demo server exited: ${code}`)));
-  });
-  browser = await puppeteer.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS, headless: true });
+  demo = await startDemo(19_000 + (process.pid % 1000));
+  ({ origin, browser } = demo);
   page = await browser.newPage();
   await page.setViewport({ width: 1280, height: 1000 });
   page.on('pageerror', (e) => pageErrors.push(String(e)));
@@ -44,7 +30,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  if (server?.exitCode === null) server.kill('SIGKILL');
+  if (demo?.server.exitCode === null) demo.server.kill('SIGKILL');
 });
 
 async function screenshot(name: string): Promise<void> {
@@ -145,8 +131,8 @@ describe('the demo checkout in Chromium', () => {
   test('SIGINT stops the server and every simnet node it started', async () => {
     const config = await page.evaluate(async () => (await fetch('/config.json')).json() as Promise<{ nodes: { ws_url: string }[] }>);
     await browser.close();
-    const exited = new Promise<number | null>((resolve) => server.once('exit', resolve));
-    server.kill('SIGINT');
+    const exited = new Promise<number | null>((resolve) => demo.server.once('exit', resolve));
+    demo.server.kill('SIGINT');
     assert.equal(await exited, 0);
     for (const { ws_url } of config.nodes) {
       const { port: nodePort } = new URL(ws_url);

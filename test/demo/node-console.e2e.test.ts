@@ -3,40 +3,23 @@
  * over commando, audits the rune, and calls the node.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.mjs';
-import { ensureBuilt } from '../worker/browser-harness.ts';
+import type { Page } from 'puppeteer-core';
+import { startDemo, type Demo } from './demo-server.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const port = 18_000 + (process.pid % 1000);
-let server: ChildProcess;
-let browser: Browser;
+let demo: Demo;
 let page: Page;
 
 before(async () => {
-  // The page loads /dist/ampkit-wire.js: built as npm start builds it, unless dist/ is fresh.
-  ensureBuilt();
-  server = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'demo/serve.ts'], {
-    cwd: root,
-    env: { ...process.env, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ampkit demo:') && resolve());
-    server.on('exit', (code) => reject(new Error(`demo server exited: ${code}`)));
-  });
-  browser = await puppeteer.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS, headless: true });
-  page = await browser.newPage();
+  demo = await startDemo(18_000 + (process.pid % 1000));
+  page = await demo.browser.newPage();
   page.on('pageerror', (e) => assert.fail(`page error: ${e}`));
-  await page.goto(`http://127.0.0.1:${port}/console.html`);
+  await page.goto(`${demo.origin}/console.html`);
 });
 
 after(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
+  await demo?.browser.close();
+  demo?.server.kill('SIGTERM');
 });
 
 const text = (selector: string) => page.$eval(selector, (el) => el.textContent ?? '');
