@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { feeFor } from '@ampkit/simnet';
 import { AmpkitError } from '../../packages/core/src/index.ts';
-import { ChannelGraph, Liquidity, forwardFee, planPayment, type Plan, type PlanRequest } from '../../packages/core/src/planner/index.ts';
+import { ChannelGraph, Liquidity, forwardFee, planPayment, type ListChannelsEntry, type Plan, type PlanRequest } from '../../packages/core/src/planner/index.ts';
 import { channel, id, sent } from './planner-fixtures.ts';
 
 function ok(plan: ReturnType<typeof planPayment>): Plan {
@@ -267,10 +267,10 @@ describe('hostile inputs are refused at the edge', () => {
   });
 
   test('a real Core Lightning listchannels reply loads, with its node ids and policies', () => {
-    const fixture = JSON.parse(readFileSync(new URL('../../../shared/reference/cln-fixtures/listchannels.json', import.meta.url), 'utf8')) as { channels: never[] };
+    const fixture = JSON.parse(readFileSync(new URL('../../../shared/reference/cln-fixtures/listchannels.json', import.meta.url), 'utf8')) as { channels: ListChannelsEntry[] };
     const graph = ChannelGraph.fromListChannels(fixture.channels);
     assert.equal(graph.size, fixture.channels.length);
-    const first = fixture.channels[0] as { short_channel_id: string; direction: number; fee_per_millionth: number; amount_msat: number };
+    const first = fixture.channels[0]!;
     const e = graph.channelIndex(first.short_channel_id, first.direction);
     assert.equal(graph.entry(e).fee_per_millionth, first.fee_per_millionth);
     assert.equal(graph.entry(e).amount_msat, first.amount_msat);

@@ -35,9 +35,8 @@ describe('successProbability', () => {
   });
 
   test('refuses what is not a number of msat', () => {
-    for (const args of [[-1, 0, 1], [1, -1, 1], [1, 0, -2], [Number.NaN, 0, 1], [1, 0, Number.NaN]] as const) {
-      assert.throws(() => successProbability(...args), invalid, String(args));
-    }
+    const bad: [number, number, number][] = [[-1, 0, 1], [1, -1, 1], [1, 0, -2], [Number.NaN, 0, 1], [1, 0, Number.NaN]];
+    for (const [x, lower, upper] of bad) assert.throws(() => successProbability(x, lower, upper), invalid, `${x}, ${lower}, ${upper}`);
   });
 });
 
