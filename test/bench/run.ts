@@ -1,9 +1,10 @@
 /**
  * `npm run bench [-- section...] [--json]`: ampkit's wire layer against lnmessage on the same
  * local server in one run, against the raw cipher, and bundle sizes; simnet's graph load and
- * payment rate; the engine's journal in Chromium; receiving latency; the elements. Sections: handshake, requests,
- * big-reply, transport, bundle, journal, receive, graph, payments, elements
- * (default: all). Timings are printed, never asserted.
+ * payment rate; the engine's journal in Chromium; receiving latency; the elements; the local
+ * pay planner on the mainnet graph. Sections: handshake, requests,
+ * big-reply, transport, bundle, journal, receive, graph, payments, elements, pay
+ * (default: all; `pay --quick` for fewer payments). Timings are printed, never asserted.
  */
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { readFileSync, existsSync } from 'node:fs';
@@ -18,7 +19,7 @@ const args = process.argv.slice(2);
 const json = args.includes('--json');
 const wanted = args.filter((a) => !a.startsWith('--'));
 const WIRE = ['handshake', 'requests', 'big-reply', 'transport', 'bundle'];
-const CORE = ['journal', 'receive', 'worker', 'elements'];
+const CORE = ['journal', 'receive', 'worker', 'elements', 'pay'];
 const run = (section: string) => wanted.length === 0 || wanted.includes(section) || (wanted.includes('wire') && WIRE.includes(section)) || (wanted.includes('simnet') && !WIRE.includes(section) && !CORE.includes(section)) || (wanted.includes('core') && CORE.includes(section));
 const results: Record<string, unknown> = {};
 
@@ -318,6 +319,11 @@ if (run('elements')) {
   if (e.firstRender) {
     line(`elements first render in Chromium (append to first updateComplete, median of ${e.rounds}): ${Object.entries(e.firstRender).map(([tag, f]) => `<${tag}> ${fmt(f.median_ms, 3)} ms (p90 ${fmt(f.p90_ms, 3)})`).join(', ')}`);
   } else line('elements first render: no Chromium or no dist/ampkit-elements.js, skipped');
+}
+
+if (run('pay')) {
+  const { benchPay } = await import('./pay.ts');
+  results.planners = (await benchPay(line)).planners;
 }
 
 await server.close();
