@@ -74,6 +74,26 @@ export function minCostFlow(net: FlowNetwork, source: number, target: number, de
   const done = new Uint8Array(n);
   let heapKey: Float64Array = new Float64Array(1024);
   let heapVal: Int32Array = new Int32Array(1024);
+  let size = 0;
+  /** Dijkstra's relaxation: v is now nd away, reached over residual arc `via`; push it on the heap. */
+  const relax = (v: number, nd: number, via: number): void => {
+    dist[v] = nd;
+    prev[v] = via;
+    if (size === heapKey.length) {
+      heapKey = growF(heapKey);
+      heapVal = growI(heapVal);
+    }
+    let i = size++;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (heapKey[p]! <= nd) break;
+      heapKey[i] = heapKey[p]!;
+      heapVal[i] = heapVal[p]!;
+      i = p;
+    }
+    heapKey[i] = nd;
+    heapVal[i] = v;
+  };
   let value = 0;
   let cost = 0;
   let augmentations = 0;
@@ -84,7 +104,6 @@ export function minCostFlow(net: FlowNetwork, source: number, target: number, de
     dist.fill(Infinity);
     done.fill(0);
     dist[source] = 0;
-    let size = 0;
     // push(source, 0)
     heapKey[0] = 0;
     heapVal[0] = source;
@@ -131,24 +150,7 @@ export function minCostFlow(net: FlowNetwork, source: number, target: number, de
         if (k === K) continue;
         let nd = pu + segCost[base + k]! - pi[v]!;
         if (nd < d) nd = d;
-        if (nd < dist[v]!) {
-          dist[v] = nd;
-          prev[v] = a * 2;
-          if (size === heapKey.length) {
-            heapKey = growF(heapKey);
-            heapVal = growI(heapVal);
-          }
-          let i = size++;
-          while (i > 0) {
-            const p = (i - 1) >> 1;
-            if (heapKey[p]! <= nd) break;
-            heapKey[i] = heapKey[p]!;
-            heapVal[i] = heapVal[p]!;
-            i = p;
-          }
-          heapKey[i] = nd;
-          heapVal[i] = v;
-        }
+        if (nd < dist[v]!) relax(v, nd, a * 2);
       }
       // Backward residuals: undo the last filled segment of each arc into u that carries flow.
       for (let j: number = inStart[u]!, end: number = inStart[u + 1]!; j < end; j++) {
@@ -162,24 +164,7 @@ export function minCostFlow(net: FlowNetwork, source: number, target: number, de
         while (k < K - 1 && segEnd[base + k]! < f) k++;
         let nd = pu - segCost[base + k]! - pi[v]!;
         if (nd < d) nd = d;
-        if (nd < dist[v]!) {
-          dist[v] = nd;
-          prev[v] = a * 2 + 1;
-          if (size === heapKey.length) {
-            heapKey = growF(heapKey);
-            heapVal = growI(heapVal);
-          }
-          let i = size++;
-          while (i > 0) {
-            const p = (i - 1) >> 1;
-            if (heapKey[p]! <= nd) break;
-            heapKey[i] = heapKey[p]!;
-            heapVal[i] = heapVal[p]!;
-            i = p;
-          }
-          heapKey[i] = nd;
-          heapVal[i] = v;
-        }
+        if (nd < dist[v]!) relax(v, nd, a * 2 + 1);
       }
     }
     if (!reached) break;
