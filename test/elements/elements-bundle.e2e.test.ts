@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { createHash } from 'node:crypto';
 import { decodeBolt11 } from '../../packages/wire/src/index.ts';
-import { browserHarness, type BrowserHarness, type Tab } from '../worker/browser-harness.ts';
+import { browserHarness, directPayers, type BrowserHarness, type Tab } from '../worker/browser-harness.ts';
 
 let h: BrowserHarness;
 let tab: Tab;
@@ -118,21 +118,8 @@ describe('dist/ampkit-elements.js in Chromium on simnet', () => {
     await tab.page.waitForFunction(() => (document.querySelector('ampkit-invoice') as any).shadowRoot.querySelector('svg.qr'), { timeout: 10_000 });
     assert.ok((await loaded()).includes('/dist/ampkit-elements-qr.js'), 'the QR chunk loads beside the bundle');
     const bolt11: string = await tab.page.evaluate(() => (window as any).invoiceEvents.created[0]);
-    const decoded = decodeBolt11(bolt11);
-    const payers = await Promise.all(['alice', 'bob', 'carol'].map((a) => h.client(a)));
-    const pay = (i: number, amount: number) => {
-      const p = h.simnet.node(['alice', 'bob', 'carol'][i]!).node;
-      const shop = h.simnet.node('shop').node;
-      const channel = p.channels.find((c) => c.other(p) === shop)!;
-      return payers[i]!.request('sendpay', {
-        route: [{ id: shop.id, channel: channel.scid, direction: channel.side(p), amount_msat: amount, delay: 18 }],
-        payment_hash: decoded.payment_hash,
-        payment_secret: decoded.payment_secret,
-        amount_msat: 42_000,
-        partid: 1,
-        groupid: 1,
-      });
-    };
+    const payers = await directPayers(h, bolt11, 42_000);
+    const pay = payers.pay;
     await pay(0, 6_000);
     await pay(1, 9_000);
     await tab.page.waitForFunction(() => (window as any).invoiceEvents.parts.length === 2, { timeout: 20_000 });
@@ -145,6 +132,6 @@ describe('dist/ampkit-elements.js in Chromium on simnet', () => {
     assert.deepEqual([...events.parts].sort((a: number, b: number) => a - b).slice(0, 2), [6_000, 9_000]);
     assert.equal(events.paid, 1);
     await screenshot('#invoice-stage', 'ampkit-invoice-simnet-paid');
-    for (const p of payers) p.close();
+    payers.close();
   });
 });

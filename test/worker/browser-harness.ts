@@ -11,6 +11,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.mjs';
+import { decodeBolt11 } from '../../packages/wire/src/index.ts';
 import { harness, type Harness } from '../simnet/harness.ts';
 import type { SimnetOptions } from '../../packages/simnet/src/index.ts';
 
@@ -133,5 +134,32 @@ export async function browserHarness(options: SimnetOptions = {}): Promise<Brows
       for (const server of servers) server.close();
       await h.stop();
     },
+  };
+}
+
+/**
+ * alice, bob and carol, each ready to send one part of `bolt11` (whose total is
+ * `total_msat`) straight over its channel to the shop: `pay(i, amount)` sends payer i's.
+ * `close()` closes their connections.
+ */
+export async function directPayers(h: BrowserHarness, bolt11: string, total_msat: number): Promise<{ pay(i: number, amount: number): Promise<unknown>; close(): void }> {
+  const { payment_hash, payment_secret } = decodeBolt11(bolt11);
+  const aliases = ['alice', 'bob', 'carol'];
+  const payers = await Promise.all(aliases.map((a) => h.client(a)));
+  const shop = h.simnet.node('shop').node;
+  return {
+    pay(i, amount) {
+      const p = h.simnet.node(aliases[i]!).node;
+      const channel = p.channels.find((c) => c.other(p) === shop)!;
+      return payers[i]!.request('sendpay', {
+        route: [{ id: shop.id, channel: channel.scid, direction: channel.side(p), amount_msat: amount, delay: 18 }],
+        payment_hash,
+        payment_secret,
+        amount_msat: total_msat,
+        partid: 1,
+        groupid: 1,
+      });
+    },
+    close: () => payers.forEach((p) => p.close()),
   };
 }

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeBolt11 } from '../../packages/wire/src/index.ts';
 import { twoHopRoute } from '../simnet/harness.ts';
-import { browserHarness, type BrowserHarness, type Tab } from './browser-harness.ts';
+import { browserHarness, directPayers, type BrowserHarness, type Tab } from './browser-harness.ts';
 
 let h: BrowserHarness;
 let tab: Tab;
@@ -102,21 +102,8 @@ describe('createAmpkit in Chromium, engine in a worker', () => {
       w.invoice = await w.shop.invoice({ amount_msat: 42_000, description: 'coffee', label: 'coffee-1' });
     }, h.access('shop'));
     const bolt11: string = await tab.page.evaluate(() => (window as any).invoice.bolt11);
-    const decoded = decodeBolt11(bolt11);
-    const payers = await Promise.all(['alice', 'bob', 'carol'].map((a) => h.client(a)));
-    const pay = (i: number, amount: number) => {
-      const p = h.simnet.node(['alice', 'bob', 'carol'][i]!).node;
-      const shop = h.simnet.node('shop').node;
-      const channel = p.channels.find((c) => c.other(p) === shop)!;
-      return payers[i]!.request('sendpay', {
-        route: [{ id: shop.id, channel: channel.scid, direction: channel.side(p), amount_msat: amount, delay: 18 }],
-        payment_hash: decoded.payment_hash,
-        payment_secret: decoded.payment_secret,
-        amount_msat: 42_000,
-        partid: 1,
-        groupid: 1,
-      });
-    };
+    const payers = await directPayers(h, bolt11, 42_000);
+    const pay = payers.pay;
     await pay(0, 6_000);
     await pay(1, 9_000);
     await tab.page.waitForFunction(() => (window as any).shopEvents.filter((e: string) => e.startsWith('invoice-part:')).length === 2);
@@ -132,7 +119,7 @@ describe('createAmpkit in Chromium, engine in a worker', () => {
     const events: string[] = await tab.page.evaluate(() => (window as any).shopEvents);
     assert.deepEqual(events.filter((e) => e.startsWith('invoice-part:')), ['invoice-part:6000', 'invoice-part:9000', 'invoice-part:27000']);
     assert.equal(events.at(-1), 'invoice-paid:42000');
-    for (const p of payers) p.close();
+    payers.close();
   });
 
   test('errors cross the boundary typed: code, message and the node\'s code', async () => {
