@@ -76,12 +76,6 @@ export function partsList(parts: ShownPart[], t: Translator): TemplateResult {
 
 /** The invoice element's styles. @internal */
 export const invoiceStyles = css`
-  .head {
-    display: flex;
-    align-items: flex-start;
-    justify-content: space-between;
-    gap: var(--_space);
-  }
   .description {
     margin: -0.35em 0 0;
     color: var(--_muted);

@@ -2,12 +2,6 @@
 import { css } from 'lit';
 
 export const payStyles = css`
-  .head {
-    display: flex;
-    align-items: flex-start;
-    justify-content: space-between;
-    gap: var(--_space);
-  }
   .badge {
     flex: none;
     padding: 0.15em 0.65em;

@@ -197,4 +197,11 @@ export const base = css`
       animation: none !important;
     }
   }
+  /* The title row of a card: the amount, and a badge or check mark at the far end. */
+  .head {
+    display: flex;
+    align-items: flex-start;
+    justify-content: space-between;
+    gap: var(--_space);
+  }
 `;
