@@ -21,10 +21,34 @@ const noNode = {
   },
 };
 
-/** One minified ES module for the browser, with no Node built-ins in it; written to each of `files`. */
+/**
+ * One minified ES module for the browser, with no Node built-ins in it; written to each of
+ * `files`. What it imports on demand is inlined (one file).
+ */
 const browser = (input, files, sourcemap = true) => ({
   input,
-  output: [files].flat().map((file) => ({ file, format: 'es', sourcemap })),
+  output: [files].flat().map((file) => ({ file, format: 'es', sourcemap, inlineDynamicImports: true })),
+  plugins: [noNode, ...plugins()],
+});
+
+/**
+ * The engine's worker: `ampkit-worker.js`, and beside it the chunk it imports on the first
+ * pay() it plans (`ampkit-worker-planner.js`: the graph, the flow solver, the learning), so
+ * a page that only receives or sends parts never loads the planner.
+ */
+const worker = () => ({
+  input: 'packages/worker/src/worker.ts',
+  // The entry keeps its exports (the page fallback imports it) and may add what the planner
+  // chunk shares with it, rather than become a facade over a third file.
+  preserveEntrySignatures: 'allow-extension',
+  output: ['dist', 'packages/worker/dist'].map((dir) => ({
+    dir,
+    format: 'es',
+    sourcemap: true,
+    entryFileNames: 'ampkit-worker.js',
+    // The chunk is what only the dynamic import of planner/local.ts reaches.
+    chunkFileNames: (chunk) => (chunk.name === 'local' ? 'ampkit-worker-planner.js' : 'ampkit-worker-[name].js'),
+  })),
   plugins: [noNode, ...plugins()],
 });
 
@@ -81,7 +105,7 @@ export const shipped = [
   // What a host page loads: the client (ampkit.js) and the engine's worker beside it
   // (ampkit-worker.js), also the page's fallback host. Also the @ampkit/worker package's dist.
   browser('packages/worker/src/index.ts', ['dist/ampkit.js', 'packages/worker/dist/ampkit.js']),
-  browser('packages/worker/src/worker.ts', ['dist/ampkit-worker.js', 'packages/worker/dist/ampkit-worker.js']),
+  worker(),
   types('packages/worker/src/index.ts', ['dist/ampkit.d.ts', 'packages/worker/dist/ampkit.d.ts']),
   browser('packages/wire/src/index.ts', 'dist/ampkit-wire.js'),
   browser('packages/core/src/index.ts', 'dist/ampkit-core.js'),

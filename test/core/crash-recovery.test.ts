@@ -70,6 +70,8 @@ class Mortal {
           getInvoice: (hash) => this.guard(() => journal.getInvoice(hash)),
           updateInvoice: (hash, change, options) => this.guard(() => journal.updateInvoice(hash, change, options)),
           listInvoices: (filter) => this.guard(() => journal.listInvoices(filter)),
+          getCache: (key) => this.guard(() => journal.getCache(key)),
+          putCache: (key, value) => this.guard(() => journal.putCache(key, value)),
           close: () => undefined,
         };
         return wrapped;

@@ -17,5 +17,8 @@ export const noReceiving: Receiving = {
   listhtlcs: refuse,
   waithtlcs: refuse,
   getroutes: refuse,
+  listchannels: refuse,
+  listnodes: refuse,
+  listpeerchannels: refuse,
   getinfo: refuse,
 };

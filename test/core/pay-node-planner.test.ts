@@ -71,7 +71,7 @@ describe('pay() with the node planning', () => {
   test('1,800,000 sat wallet → shop completes in three or more parts; the shop is paid exactly the amount', () =>
     withHarness(async (h, engine) => {
       const inv = await h.invoice(BIG);
-      const result = await engine.pay({ bolt11: inv.bolt11 });
+      const result = await engine.pay({ planner: 'node', bolt11: inv.bolt11 });
       checkResult(result, BIG / 200);
       assert.equal(result.status, 'complete');
       assert.ok(result.parts.length >= 3, `${result.parts.length} parts`);
@@ -95,7 +95,7 @@ describe('pay() with the node planning', () => {
     withHarness(async (h, engine) => {
       h.simnet.setFaults('alice', { failNext: 1 });
       const inv = await h.invoice(BIG);
-      const result = await engine.pay({ bolt11: inv.bolt11 });
+      const result = await engine.pay({ planner: 'node', bolt11: inv.bolt11 });
       checkResult(result, BIG / 200);
       assert.equal(result.status, 'complete');
       const failed = result.parts.filter((p) => p.status === 'failed');
@@ -112,15 +112,17 @@ describe('pay() with the node planning', () => {
       // The first plan: alice 450,000 sat (46,000 msat of fees), bob and carol 675,000 sat
       // each (102,250 and 136,000). Carol fails her part and goes offline; the retry must go
       // through dave for 169,750 msat, but only 10,000 + 136,000 msat of budget are left.
+      // pay() waits for the parts held at the shop (its mpp_timeout fails them back), then
+      // asks for the whole amount again: alice, bob and dave cost 318,000 msat, over budget.
       const maxfee_msat = 284_250 + 10_000;
       h.simnet.setFaults('carol', { failNext: 1 });
       offlineAfterFailure(h, engine, 'carol');
       const events = collect(engine);
       const inv = await h.invoice(BIG);
-      const result = await engine.pay({ bolt11: inv.bolt11, maxfee_msat });
+      const result = await engine.pay({ planner: 'node', bolt11: inv.bolt11, maxfee_msat });
       checkResult(result, maxfee_msat);
       assert.equal(result.status, 'failed');
-      assert.match(result.failreason!, /^no route for the remaining 675000000 msat within the fee budget \(146000 msat left\)/);
+      assert.match(result.failreason!, /^no route for the remaining 1800000000 msat within the fee budget \(294250 msat left\)/);
       assert.ok(events.every((e) => e.fee_msat <= maxfee_msat), 'fees in flight never pass the budget');
       assert.equal(sendpays(h), result.attempts, 'nothing sent after the node found no route');
       // The parts held at the shop were failed back by its mpp_timeout: nothing was paid.
@@ -130,7 +132,7 @@ describe('pay() with the node planning', () => {
       assert.equal((await engine.listpayments({ payment_hash: inv.payment_hash })).payments[0]!.status, 'failed');
 
       // A failed payment may be paid again: a new attempt (groupid), with the default budget.
-      const again = await engine.pay({ bolt11: inv.bolt11 });
+      const again = await engine.pay({ planner: 'node', bolt11: inv.bolt11 });
       checkResult(again, BIG / 200);
       assert.equal(again.status, 'complete');
       assert.ok(again.parts.every((p) => p.groupid === result.parts[0]!.groupid + 1));
@@ -140,7 +142,7 @@ describe('pay() with the node planning', () => {
   test('a fee budget below what any plan costs sends nothing', () =>
     withHarness(async (h, engine) => {
       const inv = await h.invoice(BIG);
-      const result = await engine.pay({ bolt11: inv.bolt11, maxfee_msat: 1000 });
+      const result = await engine.pay({ planner: 'node', bolt11: inv.bolt11, maxfee_msat: 1000 });
       checkResult(result, 1000);
       assert.equal(result.status, 'failed');
       assert.match(result.failreason!, /^no route for the remaining 1800000000 msat within the fee budget \(1000 msat left\)/);
@@ -155,7 +157,7 @@ describe('pay() with the node planning', () => {
       offlineAfterFailure(h, engine, 'dave');
       const amount = 2_500_000_000;
       const inv = await h.invoice(amount);
-      const result = await engine.pay({ bolt11: inv.bolt11 });
+      const result = await engine.pay({ planner: 'node', bolt11: inv.bolt11 });
       checkResult(result, amount / 200);
       assert.equal(result.status, 'failed');
       assert.match(result.failreason!, /^no route for the remaining \d+ msat within the fee budget/);
@@ -172,7 +174,7 @@ describe('pay() with the node planning', () => {
     withHarness(async (h, engine) => {
       h.simnet.setFaults('shop', { failNext: 1_000_000 });
       const inv = await h.invoice(BIG);
-      const result = await engine.pay({ bolt11: inv.bolt11, retry_for: 2 });
+      const result = await engine.pay({ planner: 'node', bolt11: inv.bolt11, retry_for: 2 });
       checkResult(result, BIG / 200);
       assert.equal(result.status, 'failed');
       assert.match(result.failreason!, /^gave up after retry_for \(2 s\) with 1800000000 msat not delivered/);
@@ -185,7 +187,7 @@ describe('pay() with the node planning', () => {
     withHarness(async (h, engine) => {
       const inv = await h.invoice(50_000_000);
       await h.shop.request('delinvoice', { label: (await h.shop.request('listinvoices', { payment_hash: inv.payment_hash })).invoices[0].label, status: 'unpaid' });
-      const result = await engine.pay({ bolt11: inv.bolt11 });
+      const result = await engine.pay({ planner: 'node', bolt11: inv.bolt11 });
       checkResult(result, 250_000);
       assert.equal(result.status, 'failed');
       assert.equal(result.failreason, 'the payee refused the payment (WIRE_INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS)');
@@ -195,10 +197,10 @@ describe('pay() with the node planning', () => {
   test('an invoice already paid resolves complete with the preimage and sends nothing', () =>
     withHarness(async (h, engine) => {
       const inv = await h.invoice(BIG);
-      const first = await engine.pay({ bolt11: inv.bolt11 });
+      const first = await engine.pay({ planner: 'node', bolt11: inv.bolt11 });
       const sent = sendpays(h);
       const events = collect(engine);
-      const again = await engine.pay({ bolt11: inv.bolt11 });
+      const again = await engine.pay({ planner: 'node', bolt11: inv.bolt11 });
       assert.equal(again.status, 'complete');
       assert.equal(again.already_complete, true);
       assert.equal(again.payment_preimage, first.payment_preimage);
@@ -210,7 +212,7 @@ describe('pay() with the node planning', () => {
       // An engine on another journal learns it from the node (sendpartialpay's already_complete).
       const other = await createEngine({ node: clnNode(h.wallet), store: memoryStore() });
       try {
-        const elsewhere = await other.pay({ bolt11: inv.bolt11 });
+        const elsewhere = await other.pay({ planner: 'node', bolt11: inv.bolt11 });
         assert.equal(elsewhere.status, 'complete');
         assert.equal(elsewhere.already_complete, true);
         assert.equal(elsewhere.payment_preimage, first.payment_preimage);
@@ -223,7 +225,7 @@ describe('pay() with the node planning', () => {
   test('two pay() calls of one invoice at once send one set and give one result', () =>
     withHarness(async (h, engine) => {
       const inv = await h.invoice(BIG);
-      const [a, b] = await Promise.all([engine.pay({ bolt11: inv.bolt11 }), engine.pay({ bolt11: inv.bolt11, maxfee_msat: 100_000 })]);
+      const [a, b] = await Promise.all([engine.pay({ planner: 'node', bolt11: inv.bolt11 }), engine.pay({ planner: 'node', bolt11: inv.bolt11, maxfee_msat: 100_000 })]);
       assert.equal(a, b);
       assert.equal(a.status, 'complete');
       assert.equal(sendpays(h), a.attempts);
@@ -234,7 +236,7 @@ describe('pay() with the node planning', () => {
   test('an invoice without an amount pays amount_msat', () =>
     withHarness(async (h, engine) => {
       const inv = await h.shop.request('invoice', { amount_msat: 'any', label: 'any-1', description: 'tip' });
-      const result = await engine.pay({ bolt11: inv.bolt11, amount_msat: 21_000_000 });
+      const result = await engine.pay({ planner: 'node', bolt11: inv.bolt11, amount_msat: 21_000_000 });
       checkResult(result, 105_000);
       assert.equal(result.status, 'complete');
       assert.equal((await shopInvoice(h, inv.payment_hash)).amount_received_msat, 21_000_000);
@@ -245,7 +247,7 @@ describe('pay() with the node planning', () => {
       h.simnet.setFaults('shop', { hold: true });
       const inv = await h.invoice(BIG);
       const inFlight = new Promise<void>((resolve) => engine.on('pay-progress', (p) => p.amount_inflight_msat === BIG && resolve()));
-      const paying = engine.pay({ bolt11: inv.bolt11 });
+      const paying = engine.pay({ planner: 'node', bolt11: inv.bolt11 });
       await inFlight;
       engine.close();
       await assert.rejects(paying, (e: AmpkitError) => e.code === 'CONNECTION');
@@ -260,7 +262,7 @@ describe('pay() with the node planning', () => {
       h.simnet.setFaults('bob', { failNext: 1 });
       const events = collect(engine);
       const inv = await h.invoice(BIG);
-      const result = await engine.pay({ bolt11: inv.bolt11 });
+      const result = await engine.pay({ planner: 'node', bolt11: inv.bolt11 });
       assert.equal(result.status, 'complete');
       assert.equal(events.length, 2 * result.attempts + 1);
       const { payment_preimage, already_complete, destination, created_at, completed_at, ...last } = result;
@@ -328,7 +330,7 @@ describe('pay() input: INVALID_ARGUMENT, nothing sent', () => {
     ['maxparts 0', { bolt11: priced, maxparts: 0 }],
     ['maxparts 2.5', { bolt11: priced, maxparts: 2.5 }],
     ['maxparts 1000', { bolt11: priced, maxparts: 1000 }],
-    ['planner local (not yet)', { bolt11: priced, planner: 'local' }],
+    ['an unknown planner', { bolt11: priced, planner: 'askrene' }],
   ];
   for (const [name, input] of BAD) {
     test(name, async () => {

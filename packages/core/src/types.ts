@@ -209,10 +209,13 @@ export interface PayRequest {
   /** The most parts in flight at once (16). */
   maxparts?: number;
   /**
-   * Who plans the routes: `'node'` (the default for now) asks the node (`getroutes`) for a
-   * set of paths for what is left to deliver, sends them, and asks again for what failed.
+   * Who plans the routes. `'local'` (the default): the engine plans here, a min-cost flow
+   * on the node's public graph (cached beside the journal) weighing each channel's chance
+   * of carrying the amount against its fee, learning from every part's result, with our
+   * own channels' balances and the invoice's route hints. `'node'`: the node plans
+   * (`getroutes`). Either way what is left is planned again when parts fail.
    */
-  planner?: 'node';
+  planner?: 'local' | 'node';
 }
 
 /** Where a `pay()` stands: every part it sent so far and what they add up to. */

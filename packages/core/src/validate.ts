@@ -3,7 +3,7 @@
  * anything is stored or sent, and fails as INVALID_ARGUMENT with the field's name.
  */
 import { engineError } from './errors.ts';
-import { Bolt11Error, type Bolt11Invoice } from '@ampkit/wire';
+import { Bolt11Error, type Bolt11Invoice, type RouteHintHop } from '@ampkit/wire';
 import type { DecodedInvoice, InvoiceRequest, RouteHop, SendPartialPayRequest } from './types.ts';
 
 const HEX32 = /^[0-9a-f]{64}$/;
@@ -193,6 +193,10 @@ export interface PayPlan {
   maxparts: number;
   /** The invoice's `min_final_cltv_expiry`. */
   final_cltv: number;
+  /** Who plans the routes. */
+  planner: 'local' | 'node';
+  /** The invoice's route hints (BOLT 11 `r`). */
+  route_hints?: RouteHintHop[][];
 }
 
 /** BOLT 9 basic_mpp (bits 16/17): without it, the payee takes one part only. */
@@ -204,7 +208,7 @@ const MAX_PARTS = 483;
 export function checkPayRequest(value: unknown, decode: (bolt11: string) => Bolt11Invoice, nowSeconds: number, ourId: string): PayPlan {
   if (value === null || typeof value !== 'object') invalid('pay takes one object of arguments: { bolt11 }');
   const v = value as Record<string, unknown>;
-  if (v.planner !== undefined && v.planner !== 'node') invalid("planner must be 'node'");
+  if (v.planner !== undefined && v.planner !== 'local' && v.planner !== 'node') invalid("planner must be 'local' or 'node'");
   const invoice = checkBolt11(v.bolt11, decode);
   if (invoice.payment_secret === undefined) invalid('the invoice has no payment_secret; ampkit pays only invoices that have one');
   if (invoice.created_at + invoice.expiry <= nowSeconds) invalid(`the invoice expired at ${invoice.created_at + invoice.expiry} (unix seconds)`);
@@ -238,5 +242,7 @@ export function checkPayRequest(value: unknown, decode: (bolt11: string) => Bolt
     retry_for,
     maxparts: mpp ? maxparts : 1,
     final_cltv: invoice.min_final_cltv_expiry,
+    planner: (v.planner as 'local' | 'node' | undefined) ?? 'local',
+    ...(invoice.routes?.length ? { route_hints: invoice.routes } : {}),
   };
 }

@@ -8,7 +8,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { AmpkitError, engineError } from '../errors.ts';
 import type { NodeInfo, RouteHop } from '../types.ts';
-import type { HoldState, Node, NodeHoldHtlc, NodeHoldInvoice, NodeHtlc, NodeInvoice, NodePart, NodeRoute, PartKey, SendpayRequest } from './node.ts';
+import type { HoldState, Node, NodeAnnouncement, NodeChannel, NodePeerChannel, NodeHoldHtlc, NodeHoldInvoice, NodeHtlc, NodeInvoice, NodePart, NodeRoute, PartKey, SendpayRequest } from './node.ts';
 
 /** Extra time the commando request gets beyond the node's own wait, for the reply to travel. */
 const WAIT_SLACK_MS = 15_000;
@@ -232,6 +232,70 @@ export function readRoutes(reply: unknown): NodeRoute[] {
   });
 }
 
+const u32 = (value: unknown): value is number => int(value) && value <= 0xffffffff;
+const FEATURES = /^(?:[0-9a-f]{2})*$/;
+
+/**
+ * Reads one `listchannels` entry (cln-fixtures/listchannels.json), or undefined when it is
+ * malformed: one bad direction in a gossip dump of a hundred thousand is left out, not
+ * allowed to fail the graph.
+ */
+export function readChannel(value: unknown): NodeChannel | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const v = value as Record<string, unknown>;
+  const ok =
+    typeof v.source === 'string' && PUBKEY.test(v.source) &&
+    typeof v.destination === 'string' && PUBKEY.test(v.destination) && v.source !== v.destination &&
+    typeof v.short_channel_id === 'string' && SCID.test(v.short_channel_id) &&
+    (v.direction === 0 || v.direction === 1) &&
+    int(v.amount_msat) && typeof v.active === 'boolean' &&
+    u32(v.base_fee_millisatoshi) && u32(v.fee_per_millionth) && u32(v.delay) &&
+    int(v.htlc_minimum_msat) && (v.htlc_maximum_msat === undefined || int(v.htlc_maximum_msat)) &&
+    (v.last_update === undefined || int(v.last_update));
+  if (!ok) return undefined;
+  const channel: NodeChannel = {
+    source: v.source as string,
+    destination: v.destination as string,
+    short_channel_id: v.short_channel_id as string,
+    direction: v.direction as 0 | 1,
+    amount_msat: v.amount_msat as number,
+    active: v.active as boolean,
+    base_fee_millisatoshi: v.base_fee_millisatoshi as number,
+    fee_per_millionth: v.fee_per_millionth as number,
+    delay: v.delay as number,
+    htlc_minimum_msat: v.htlc_minimum_msat as number,
+    last_update: (v.last_update as number | undefined) ?? 0,
+  };
+  if (v.htlc_maximum_msat !== undefined) channel.htlc_maximum_msat = v.htlc_maximum_msat as number;
+  return channel;
+}
+
+/** Reads one `listnodes` row, or undefined when it is malformed. */
+export function readNodeAnnouncement(value: unknown): NodeAnnouncement | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const v = value as Record<string, unknown>;
+  if (typeof v.nodeid !== 'string' || !PUBKEY.test(v.nodeid)) return undefined;
+  if (v.features !== undefined && (typeof v.features !== 'string' || !FEATURES.test(v.features))) return undefined;
+  return v.features === undefined ? { nodeid: v.nodeid } : { nodeid: v.nodeid, features: v.features };
+}
+
+/** Reads one `listpeerchannels` row (cln-fixtures/listpeerchannels-held-in.json). */
+export function readPeerChannel(value: unknown): NodePeerChannel {
+  const m = 'listpeerchannels';
+  const v = object(m, value, 'a channel');
+  const channel: NodePeerChannel = {
+    peer_id: pubkey(m, v.peer_id, 'peer_id'),
+    state: text(m, v.state, 'state'),
+    peer_connected: v.peer_connected === true,
+    spendable_msat: v.spendable_msat === undefined ? 0 : count(m, v.spendable_msat, 'spendable_msat'),
+    total_msat: v.total_msat === undefined ? 0 : count(m, v.total_msat, 'total_msat'),
+  };
+  if (v.short_channel_id !== undefined) channel.short_channel_id = scid(m, v.short_channel_id);
+  if (int(v.minimum_htlc_out_msat)) channel.minimum_htlc_out_msat = v.minimum_htlc_out_msat;
+  if (int(v.maximum_htlc_out_msat)) channel.maximum_htlc_out_msat = v.maximum_htlc_out_msat;
+  return channel;
+}
+
 /** Reads a `getinfo` answer (cln-fixtures/getinfo.json). */
 export function readNodeInfo(reply: unknown): NodeInfo {
   const m = 'getinfo';
@@ -345,6 +409,22 @@ export function clnNode(client: CommandoClient): Node {
       };
       if (request.maxparts !== undefined) params.maxparts = request.maxparts;
       return readRoutes(await call('getroutes', params));
+    },
+
+    async listchannels(request = {}) {
+      const params = request.short_channel_id === undefined ? {} : { short_channel_id: request.short_channel_id };
+      // The whole graph is tens of megabytes of JSON on mainnet: no request timeout, the link's end ends it.
+      const reply = await call('listchannels', params, { timeout: 0 });
+      return list('listchannels', reply, 'channels').map(readChannel).filter((c): c is NodeChannel => c !== undefined);
+    },
+
+    async listnodes() {
+      const reply = await call('listnodes', {}, { timeout: 0 });
+      return list('listnodes', reply, 'nodes').map(readNodeAnnouncement).filter((n): n is NodeAnnouncement => n !== undefined);
+    },
+
+    async listpeerchannels() {
+      return list('listpeerchannels', await call('listpeerchannels', {}), 'channels').map(readPeerChannel);
     },
 
     async getinfo() {

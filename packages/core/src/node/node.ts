@@ -120,6 +120,50 @@ export interface NodeRoute {
   route: RouteHop[];
 }
 
+/** One direction of a public channel, as gossip tells it (CLN `listchannels`). */
+export interface NodeChannel {
+  source: string;
+  destination: string;
+  short_channel_id: string;
+  /** 0 when `source` is BOLT 7 `node_1` (the lower node id). */
+  direction: 0 | 1;
+  /** The channel's capacity. */
+  amount_msat: number;
+  /** False for a disabled direction: never routed over. */
+  active: boolean;
+  base_fee_millisatoshi: number;
+  fee_per_millionth: number;
+  /** The CLTV delta the source asks for forwarding over this direction. */
+  delay: number;
+  htlc_minimum_msat: number;
+  htlc_maximum_msat?: number;
+  /** Unix seconds of the direction's latest channel_update. */
+  last_update: number;
+}
+
+/** One of our own channels (CLN `listpeerchannels`), what the planner needs of it. */
+export interface NodePeerChannel {
+  peer_id: string;
+  /** Absent until the funding is locked in. */
+  short_channel_id?: string;
+  /** CLN's channel state; only `CHANNELD_NORMAL` carries payments. */
+  state: string;
+  peer_connected: boolean;
+  /** What we can send over it now. */
+  spendable_msat: number;
+  total_msat: number;
+  /** The smallest and largest HTLC we may offer. */
+  minimum_htlc_out_msat?: number;
+  maximum_htlc_out_msat?: number;
+}
+
+/** A node of the public graph (CLN `listnodes`), what the planner needs of it. */
+export interface NodeAnnouncement {
+  nodeid: string;
+  /** BOLT 9 feature bits, as hex; absent for a node never announced. */
+  features?: string;
+}
+
 /**
  * A Lightning node as the engine sees it.
  *
@@ -150,6 +194,15 @@ export interface Node {
    * expensive), 215 (not enough funds), 220 (not enough capacity into the destination).
    */
   getroutes(request: GetroutesRequest): Promise<NodeRoute[]>;
+  /**
+   * The public channel graph, one entry per direction (CLN `listchannels`); with
+   * `short_channel_id`, that channel's directions only. Malformed entries are left out.
+   */
+  listchannels(request?: { short_channel_id?: string }): Promise<NodeChannel[]>;
+  /** The public graph's nodes (CLN `listnodes`). Malformed entries are left out. */
+  listnodes(): Promise<NodeAnnouncement[]>;
+  /** Our own channels (CLN `listpeerchannels`). */
+  listpeerchannels(): Promise<NodePeerChannel[]>;
   /** The node's identity and chain (CLN `getinfo`). */
   getinfo(): Promise<NodeInfo>;
 

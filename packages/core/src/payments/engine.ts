@@ -11,7 +11,8 @@ import type { Node, NodePart, SendpayRequest } from '../node/node.ts';
 import type { Journal, Store } from '../store/store.ts';
 import type { AlreadyComplete, DecodedInvoice, NodeInfo, PartialPayment, Payment, PaymentStatus, PayProgress, PayRequest, PayResult, SendPartialPayRequest, SentPart } from '../types.ts';
 import { checkBolt11, checkHex32, checkId, checkInvoice, checkPayRequest, checkSendPartialPay, checkTimeout, decodedInvoice } from '../validate.ts';
-import { pay, type PayContext } from './pay.ts';
+import { nodeFinder, pay, type PayContext, type RouteFinder } from './pay.ts';
+import type { LocalPlanner } from '../planner/local.ts';
 import { applyResolution, completeFromNode, decideSend, type Resolution, type Resolved } from './rules.ts';
 import { Waiters } from './waiters.ts';
 import { Receiver, type ReceiverEvents } from '../invoices/receiver.ts';
@@ -63,6 +64,11 @@ export interface EngineOptions {
    * every record change, and an invoice made in one tab is followed in all of them.
    */
   peers?: PeerChannel;
+  /**
+   * Seconds after which the local planner loads the node's graph again, behind its plans
+   * (600). The graph is cached beside the journal, so a new engine plans at once.
+   */
+  graphRefresh?: number;
 }
 
 /** Settings of one engine, as {@link createEngine} resolved them. */
@@ -72,6 +78,7 @@ interface EngineSettings {
   mppTimeout: number;
   lock: Lock;
   peers?: PeerChannel;
+  graphRefresh?: number;
 }
 
 /** Why a part failed when it never reached the node. */
@@ -102,6 +109,9 @@ export class Engine {
   private lastInvoice?: { bolt11: string; decoded: ReturnType<typeof decodeBolt11> };
   private readonly now: () => number;
   private readonly waitChunk: number;
+  private readonly graphRefresh: number | undefined;
+  /** The local planner, loaded (a chunk of its own in the worker bundle) on the first pay() that plans here. */
+  private local?: Promise<LocalPlanner>;
   private readonly peers?: PeerChannel;
   private readonly unsubscribe?: () => void;
   /** Runs a task under the lock `kind:hash` of this node, shared by the engines on the journal. */
@@ -117,6 +127,7 @@ export class Engine {
     const { now, mppTimeout, lock } = settings;
     this.now = now;
     this.waitChunk = settings.waitChunk;
+    this.graphRefresh = settings.graphRefresh;
     this.peers = settings.peers;
     this.lock = (kind, hash, task) => lock(`ampkit:${node.id}:${kind}:${hash}`, task);
     this.receiver = new Receiver({
@@ -217,8 +228,9 @@ export class Engine {
   }
 
   /**
-   * Pays a BOLT 11 invoice as many parts: the node plans paths (`getroutes`) for what is
-   * neither delivered nor in flight, each is sent with {@link Engine.sendpartialpay}
+   * Pays a BOLT 11 invoice as many parts: the planner (`planner`, default `'local'`: a
+   * min-cost flow on the node's graph, learning from each result; `'node'`: `getroutes`)
+   * plans paths for what is neither delivered nor in flight, each is sent with {@link Engine.sendpartialpay}
    * (journaled, never past the amount), and failed parts are planned again within the fee
    * budget (`maxfee_msat`, default 0.5% of the amount and at least 5,000 msat), the deadline
    * (`retry_for` seconds, 60) and `maxparts` (16). Resolves once no part is in flight:
@@ -251,7 +263,7 @@ export class Engine {
     // One pay() per hash across the engines on the journal too: another tab's waits for this one.
     const result = this.lock('paying', hash, async () => {
       await this.startup;
-      return pay(this.payContext(), plan);
+      return pay(this.payContext(plan.planner === 'local' ? await this.localPlanner() : nodeFinder(this.node)), plan);
     });
     const entry = { amount_msat: plan.amount_msat, result };
     this.paying.set(hash, entry);
@@ -274,9 +286,23 @@ export class Engine {
     return this.node.getinfo();
   }
 
-  private payContext(): PayContext {
+  /** The engine's local planner, made once; the graph loads on its first plan. */
+  private localPlanner(): Promise<LocalPlanner> {
+    this.local ??= import('../planner/local.ts').then(({ LocalPlanner }) => {
+      return new LocalPlanner({
+        node: this.node,
+        cache: this.journal,
+        now: this.now,
+        ...(this.graphRefresh !== undefined ? { refresh_seconds: this.graphRefresh } : {}),
+      });
+    });
+    return this.local;
+  }
+
+  private payContext(finder: RouteFinder): PayContext {
     return {
       node: this.node,
+      finder,
       now: this.now,
       read: (hash) => this.journal.read(hash),
       send: (request, created) => this.sendPart(request, created),
@@ -680,5 +706,5 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const journal = await store.open(node.id);
   const pending = await journal.listParts({ status: 'pending' });
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
-  return new Engine(node, journal, pending, { now, waitChunk, mppTimeout, lock: options.lock ?? localLock(), ...(peers ? { peers } : {}) });
+  return new Engine(node, journal, pending, { now, waitChunk, mppTimeout, lock: options.lock ?? localLock(), ...(peers ? { peers } : {}), ...(options.graphRefresh !== undefined ? { graphRefresh: options.graphRefresh } : {}) });
 }

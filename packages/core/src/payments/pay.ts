@@ -1,12 +1,14 @@
 /**
- * `pay()` with the node as planner (DESIGN.md, "Sending": the high-level call built on
- * `sendpartialpay`). The node's `getroutes` plans paths for what is neither delivered nor
- * in flight, within what is left of the fee budget and of `maxparts`; every path goes out
- * through the engine's own `sendpartialpay`, so every part is journaled and the OVERPAY
- * guard holds; when parts fail, the node is asked again. At `retry_for`, or when the node
- * finds no route for the remainder, nothing more is sent: every part in flight is waited
- * for (the payee's `mpp_timeout` fails the held parts of an incomplete set) and the result
- * says why in plain words.
+ * `pay()` (DESIGN.md, "Sending": the high-level call built on `sendpartialpay`). A planner
+ * (the local one in planner/local.ts, or the node's `getroutes`) plans paths for what is
+ * neither delivered nor in flight, within what is left of the fee budget and of
+ * `maxparts`; every path goes out through the engine's own `sendpartialpay`, so every part
+ * is journaled and the OVERPAY guard holds; the planner hears how each part ended, and when
+ * parts fail it is asked again for the remainder. When it finds no route while parts are in
+ * flight, pay() waits for one of them to end and asks again. At `retry_for`, or when it
+ * finds no route and nothing is in flight, nothing more is sent: every part in flight is
+ * waited for (the payee's `mpp_timeout` fails the held parts of an incomplete set) and the
+ * result says why in plain words.
  */
 import { engineError, hasCode, type AmpkitError } from '../errors.ts';
 import type { Node, NodeRoute } from '../node/node.ts';
@@ -14,9 +16,67 @@ import type { PaymentView } from '../store/store.ts';
 import type { AlreadyComplete, PartialPayment, Payment, PaymentStatus, PayProgress, PayResult, SendPartialPayRequest, SentPart } from '../types.ts';
 import type { PayPlan } from '../validate.ts';
 
+/** What a planner is asked for: paths for the remainder of one payment. */
+export interface FindRequest {
+  destination: string;
+  amount_msat: number;
+  /** What is left of the fee budget. */
+  maxfee_msat: number;
+  /** Parts this plan may use. */
+  maxparts: number;
+  final_cltv: number;
+  route_hints?: PayPlan['route_hints'];
+  /** This payment's parts not failed (this pay()'s and an earlier engine's). */
+  live: PartialPayment[];
+  /** Directions (`scid/direction`) this payment must not use again. */
+  avoid: ReadonlySet<string>;
+}
+
+/** Who plans a `pay()`'s routes. */
+export interface RouteFinder {
+  /**
+   * The paths, or why there are none in words. Rejects with `CONNECTION` or `TIMEOUT` when
+   * the node cannot be asked, with anything else when planning itself failed.
+   */
+  find(request: FindRequest): Promise<NodeRoute[] | string>;
+  /** One of this pay()'s parts ended; returns a direction to avoid from now on, if any. */
+  resolved?(part: PartialPayment, concurrent: PartialPayment[]): string | undefined;
+  /** The payment completed with these parts. */
+  completed?(parts: PartialPayment[]): void;
+}
+
+/** getroutes' "no set of paths": no route, too expensive, not enough funds, not enough capacity into the destination. */
+const NO_ROUTE = new Set([205, 206, 215, 220]);
+/** askrene's built-in layers for paths out of our own node: our channels' real spendable amounts, no fee or delay on them. */
+const LAYERS = ['auto.localchans', 'auto.sourcefree'];
+
+/** The node as planner: `getroutes` (askrene) with our own channels' real balances. */
+export function nodeFinder(node: Node): RouteFinder {
+  return {
+    async find(request) {
+      try {
+        return await node.getroutes({
+          source: node.id,
+          destination: request.destination,
+          amount_msat: request.amount_msat,
+          layers: LAYERS,
+          maxfee_msat: request.maxfee_msat,
+          final_cltv: request.final_cltv,
+          maxparts: request.maxparts,
+        });
+      } catch (error) {
+        if (hasCode(error, 'NODE_ERROR') && NO_ROUTE.has(error.nodeCode ?? 0)) return error.message;
+        throw error;
+      }
+    },
+  };
+}
+
 /** What `pay()` needs of the engine. */
 export interface PayContext {
   node: Node;
+  /** Plans the routes. */
+  finder: RouteFinder;
   /** Unix seconds. */
   now(): number;
   /** The payment and all its parts, as journaled. */
@@ -39,10 +99,6 @@ export interface PayContext {
   known(plan: PayPlan): Promise<Payment | undefined>;
 }
 
-/** getroutes' "no set of paths": no route, too expensive, not enough funds, not enough capacity into the destination. */
-const NO_ROUTE = new Set([205, 206, 215, 220]);
-/** askrene's built-in layers for paths out of our own node: our channels' real spendable amounts, no fee or delay on them. */
-const LAYERS = ['auto.localchans', 'auto.sourcefree'];
 /** BOLT 4: a failure with the PERM bit from the payee itself means it will never accept this payment. */
 const PERM = 0x4000;
 /** Pauses after rounds whose parts all failed at once, so a broken first hop is not hammered. */
@@ -58,7 +114,7 @@ const closed = (): AmpkitError => engineError('CONNECTION', 'the engine was clos
 
 /** Runs one `pay()`. The engine makes sure only one runs per payment hash. */
 export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
-  const { node, signal } = ctx;
+  const { node, finder, signal } = ctx;
   const hash = plan.payment_hash;
   const started = ctx.now();
   /** The parts this pay() sent, in order, as last heard of. */
@@ -67,6 +123,10 @@ export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
   const waits = new Map<number, Promise<PartialPayment | AmpkitError>>();
   /** Why nothing more is sent, once that is so. */
   let stop: string | undefined;
+  /** Why the planner found no route while parts were in flight: asked again once one ends. */
+  let blocked: string | undefined;
+  /** Directions the planner was told to leave alone. */
+  const avoid = new Set<string>();
   let preimage: string | undefined;
   let quickFails = 0;
   /** Whether the node was asked about a payment this journal had not seen. */
@@ -92,6 +152,12 @@ export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
       (done) => {
         if (ours) {
           mine[mine.findIndex((p) => p.id === done.id)] = done;
+          try {
+            const leave = finder.resolved?.(done, mine.filter(pending));
+            if (leave !== undefined) avoid.add(leave);
+          } catch {
+            // Learning is for the next plan; it never fails a payment.
+          }
           ctx.progress(progress('pending'));
         }
         return done;
@@ -143,26 +209,34 @@ export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
     };
   };
 
-  /** Asks the node for paths for `remaining` and sends them; sets `stop` when it finds none. */
-  const round = async (remaining: number, slots: number): Promise<void> => {
+  /**
+   * Asks the planner for paths for `remaining` and sends them. No route: `blocked` while
+   * parts are in flight (asked again once one ends), else `stop`.
+   */
+  const round = async (remaining: number, slots: number, others: PartialPayment[]): Promise<void> => {
     const budget = plan.maxfee_msat - total(mine.filter(live), fee);
-    const noRoute = (why: string) => `no route for the remaining ${remaining} msat within the fee budget (${budget} msat left): ${why}`;
-    let routes: NodeRoute[];
+    let routes: NodeRoute[] | string;
     try {
-      routes = await node.getroutes({
-        source: node.id,
+      routes = await finder.find({
         destination: plan.destination,
         amount_msat: remaining,
-        layers: LAYERS,
         maxfee_msat: budget,
-        final_cltv: plan.final_cltv,
         maxparts: slots,
+        final_cltv: plan.final_cltv,
+        ...(plan.route_hints ? { route_hints: plan.route_hints } : {}),
+        live: [...mine.filter(live), ...others.filter(live)],
+        avoid,
       });
     } catch (error) {
       if (signal.aborted) throw closed();
-      if (hasCode(error, 'NODE_ERROR') && NO_ROUTE.has(error.nodeCode ?? 0)) stop = noRoute(error.message);
-      else if (hasCode(error, 'CONNECTION', 'TIMEOUT')) await linkBack();
-      else stop = `the node could not plan routes: ${(error as Error).message}`;
+      if (hasCode(error, 'CONNECTION', 'TIMEOUT')) await linkBack();
+      else stop = `could not plan routes: ${(error as Error).message}`;
+      return;
+    }
+    if (typeof routes === 'string') {
+      const why = `no route for the remaining ${remaining} msat within the fee budget (${budget} msat left): ${routes}`;
+      if ([...mine, ...others].some(pending)) blocked = why;
+      else stop = why;
       return;
     }
     // The plan is not trusted with money: each path must end at the payee, and together the
@@ -182,7 +256,7 @@ export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
       costs += cost;
     }
     if (chosen.length === 0) {
-      stop = noRoute('the paths the node found cost more');
+      stop = `no route for the remaining ${remaining} msat within the fee budget (${budget} msat left): the paths found cost more`;
       return;
     }
     const sent: PartialPayment[] = [];
@@ -252,19 +326,31 @@ export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
             await linkBack();
           }
           continue;
-        } else if (remaining > 0 && inFlight.length < plan.maxparts) {
-          await round(remaining, plan.maxparts - inFlight.length);
+        } else if (remaining > 0 && inFlight.length < plan.maxparts && blocked === undefined) {
+          await round(remaining, plan.maxparts - inFlight.length, others);
           continue;
         }
       }
       if (inFlight.length === 0) {
-        if (done) return finish('complete', undefined, view.payment);
+        if (done) {
+          try {
+            finder.completed?.(mine.filter(complete));
+          } catch {
+            // as for resolved()
+          }
+          return finish('complete', undefined, view.payment);
+        }
+        if (blocked !== undefined) {
+          blocked = undefined;
+          continue;
+        }
         // Nothing in flight and nothing left to send can only mean the payment is complete.
         return finish('failed', stop ?? 'nothing is in flight and nothing is left to send');
       }
       const next = await Promise.race([...inFlight.map((p) => waits.get(p.id)!), ...(done || stop !== undefined ? [] : [expired]), aborted]);
       if (signal.aborted) throw closed();
       if (next instanceof Error) throw next;
+      blocked = undefined;
     }
   } finally {
     signal.removeEventListener('abort', onAbort);

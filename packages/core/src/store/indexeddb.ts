@@ -6,17 +6,18 @@
 import { wrap, type DBSchema, type IDBPDatabase } from 'idb';
 import { engineError } from '../errors.ts';
 import type { InvoiceStatus, PartialPayment, Payment, PaymentStatus } from '../types.ts';
-import type { Change, InvoiceChange, Journal, PaymentView, Store, StoredInvoice, UpdateOptions, UpdateView } from './store.ts';
+import type { CacheKey, Change, InvoiceChange, Journal, PaymentView, Store, StoredInvoice, UpdateOptions, UpdateView } from './store.ts';
 
-/** The database's schema, version 2 (version 1 had no invoices). */
+/** The database's schema, version 3 (version 1 had no invoices, version 2 no cache). */
 interface JournalSchema extends DBSchema {
   payments: { key: string; value: Payment; indexes: { status: PaymentStatus } };
   parts: { key: number; value: PartialPayment; indexes: { payment_hash: string; status: PaymentStatus } };
   meta: { key: 'lastId'; value: number };
   invoices: { key: string; value: StoredInvoice; indexes: { label: string; status: InvoiceStatus } };
+  cache: { key: CacheKey; value: unknown };
 }
 
-const VERSION = 2;
+const VERSION = 3;
 
 /** Options of {@link indexedDbStore}. */
 export interface IndexedDbStoreOptions {
@@ -41,6 +42,7 @@ function upgrade(db: IDBDatabase, oldVersion: number): void {
     invoices.createIndex('label', 'label', { unique: true });
     invoices.createIndex('status', 'status');
   }
+  if (oldVersion < 3) db.createObjectStore('cache');
 }
 
 /** Aborts a transaction that must write nothing, ignoring one that already ended. */
@@ -150,6 +152,14 @@ class IndexedDbJournal implements Journal {
       payments = await this.db.getAll('payments');
     }
     return payments.sort((a, b) => a.created_at - b.created_at);
+  }
+
+  async getCache(key: CacheKey): Promise<unknown> {
+    return this.db.get('cache', key);
+  }
+
+  async putCache(key: CacheKey, value: unknown): Promise<void> {
+    await this.db.put('cache', value, key);
   }
 
   close(): void {

@@ -6,7 +6,7 @@
  */
 import { engineError } from '../errors.ts';
 import type { InvoiceStatus, PartialPayment, Payment, PaymentStatus } from '../types.ts';
-import type { Change, InvoiceChange, Journal, PaymentView, Store, StoredInvoice, UpdateView } from './store.ts';
+import type { Change, InvoiceChange, Journal, PaymentView, Store, StoredInvoice, UpdateView, CacheKey } from './store.ts';
 
 class MemoryJournal implements Journal {
   private readonly payments = new Map<string, Payment>();
@@ -84,6 +84,16 @@ class MemoryJournal implements Journal {
       .filter((i) => (filter.label === undefined || i.label === filter.label) && (filter.payment_hash === undefined || i.payment_hash === filter.payment_hash) && (filter.status === undefined || i.status === filter.status))
       .sort((a, b) => a.created_at - b.created_at)
       .map((i) => structuredClone(i));
+  }
+
+  private readonly cache = new Map<CacheKey, unknown>();
+
+  async getCache(key: CacheKey): Promise<unknown> {
+    return this.cache.has(key) ? structuredClone(this.cache.get(key)) : undefined;
+  }
+
+  async putCache(key: CacheKey, value: unknown): Promise<void> {
+    this.cache.set(key, structuredClone(value));
   }
 
   close(): void {}

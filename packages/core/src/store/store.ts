@@ -61,6 +61,9 @@ export interface UpdateOptions {
   durable?: boolean;
 }
 
+/** What a journal caches beside its records. */
+export type CacheKey = 'graph' | 'liquidity';
+
 /** One node's journal. */
 export interface Journal {
   /** The payment with that hash and its parts. */
@@ -86,6 +89,13 @@ export interface Journal {
   updateInvoice<T>(payment_hash: string, change: (current: StoredInvoice | undefined) => InvoiceChange<T>, options?: UpdateOptions): Promise<T>;
   /** Invoices with that label, hash or status, or all; ordered by creation. */
   listInvoices(filter?: { label?: string; payment_hash?: string; status?: InvoiceStatus }): Promise<StoredInvoice[]>;
+  /**
+   * A cached value under `key` (the local planner's graph and learned liquidity), or
+   * undefined. Caches are not the journal: losing one loses no money, only a download.
+   */
+  getCache(key: CacheKey): Promise<unknown>;
+  /** Replaces the cached value under `key` (structured-cloned). */
+  putCache(key: CacheKey, value: unknown): Promise<void>;
   /** Releases the database connection. */
   close(): void;
 }

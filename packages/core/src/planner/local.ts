@@ -1,0 +1,371 @@
+/**
+ * The local planner as `pay()` uses it (issue #8, `planner: 'local'`): one per engine,
+ * shared by its payments. It keeps the node's public graph (`listchannels`, `listnodes`)
+ * and what it learned of liquidity in the journal's cache, so a new tab plans at once from
+ * the cached graph while a fresh one loads behind it; it refreshes the whole graph when the
+ * cache is older than `refresh_seconds` and one channel at a time when a failure says its
+ * gossip was stale. Each plan starts from our own channels as `listpeerchannels` tells
+ * them and the invoice's route hints; each part's result is learned from.
+ */
+import { hasCode } from '../errors.ts';
+import type { Node, NodeChannel, NodeRoute } from '../node/node.ts';
+import type { CacheKey } from '../store/store.ts';
+import type { FindRequest, RouteFinder } from '../payments/pay.ts';
+import type { PartialPayment } from '../types.ts';
+import { ChannelFlag, ChannelGraph, channelKey } from './graph.ts';
+import { learn, settle } from './learn.ts';
+import { Liquidity } from './liquidity.ts';
+import { planPayment, type NoPlanReason } from './plan.ts';
+
+/** Where the planner keeps what it learned: the journal's cache. */
+export interface PlannerCache {
+  getCache(key: CacheKey): Promise<unknown>;
+  putCache(key: CacheKey, value: unknown): Promise<void>;
+}
+
+/** Options of {@link LocalPlanner}. */
+export interface LocalPlannerOptions {
+  node: Node;
+  cache: PlannerCache;
+  /** Age in seconds at which the cached graph is loaded again, behind the plans (600). */
+  refresh_seconds?: number;
+  /** Unix seconds. */
+  now?: () => number;
+}
+
+/** A graph in the cache: columns, so IndexedDB clones typed arrays rather than 100,000 objects. */
+interface GraphSnapshot {
+  version: 1;
+  /** Unix seconds of the `listchannels` it holds. */
+  fetched_at: number;
+  nodes: string[];
+  /** Nodes `listnodes` says cannot take a TLV onion. */
+  excluded: string[];
+  scids: string[];
+  from: Int32Array;
+  to: Int32Array;
+  direction: Uint8Array;
+  active: Uint8Array;
+  capacity: Float64Array;
+  baseFee: Float64Array;
+  ppm: Float64Array;
+  cltv: Int32Array;
+  htlcMin: Float64Array;
+  htlcMax: Float64Array;
+}
+
+/** BOLT 4 failures that say our gossip of the erring direction was stale: its update comes along. */
+const STALE = new Set([
+  0x100b, // amount_below_minimum
+  0x100c, // fee_insufficient
+  0x100d, // incorrect_cltv_expiry
+  0x100e, // expiry_too_soon
+  0x1014, // channel_disabled
+]);
+/** BOLT 9 var_onion_optin: a node without it cannot read the onion `sendpay` builds. */
+const VAR_ONION = 8;
+
+const NO_PLAN: Record<NoPlanReason, string> = {
+  UNKNOWN_NODE: 'the payee is not in the graph and no route hint leads to it',
+  NO_PATH: 'no path leads to the payee',
+  CAPACITY: 'the channels known can carry no more toward the payee',
+  FEE_BUDGET: 'every plan found costs more',
+  MAXPARTS: 'it does not fit in the parts left',
+  MAXDELAY: 'every path locks funds for more than 2016 blocks',
+};
+
+/** Whether a BOLT 9 feature hex string sets bit `bit` or its optional twin. */
+function hasFeature(hex: string, bit: number): boolean {
+  const even = bit & ~1;
+  return [even, even + 1].some((b) => {
+    const at = hex.length / 2 - 1 - (b >> 3);
+    return at >= 0 && (parseInt(hex.slice(at * 2, at * 2 + 2), 16) & (1 << (b & 7))) !== 0;
+  });
+}
+
+/** The graph and what was learned on it, for one engine; see the module's comment. */
+export class LocalPlanner implements RouteFinder {
+  private graph: ChannelGraph | undefined;
+  private liquidity = new Liquidity();
+  private excluded: string[] = [];
+  private fetchedAt = 0;
+  private loading: Promise<void> | undefined;
+  private refreshing: Promise<void> | undefined;
+  private saving: Promise<void> | undefined;
+  private dirty = false;
+  private readonly refreshSeconds: number;
+  private readonly now: () => number;
+
+  constructor(private readonly options: LocalPlannerOptions) {
+    this.refreshSeconds = options.refresh_seconds ?? 600;
+    this.now = options.now ?? (() => Date.now() / 1000);
+  }
+
+  /** Directions in the graph (for tests and the console). */
+  get size(): number {
+    return this.graph?.size ?? 0;
+  }
+
+  /**
+   * Plans routes for what is left: resolves with the routes, or with why there are none
+   * (in words, for the payment's failreason). Rejects with the node's error (`CONNECTION`,
+   * `TIMEOUT`) when it cannot be asked.
+   */
+  async find(request: FindRequest): Promise<NodeRoute[] | string> {
+    const graph = await this.ready();
+    const me = this.options.node.id;
+    await this.ownChannels(graph, request.live);
+    if (request.route_hints?.length) {
+      try {
+        graph.addRouteHints(request.destination, request.route_hints);
+      } catch {
+        // A malformed hint is one the payee cannot be reached by: plan without it.
+      }
+    }
+    const plan = planPayment(graph, this.liquidity, {
+      source: me,
+      destination: request.destination,
+      amount_msat: request.amount_msat,
+      maxfee_msat: request.maxfee_msat,
+      maxparts: request.maxparts,
+      final_cltv: request.final_cltv,
+      inflight: request.live.map((p) => p.route),
+      exclude: [...this.excluded.filter((id) => id !== request.destination), ...request.avoid],
+      now: this.now(),
+    });
+    if (!plan.ok) return `${NO_PLAN[plan.reason]} (${plan.message})`;
+    return plan.routes.map((r) => ({ amount_msat: r.amount_msat, route: r.hops }));
+  }
+
+  /**
+   * One of a payment's parts resolved: learn from it. `concurrent` are the payment's other
+   * parts in flight, whose amounts may have been held on the same channels. Returns the
+   * direction to avoid for the rest of the payment, when the failure was not for liquidity
+   * (stale gossip, a disabled channel): its gossip is refreshed behind.
+   */
+  resolved(part: PartialPayment, concurrent: readonly PartialPayment[]): string | undefined {
+    const graph = this.graph;
+    if (!graph || part.status === 'pending') return undefined;
+    const routes = concurrent.map((p) => p.route);
+    if (part.status === 'complete') {
+      learn(this.liquidity, graph, part.route, { ok: true }, { concurrent: routes, now: this.now() });
+      this.save();
+      return undefined;
+    }
+    const k = part.erring_index;
+    if (k === undefined || part.failcode === undefined || k > part.route.length) return undefined;
+    try {
+      learn(this.liquidity, graph, part.route, { ok: false, erring_index: k, failcode: part.failcode }, { concurrent: routes, now: this.now() });
+    } catch {
+      return undefined; // a route the graph no longer has: nothing to learn
+    }
+    this.save();
+    if (k === part.route.length) return undefined;
+    const hop = part.route[k]!;
+    if (hop.direction === undefined) return undefined;
+    const key = channelKey(hop.channel, hop.direction);
+    if (STALE.has(part.failcode)) {
+      void this.refreshChannel(hop.channel);
+      return key;
+    }
+    // Our own node failed it (a channel not ready, an HTLC limit): listpeerchannels tells next time.
+    return k === 0 ? key : undefined;
+  }
+
+  /** A payment completed: its amounts moved across the channels of its parts. */
+  completed(parts: readonly PartialPayment[]): void {
+    const graph = this.graph;
+    if (!graph) return;
+    for (const part of parts) settle(this.liquidity, graph, part.route, this.now());
+    this.save();
+  }
+
+  /** Loads the graph once: from the cache (refreshing behind when old), or from the node. */
+  ready(): Promise<ChannelGraph> {
+    this.loading ??= this.load().catch((error: unknown) => {
+      this.loading = undefined;
+      throw error;
+    });
+    return this.loading.then(() => {
+      if (this.now() - this.fetchedAt >= this.refreshSeconds && !this.refreshing) void this.refresh().catch(() => undefined);
+      return this.graph!;
+    });
+  }
+
+  /** Loads the whole graph from the node again and applies what changed; at most one at a time. */
+  refresh(): Promise<void> {
+    this.refreshing ??= this.fetch().finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  private async load(): Promise<void> {
+    const { cache } = this.options;
+    const [snapshot, learned] = await Promise.all([cache.getCache('graph').catch(() => undefined), cache.getCache('liquidity').catch(() => undefined)]);
+    try {
+      if (learned !== undefined) this.liquidity = Liquidity.fromJSON(learned);
+    } catch {
+      // A cache from another version: start learning again.
+    }
+    const graph = restore(snapshot);
+    if (graph) {
+      this.graph = graph.graph;
+      this.excluded = graph.excluded;
+      this.fetchedAt = graph.fetched_at;
+      return;
+    }
+    await this.refresh();
+  }
+
+  private async fetch(): Promise<void> {
+    const { node } = this.options;
+    const fetched_at = this.now();
+    const [channels, nodes] = await Promise.all([node.listchannels(), node.listnodes().catch(() => [])]);
+    const graph = this.graph ?? new ChannelGraph();
+    const seen = new Set<number>();
+    for (const entry of channels) {
+      const index = upsert(graph, entry);
+      if (index >= 0) seen.add(index);
+    }
+    // Gossip no longer carries them: closed, or pruned as stale. Our own and hinted ones stay.
+    for (let e = 0; e < graph.size; e++) {
+      if (!seen.has(e) && !(graph.flags[e]! & (ChannelFlag.OWN | ChannelFlag.HINT))) graph.remove(graph.scids[e]!, graph.direction[e]!);
+    }
+    this.graph = graph;
+    this.excluded = nodes.filter((n) => n.features !== undefined && !hasFeature(n.features, VAR_ONION)).map((n) => n.nodeid);
+    this.fetchedAt = fetched_at;
+    await this.options.cache.putCache('graph', snapshot(graph, this.excluded, fetched_at)).catch(() => undefined);
+  }
+
+  private async refreshChannel(scid: string): Promise<void> {
+    const graph = this.graph;
+    if (!graph) return;
+    try {
+      for (const entry of await this.options.node.listchannels({ short_channel_id: scid })) upsert(graph, entry);
+    } catch {
+      // The next full refresh brings it.
+    }
+  }
+
+  /**
+   * Our channels as the node has them now. `spendable_msat` already lacks what this
+   * payment's parts hold on them, and the plan takes those off again: add them back.
+   */
+  private async ownChannels(graph: ChannelGraph, live: readonly PartialPayment[]): Promise<void> {
+    const me = this.options.node.id;
+    let channels;
+    try {
+      channels = await this.options.node.listpeerchannels();
+    } catch (error) {
+      if (hasCode(error, 'CONNECTION', 'TIMEOUT')) throw error;
+      return; // a node that will not tell: plan on gossip alone
+    }
+    const held = new Map<string, number>();
+    for (const part of live) {
+      const first = part.route[0];
+      if (first) held.set(first.channel, (held.get(first.channel) ?? 0) + first.amount_msat);
+    }
+    const usable = new Set<number>();
+    for (const c of channels) {
+      if (c.short_channel_id === undefined) continue;
+      const ready = c.state === 'CHANNELD_NORMAL' && c.peer_connected;
+      try {
+        const index = graph.setOwnChannel(me, {
+          peer_id: c.peer_id,
+          short_channel_id: c.short_channel_id,
+          spendable_msat: ready ? c.spendable_msat + (held.get(c.short_channel_id) ?? 0) : 0,
+          ...(c.total_msat > 0 ? { capacity_msat: c.total_msat } : {}),
+          ...(c.minimum_htlc_out_msat !== undefined ? { htlc_minimum_msat: c.minimum_htlc_out_msat } : {}),
+          ...(c.maximum_htlc_out_msat !== undefined ? { htlc_maximum_msat: c.maximum_htlc_out_msat } : {}),
+        });
+        usable.add(index);
+      } catch {
+        // A row the graph refuses (a channel to ourselves): not one to pay over.
+      }
+    }
+    // Every channel of ours is in listpeerchannels: one that is not (closed) carries nothing.
+    const source = graph.nodeIndex(me);
+    for (let e = 0; e < graph.size; e++) {
+      if (graph.from[e] === source && !usable.has(e) && !(graph.flags[e]! & ChannelFlag.REMOVED)) graph.remove(graph.scids[e]!, graph.direction[e]!);
+    }
+  }
+
+  /** Writes the learned bounds to the cache: one write at a time, the latest bounds last. */
+  private save(): void {
+    if (this.saving) {
+      this.dirty = true;
+      return;
+    }
+    this.dirty = false;
+    this.saving = this.options.cache
+      .putCache('liquidity', this.liquidity.toJSON())
+      .catch(() => undefined)
+      .then(() => {
+        this.saving = undefined;
+        if (this.dirty) this.save();
+      });
+  }
+}
+
+/** Upserts a gossip entry; -1 for one the graph refuses (it is left out, not allowed to fail the graph). */
+function upsert(graph: ChannelGraph, entry: NodeChannel): number {
+  try {
+    return graph.upsert(entry);
+  } catch {
+    return -1;
+  }
+}
+
+function snapshot(graph: ChannelGraph, excluded: string[], fetched_at: number): GraphSnapshot {
+  const keep: number[] = [];
+  for (let e = 0; e < graph.size; e++) if (!(graph.flags[e]! & (ChannelFlag.REMOVED | ChannelFlag.OWN | ChannelFlag.HINT))) keep.push(e);
+  const column = <T extends Float64Array | Int32Array | Uint8Array>(make: new (n: number) => T, of: (e: number) => number): T => {
+    const out = new make(keep.length);
+    keep.forEach((e, i) => (out[i] = of(e)));
+    return out;
+  };
+  return {
+    version: 1,
+    fetched_at,
+    nodes: graph.nodeIds.slice(),
+    excluded,
+    scids: keep.map((e) => graph.scids[e]!),
+    from: column(Int32Array, (e) => graph.from[e]!),
+    to: column(Int32Array, (e) => graph.to[e]!),
+    direction: column(Uint8Array, (e) => graph.direction[e]!),
+    active: column(Uint8Array, (e) => graph.flags[e]! & ChannelFlag.ACTIVE),
+    capacity: column(Float64Array, (e) => graph.capacity[e]!),
+    baseFee: column(Float64Array, (e) => graph.baseFee[e]!),
+    ppm: column(Float64Array, (e) => graph.ppm[e]!),
+    cltv: column(Int32Array, (e) => graph.cltv[e]!),
+    htlcMin: column(Float64Array, (e) => graph.htlcMin[e]!),
+    htlcMax: column(Float64Array, (e) => graph.htlcMax[e]!),
+  };
+}
+
+/** A graph back from the cache, or undefined for anything that is not one (every entry is checked again by upsert). */
+function restore(value: unknown): { graph: ChannelGraph; excluded: string[]; fetched_at: number } | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const s = value as Partial<GraphSnapshot>;
+  if (s.version !== 1 || typeof s.fetched_at !== 'number' || !Array.isArray(s.nodes) || !Array.isArray(s.scids) || !Array.isArray(s.excluded)) return undefined;
+  const n = s.scids.length;
+  const columns = [s.from, s.to, s.direction, s.active, s.capacity, s.baseFee, s.ppm, s.cltv, s.htlcMin, s.htlcMax];
+  if (!columns.every((c) => ArrayBuffer.isView(c) && (c as Uint8Array).length === n)) return undefined;
+  const graph = new ChannelGraph();
+  for (let i = 0; i < n; i++) {
+    upsert(graph, {
+      source: s.nodes[s.from![i]!]!,
+      destination: s.nodes[s.to![i]!]!,
+      short_channel_id: s.scids[i]!,
+      direction: s.direction![i]! as 0 | 1,
+      amount_msat: s.capacity![i]!,
+      active: s.active![i]! !== 0,
+      base_fee_millisatoshi: s.baseFee![i]!,
+      fee_per_millionth: s.ppm![i]!,
+      delay: s.cltv![i]!,
+      htlc_minimum_msat: s.htlcMin![i]!,
+      htlc_maximum_msat: s.htlcMax![i]!,
+      last_update: 0,
+    });
+  }
+  return { graph, excluded: s.excluded.filter((x): x is string => typeof x === 'string'), fetched_at: s.fetched_at };
+}
