@@ -3,7 +3,8 @@
  * local server in one run, against the raw cipher, and bundle sizes; simnet's graph load and
  * payment rate; the engine's journal in Chromium; receiving latency; the elements; the local
  * pay planner on the mainnet graph. Sections: handshake, requests,
- * big-reply, transport, bundle, journal, receive, graph, payments, elements, pay
+ * big-reply, transport, bundle, journal, receive, graph, payments, elements, pay,
+ * pay-engine (the whole pay() on simnet's mainnet graph, local and node planner)
  * (default: all; `pay --quick` for fewer payments). Timings are printed, never asserted.
  */
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
@@ -19,7 +20,7 @@ const args = process.argv.slice(2);
 const json = args.includes('--json');
 const wanted = args.filter((a) => !a.startsWith('--'));
 const WIRE = ['handshake', 'requests', 'big-reply', 'transport', 'bundle'];
-const CORE = ['journal', 'receive', 'worker', 'elements', 'pay'];
+const CORE = ['journal', 'receive', 'worker', 'elements', 'pay', 'pay-engine'];
 const run = (section: string) => wanted.length === 0 || wanted.includes(section) || (wanted.includes('wire') && WIRE.includes(section)) || (wanted.includes('simnet') && !WIRE.includes(section) && !CORE.includes(section)) || (wanted.includes('core') && CORE.includes(section));
 const results: Record<string, unknown> = {};
 
@@ -197,16 +198,17 @@ if (run('bundle')) {
   const core = size('dist/ampkit-core.js');
   const client = size('dist/ampkit.js');
   const worker = size('dist/ampkit-worker.js');
+  const planner = size('dist/ampkit-worker-planner.js');
   const bitcoinConnect = size('dist/bench/bitcoin-connect-page.js');
   // lnc-web ships one webpack bundle; its WASM (the Go LNC client) is not in the npm
   // package but fetched at run time from lightning.engineering, so it cannot be weighed here.
   const lncWeb = size('node_modules/@lightninglabs/lnc-web/dist/index.js');
-  results.bundle = { connect_only: page, wire_all: whole, lnmessage_only: peer, engine_page: enginePage, core_all: core, ampkit_page: client, ampkit_worker: worker, bitcoin_connect_page: bitcoinConnect, lnc_web_js: lncWeb };
+  results.bundle = { connect_only: page, wire_all: whole, lnmessage_only: peer, engine_page: enginePage, core_all: core, ampkit_page: client, ampkit_worker: worker, ampkit_worker_planner: planner, bitcoin_connect_page: bitcoinConnect, lnc_web_js: lncWeb };
   const kb = (n?: number) => (n === undefined ? 'n/a' : `${fmt(n / 1000, 1)} kB`);
   line(`bundle, page that imports connect: ${kb(page?.min_bytes)} min, ${kb(page?.gzip_bytes)} gzip (target ≤ 15 kB gzip); lnmessage page: ${kb(peer?.gzip_bytes)} gzip → ${peer && page ? fmt(peer.gzip_bytes / page.gzip_bytes, 1) : 'n/a'}x smaller`);
   line(`bundle, all of @ampkit/wire: ${kb(whole?.min_bytes)} min, ${kb(whole?.gzip_bytes)} gzip`);
   line(`bundle, page that sends partial payments (connect + engine + IndexedDB journal): ${kb(enginePage?.min_bytes)} min, ${kb(enginePage?.gzip_bytes)} gzip; all of @ampkit/core: ${kb(core?.gzip_bytes)} gzip`);
-  line(`bundle, dist/ampkit.js (what the page loads): ${kb(client?.min_bytes)} min, ${kb(client?.gzip_bytes)} gzip (target ≤ 25 kB gzip); dist/ampkit-worker.js: ${kb(worker?.min_bytes)} min, ${kb(worker?.gzip_bytes)} gzip (target ≤ 45 kB gzip); both: ${kb((client?.gzip_bytes ?? 0) + (worker?.gzip_bytes ?? 0))} gzip`);
+  line(`bundle, dist/ampkit.js (what the page loads): ${kb(client?.min_bytes)} min, ${kb(client?.gzip_bytes)} gzip (target ≤ 25 kB gzip); dist/ampkit-worker.js: ${kb(worker?.min_bytes)} min, ${kb(worker?.gzip_bytes)} gzip (target ≤ 45 kB gzip); both: ${kb((client?.gzip_bytes ?? 0) + (worker?.gzip_bytes ?? 0))} gzip; on the first pay() the worker plans: dist/ampkit-worker-planner.js ${kb(planner?.min_bytes)} min, ${kb(planner?.gzip_bytes)} gzip`);
   const ratio = (other?: { gzip_bytes: number }) => (other && client && worker ? `${fmt(other.gzip_bytes / (client.gzip_bytes + worker.gzip_bytes), 1)}x ampkit.js + worker` : 'n/a');
   line(`bundle, peers: lnmessage page ${kb(peer?.min_bytes)} min, ${kb(peer?.gzip_bytes)} gzip (connect only, no engine: ${ratio(peer)}); @getalby/bitcoin-connect page ${kb(bitcoinConnect?.min_bytes)} min, ${kb(bitcoinConnect?.gzip_bytes)} gzip (${ratio(bitcoinConnect)}); @lightninglabs/lnc-web ${kb(lncWeb?.min_bytes)} min, ${kb(lncWeb?.gzip_bytes)} gzip of JS (${ratio(lncWeb)}) plus its WASM, fetched from lightning.engineering at run time and not in the npm package, so not weighed here`);
 }
@@ -324,6 +326,11 @@ if (run('elements')) {
 if (run('pay')) {
   const { benchPay } = await import('./pay.ts');
   results.planners = (await benchPay(line)).planners;
+}
+
+if (run('pay-engine')) {
+  const { benchPayEngine } = await import('./pay-engine.ts');
+  results.pay_engine = await benchPayEngine(line);
 }
 
 await server.close();
