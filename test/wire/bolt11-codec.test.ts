@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
+import { bech32 } from '@scure/base';
 import { Bolt11Error, decodeBolt11, encodeBolt11, type Bolt11Invoice } from '../../packages/wire/src/bolt11-codec.ts';
 import { fromHex } from '../../packages/wire/src/bytes.ts';
 
@@ -129,6 +130,14 @@ describe('BOLT 11 examples, invalid', () => {
       assert.throws(() => decodeBolt11(example.invoice), (e: unknown) => e instanceof Bolt11Error && e.code === 'BAD_INVOICE' && e.reason === reason);
     });
   }
+
+  test('an amount of zero is refused (found by bolt11-fuzz): an invoice for any amount leaves it out', () => {
+    const any = encodeBolt11({ currency: 'bc', created_at: 1_700_000_000, payment_hash: '11'.repeat(32), payment_secret: '22'.repeat(32), description: 'x' }, PRIV);
+    const { words } = bech32.decode(any as `${string}1${string}`, false);
+    for (const hrp of ['lnbc0', 'lnbc0m', 'lnbc0p']) {
+      assert.throws(() => decodeBolt11(bech32.encode(hrp, words, false)), (e: unknown) => e instanceof Bolt11Error && e.reason === 'AMOUNT', hrp);
+    }
+  });
 
   test('every invalid example is refused', () => {
     for (const example of invalid) assert.throws(() => decodeBolt11(example.invoice), Bolt11Error, example.title);

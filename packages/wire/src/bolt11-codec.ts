@@ -150,6 +150,8 @@ function parseAmount(amount: string): number | undefined {
   } else if (MULTIPLIER[unit] !== undefined) msat = value * MULTIPLIER[unit]!;
   else throw new Bolt11Error('AMOUNT', `invalid multiplier '${unit}'`);
   if (msat > BigInt(Number.MAX_SAFE_INTEGER)) throw new Bolt11Error('AMOUNT', 'amount too large');
+  // "lnbc0…" would ask for nothing: an invoice for any amount leaves the amount out.
+  if (msat === 0n) throw new Bolt11Error('AMOUNT', 'amount is zero');
   return Number(msat);
 }
 
