@@ -1,10 +1,11 @@
 /**
- * Randomized hostile input at every decoder of the wire layer: each of at least 10,000
+ * Randomized hostile input at every decoder of the wire layer: each of FUZZ_N (10,000; 100,000 in `npm run fuzz`)
  * generated inputs must either decode or fail with a typed WireError/RpcError — never
  * another exception, never a hang. Seeds are fixed so a failure replays.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { FUZZ_N } from '../fuzz-count.ts';
 import { decodeReply } from '../../packages/wire/src/commando.ts';
 import { RpcError, WireError } from '../../packages/wire/src/errors.ts';
 import { decodeInit, decodeMessage, decodePing, encodeMessage } from '../../packages/wire/src/message.ts';
@@ -18,7 +19,7 @@ import {
 import { prng, randomBytes } from './helpers.ts';
 import { CLIENT_KEY, SERVER_KEY, responderHarness } from './peer-harness.ts';
 
-const N = 10_000;
+const N = FUZZ_N;
 
 function expectTyped(fn: () => unknown, accept: (e: unknown) => boolean): 'ok' | 'error' {
   try {
@@ -49,7 +50,7 @@ function mutate(rand: () => number, valid: Uint8Array): Uint8Array {
   }
 }
 
-describe('decoder fuzz (10,000+ inputs each)', () => {
+describe(`decoder fuzz (${N.toLocaleString('en')} inputs each)`, () => {
   test('Lightning message decoders: type, init, ping', () => {
     const rand = prng(1);
     const counts = { ok: 0, error: 0 };

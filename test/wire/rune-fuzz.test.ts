@@ -1,6 +1,7 @@
-/** 10,000+ hostile runes at each rune decoder: success or a typed BAD_RUNE, nothing else, quickly. */
+/** FUZZ_N (10,000; 100,000 in `npm run fuzz`) hostile runes at each rune decoder: success or a typed BAD_RUNE, nothing else, quickly. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { FUZZ_N } from '../fuzz-count.ts';
 import { base64url } from '@scure/base';
 import { WireError } from '../../packages/wire/src/errors.ts';
 import { auditRune } from '../../packages/wire/src/rune-audit.ts';
@@ -8,7 +9,7 @@ import { createRuneChecker } from '../../packages/wire/src/rune-check.ts';
 import { createRune, parseRune } from '../../packages/wire/src/runes.ts';
 import { prng, randomBytes } from './helpers.ts';
 
-const N = 10_000;
+const N = FUZZ_N;
 const masterSecret = new Uint8Array(32).fill(1);
 const seeds = [
   createRune({ masterSecret, uniqueId: 0 }),

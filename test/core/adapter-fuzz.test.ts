@@ -1,0 +1,179 @@
+/**
+ * Hostile replies at the Core Lightning adapter (clnNode): for every method the engine
+ * calls, the real node's answers (cln-fixtures/) mutated — fields missing, extra or of the
+ * wrong type, numbers beyond 2^53, huge arrays, deep nesting, other top-level values — and
+ * errors with random codes and data. Each call must resolve with a value of the promised
+ * shape or reject with an AmpkitError (BAD_REPLY, NODE_ERROR, …), never another exception,
+ * never a hang.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { RpcError, type CommandoClient } from '../../packages/wire/src/index.ts';
+import { AmpkitError, clnNode, type Node } from '../../packages/core/src/index.ts';
+import { fixture } from '../simnet/harness.ts';
+import { FUZZ_N, seeded } from '../fuzz-count.ts';
+
+const HASH = 'c58eab343d009890415614f2dc0d9332fea328073d5fb94e78a65860c0e996cf';
+const ID = (fixture('getinfo.json') as { id: string }).id;
+
+/** Each engine call, with a real reply to mutate. */
+const CALLS: { name: string; seed: () => unknown; call: (node: Node) => Promise<unknown> }[] = [
+  { name: 'sendpay', seed: () => fixture('sendpay-part1.json'), call: (n) => n.sendpay({ route: [{ id: ID, channel: '1x1x1', amount_msat: 1, delay: 9 }], payment_hash: HASH, partid: 1, groupid: 1, amount_msat: 1, payment_secret: HASH }) },
+  { name: 'waitsendpay', seed: () => fixture('waitsendpay-complete.json'), call: (n) => n.waitsendpay({ payment_hash: HASH, partid: 1, groupid: 1, timeout: 1 }) },
+  { name: 'listsendpays', seed: () => fixture('listsendpays-mpp-complete.json'), call: (n) => n.listsendpays({ payment_hash: HASH }) },
+  { name: 'getroutes', seed: () => fixture('getroutes.json'), call: (n) => n.getroutes({ source: ID, destination: ID, amount_msat: 1, layers: [], maxfee_msat: 1, final_cltv: 18 }) },
+  { name: 'getinfo', seed: () => fixture('getinfo.json'), call: (n) => n.getinfo() },
+  { name: 'invoice', seed: () => fixture('invoice.json'), call: (n) => n.invoice({ amount_msat: 1, label: 'x', description: 'x', expiry: 60 }) },
+  { name: 'listinvoices', seed: () => fixture('listinvoices-paid-mpp.json'), call: (n) => n.listinvoices({ payment_hash: HASH }) },
+  { name: 'listchannels', seed: () => fixture('listchannels.json'), call: (n) => n.listchannels() },
+  { name: 'listpeerchannels', seed: () => fixture('listpeerchannels-held-in.json'), call: (n) => n.listpeerchannels() },
+  { name: 'listnodes', seed: () => ({ nodes: [{ nodeid: ID, alias: 'x', color: '02d232', last_timestamp: 1, features: '0800' }, { nodeid: ID }] }), call: (n) => n.listnodes() },
+  { name: 'listhtlcs', seed: () => ({ htlcs: [{ short_channel_id: '103x1x0', id: 0, expiry: 120, amount_msat: 5, direction: 'in', payment_hash: HASH, state: 'RCVD_ADD_ACK_REVOCATION', created_index: 1, updated_index: 2 }] }), call: (n) => n.listhtlcs({ index: 'created', start: 0 }) },
+  {
+    name: 'listholdinvoices',
+    seed: () => ({ holdinvoices: [{ payment_hash: HASH, bolt11: 'lnbcrt1', amount_msat: 5, state: 'accepted', htlcs: [{ scid: '103x1x0', id: 1, msat: 5, cltv_expiry: 140, state: 'ACCEPTED', created_at: 1 }] }] }),
+    call: (n) => n.listholdinvoices({ payment_hash: HASH }),
+  },
+  { name: 'holdinvoice', seed: () => ({ bolt11: 'lnbcrt1', payment_hash: HASH }), call: (n) => n.holdinvoice({ payment_hash: HASH, amount_msat: 1, description: 'x', expiry: 60 }) },
+  { name: 'wait', seed: () => ({ subsystem: 'htlcs', created: 7 }), call: (n) => n.waithtlcs({ index: 'created', next: 7 }) },
+];
+
+const pick = <T>(rand: () => number, xs: readonly T[]): T => xs[(rand() * xs.length) | 0]!;
+
+/** A value a hostile node might put anywhere. */
+function junk(rand: () => number, depth = 0): unknown {
+  const simple: unknown[] = [null, true, false, 0, -1, 1.5, 2 ** 53, 2 ** 53 + 2, 18446744073709551615, 1e308, -0, '', 'x', '0', '1x1x1', HASH, ID, 'pending', 'complete', 'failed'];
+  switch ((rand() * 6) | 0) {
+    case 0:
+      return depth > 3 ? null : Array.from({ length: (rand() * 4) | 0 }, () => junk(rand, depth + 1));
+    case 1:
+      return depth > 3 ? {} : Object.fromEntries(Array.from({ length: (rand() * 4) | 0 }, (_, i) => [pick(rand, ['id', 'status', 'amount_msat', `k${i}`]), junk(rand, depth + 1)]));
+    case 2:
+      return 'é'.repeat((rand() * 100) | 0);
+    default:
+      return pick(rand, simple);
+  }
+}
+
+/** Every path to a value inside `v`. */
+function paths(v: unknown, at: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
+  out.push(at);
+  if (out.length > 400) return out;
+  if (Array.isArray(v)) v.forEach((x, i) => paths(x, [...at, i], out));
+  else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) paths(x, [...at, k], out);
+  return out;
+}
+
+/** One to three changes somewhere in a copy of `seed`. */
+function mutate(rand: () => number, seed: unknown): unknown {
+  let root = structuredClone(seed);
+  for (let n = 1 + ((rand() * 3) | 0); n > 0; n--) {
+    const all = paths(root);
+    const path = pick(rand, all);
+    if (path.length === 0) {
+      root = rand() < 0.5 ? junk(rand) : root;
+      continue;
+    }
+    const parent = path.slice(0, -1).reduce<any>((o, k) => o[k], root);
+    const key = path[path.length - 1]!;
+    switch ((rand() * 6) | 0) {
+      case 0:
+        if (Array.isArray(parent)) parent.splice(key as number, 1);
+        else delete parent[key];
+        break;
+      case 1:
+        parent[key] = junk(rand);
+        break;
+      case 2:
+        // A huge array where an array or anything else was.
+        // A huge array: of copies of a small element that was there, or of numbers.
+        {
+          const first = Array.isArray(parent[key]) ? parent[key][0] : undefined;
+          const small = first !== undefined && JSON.stringify(first).length < 2000;
+          parent[key] = Array.from({ length: 5_000 }, (_, i) => (small ? structuredClone(first) : i));
+        }
+        break;
+      case 3:
+        parent[`extra_${(rand() * 100) | 0}`] = junk(rand);
+        break;
+      case 4:
+        if (typeof parent[key] === 'number') parent[key] = pick(rand, [2 ** 53 + 1, -parent[key], parent[key] + 0.5, 2 ** 64, String(parent[key])]);
+        else parent[key] = junk(rand);
+        break;
+      default: {
+        let deep: unknown = 1;
+        for (let d = 0; d < 2000; d++) deep = [deep];
+        parent[key] = deep;
+      }
+    }
+  }
+  return root;
+}
+
+/** A client that answers every request with what the test says. */
+function scripted(answer: () => { result?: unknown; error?: unknown }): CommandoClient {
+  return {
+    nodeId: ID,
+    state: 'open',
+    async request(): Promise<any> {
+      const a = answer();
+      if ('error' in a) throw a.error;
+      return a.result;
+    },
+    on: () => () => undefined,
+    close() {},
+  } as CommandoClient;
+}
+
+async function verdict(promise: Promise<unknown>): Promise<'ok' | 'refused'> {
+  try {
+    await promise;
+    return 'ok';
+  } catch (error) {
+    assert.ok(error instanceof AmpkitError, `untyped failure: ${String(error)} ${(error as Error)?.stack?.split('\n')[1] ?? ''}`);
+    assert.equal(typeof error.code, 'string');
+    return 'refused';
+  }
+}
+
+describe(`the Core Lightning adapter, ${FUZZ_N.toLocaleString('en')} hostile replies`, () => {
+  test('the seeds are read as the real node answers them', async () => {
+    for (const c of CALLS) {
+      const node = clnNode(scripted(() => ({ result: c.seed() })));
+      // waitsendpay-complete's hash is not HASH's part, but its reply is read all the same.
+      assert.equal(await verdict(c.call(node)), 'ok', c.name);
+    }
+  });
+
+  test('mutated replies: a value or a typed error, for every method', async () => {
+    const rand = seeded(21);
+    const seeds = new Map(CALLS.map((c) => [c.name, c.seed()]));
+    const tally = new Map<string, { ok: number; refused: number }>();
+    let reply: unknown;
+    const node = clnNode(scripted(() => ({ result: reply })));
+    for (let i = 0; i < FUZZ_N; i++) {
+      const c = CALLS[i % CALLS.length]!;
+      reply = mutate(rand, seeds.get(c.name));
+      const t = tally.get(c.name) ?? { ok: 0, refused: 0 };
+      t[await verdict(c.call(node))]++;
+      tally.set(c.name, t);
+    }
+    for (const [name, t] of tally) assert.ok(t.refused > 0, `${name}: some mutations must be refused (${JSON.stringify(t)})`);
+  });
+
+  test('node errors with random codes and data: typed, and a failed part only when the data is one', async () => {
+    const rand = seeded(22);
+    const failed = fixture('waitsendpay-mpp-timeout.json') as { code: number; message: string; data: unknown };
+    let error: unknown;
+    const node = clnNode(scripted(() => ({ error })));
+    for (let i = 0; i < Math.max(1000, FUZZ_N / 4); i++) {
+      const c = CALLS[i % CALLS.length]!;
+      const code = pick(rand, [-32602, -1, 200, 202, 203, 204, 205, 206, 208, 209, 210, 215, 220, 1.5, 2 ** 53 + 2]);
+      const data = rand() < 0.5 ? mutate(rand, failed.data) : junk(rand);
+      error = new RpcError(c.name, code, pick(rand, [failed.message, '', 'x'.repeat(10_000)]), data);
+      const result = await verdict(c.call(node));
+      // Only sendpay and waitsendpay turn an error into a value: the failed part in its data.
+      if (result === 'ok') assert.ok(c.name === 'sendpay' || c.name === 'waitsendpay', `${c.name} resolved from an error`);
+    }
+  });
+});
