@@ -1,0 +1,238 @@
+/**
+ * The soak (issue #9): on simnet's demo topology, many invoices made by a shop engine
+ * (half of them hold invoices, whose preimage is the engine's) and paid by `pay()` from
+ * two wallet engines on one journal (two tabs: one lock, a BroadcastChannel), while faults
+ * are injected at random: the wallet's sockets dropped, routing nodes offline and back,
+ * slow hops, HTLCs held, failed HTLCs, and a wallet engine closed mid-payment and started
+ * again on the same journal (a terminated worker), which pays the same invoice again.
+ *
+ * At the end every wallet engine is closed and a fresh one reconciles the journal with
+ * the node; then the counts are taken from the node's side and the journals':
+ * - double_sends: a part (groupid, partid) the node has more than once, or a payment the
+ *   payee was paid more than once (two groups complete);
+ * - overpayments: a payment whose complete parts deliver more than its invoice;
+ * - early_preimages: an invoice the shop's node settled with less than its amount held;
+ * - lost_records: a part the wallet's node has that the journal lacks; an invoice the
+ *   shop's node has that the shop's journal lacks;
+ * - mismatches: a journaled part or invoice whose status is not the node's.
+ */
+import 'fake-indexeddb/auto';
+import { IDBFactory } from 'fake-indexeddb';
+import { connect, type CommandoClient } from '../../packages/wire/src/index.ts';
+import { NodeWebSocket } from '../../packages/wire/src/node.ts';
+import { startSimnet, type Simnet } from '../../packages/simnet/src/index.ts';
+import { clnNode, createEngine, indexedDbStore, localLock, type Engine, type PayResult } from '../../packages/core/src/index.ts';
+import { broadcastPeers } from '../../packages/worker/src/platform.ts';
+
+export interface SoakOptions {
+  /** Invoices made and paid (half hold). */
+  payments: number;
+  seed?: number;
+  /** Payments in flight at once. */
+  width?: number;
+  /** Each pay()'s retry_for, seconds (20). */
+  retry_for?: number;
+  log?: (line: string) => void;
+}
+
+export interface SoakCounts {
+  payments: number;
+  invoices: number;
+  complete: number;
+  failed: number;
+  double_sends: number;
+  overpayments: number;
+  early_preimages: number;
+  lost_records: number;
+  mismatches: number;
+  faults: Record<string, number>;
+  restarts: number;
+  seconds: number;
+}
+
+const ROUTERS = ['alice', 'bob', 'carol', 'dave'] as const;
+
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function soak(options: SoakOptions): Promise<SoakCounts> {
+  const started = performance.now();
+  const rand = prng(options.seed ?? 7);
+  const log = options.log ?? (() => undefined);
+  const simnet: Simnet = await startSimnet({ seed: options.seed ?? 7, hopDelay: 2, mppTimeout: 2 });
+  const clients: CommandoClient[] = [];
+  const client = async (alias: string) => {
+    const info = simnet.nodes.find((n) => n.alias === alias)!;
+    const c = await connect({ nodeId: info.id, url: info.ws_url, rune: info.rune, WebSocket: NodeWebSocket, reconnect: { minDelay: 20, maxDelay: 200, attempts: 1000 }, timeout: 30_000 });
+    clients.push(c);
+    return c;
+  };
+  const shopClient = await client('shop');
+  const walletStore = indexedDbStore({ indexedDB: new IDBFactory(), name: 'soak-wallet' });
+  const shopStore = indexedDbStore({ indexedDB: new IDBFactory(), name: 'soak-shop' });
+  const shop = await createEngine({ node: clnNode(shopClient), store: shopStore, mppTimeout: 2 });
+  const lock = localLock();
+  const channel = `soak-${options.seed ?? 7}-${Date.now()}`;
+  const peerChannels: { close(): void }[] = [];
+  const walletEngine = async () => {
+    const peers = broadcastPeers(channel)!;
+    peerChannels.push(peers);
+    return createEngine({ node: clnNode(await client('wallet')), store: walletStore, lock, peers, waitChunk: 5 });
+  };
+  const wallets: Engine[] = [await walletEngine(), await walletEngine()];
+  const faults: Record<string, number> = {};
+  let restarts = 0;
+  let running = true;
+
+  // Faults, at random, while the payments run.
+  const injector = (async () => {
+    while (running) {
+      await sleep(200 + rand() * 800);
+      if (!running) break;
+      const router = ROUTERS[(rand() * ROUTERS.length) | 0]!;
+      // Weighted: an engine restart or a long hold is rarer than a dropped socket or a failed HTLC.
+      const kind = ['drop', 'drop', 'offline', 'offline', 'slow', 'slow', 'fail', 'fail', 'hold', 'restart'][(rand() * 10) | 0]!;
+      faults[kind] = (faults[kind] ?? 0) + 1;
+      switch (kind) {
+        case 'drop':
+          simnet.dropConnections('wallet');
+          break;
+        case 'offline':
+          await simnet.setOnline(router, false);
+          setTimeout(() => void simnet.setOnline(router, true), 100 + rand() * 400);
+          break;
+        case 'slow':
+          simnet.setFaults(router, { latency: 200 + rand() * 500 });
+          setTimeout(() => simnet.setFaults(router, {}), 1000);
+          break;
+        case 'hold':
+          simnet.setFaults(router, { hold: true });
+          setTimeout(() => simnet.setFaults(router, {}), 300 + rand() * 1500);
+          break;
+        case 'fail':
+          simnet.setFaults(router, { failNext: 1 + ((rand() * 2) | 0) });
+          break;
+        case 'restart': {
+          // A worker terminated mid-payment: its engine closes; a new one starts on the journal.
+          const i = (rand() * wallets.length) | 0;
+          const old = wallets[i]!;
+          wallets[i] = await walletEngine();
+          old.close();
+          restarts++;
+          break;
+        }
+      }
+    }
+  })();
+
+  // The payments: each invoice paid by a random wallet engine; a closed engine's pay() is tried again by another.
+  const results = new Map<string, { amount_msat: number; hold: boolean; result?: PayResult }>();
+  let next = 0;
+  const width = options.width ?? 4;
+  const worker = async () => {
+    while (next < options.payments) {
+      const n = next++;
+      const hold = n % 2 === 1;
+      // The demo's routers pass ~2,800,000 sat to the shop in all, one way: small payments,
+      // and every 200th one big enough to need several parts.
+      const amount_msat = (n % 200 === 199 ? 250_000 : 300 + Math.floor(rand() * 1200)) * 1000;
+      const inv = await shop.invoice({ amount_msat, description: `soak ${n}`, hold, expiry: 3600 });
+      const entry: { amount_msat: number; hold: boolean; result?: PayResult } = { amount_msat, hold };
+      results.set(inv.payment_hash, entry);
+      for (let attempt = 0; attempt < 20 && !entry.result; attempt++) {
+        const engine = wallets[(rand() * wallets.length) | 0]!;
+        try {
+          entry.result = await engine.pay({ bolt11: inv.bolt11, retry_for: options.retry_for ?? 20 });
+        } catch (error) {
+          const code = (error as { code?: string }).code;
+          if (code !== 'CONNECTION' && code !== 'TIMEOUT') throw error;
+          await sleep(50);
+        }
+      }
+      if ((n + 1) % 50 === 0) log(`soak: ${n + 1} of ${options.payments} paid or failed`);
+    }
+  };
+  await Promise.all(Array.from({ length: width }, worker));
+  running = false;
+  await injector;
+  for (const r of ROUTERS) {
+    simnet.setFaults(r, {});
+    await simnet.setOnline(r, true);
+  }
+
+  // Settle: every wallet engine closed; a fresh one reconciles the journal with the node.
+  for (const w of wallets) w.close();
+  const auditor = await createEngine({ node: clnNode(await client('wallet')), store: walletStore, waitChunk: 5 });
+  for (let i = 0; i < 600; i++) {
+    if ((await auditor.listpartialpayments({})).partialpayments.every((p) => p.status !== 'pending')) break;
+    await sleep(100);
+  }
+  // Hold invoices: the shop engine settles complete sets; give it the time to.
+  for (let i = 0; i < 100; i++) {
+    const open = (await shop.listinvoices({})).invoices.filter((x) => x.status === 'unpaid' && results.get(x.payment_hash)?.result?.status === 'complete');
+    if (open.length === 0) break;
+    await sleep(100);
+  }
+
+  const walletClient = await client('wallet');
+  const counts = { double_sends: 0, overpayments: 0, early_preimages: 0, lost_records: 0, mismatches: 0 };
+  const journalParts = (await auditor.listpartialpayments({})).partialpayments;
+  const shopInvoices = new Map((await shop.listinvoices({})).invoices.map((x) => [x.payment_hash, x]));
+  for (const [hash, entry] of results) {
+    const nodeParts = (await walletClient.request('listsendpays', { payment_hash: hash })).payments as { groupid: number; partid: number; status: string; amount_msat: number }[];
+    const keys = new Map<string, number>();
+    for (const p of nodeParts) keys.set(`${p.groupid}/${p.partid}`, (keys.get(`${p.groupid}/${p.partid}`) ?? 0) + 1);
+    counts.double_sends += [...keys.values()].filter((k) => k > 1).length;
+    const completeGroups = new Set(nodeParts.filter((p) => p.status === 'complete').map((p) => p.groupid));
+    if (completeGroups.size > 1) counts.double_sends++;
+    const delivered = nodeParts.filter((p) => p.status === 'complete').reduce((s, p) => s + p.amount_msat, 0);
+    if (delivered > entry.amount_msat) counts.overpayments++;
+    const mine = journalParts.filter((p) => p.payment_hash === hash);
+    for (const p of nodeParts) {
+      const j = mine.find((m) => m.groupid === p.groupid && m.partid === p.partid);
+      if (!j) counts.lost_records++;
+      else if (j.status !== p.status) counts.mismatches++;
+    }
+    // The payee's side.
+    const record = shopInvoices.get(hash);
+    if (!record) {
+      counts.lost_records++;
+      continue;
+    }
+    if (entry.hold) {
+      const [held] = (await shopClient.request('listholdinvoices', { payment_hash: hash })).holdinvoices as { state: string; htlcs: { msat: number; state: string }[] }[];
+      const got = (held?.htlcs ?? []).filter((x) => x.state !== 'CANCELED' && x.state !== 'CANCELLED').reduce((s, x) => s + x.msat, 0);
+      if (held?.state === 'paid' && got < entry.amount_msat) counts.early_preimages++;
+      if ((held?.state === 'paid') !== (record.status === 'paid')) counts.mismatches++;
+    } else {
+      const [inv] = (await shopClient.request('listinvoices', { payment_hash: hash })).invoices as { status: string; amount_received_msat?: number }[];
+      if ((inv?.status === 'paid') !== (record.status === 'paid')) counts.mismatches++;
+    }
+    if (record.status === 'paid' && (record.amount_received_msat ?? 0) < entry.amount_msat) counts.early_preimages++;
+  }
+  const complete = [...results.values()].filter((r) => r.result?.status === 'complete').length;
+  auditor.close();
+  shop.close();
+  for (const c of peerChannels) c.close();
+  for (const c of clients) c.close();
+  await simnet.stop();
+  return {
+    payments: results.size,
+    invoices: shopInvoices.size,
+    complete,
+    failed: results.size - complete,
+    ...counts,
+    faults,
+    restarts,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
