@@ -62,6 +62,15 @@ const STALE = new Set([
   0x100e, // expiry_too_soon
   0x1014, // channel_disabled
 ]);
+/**
+ * BOLT 4 failures that say a node or channel is down for now (offline peer, a node that
+ * failed one HTLC): avoided for the rest of the payment, not remembered as no liquidity,
+ * since the next payment finds it back more often than not.
+ */
+const TRANSIENT = new Set([
+  0x2002, // temporary_node_failure
+  0x400a, // unknown_next_peer
+]);
 /** BOLT 9 var_onion_optin: a node without it cannot read the onion `sendpay` builds. */
 const VAR_ONION = 8;
 
@@ -154,8 +163,10 @@ export class LocalPlanner implements RouteFinder {
     }
     const k = part.erring_index;
     if (k === undefined || part.failcode === undefined || k > part.route.length) return undefined;
+    const transient = TRANSIENT.has(part.failcode);
     try {
-      learn(this.liquidity, graph, part.route, { ok: false, erring_index: k, failcode: part.failcode }, { concurrent: routes, now: this.now() });
+      // A transient failure teaches only that the hops before it carried the part.
+      learn(this.liquidity, graph, part.route, { ok: false, erring_index: k, failcode: transient ? 0 : part.failcode }, { concurrent: routes, now: this.now() });
     } catch {
       return undefined; // a route the graph no longer has: nothing to learn
     }
@@ -168,6 +179,7 @@ export class LocalPlanner implements RouteFinder {
       void this.refreshChannel(hop.channel);
       return key;
     }
+    if (transient) return key;
     // Our own node failed it (a channel not ready, an HTLC limit): listpeerchannels tells next time.
     return k === 0 ? key : undefined;
   }
