@@ -47,10 +47,13 @@ export interface SoakCounts {
   mismatches: number;
   faults: Record<string, number>;
   restarts: number;
+  /** Payments with no pay() result within two minutes (counted as failed). */
+  stalled: number;
   seconds: number;
 }
 
 const ROUTERS = ['alice', 'bob', 'carol', 'dave'] as const;
+const STALL_MS = 120_000;
 
 function prng(seed: number): () => number {
   let a = seed >>> 0;
@@ -91,6 +94,8 @@ export async function soak(options: SoakOptions): Promise<SoakCounts> {
   const wallets: Engine[] = [await walletEngine(), await walletEngine()];
   const faults: Record<string, number> = {};
   let restarts = 0;
+  /** Payments whose pay() gave no result within STALL_MS across its attempts (it keeps running; the journal is reconciled at the end). */
+  let stalled = 0;
   let running = true;
 
   // Faults, at random, while the payments run.
@@ -148,10 +153,22 @@ export async function soak(options: SoakOptions): Promise<SoakCounts> {
       const inv = await shop.invoice({ amount_msat, description: `soak ${n}`, hold, expiry: 3600 });
       const entry: { amount_msat: number; hold: boolean; result?: PayResult } = { amount_msat, hold };
       results.set(inv.payment_hash, entry);
+      const deadline = Date.now() + STALL_MS;
       for (let attempt = 0; attempt < 20 && !entry.result; attempt++) {
         const engine = wallets[(rand() * wallets.length) | 0]!;
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          stalled++;
+          log(`soak: payment ${n} had no result after ${STALL_MS / 1000} s (${attempt} attempts)`);
+          break;
+        }
         try {
-          entry.result = await engine.pay({ bolt11: inv.bolt11, retry_for: options.retry_for ?? 20 });
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), left)));
+          const outcome = await Promise.race([engine.pay({ bolt11: inv.bolt11, retry_for: options.retry_for ?? 20 }), late]);
+          clearTimeout(timer);
+          if (outcome === 'late') continue;
+          entry.result = outcome;
         } catch (error) {
           const code = (error as { code?: string }).code;
           if (code !== 'CONNECTION' && code !== 'TIMEOUT') throw error;
@@ -233,6 +250,7 @@ export async function soak(options: SoakOptions): Promise<SoakCounts> {
     ...counts,
     faults,
     restarts,
+    stalled,
     seconds: (performance.now() - started) / 1000,
   };
 }
