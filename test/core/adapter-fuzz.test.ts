@@ -11,7 +11,8 @@ import { describe, test } from 'node:test';
 import { RpcError, type CommandoClient } from '../../packages/wire/src/index.ts';
 import { AmpkitError, clnNode, type Node } from '../../packages/core/src/index.ts';
 import { fixture } from '../simnet/harness.ts';
-import { FUZZ_N, seeded } from '../fuzz-count.ts';
+import { FUZZ_N } from '../fuzz-count.ts';
+import { prng } from '../wire/helpers.ts';
 
 const HASH = 'c58eab343d009890415614f2dc0d9332fea328073d5fb94e78a65860c0e996cf';
 const ID = (fixture('getinfo.json') as { id: string }).id;
@@ -146,7 +147,7 @@ describe(`the Core Lightning adapter, ${FUZZ_N.toLocaleString('en')} hostile rep
   });
 
   test('mutated replies: a value or a typed error, for every method', async () => {
-    const rand = seeded(21);
+    const rand = prng(21);
     const seeds = new Map(CALLS.map((c) => [c.name, c.seed()]));
     const tally = new Map<string, { ok: number; refused: number }>();
     let reply: unknown;
@@ -162,7 +163,7 @@ describe(`the Core Lightning adapter, ${FUZZ_N.toLocaleString('en')} hostile rep
   });
 
   test('node errors with random codes and data: typed, and a failed part only when the data is one', async () => {
-    const rand = seeded(22);
+    const rand = prng(22);
     const failed = fixture('waitsendpay-mpp-timeout.json') as { code: number; message: string; data: unknown };
     let error: unknown;
     const node = clnNode(scripted(() => ({ error })));

@@ -23,6 +23,7 @@ import { NodeWebSocket } from '../../packages/wire/src/node.ts';
 import { startSimnet, type Simnet } from '../../packages/simnet/src/index.ts';
 import { clnNode, createEngine, indexedDbStore, localLock, type Engine, type PayResult } from '../../packages/core/src/index.ts';
 import { broadcastPeers } from '../../packages/worker/src/platform.ts';
+import { prng } from '../wire/helpers.ts';
 
 export interface SoakOptions {
   /** Invoices made and paid (half hold). */
@@ -54,16 +55,6 @@ export interface SoakCounts {
 
 const ROUTERS = ['alice', 'bob', 'carol', 'dave'] as const;
 const STALL_MS = 120_000;
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -4,6 +4,7 @@
  * interface. Adapters validate the node's replies, so the engine trusts these types.
  */
 import type { NodeInfo, PartFailure, PaymentStatus, RouteHop } from '../types.ts';
+import type { ListChannelsEntry } from '../planner/graph.ts';
 
 /** A part as the node knows it (a `listsendpays` row, or `waitsendpay`'s answer). */
 export interface NodePart extends PartFailure {
@@ -120,23 +121,9 @@ export interface NodeRoute {
   route: RouteHop[];
 }
 
-/** One direction of a public channel, as gossip tells it (CLN `listchannels`). */
-export interface NodeChannel {
-  source: string;
-  destination: string;
-  short_channel_id: string;
-  /** 0 when `source` is BOLT 7 `node_1` (the lower node id). */
+/** One direction of a public channel, as gossip tells it (CLN `listchannels`): the planner's entry, checked. */
+export interface NodeChannel extends ListChannelsEntry {
   direction: 0 | 1;
-  /** The channel's capacity. */
-  amount_msat: number;
-  /** False for a disabled direction: never routed over. */
-  active: boolean;
-  base_fee_millisatoshi: number;
-  fee_per_millionth: number;
-  /** The CLTV delta the source asks for forwarding over this direction. */
-  delay: number;
-  htlc_minimum_msat: number;
-  htlc_maximum_msat?: number;
   /** Unix seconds of the direction's latest channel_update. */
   last_update: number;
 }
