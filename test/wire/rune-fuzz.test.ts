@@ -77,7 +77,7 @@ describe('rune fuzz', () => {
         assert.ok(e instanceof WireError && e.code === 'BAD_RUNE', `auditRune threw ${String(e)}`);
       }
     }
-    assert.ok(outcomes.parsed > 1000 && outcomes.rejected > 1000, JSON.stringify(outcomes));
+    assert.ok(outcomes.parsed > N / 10 && outcomes.rejected > N / 10, JSON.stringify(outcomes));
     // Only untouched seeds can pass the checker; a mutation that still passes would be a forgery.
     assert.ok(outcomes.permitted < N / 10, JSON.stringify(outcomes));
     assert.ok(performance.now() - started < 20_000, 'linear-time decoding');
