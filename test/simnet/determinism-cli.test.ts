@@ -48,6 +48,23 @@ describe('simnet: determinism', () => {
       await s.stop();
     }
   });
+
+  test('graph:N is a slice of the real graph: its N best-connected nodes and only the channels between them, the same each time', async () => {
+    const slice = async () => {
+      const s = await startSimnet({ topology: 'graph:200', seed: 3, hopDelay: 1 });
+      await s.stop();
+      return s.network;
+    };
+    const [a, b] = [await slice(), await slice()];
+    assert.equal(a.nodes.size, 202, '200 routing nodes, a wallet and a shop');
+    assert.deepEqual([...a.channels.keys()].sort(), [...b.channels.keys()].sort());
+    for (const c of a.channels.values()) for (const end of c.node) assert.ok(a.nodes.get(end.id) === end);
+    const routing = [...a.nodes.values()].filter((n) => n.alias !== 'wallet' && n.alias !== 'shop');
+    // Every routing node has a channel in the slice; most have many (they are mainnet's hubs).
+    assert.ok(routing.every((n) => n.channels.length > 0));
+    assert.ok(a.channels.size > 2_000, `${a.channels.size} channels`);
+    await assert.rejects(startSimnet({ topology: 'graph:1' }), /graph:N needs N >= 2/);
+  });
 });
 
 describe('simnet: CLI', () => {

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { runControl } from './control.ts';
 import { startSimnet } from './simnet.ts';
 
-const usage = `usage: ampkit-simnet [--topology demo|graph|generated:N|<file.json>] [--seed N] [--host 127.0.0.1]
+const usage = `usage: ampkit-simnet [--topology demo|graph|graph:N|generated:N|<file.json>] [--seed N] [--host 127.0.0.1]
                      [--port BASE] [--mpp-timeout SECONDS] [--hop-delay MS] [--json]`;
 
 function number(name: string, value: string | undefined, fallback: number): number {

@@ -13,7 +13,7 @@ import { infoMethods, type Method } from './rpc-info.ts';
 import { htlcMethods } from './rpc-htlcs.ts';
 import { invoiceMethods } from './rpc-invoice.ts';
 import { payMethods } from './rpc-pay.ts';
-import { DEMO_TOPOLOGY, buildTopology, defaultPolicy, generateGraph, loadGraph, readListChannels, type Topology } from './topology.ts';
+import { DEMO_TOPOLOGY, buildTopology, defaultPolicy, generateGraph, loadGraph, readListChannels, sliceGraph, type Topology } from './topology.ts';
 import { prng } from './seed.ts';
 
 /** Every method a simulated node answers. */
@@ -24,8 +24,12 @@ export const DEFAULT_GRAPH = fileURLToPath(new URL('../../../../shared/data/main
 const DEFAULT_NODES = fileURLToPath(new URL('../../../../shared/data/mainnet-2026-02-03.listnodes.json', import.meta.url));
 
 export interface SimnetOptions {
-  /** `demo` (default), `graph` (the mainnet snapshot), `generated:N`, a path to a topology JSON file, or a topology object. */
-  topology?: 'demo' | 'graph' | `generated:${number}` | string | Topology;
+  /**
+   * `demo` (default), `graph` (the mainnet snapshot), `graph:N` (its N best-connected nodes
+   * and the channels between them), `generated:N`, a path to a topology JSON file, or a
+   * topology object.
+   */
+  topology?: 'demo' | 'graph' | `graph:${number}` | `generated:${number}` | string | Topology;
   /** One seed, one network: keys, balances, preimages. Default 1. */
   seed?: number;
   host?: string;
@@ -61,7 +65,10 @@ export interface Simnet {
   dropConnections(alias: string): void;
   /** How many clients are connected to a node now. */
   connections(alias: string): number;
-  /** Takes a node offline (listener closed, sockets dropped, peers see it disconnected) or back. */
+  /**
+   * Takes a node offline (listener closed, sockets dropped, peers see it disconnected) or
+   * back. A routing node of a loaded graph, which has no listener, is named by its id.
+   */
   setOnline(alias: string, online: boolean): Promise<void>;
   stop(): Promise<void>;
 }
@@ -72,13 +79,16 @@ interface Listener {
   port: number;
 }
 
+/** A topology loaded as a channel graph, with a wallet and a shop attached to its hubs. */
+const isGraph = (topology: string) => topology === 'graph' || topology.startsWith('graph:') || topology.startsWith('generated:');
+
 function loadTopology(network: Network, options: SimnetOptions, seed: number): SimNode[] {
   const topology = options.topology ?? 'demo';
   const idOf = (alias: string) => FullNode.publicKeyOf(seed, alias);
   if (typeof topology === 'object') return [...buildTopology(network, topology, idOf).values()];
   if (topology === 'demo') return [...buildTopology(network, DEMO_TOPOLOGY, idOf).values()];
-  if (topology === 'graph' || topology.startsWith('generated:')) {
-    if (topology === 'graph') {
+  if (isGraph(topology)) {
+    if (topology === 'graph' || topology.startsWith('graph:')) {
       const aliases = new Map<string, string>();
       if (!options.graphPath) {
         try {
@@ -88,7 +98,13 @@ function loadTopology(network: Network, options: SimnetOptions, seed: number): S
           // Aliases are cosmetic; ids stand in for them.
         }
       }
-      loadGraph(network, readListChannels(options.graphPath ?? DEFAULT_GRAPH), seed, aliases);
+      let entries = readListChannels(options.graphPath ?? DEFAULT_GRAPH);
+      if (topology !== 'graph') {
+        const n = Number(topology.slice('graph:'.length));
+        if (!Number.isSafeInteger(n) || n < 2) throw new TypeError(`bad topology ${topology}: graph:N needs N >= 2`);
+        entries = sliceGraph(entries, n);
+      }
+      loadGraph(network, entries, seed, aliases);
     } else {
       const n = Number(topology.slice('generated:'.length));
       if (!Number.isSafeInteger(n) || n < 2) throw new TypeError(`bad topology ${topology}: generated:N needs N >= 2`);
@@ -129,7 +145,7 @@ function attachEnds(network: Network, seed: number): SimNode[] {
 export async function startSimnet(options: SimnetOptions = {}): Promise<Simnet> {
   const seed = options.seed ?? 1;
   const host = options.host ?? '127.0.0.1';
-  const graph = typeof options.topology === 'string' && (options.topology === 'graph' || options.topology.startsWith('generated:'));
+  const graph = typeof options.topology === 'string' && isGraph(options.topology);
   const network = new Network({
     hopDelay: options.hopDelay ?? 10,
     blockheight: graph ? 950_000 : 1000,
@@ -201,6 +217,12 @@ export async function startSimnet(options: SimnetOptions = {}): Promise<Simnet> 
       get(alias).server?.dropConnections();
     },
     async setOnline(alias, online) {
+      const routing = network.nodes.get(alias);
+      if (routing && ![...listeners.values()].some((l) => l.full.node === routing)) {
+        // A node of a loaded graph answers no RPC: only its peers see it go and come back.
+        routing.online = online;
+        return;
+      }
       const l = get(alias);
       l.full.node.online = online;
       if (!online && l.server) {

@@ -143,6 +143,22 @@ export function loadGraph(network: Network, entries: ListChannelsEntry[], seed: 
 }
 
 /**
+ * A slice of a real graph: its `nodes` best-connected nodes (most active directions; ties
+ * by id, so one file always gives one slice) and every channel between two of them.
+ */
+export function sliceGraph(entries: ListChannelsEntry[], nodes: number): ListChannelsEntry[] {
+  const degree = new Map<string, number>();
+  for (const e of entries) if (e.active) degree.set(e.source, (degree.get(e.source) ?? 0) + 1);
+  const kept = new Set(
+    [...degree]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, nodes)
+      .map(([id]) => id),
+  );
+  return entries.filter((e) => kept.has(e.source) && kept.has(e.destination));
+}
+
+/**
  * A seeded graph of mainnet's shape: preferential attachment (heavy-tailed degrees, about
  * 3.3 channels per node), capacities log-uniform from 20,000 to 100,000,000 sat, mainnet-like
  * fees. Returned as listchannels entries so it goes through {@link loadGraph}.
