@@ -31,6 +31,10 @@ export interface SoakOptions {
   seed?: number;
   /** Payments in flight at once. */
   width?: number;
+  /** simnet's `demo` (default) or a graph, e.g. `graph:200` (a slice of the real mainnet graph). */
+  topology?: 'demo' | `graph:${number}` | `generated:${number}`;
+  /** Mean milliseconds between two faults (100: several faults per payment in flight). */
+  faultEvery?: number;
   /** Each pay()'s retry_for, seconds (20). */
   retry_for?: number;
   log?: (line: string) => void;
@@ -53,7 +57,7 @@ export interface SoakCounts {
   seconds: number;
 }
 
-const ROUTERS = ['alice', 'bob', 'carol', 'dave'] as const;
+const DEMO_ROUTERS = ['alice', 'bob', 'carol', 'dave'];
 const STALL_MS = 120_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -62,8 +66,15 @@ export async function soak(options: SoakOptions): Promise<SoakCounts> {
   const started = performance.now();
   const rand = prng(options.seed ?? 7);
   const log = options.log ?? (() => undefined);
-  const simnet: Simnet = await startSimnet({ seed: options.seed ?? 7, hopDelay: 2, mppTimeout: 2 });
+  const topology = options.topology ?? 'demo';
+  const simnet: Simnet = await startSimnet({ topology, seed: options.seed ?? 7, hopDelay: 2, mppTimeout: 2 });
+  // Faults go to the routers: in a graph, the hubs the wallet and the shop have channels with.
+  const ROUTERS =
+    topology === 'demo'
+      ? DEMO_ROUTERS
+      : [...new Set(['wallet', 'shop'].flatMap((alias) => simnet.node(alias).node.channels.map((c) => c.other(simnet.node(alias).node).id)))];
   const clients: CommandoClient[] = [];
+  const engineClients = new Map<Engine, CommandoClient>();
   const client = async (alias: string) => {
     const info = simnet.nodes.find((n) => n.alias === alias)!;
     const c = await connect({ nodeId: info.id, url: info.ws_url, rune: info.rune, WebSocket: NodeWebSocket, reconnect: { minDelay: 20, maxDelay: 200, attempts: 1000 }, timeout: 30_000 });
@@ -80,7 +91,10 @@ export async function soak(options: SoakOptions): Promise<SoakCounts> {
   const walletEngine = async () => {
     const peers = broadcastPeers(channel)!;
     peerChannels.push(peers);
-    return createEngine({ node: clnNode(await client('wallet')), store: walletStore, lock, peers, waitChunk: 5 });
+    const c = await client('wallet');
+    const engine = await createEngine({ node: clnNode(c), store: walletStore, lock, peers, waitChunk: 5 });
+    engineClients.set(engine, c);
+    return engine;
   };
   const wallets: Engine[] = [await walletEngine(), await walletEngine()];
   const faults: Record<string, number> = {};
@@ -92,7 +106,7 @@ export async function soak(options: SoakOptions): Promise<SoakCounts> {
   // Faults, at random, while the payments run.
   const injector = (async () => {
     while (running) {
-      await sleep(200 + rand() * 800);
+      await sleep((rand() * 2 * (options.faultEvery ?? 100)) | 0);
       if (!running) break;
       const router = ROUTERS[(rand() * ROUTERS.length) | 0]!;
       // Weighted: an engine restart or a long hold is rarer than a dropped socket or a failed HTLC.
@@ -108,27 +122,43 @@ export async function soak(options: SoakOptions): Promise<SoakCounts> {
           break;
         case 'slow':
           simnet.setFaults(router, { latency: 200 + rand() * 500 });
-          setTimeout(() => simnet.setFaults(router, {}), 1000);
+          setTimeout(() => simnet.setFaults(router, { latency: 0 }), 1000);
           break;
         case 'hold':
+          // Longer, at times, than the payee's mpp_timeout: the rest of the set then fails back.
           simnet.setFaults(router, { hold: true });
-          setTimeout(() => simnet.setFaults(router, {}), 300 + rand() * 1500);
+          setTimeout(() => simnet.setFaults(router, { hold: false }), 300 + rand() * 4700);
           break;
         case 'fail':
           simnet.setFaults(router, { failNext: 1 + ((rand() * 2) | 0) });
           break;
         case 'restart': {
-          // A worker terminated mid-payment: its engine closes; a new one starts on the journal.
+          // A worker terminated mid-payment: its engine and its socket close; a new one starts on the journal.
           const i = (rand() * wallets.length) | 0;
           const old = wallets[i]!;
           wallets[i] = await walletEngine();
           old.close();
+          engineClients.get(old)!.close();
           restarts++;
           break;
         }
       }
     }
   })();
+
+  /** What a stalled payment waits for, in one line: its parts as the node has them, and the payee's view. */
+  const stuck = async (hash: string): Promise<string> => {
+    try {
+      const c = engineClients.get(wallets[0]!)!;
+      const parts = (await c.request('listsendpays', { payment_hash: hash })).payments as { groupid: number; partid: number; status: string; amount_msat: number }[];
+      const held = (await shopClient.request('listholdinvoices', { payment_hash: hash })).holdinvoices as { state: string; htlcs: unknown[] }[];
+      const journal = (await wallets[0]!.listpartialpayments({ payment_hash: hash })).partialpayments;
+      const faulty = ROUTERS.filter((r) => Object.values((simnet.network.nodes.get(r) ?? simnet.node(r).node).faults).some((f) => f));
+      return `node parts ${JSON.stringify(parts.map((p) => `${p.groupid}/${p.partid}:${p.status}`))}, journal ${JSON.stringify(journal.map((p) => `${p.groupid}/${p.partid}:${p.status}`))}, payee ${JSON.stringify(held.map((h) => `${h.state} with ${h.htlcs.length} htlcs`))}, routers with faults ${faulty.length}`;
+    } catch (error) {
+      return `(could not look: ${(error as Error).message})`;
+    }
+  };
 
   // The payments: each invoice paid by a random wallet engine; a closed engine's pay() is tried again by another.
   const results = new Map<string, { amount_msat: number; hold: boolean; result?: PayResult }>();
@@ -150,20 +180,22 @@ export async function soak(options: SoakOptions): Promise<SoakCounts> {
         const left = deadline - Date.now();
         if (left <= 0) {
           stalled++;
-          log(`soak: payment ${n} had no result after ${STALL_MS / 1000} s (${attempt} attempts)`);
+          log(`soak: payment ${n} had no result after ${STALL_MS / 1000} s (${attempt} attempts); ${await stuck(inv.payment_hash)}`);
           break;
         }
+        let timer: ReturnType<typeof setTimeout> | undefined;
         try {
-          let timer: ReturnType<typeof setTimeout> | undefined;
           const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), left)));
           const outcome = await Promise.race([engine.pay({ bolt11: inv.bolt11, retry_for: options.retry_for ?? 20 }), late]);
-          clearTimeout(timer);
           if (outcome === 'late') continue;
           entry.result = outcome;
         } catch (error) {
           const code = (error as { code?: string }).code;
           if (code !== 'CONNECTION' && code !== 'TIMEOUT') throw error;
           await sleep(50);
+        } finally {
+          // A pay() ended by a closed engine leaves no two-minute timer behind.
+          clearTimeout(timer);
         }
       }
       if ((n + 1) % 50 === 0) log(`soak: ${n + 1} of ${options.payments} paid or failed`);
@@ -173,7 +205,7 @@ export async function soak(options: SoakOptions): Promise<SoakCounts> {
   running = false;
   await injector;
   for (const r of ROUTERS) {
-    simnet.setFaults(r, {});
+    simnet.setFaults(r, { latency: 0, hold: false, failNext: 0 });
     await simnet.setOnline(r, true);
   }
 
