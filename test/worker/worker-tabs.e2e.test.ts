@@ -117,4 +117,58 @@ describe('two tabs on one node', () => {
       assert.equal(seen.filter((e) => e === `invoice-paid:${invoice.payment_hash}:paid`).length, 1, seen.join(', '));
     }
   });
+
+  test('a tab closed mid-payment: its worker ends with it; a new tab on the journal finishes the payment, no part sent twice, nothing paid over', async () => {
+    const amount = 1_800_000_000;
+    const shop = await h.client('shop');
+    const { bolt11, payment_hash } = await shop.request('invoice', { amount_msat: amount, label: 'tabs-closed', description: 'closed tab' });
+    const wallet = await h.client('wallet');
+    // The payee holds every HTLC that reaches it: the parts stay in flight while the tab closes.
+    h.simnet.setFaults('shop', { hold: true });
+    const doomed = await h.tab();
+    await doomed.page.evaluate(async (access, bolt11) => {
+      const w = window as any;
+      w.doomed = await w.ampkit.createAmpkit(access);
+      w.paying = w.doomed.pay({ bolt11, retry_for: 60 }).catch(() => undefined);
+    }, h.access('wallet'), bolt11);
+    await waitFor(async () => ((await wallet.request('listsendpays', { payment_hash })).payments as unknown[]).length >= 3);
+    await doomed.page.close();
+    const inFlight = (await wallet.request('listsendpays', { payment_hash })).payments as { status: string }[];
+    assert.ok(inFlight.some((p) => p.status === 'pending'), `the closed tab left parts in flight: ${inFlight.map((p) => p.status).join(', ')}`);
+
+    const next = tabs[0]!;
+    const paying = next.page.evaluate(async (access, bolt11) => {
+      const w = window as any;
+      w.next = await w.ampkit.createAmpkit(access);
+      return w.next.pay({ bolt11, retry_for: 60 });
+    }, h.access('wallet'), bolt11);
+    await new Promise((r) => setTimeout(r, 500));
+    h.simnet.setFaults('shop', { hold: false });
+    const result = await paying;
+    assert.equal(result.status, 'complete', result.failreason);
+
+    const parts = (await wallet.request('listsendpays', { payment_hash })).payments as { groupid: number; partid: number; status: string; amount_msat: number }[];
+    const keys = parts.map((p) => `${p.groupid}/${p.partid}`);
+    assert.equal(new Set(keys).size, keys.length, `no part twice: ${keys.join(', ')}`);
+    const delivered = parts.filter((p) => p.status === 'complete').reduce((sum, p) => sum + p.amount_msat, 0);
+    assert.equal(delivered, amount, 'delivered exactly the invoice');
+    const [paid] = (await shop.request('listinvoices', { label: 'tabs-closed' })).invoices;
+    assert.equal(paid.amount_received_msat, amount);
+    // The new tab's journal has every part the node has, with the node's status.
+    const journal = await next.page.evaluate((hash) => (window as any).next.listpartialpayments({ payment_hash: hash }), payment_hash);
+    assert.deepEqual(
+      journal.partialpayments.map((p: { groupid: number; partid: number; status: string }) => `${p.groupid}/${p.partid}:${p.status}`).sort(),
+      parts.map((p) => `${p.groupid}/${p.partid}:${p.status}`).sort(),
+    );
+    wallet.close();
+    shop.close();
+  });
 });
+
+async function waitFor(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
