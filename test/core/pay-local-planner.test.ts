@@ -162,6 +162,25 @@ describe('pay() with the local planner', () => {
       assert.deepEqual(result.parts, []);
     }));
 
+  test('a router offline for a moment after a failure: with nothing in flight and no route, pay() waits, asks again once it is back, and completes', () =>
+    withHarness(async (h, engine) => {
+      h.simnet.setFaults('dave', { failNext: 1 });
+      const dave = h.simnet.node('dave').node.id;
+      let back: Promise<void> | undefined;
+      engine.on('part-updated', (part) => {
+        if (part.status === 'failed' && part.erring_node === dave && !back) {
+          back = h.simnet.setOnline('dave', false).then(() => new Promise((r) => setTimeout(r, 400))).then(() => h.simnet.setOnline('dave', true));
+        }
+      });
+      const amount = 2_500_000_000;
+      const inv = await h.invoice(amount);
+      const result = await engine.pay({ bolt11: inv.bolt11, retry_for: 20 });
+      checkResult(h, result, amount / 200);
+      assert.ok(back, 'dave failed a part and went offline');
+      assert.equal(result.status, 'complete', result.failreason);
+      assert.equal((await shopInvoice(h, inv.payment_hash)).amount_received_msat, amount);
+    }));
+
   test('an amount that cannot be reached once dave is gone fails cleanly: every part in flight waited for and failed', () =>
     withHarness(async (h, engine) => {
       h.simnet.setFaults('dave', { failNext: 1 });

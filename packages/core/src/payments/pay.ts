@@ -5,10 +5,11 @@
  * `maxparts`; every path goes out through the engine's own `sendpartialpay`, so every part
  * is journaled and the OVERPAY guard holds; the planner hears how each part ended, and when
  * parts fail it is asked again for the remainder. When it finds no route while parts are in
- * flight, pay() waits for one of them to end and asks again. At `retry_for`, or when it
- * finds no route and nothing is in flight, nothing more is sent: every part in flight is
- * waited for (the payee's `mpp_timeout` fails the held parts of an incomplete set) and the
- * result says why in plain words.
+ * flight, pay() waits for one of them to end and asks again; when nothing is in flight and
+ * parts have failed, it waits a little (up to three times) and asks again with the avoided
+ * directions forgotten. At `retry_for`, or when it finds no route after that, nothing more
+ * is sent: every part in flight is waited for (the payee's `mpp_timeout` fails the held
+ * parts of an incomplete set) and the result says why in plain words.
  */
 import { engineError, hasCode, type AmpkitError } from '../errors.ts';
 import type { Node, NodeRoute } from '../node/node.ts';
@@ -103,6 +104,8 @@ export interface PayContext {
 const PERM = 0x4000;
 /** Pauses after rounds whose parts all failed at once, so a broken first hop is not hammered. */
 const BACKOFF_MS = [100, 250, 500, 1000, 2000];
+/** Pauses before asking again when no route is left after parts failed, and nothing is in flight. */
+const REPLAN_MS = [250, 1000, 2000];
 
 const pending = (p: PartialPayment) => p.status === 'pending';
 const complete = (p: PartialPayment) => p.status === 'complete';
@@ -129,6 +132,8 @@ export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
   const avoid = new Set<string>();
   let preimage: string | undefined;
   let quickFails = 0;
+  /** Times the planner was asked again after it found no route with nothing in flight. */
+  let replans = 0;
   /** Whether the node was asked about a payment this journal had not seen. */
   let asked = false;
 
@@ -236,7 +241,12 @@ export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
     if (typeof routes === 'string') {
       const why = `no route for the remaining ${remaining} msat within the fee budget (${budget} msat left): ${routes}`;
       if ([...mine, ...others].some(pending)) blocked = why;
-      else stop = why;
+      else if (mine.some((p) => p.status === 'failed') && replans < REPLAN_MS.length && Date.now() + REPLAN_MS[replans]! < deadline) {
+        // Parts failed on the way (a router offline, a hop out of funds for a moment): what
+        // the failures ruled out may be back soon. Wait, forget the directions avoided, ask again.
+        await pause(REPLAN_MS[replans++]!);
+        avoid.clear();
+      } else stop = why;
       return;
     }
     // The plan is not trusted with money: each path must end at the payee, and together the
