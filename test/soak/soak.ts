@@ -198,6 +198,7 @@ export async function soak(options: SoakOptions): Promise<SoakCounts> {
           clearTimeout(timer);
         }
       }
+      if (entry.result?.status === 'failed') log(`soak: payment ${n} (${amount_msat} msat, ${hold ? 'hold' : 'plain'}) failed: ${entry.result.failreason}`);
       if ((n + 1) % 50 === 0) log(`soak: ${n + 1} of ${options.payments} paid or failed`);
     }
   };
