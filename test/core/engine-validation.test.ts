@@ -91,9 +91,12 @@ describe('sendpartialpay validation: nothing stored, nothing sent', () => {
     }
   });
 
-  test('createEngine refuses a node without an id or a store that is not one', async () => {
+  test('createEngine refuses a node without an id, a store that is not one, a half-life that is not a positive number', async () => {
     await assert.rejects(createEngine({ node: { ...silentNode().node, id: 'nope' }, store: memoryStore() }), (e: AmpkitError) => e.code === 'INVALID_ARGUMENT');
     await assert.rejects(createEngine({ node: silentNode().node, store: {} as never }), (e: AmpkitError) => e.code === 'INVALID_ARGUMENT');
+    for (const learnedHalfLife of [0, -1, Infinity, NaN]) {
+      await assert.rejects(createEngine({ node: silentNode().node, store: memoryStore(), learnedHalfLife }), (e: AmpkitError) => e.code === 'INVALID_ARGUMENT' && /learnedHalfLife/.test(e.message));
+    }
   });
 
   test('a closed engine refuses with CONNECTION and rejects its waiters', async () => {

@@ -71,7 +71,7 @@ function memoryCache(): PlannerCache & { map: Map<string, unknown> } {
 const gossip = (entries: ReturnType<typeof channel>): NodeChannel[] => entries.map((e) => ({ ...e, direction: e.direction as 0 | 1, last_update: 1 }));
 
 /** S—A (ours), A—B, B—D, and a dearer A—C—D beside. */
-function world() {
+function world(half_life_hours?: number) {
   const { node, state } = scriptedNode();
   const own = gossip(channel('S', 'A', 10_000_000 * SAT, { base: 1000, ppm: 100 }, { ppm: 100 }, '1x1x0'));
   state.channels = [
@@ -84,7 +84,7 @@ function world() {
   state.peers = [{ peer_id: id('A'), short_channel_id: '1x1x0', state: 'CHANNELD_NORMAL', peer_connected: true, spendable_msat: 2_000_000 * SAT, total_msat: 10_000_000 * SAT }];
   const cache = memoryCache();
   let now = 1_000_000;
-  const planner = new LocalPlanner({ node, cache, now: () => now });
+  const planner = new LocalPlanner({ node, cache, now: () => now, ...(half_life_hours !== undefined ? { half_life_hours } : {}) });
   return { node, state, cache, planner, tick: (s: number) => (now += s), at: () => now };
 }
 
@@ -228,6 +228,17 @@ describe('the local planner', () => {
     assert.ok((w.cache.map.get('liquidity') as { bounds: unknown[] }).bounds.length > 0);
     // A result naming a hop the route does not have teaches nothing and throws nothing.
     assert.equal(w.planner.resolved(part(r!.route, { failcode: 0x1007, erring_index: 9 }), []), undefined);
+  });
+
+  test('what a failure taught relaxes with the half-life: after a minute, gone at one second, still there at the default six hours', async () => {
+    for (const [half_life_hours, relaxed] of [[1 / 3600, true], [undefined, false]] as const) {
+      const w = world(half_life_hours);
+      const [r] = (await w.planner.find(ask())) as { route: PartialPayment['route'] }[];
+      w.planner.resolved(part(r!.route, { failcode: 0x1007, erring_index: 1 }), []);
+      w.tick(60);
+      const after = (await w.planner.find(ask())) as unknown[];
+      assert.equal(path(after).join() === '1x1x0 2x1x0 3x1x0', relaxed, `half-life ${half_life_hours ?? 'default'}: ${path(after).join(', ')}`);
+    }
   });
 
   test('nodes whose features lack var_onion_optin are left out, unless they are the payee', async () => {

@@ -69,6 +69,12 @@ export interface EngineOptions {
    * (600). The graph is cached beside the journal, so a new engine plans at once.
    */
   graphRefresh?: number;
+  /**
+   * Seconds after which what the local planner learned of a channel's liquidity from a
+   * failed or settled part has relaxed half-way back to knowing nothing (21,600: six hours).
+   * Shorter where balances move fast.
+   */
+  learnedHalfLife?: number;
 }
 
 /** Settings of one engine, as {@link createEngine} resolved them. */
@@ -79,6 +85,7 @@ interface EngineSettings {
   lock: Lock;
   peers?: PeerChannel;
   graphRefresh?: number;
+  learnedHalfLife?: number;
 }
 
 /** Why a part failed when it never reached the node. */
@@ -110,6 +117,7 @@ export class Engine {
   private readonly now: () => number;
   private readonly waitChunk: number;
   private readonly graphRefresh: number | undefined;
+  private readonly learnedHalfLife: number | undefined;
   /** The local planner, loaded (a chunk of its own in the worker bundle) on the first pay() that plans here. */
   private local?: Promise<LocalPlanner>;
   private readonly peers?: PeerChannel;
@@ -128,6 +136,7 @@ export class Engine {
     this.now = now;
     this.waitChunk = settings.waitChunk;
     this.graphRefresh = settings.graphRefresh;
+    this.learnedHalfLife = settings.learnedHalfLife;
     this.peers = settings.peers;
     this.lock = (kind, hash, task) => lock(`ampkit:${node.id}:${kind}:${hash}`, task);
     this.receiver = new Receiver({
@@ -294,6 +303,7 @@ export class Engine {
         cache: this.journal,
         now: this.now,
         ...(this.graphRefresh !== undefined ? { refresh_seconds: this.graphRefresh } : {}),
+        ...(this.learnedHalfLife !== undefined ? { half_life_hours: this.learnedHalfLife / 3600 } : {}),
       });
     });
     return this.local;
@@ -699,6 +709,9 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const mppTimeout = options.mppTimeout ?? 60;
   if (!(mppTimeout > 0)) throw engineError('INVALID_ARGUMENT', 'mppTimeout must be positive');
   if (options.lock !== undefined && typeof options.lock !== 'function') throw engineError('INVALID_ARGUMENT', 'lock must be a function (name, task) => Promise');
+  if (options.learnedHalfLife !== undefined && !(options.learnedHalfLife > 0 && Number.isFinite(options.learnedHalfLife))) {
+    throw engineError('INVALID_ARGUMENT', 'learnedHalfLife must be a positive number of seconds');
+  }
   const peers = options.peers;
   if (peers !== undefined && (typeof peers?.post !== 'function' || typeof peers.subscribe !== 'function')) {
     throw engineError('INVALID_ARGUMENT', 'peers must have post(message) and subscribe(listener)');
@@ -706,5 +719,5 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const journal = await store.open(node.id);
   const pending = await journal.listParts({ status: 'pending' });
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
-  return new Engine(node, journal, pending, { now, waitChunk, mppTimeout, lock: options.lock ?? localLock(), ...(peers ? { peers } : {}), ...(options.graphRefresh !== undefined ? { graphRefresh: options.graphRefresh } : {}) });
+  return new Engine(node, journal, pending, { now, waitChunk, mppTimeout, lock: options.lock ?? localLock(), ...(peers ? { peers } : {}), ...(options.graphRefresh !== undefined ? { graphRefresh: options.graphRefresh } : {}), ...(options.learnedHalfLife !== undefined ? { learnedHalfLife: options.learnedHalfLife } : {}) });
 }

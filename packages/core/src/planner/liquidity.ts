@@ -153,8 +153,11 @@ export class Liquidity {
     };
   }
 
-  /** Reads what {@link Liquidity.toJSON} wrote; anything else is `INVALID_ARGUMENT`. */
-  static fromJSON(json: unknown): Liquidity {
+  /**
+   * Reads what {@link Liquidity.toJSON} wrote; anything else is `INVALID_ARGUMENT`.
+   * `half_life_hours`, when given, replaces the one it was written with.
+   */
+  static fromJSON(json: unknown, half_life_hours?: number): Liquidity {
     const bad = (why: string): never => {
       throw engineError('INVALID_ARGUMENT', `not a serialized liquidity: ${why}`);
     };
@@ -163,7 +166,7 @@ export class Liquidity {
     if (o.version !== 1) bad('unknown version');
     if (o.half_life_hours !== null && !(typeof o.half_life_hours === 'number' && o.half_life_hours > 0)) bad('half_life_hours');
     if (!Array.isArray(o.bounds)) bad('bounds must be an array');
-    const liquidity = new Liquidity({ half_life_hours: o.half_life_hours ?? Infinity });
+    const liquidity = new Liquidity({ half_life_hours: half_life_hours ?? o.half_life_hours ?? Infinity });
     for (const item of o.bounds!) {
       if (!Array.isArray(item) || item.length !== 4) bad('a bound must be [key, lower, upper, at]');
       const [key, lower, upper, at] = item;

@@ -29,6 +29,8 @@ export interface LocalPlannerOptions {
   cache: PlannerCache;
   /** Age in seconds at which the cached graph is loaded again, behind the plans (600). */
   refresh_seconds?: number;
+  /** Hours after which a learned liquidity bound has relaxed half-way back (6; see {@link Liquidity}). */
+  half_life_hours?: number;
   /** Unix seconds. */
   now?: () => number;
 }
@@ -95,7 +97,7 @@ function hasFeature(hex: string, bit: number): boolean {
 /** The graph and what was learned on it, for one engine; see the module's comment. */
 export class LocalPlanner implements RouteFinder {
   private graph: ChannelGraph | undefined;
-  private liquidity = new Liquidity();
+  private liquidity: Liquidity;
   private excluded: string[] = [];
   private fetchedAt = 0;
   private loading: Promise<void> | undefined;
@@ -107,6 +109,7 @@ export class LocalPlanner implements RouteFinder {
 
   constructor(private readonly options: LocalPlannerOptions) {
     this.refreshSeconds = options.refresh_seconds ?? 600;
+    this.liquidity = new Liquidity(options.half_life_hours !== undefined ? { half_life_hours: options.half_life_hours } : {});
     this.now = options.now ?? (() => Date.now() / 1000);
   }
 
@@ -214,7 +217,7 @@ export class LocalPlanner implements RouteFinder {
     const { cache } = this.options;
     const [snapshot, learned] = await Promise.all([cache.getCache('graph').catch(() => undefined), cache.getCache('liquidity').catch(() => undefined)]);
     try {
-      if (learned !== undefined) this.liquidity = Liquidity.fromJSON(learned);
+      if (learned !== undefined) this.liquidity = Liquidity.fromJSON(learned, this.liquidity.halfLifeHours);
     } catch {
       // A cache from another version: start learning again.
     }
