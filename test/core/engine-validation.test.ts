@@ -99,6 +99,39 @@ describe('sendpartialpay validation: nothing stored, nothing sent', () => {
     }
   });
 
+  test('an engine closed while a wait reads the journal: the wait rejects with CONNECTION, no rejection is left unhandled', async () => {
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', listener);
+    try {
+      const base = memoryStore();
+      const slow = {
+        async open(id: string) {
+          const journal = await base.open(id);
+          return new Proxy(journal, {
+            get(target, key, receiver) {
+              const value = Reflect.get(target, key, receiver);
+              if (key !== 'getPart' && key !== 'read') return typeof value === 'function' ? value.bind(target) : value;
+              return async (...args: unknown[]) => {
+                await new Promise((r) => setTimeout(r, 30));
+                return (value as (...a: unknown[]) => unknown).apply(target, args);
+              };
+            },
+          });
+        },
+      } as typeof base;
+      const engine = await createEngine({ node: silentNode().node, store: slow });
+      const part = engine.waitpartialpay({ id: 1 });
+      const payment = engine.waitsendpay({ payment_hash: 'ab'.repeat(32) });
+      engine.close();
+      for (const wait of [part, payment]) await assert.rejects(wait, (e: AmpkitError) => e.code === 'CONNECTION');
+      await new Promise((r) => setTimeout(r, 60));
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off('unhandledRejection', listener);
+    }
+  });
+
   test('a closed engine refuses with CONNECTION and rejects its waiters', async () => {
     const engine = await createEngine({ node: silentNode().node, store: memoryStore() });
     engine.close();
