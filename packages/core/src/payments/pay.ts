@@ -362,6 +362,10 @@ export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
       if (next instanceof Error) throw next;
       blocked = undefined;
     }
+  } catch (error) {
+    // The engine closed under a journal read or a send: whatever that threw, the caller hears CONNECTION.
+    if (signal.aborted) throw closed();
+    throw error;
   } finally {
     signal.removeEventListener('abort', onAbort);
     for (const timer of timers) clearTimeout(timer);
