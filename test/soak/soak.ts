@@ -76,7 +76,7 @@ export async function soak(options: SoakOptions): Promise<SoakCounts> {
   const ROUTERS =
     topology === 'demo'
       ? DEMO_ROUTERS
-      : [...new Set(['wallet', 'shop'].flatMap((alias) => simnet.node(alias).node.channels.map((c) => c.other(simnet.node(alias).node).id)))];
+      : [...new Set(['wallet', 'shop'].map((alias) => simnet.node(alias).node).flatMap((end) => end.channels.map((c) => c.other(end).id)))];
   const clients: CommandoClient[] = [];
   const engineClients = new Map<Engine, CommandoClient>();
   const client = async (alias: string) => {

@@ -82,6 +82,13 @@ interface Listener {
 /** A topology loaded as a channel graph, with a wallet and a shop attached to its hubs. */
 const isGraph = (topology: string) => topology === 'graph' || topology.startsWith('graph:') || topology.startsWith('generated:');
 
+/** The N of `graph:N` or `generated:N`. */
+function countOf(topology: string, prefix: 'graph:' | 'generated:'): number {
+  const n = Number(topology.slice(prefix.length));
+  if (!Number.isSafeInteger(n) || n < 2) throw new TypeError(`bad topology ${topology}: ${prefix}N needs N >= 2`);
+  return n;
+}
+
 function loadTopology(network: Network, options: SimnetOptions, seed: number): SimNode[] {
   const topology = options.topology ?? 'demo';
   const idOf = (alias: string) => FullNode.publicKeyOf(seed, alias);
@@ -100,15 +107,11 @@ function loadTopology(network: Network, options: SimnetOptions, seed: number): S
       }
       let entries = readListChannels(options.graphPath ?? DEFAULT_GRAPH);
       if (topology !== 'graph') {
-        const n = Number(topology.slice('graph:'.length));
-        if (!Number.isSafeInteger(n) || n < 2) throw new TypeError(`bad topology ${topology}: graph:N needs N >= 2`);
-        entries = sliceGraph(entries, n);
+        entries = sliceGraph(entries, countOf(topology, 'graph:'));
       }
       loadGraph(network, entries, seed, aliases);
     } else {
-      const n = Number(topology.slice('generated:'.length));
-      if (!Number.isSafeInteger(n) || n < 2) throw new TypeError(`bad topology ${topology}: generated:N needs N >= 2`);
-      loadGraph(network, generateGraph(n, seed), seed);
+      loadGraph(network, generateGraph(countOf(topology, 'generated:'), seed), seed);
     }
     return attachEnds(network, seed);
   }

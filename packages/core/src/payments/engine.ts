@@ -470,8 +470,6 @@ export class Engine {
     const timeout = checkTimeout(input.timeout);
     this.assertOpen();
     const waiting = this.partWaiters.add(id, timeout, `part ${id}`);
-    // close() may reject it before it is returned to a caller who handles it.
-    waiting.catch(() => undefined);
     const part = await this.journal.getPart(id);
     if (!part) this.partWaiters.reject(id, engineError('NOT_FOUND', `no part with id ${id}`));
     else if (part.status !== 'pending') this.partWaiters.resolve(id, part);
@@ -489,7 +487,6 @@ export class Engine {
     const timeout = checkTimeout(input.timeout);
     this.assertOpen();
     const waiting = this.paymentWaiters.add(hash, timeout, `payment ${hash}`);
-    waiting.catch(() => undefined);
     const { payment, parts } = await this.journal.read(hash);
     if (!payment) this.paymentWaiters.reject(hash, engineError('NOT_FOUND', `no payment with payment_hash ${hash}`));
     else if (payment.status !== 'pending') this.paymentWaiters.resolve(hash, payment);

@@ -16,7 +16,7 @@ export class Waiters<K, V> {
 
   /** Waits for `key`; `timeout` in seconds (undefined: no limit). */
   add(key: K, timeout: number | undefined, what: string): Promise<V> {
-    return new Promise<V>((resolve, reject) => {
+    const waiting = new Promise<V>((resolve, reject) => {
       let set = this.waiting.get(key);
       if (!set) this.waiting.set(key, (set = new Set()));
       const waiter: Waiter<V> = { resolve, reject };
@@ -28,6 +28,10 @@ export class Waiters<K, V> {
         }, timeout * 1000);
       }
     });
+    // Closing may reject a wait before its caller has it in hand (an await in between):
+    // that is no unhandled rejection; the caller still gets the error.
+    waiting.catch(() => undefined);
+    return waiting;
   }
 
   private remove(key: K, waiter: Waiter<V>): void {
