@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { RpcError } from '@ampkit/wire';
 import { serveCommando, type CommandoServer } from '@ampkit/wire/node';
 import { FullNode } from './full-node.ts';
+import { gossipFor } from './gossip.ts';
 import { Network, type Channel, type Faults, type SimNode } from './network.ts';
 import { infoMethods, type Method } from './rpc-info.ts';
 import { htlcMethods } from './rpc-htlcs.ts';
@@ -168,6 +169,7 @@ export async function startSimnet(options: SimnetOptions = {}): Promise<Simnet> 
       masterSecret: full.masterSecret,
       host,
       port: l.port,
+      gossip: (features) => gossipFor(network, full.node, seed, features),
       async handler(method, params) {
         const fn = METHODS[method];
         if (!fn) throw new RpcError(method, -32601, `Unknown command '${method}'`);

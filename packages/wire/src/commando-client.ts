@@ -14,6 +14,7 @@ import {
 } from './commando.ts';
 import { WireError, invalidArgument, type AmpkitError } from './errors.ts';
 import { MessageType } from './message.ts';
+import { lightClientFeatures } from './gossip.ts';
 import { checkPrivateKey, checkPublicKey, randomPrivateKey } from './noise.ts';
 import { Peer, prepareInitiator } from './peer.ts';
 import { globalWebSocket, openWebSocket, type WebSocketConstructor } from './socket.ts';
@@ -291,6 +292,8 @@ class Client implements CommandoClient {
           localPrivateKey: this.localKey,
           prepared,
           keepaliveInterval: this.options.keepaliveInterval ?? 30_000,
+          // A light client: gossip_queries, so the node relays no gossip we would only drop.
+          features: lightClientFeatures(),
         },
         {
           onReady: () => {

@@ -48,6 +48,11 @@ export interface CommandoServerOptions {
   onDisconnect?: (peerId: string, error?: WireError) => void;
   /** A connection that has not finished the handshake and init by then is closed (30 000 ms). */
   handshakeTimeout?: number;
+  /**
+   * Messages to send each peer once init is exchanged, given the peer's init features: a
+   * node's gossip (BOLT 7), as a real node sends it unprompted.
+   */
+  gossip?: (remoteFeatures: Uint8Array) => Iterable<Uint8Array>;
 }
 
 type RuneChecker = ReturnType<typeof createRuneChecker>;
@@ -123,7 +128,15 @@ export function acceptCommando(socket: ByteSocket, options: CommandoServerOption
     socket,
     { role: 'responder', localPrivateKey: options.privateKey, ...(options.features ? { features: options.features } : {}) },
     {
-      onReady: () => clearTimeout(handshakeTimer),
+      onReady: () => {
+        clearTimeout(handshakeTimer);
+        if (!options.gossip) return;
+        try {
+          for (const message of options.gossip(peer.remoteFeatures)) peer.send(message);
+        } catch {
+          // The peer left while its gossip was being sent.
+        }
+      },
       onMessage: (type, payload) => {
         if (type !== MessageType.COMMANDO_CMD_CONTINUES && type !== MessageType.COMMANDO_CMD_TERM) return;
         const frame = readCommandoPayload(payload);

@@ -40,6 +40,20 @@ export {
   type LightningMessage,
 } from './message.ts';
 export { Peer, type PeerHandlers, type PeerOptions } from './peer.ts';
+export {
+  CHAIN_HASH,
+  GOSSIP_QUERIES_BIT,
+  answerGossip,
+  encodeChannelAnnouncement,
+  encodeChannelUpdate,
+  encodeGossipTimestampFilter,
+  encodeNodeAnnouncement,
+  encodeShortChannelId,
+  hasFeature,
+  lightClientFeatures,
+  type ChannelGossip,
+  type ChannelUpdateFields,
+} from './gossip.ts';
 export { ByteQueue } from './byte-queue.ts';
 export { openWebSocket, wrapWebSocket, type ByteSocket, type WebSocketConstructor, type WebSocketLike } from './socket.ts';
 export { fromHex, toHex } from './bytes.ts';

@@ -13,6 +13,16 @@ export const MessageType = {
   ERROR: 17,
   PING: 18,
   PONG: 19,
+  /** BOLT 7 gossip: read and dropped by a light client (see gossip.ts). */
+  CHANNEL_ANNOUNCEMENT: 256,
+  NODE_ANNOUNCEMENT: 257,
+  CHANNEL_UPDATE: 258,
+  ANNOUNCEMENT_SIGNATURES: 259,
+  QUERY_SHORT_CHANNEL_IDS: 261,
+  REPLY_SHORT_CHANNEL_IDS_END: 262,
+  QUERY_CHANNEL_RANGE: 263,
+  REPLY_CHANNEL_RANGE: 264,
+  GOSSIP_TIMESTAMP_FILTER: 265,
   /** Commando request, more to come (Core Lightning plugins/commando.c). */
   COMMANDO_CMD_CONTINUES: 0x4c4d,
   /** Commando request, last or only part. */
@@ -47,12 +57,12 @@ export function isUnknownEven(type: number): boolean {
   return type % 2 === 0 && !KNOWN_TYPES.has(type);
 }
 
-const KNOWN_TYPES = new Set<number>([
-  MessageType.INIT,
-  MessageType.ERROR,
-  MessageType.PING,
-  MessageType.PONG,
-]);
+/** BOLT 7's types: known, so an even one is no reason to close the link. */
+export function isGossip(type: number): boolean {
+  return type >= MessageType.CHANNEL_ANNOUNCEMENT && type <= MessageType.GOSSIP_TIMESTAMP_FILTER && type !== 260;
+}
+
+const KNOWN_TYPES = /* @__PURE__ */ new Set<number>(Object.values(MessageType));
 
 function u16(value: number): Uint8Array {
   return Uint8Array.of(value >>> 8, value & 0xff);

@@ -16,9 +16,11 @@ import {
   encodeInit,
   encodePing,
   encodePong,
+  isGossip,
   isUnknownEven,
   requiredFeatureBits,
 } from './message.ts';
+import { answerGossip } from './gossip.ts';
 import {
   ACT_ONE_SIZE,
   ACT_THREE_SIZE,
@@ -37,6 +39,8 @@ export interface PeerHandlers {
   onMessage(type: number, payload: Uint8Array): void;
   /** The connection ended; `error` says why unless we closed it ourselves. Called once. */
   onClose(error?: WireError): void;
+  /** A BOLT 7 gossip message arrived (and was dropped, or a query answered). Optional: for tests and logs. */
+  onGossip?(type: number, payload: Uint8Array): void;
 }
 
 export interface PeerOptions {
@@ -86,6 +90,8 @@ export class Peer {
   private awaitingPong = false;
   /** The peer's static key, hex, once the handshake has proved it. */
   remoteNodeId = '';
+  /** The peer's init features (BOLT 9 bit field, `globalfeatures` merged in), once it is ready. */
+  remoteFeatures: Uint8Array = new Uint8Array(0);
 
   constructor(
     private readonly socket: ByteSocket,
@@ -234,6 +240,7 @@ export class Peer {
       // (all below 64); none of them concerns a commando session, so we accept them.
       const unknown = required.filter((bit) => bit >= KNOWN_FEATURE_BITS);
       if (unknown.length) throw new WireError('PROTOCOL', `peer requires unknown features ${unknown.join(', ')}`);
+      this.remoteFeatures = mergeFeatures(init.features, init.globalfeatures);
       this.stage = 'ready';
       this.handlers.onReady(this);
       return;
@@ -250,12 +257,23 @@ export class Peer {
       case MessageType.INIT:
         throw new WireError('PROTOCOL', 'a second init message');
       case MessageType.ERROR:
+        // BOLT 1: an error naming a channel we do not have is ignored, and we have none;
+        // all-zero channel_id means every channel, i.e. the connection itself.
+        if (payload.length >= 32 && payload.subarray(0, 32).some((b) => b !== 0)) return;
         throw new WireError('PROTOCOL', `peer sent error: ${decodeErrorText(payload)}`);
       case MessageType.WARNING:
         return;
-      default:
+      default: {
+        if (isGossip(type)) {
+          // BOLT 7: gossip is dropped (we route nothing); a query gets its honest answer.
+          const answer = answerGossip(type, payload);
+          if (answer) this.send(answer);
+          this.handlers.onGossip?.(type, payload);
+          return;
+        }
         if (isUnknownEven(type)) throw new WireError('PROTOCOL', `unknown even message type ${type}`);
         this.handlers.onMessage(type, payload);
+      }
     }
   }
 
@@ -275,6 +293,14 @@ export class Peer {
       if (this.awaitingPong) this.close(new WireError('CONNECTION', 'peer did not answer ping'));
     }, this.options.keepaliveTimeout ?? 10_000);
   }
+}
+
+/** One feature field of both of init's (BOLT 1: the legacy global features are OR-ed into features). */
+function mergeFeatures(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(Math.max(a.length, b.length));
+  out.set(a, out.length - a.length);
+  for (let i = 0; i < b.length; i++) out[out.length - b.length + i]! |= b[i]!;
+  return out;
 }
 
 /** BOLT 9 assigns feature bits below this; a required bit at or above it is unknown to us. */
