@@ -15,7 +15,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runControl, startSimnet } from '@ampkit/simnet';
+import { INVOICE_RESTRICTIONS, runControl, startSimnet } from '@ampkit/simnet';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const port = Number(process.env.PORT ?? 8080);
@@ -23,7 +23,7 @@ const host = process.env.HOST ?? '127.0.0.1';
 const simnetPort = process.env.SIMNET_PORT ? Number(process.env.SIMNET_PORT) : 0;
 
 /** What the shop's page may do with its node: make invoices and follow their parts, never spend. */
-const INVOICE_ONLY = ['method=invoice|method=listinvoices|method=holdinvoice|method=listholdinvoices|method=settleholdinvoice|method=cancelholdinvoice|method=listhtlcs|method=wait'];
+const INVOICE_ONLY = INVOICE_RESTRICTIONS;
 
 /**
  * The fault panel's switches: each a simnet control line to switch it on and one to switch

@@ -77,7 +77,7 @@ describe('simnet: CLI', () => {
     });
     const { nodes } = JSON.parse(first) as { nodes: { alias: string; id: string; ws_url: string; rune: string; readonly_rune: string }[] };
     assert.equal(nodes.length, 6);
-    assert.deepEqual(Object.keys(nodes[0]!), ['alias', 'id', 'ws_url', 'rune', 'readonly_rune']);
+    assert.deepEqual(Object.keys(nodes[0]!), ['alias', 'id', 'ws_url', 'rune', 'readonly_rune', 'invoice_rune']);
     const wallet = nodes.find((n) => n.alias === 'wallet')!;
     const client = await connect({ nodeId: wallet.id, url: wallet.ws_url, rune: wallet.rune, WebSocket: NodeWebSocket, reconnect: false });
     assert.equal((await client.request('getinfo')).id, wallet.id);

@@ -1,6 +1,6 @@
 /**
  * `ampkit-simnet`: starts a simulated network and runs until SIGINT/SIGTERM.
- * With --json it prints one line, `{ "nodes": [ { alias, id, ws_url, rune, readonly_rune } ] }`,
+ * With --json it prints one line, `{ "nodes": [ { alias, id, ws_url, rune, readonly_rune, invoice_rune } ] }`,
  * once every node listens. Control commands (see control.ts) are read from stdin.
  */
 import { createInterface } from 'node:readline';

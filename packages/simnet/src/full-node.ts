@@ -13,6 +13,11 @@ import { derive, deriveKey } from './seed.ts';
 /** The restrictions of the read-only rune: list*, get*, wait* and decode. */
 export const READONLY_RESTRICTIONS = ['method^list|method^get|method^wait|method=decode', 'method/listdatastore'];
 
+/** The restrictions of the invoice-only rune a shop uses: make and follow invoices, never spend. */
+export const INVOICE_RESTRICTIONS = [
+  'method=invoice|method=listinvoices|method=holdinvoice|method=listholdinvoices|method=settleholdinvoice|method=cancelholdinvoice|method=listhtlcs|method=wait',
+];
+
 export interface FullNodeOptions {
   seed: number;
   alias: string;
@@ -29,6 +34,7 @@ export class FullNode {
   readonly runes: string[] = [];
   readonly rune: string;
   readonly readonlyRune: string;
+  readonly invoiceRune: string;
   private preimageCounter = 0;
   private secretCounter = 0;
   readonly currency: string;
@@ -47,6 +53,7 @@ export class FullNode {
     this.currency = currency;
     this.rune = this.makeRune([]);
     this.readonlyRune = this.makeRune(READONLY_RESTRICTIONS);
+    this.invoiceRune = this.makeRune(INVOICE_RESTRICTIONS);
   }
 
   static publicKeyOf(seed: number, alias: string): string {

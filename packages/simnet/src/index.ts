@@ -5,5 +5,5 @@
 export { startSimnet, METHODS, DEFAULT_GRAPH, type Simnet, type SimnetNodeInfo, type SimnetOptions } from './simnet.ts';
 export { DEMO_TOPOLOGY, generateGraph, loadGraph, readListChannels, type Topology, type TopologyChannel } from './topology.ts';
 export { Network, Channel, SimNode, FailCode, failCodeName, feeFor, type Faults, type Policy, type RouteHop } from './network.ts';
-export { FullNode, READONLY_RESTRICTIONS } from './full-node.ts';
+export { FullNode, INVOICE_RESTRICTIONS, READONLY_RESTRICTIONS } from './full-node.ts';
 export { runControl } from './control.ts';

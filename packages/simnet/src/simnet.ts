@@ -53,6 +53,8 @@ export interface SimnetNodeInfo {
   ws_url: string;
   rune: string;
   readonly_rune: string;
+  /** May make and follow invoices (plain and hold), never spend: what a shop's page holds. */
+  invoice_rune: string;
 }
 
 export interface Simnet {
@@ -201,6 +203,7 @@ export async function startSimnet(options: SimnetOptions = {}): Promise<Simnet> 
       ws_url: `ws://${host}:${l.port}`,
       rune: l.full.rune,
       readonly_rune: l.full.readonlyRune,
+      invoice_rune: l.full.invoiceRune,
     }));
 
   return {

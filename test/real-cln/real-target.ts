@@ -1,0 +1,33 @@
+/** The scenarios' network on real Core Lightning nodes (see network.ts and ../scenarios/target.ts). */
+import { payBack, type Alias, type Target, type TargetNode } from '../scenarios/target.ts';
+import { ALIASES, type RealNetwork } from './network.ts';
+
+export interface RealTarget extends Target {
+  network: RealNetwork;
+}
+
+export function realTarget(network: RealNetwork): RealTarget {
+  const nodes = {} as Record<Alias, TargetNode>;
+  const ids = new Set<string>();
+  for (const alias of ALIASES) {
+    const n = network.nodes[alias];
+    nodes[alias] = { alias, id: n.id, ws_url: n.ws_url, rune: n.rune, invoice_rune: n.invoice_rune, readonly_rune: n.readonly_rune };
+    ids.add(n.id);
+  }
+  const target: RealTarget = {
+    kind: 'real',
+    network,
+    nodes,
+    // Core Lightning's incoming MPP sets time out after 60 s (lightningd/htlc_set.c).
+    mppTimeout: 60,
+    async dropClients(alias) {
+      // A commando client is a peer with an ephemeral key: every peer that is not one of our nodes.
+      const { peers } = await network.nodes[alias].rpc.call('listpeers', {});
+      for (const peer of peers as { id: string; connected: boolean }[]) {
+        if (!ids.has(peer.id) && peer.connected) await network.nodes[alias].rpc.call('disconnect', { id: peer.id, force: true }).catch(() => {});
+      }
+    },
+    rebalance: (sat) => payBack(target, sat),
+  };
+  return target;
+}
