@@ -74,37 +74,37 @@ export interface Tab {
   errors: string[];
 }
 
-export interface BrowserHarness extends Harness {
+/** Chromium and the page servers, for any network. */
+export interface Browsing {
   /** The pages' origin. */
   origin: string;
   /** A second origin serving the same files, as a CDN would serve ampkit. */
   cdn: string;
   browser: Browser;
-  /** What `createAmpkit` needs for a simnet node (its full rune unless `readonly`). */
-  access(alias: string, readonly?: boolean): NodeAccess;
   /** Opens client.html in a new tab (query: `csp`, `bundle`) and waits for the bundle to load. */
   tab(query?: Record<string, string>): Promise<Tab>;
   /** Clears every origin's IndexedDB databases, so each test starts with an empty journal. */
   clearJournals(tab: Tab): Promise<void>;
+  stop(): Promise<void>;
 }
 
-export async function browserHarness(options: SimnetOptions = {}): Promise<BrowserHarness> {
+export interface BrowserHarness extends Harness, Omit<Browsing, 'stop'> {
+  /** What `createAmpkit` needs for a simnet node (its full rune unless `readonly`). */
+  access(alias: string, readonly?: boolean): NodeAccess;
+}
+
+/** Builds the bundles if needed, serves the test pages and dist/ on two origins, and starts Chromium. */
+export async function startBrowsing(): Promise<Browsing> {
   ensureBuilt();
   const executablePath = findChromium();
   if (!executablePath) throw new Error('no Chromium: apt-get install -y chromium, or set CHROME_PATH');
-  const h = await harness({ hopDelay: 2, ...options });
   const servers = [staticServer(), staticServer()];
   const [origin, cdn] = await Promise.all(servers.map(listen)) as [string, string];
   const browser = await puppeteer.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
   return {
-    ...h,
     origin,
     cdn,
     browser,
-    access(alias, readonly = false) {
-      const info = h.simnet.nodes.find((n) => n.alias === alias)!;
-      return { nodeId: info.id, url: info.ws_url, rune: readonly ? info.readonly_rune : info.rune };
-    },
     async tab(query = {}) {
       const page = await browser.newPage();
       const tab: Tab = { page, warnings: [], errors: [] };
@@ -132,6 +132,28 @@ export async function browserHarness(options: SimnetOptions = {}): Promise<Brows
     async stop() {
       await browser.close();
       for (const server of servers) server.close();
+    },
+  };
+}
+
+export async function browserHarness(options: SimnetOptions = {}): Promise<BrowserHarness> {
+  const browsing = await startBrowsing();
+  let h: Harness;
+  try {
+    h = await harness({ hopDelay: 2, ...options });
+  } catch (error) {
+    await browsing.stop();
+    throw error;
+  }
+  return {
+    ...h,
+    ...browsing,
+    access(alias, readonly = false) {
+      const info = h.simnet.nodes.find((n) => n.alias === alias)!;
+      return { nodeId: info.id, url: info.ws_url, rune: readonly ? info.readonly_rune : info.rune };
+    },
+    async stop() {
+      await browsing.stop();
       await h.stop();
     },
   };

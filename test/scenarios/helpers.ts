@@ -1,0 +1,105 @@
+/**
+ * What the scenarios share: engines on a target's node (journal in fake-indexeddb), invoices
+ * made at the payee, and exact two-hop routes read from the payer's own gossip.
+ */
+import 'fake-indexeddb/auto';
+import { IDBFactory } from 'fake-indexeddb';
+import type { CommandoClient } from '../../packages/wire/src/index.ts';
+import { decodeBolt11 } from '../../packages/wire/src/index.ts';
+import { clnNode, createEngine, indexedDbStore, type Engine, type EngineOptions, type RouteHop, type Store } from '../../packages/core/src/index.ts';
+import { clientOf, type Alias, type RuneKind, type Target } from './target.ts';
+
+/** One journal (an IndexedDB of its own), shared by the engines opened on it. */
+export function journal(): Store {
+  return indexedDbStore({ indexedDB: new IDBFactory() });
+}
+
+/** An engine on `alias` with one of its runes, over a reconnecting client; `close()` closes both. */
+export async function engineOn(
+  target: Target,
+  alias: Alias,
+  options: { rune?: RuneKind; store?: Store } & Partial<Omit<EngineOptions, 'node' | 'store'>> = {},
+): Promise<{ engine: Engine; client: CommandoClient; store: Store; close(): void }> {
+  const { rune, store = journal(), ...engineOptions } = options;
+  const client = await clientOf(target, alias, { reconnect: true, ...(rune ? { rune } : {}) });
+  const engine = await createEngine({ node: clnNode(client), store, waitChunk: 5, mppTimeout: target.mppTimeout, ...engineOptions });
+  return {
+    engine,
+    client,
+    store,
+    close() {
+      engine.close();
+      client.close();
+    },
+  };
+}
+
+export interface ScenarioInvoice {
+  bolt11: string;
+  payment_hash: string;
+  payment_secret: string;
+  amount_msat: number;
+  min_final_cltv_expiry: number;
+}
+
+let labels = 0;
+
+/** A plain invoice made by `payee`'s node itself (a shop's backend would). */
+export async function nodeInvoice(target: Target, amount_msat: number, payee: Alias = 'dave'): Promise<ScenarioInvoice> {
+  const client = await clientOf(target, payee);
+  try {
+    const label = `scenario-${target.kind}-${Date.now()}-${++labels}`;
+    const { bolt11 } = await client.request('invoice', { amount_msat, label, description: label });
+    const d = decodeBolt11(bolt11);
+    return { bolt11, payment_hash: d.payment_hash, payment_secret: d.payment_secret!, amount_msat, min_final_cltv_expiry: d.min_final_cltv_expiry };
+  } finally {
+    client.close();
+  }
+}
+
+interface GossipDirection {
+  source: string;
+  destination: string;
+  short_channel_id: string;
+  direction: 0 | 1;
+  base_fee_millisatoshi: number;
+  fee_per_millionth: number;
+  delay: number;
+}
+
+/**
+ * The route `from` → `via` → `to` delivering `amount_msat` to `to`, with the fee and delay
+ * `via` asks (from `from`'s own `listchannels`), as `sendpay` takes it.
+ */
+export async function twoHops(target: Target, client: CommandoClient, via: Alias, amount_msat: number, finalCltv: number, from: Alias = 'alice', to: Alias = 'dave'): Promise<RouteHop[]> {
+  const { channels } = await client.request<{ channels: GossipDirection[] }>('listchannels', {});
+  const n = target.nodes;
+  const find = (a: Alias, b: Alias) => {
+    const c = channels.find((x) => x.source === n[a].id && x.destination === n[b].id);
+    if (!c) throw new Error(`no channel ${a} → ${b} in ${from}'s gossip`);
+    return c;
+  };
+  const first = find(from, via);
+  const second = find(via, to);
+  const fee = second.base_fee_millisatoshi + Math.floor((amount_msat * second.fee_per_millionth) / 1_000_000);
+  return [
+    { id: n[via].id, channel: first.short_channel_id, direction: first.direction, amount_msat: amount_msat + fee, delay: finalCltv + second.delay, style: 'tlv' },
+    { id: n[to].id, channel: second.short_channel_id, direction: second.direction, amount_msat, delay: finalCltv, style: 'tlv' },
+  ];
+}
+
+/** Polls `check` every 50 ms until it returns a value other than undefined; fails with `what` after `seconds`. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined> | T | undefined, seconds = 30): Promise<T> {
+  const end = Date.now() + seconds * 1000;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > end) throw new Error(`${what} did not happen within ${seconds} s${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
