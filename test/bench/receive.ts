@@ -32,15 +32,16 @@ export async function benchReceive(rounds = 40) {
   let complete = 0;
   let settled = 0;
   const receive = shop.node.receive!;
+  const plugin = shop.hold!;
   shop.node.receive = (attempt) => {
     receive(attempt);
-    const inv = shop.invoices.byHash.get(attempt.final.payment_hash);
-    if (inv?.hold?.state === 'accepted' || inv?.paid) complete = performance.now();
+    const hash = attempt.final.payment_hash;
+    if (plugin.list(hash)[0]?.state === 'accepted' || shop.invoices.byHash.get(hash)?.paid) complete = performance.now();
   };
-  const settle = shop.invoices.settle.bind(shop.invoices);
-  shop.invoices.settle = (inv, preimage) => {
-    if (inv.hold) settled = performance.now();
-    settle(inv, preimage);
+  const settle = plugin.settle.bind(plugin);
+  plugin.settle = (preimage) => {
+    settled = performance.now();
+    settle(preimage);
   };
 
   const pay = async (bolt11: string) => {
@@ -50,7 +51,7 @@ export async function benchReceive(rounds = 40) {
         const p = sim.node(i === 0 ? 'alice' : 'bob').node;
         const channel = p.channels.find((c) => c.other(p) === shop.node)!;
         return payers[i]!.request('sendpay', {
-          route: [{ id: shop.node.id, channel: channel.scid, direction: channel.side(p), amount_msat: amount, delay: 18 }],
+          route: [{ id: shop.node.id, channel: channel.scid, direction: channel.side(p), amount_msat: amount, delay: d.min_final_cltv_expiry }],
           payment_hash: d.payment_hash,
           payment_secret: d.payment_secret,
           amount_msat: 42,

@@ -10,12 +10,13 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { RpcError, type CommandoClient } from '../../packages/wire/src/index.ts';
 import { AmpkitError, clnNode, type Node } from '../../packages/core/src/index.ts';
-import { fixture } from '../simnet/harness.ts';
+import { fixture, holdFixture, realFixture } from '../simnet/harness.ts';
 import { FUZZ_N } from '../fuzz-count.ts';
 import { prng } from '../wire/helpers.ts';
 
 const HASH = 'c58eab343d009890415614f2dc0d9332fea328073d5fb94e78a65860c0e996cf';
 const ID = (fixture('getinfo.json') as { id: string }).id;
+const HOLD_HASH: string = holdFixture('listholdinvoices-paid.json').request.params.payment_hash;
 
 /** Each engine call, with a real reply to mutate. */
 const CALLS: { name: string; seed: () => unknown; call: (node: Node) => Promise<unknown> }[] = [
@@ -23,6 +24,9 @@ const CALLS: { name: string; seed: () => unknown; call: (node: Node) => Promise<
   { name: 'waitsendpay', seed: () => fixture('waitsendpay-complete.json'), call: (n) => n.waitsendpay({ payment_hash: HASH, partid: 1, groupid: 1, timeout: 1 }) },
   { name: 'listsendpays', seed: () => fixture('listsendpays-mpp-complete.json'), call: (n) => n.listsendpays({ payment_hash: HASH }) },
   { name: 'getroutes', seed: () => fixture('getroutes.json'), call: (n) => n.getroutes({ source: ID, destination: ID, amount_msat: 1, layers: [], maxfee_msat: 1, final_cltv: 18 }) },
+  // askrene's layers (test/fixtures/cln/askrene-*.json).
+  { name: 'askrene-create-layer', seed: () => realFixture('askrene-create-layer.json').response, call: (n) => n.askrenecreatelayer({ layer: 'ampkit-probe' }) },
+  { name: 'askrene-inform-channel', seed: () => realFixture('askrene-inform-channel-constrained.json').response, call: (n) => n.askreneconstrainchannel({ layer: 'ampkit-probe', short_channel_id_dir: '105x2x0/0', amount_msat: 500_000_000 }) },
   { name: 'getinfo', seed: () => fixture('getinfo.json'), call: (n) => n.getinfo() },
   { name: 'invoice', seed: () => fixture('invoice.json'), call: (n) => n.invoice({ amount_msat: 1, label: 'x', description: 'x', expiry: 60 }) },
   { name: 'listinvoices', seed: () => fixture('listinvoices-paid-mpp.json'), call: (n) => n.listinvoices({ payment_hash: HASH }) },
@@ -30,12 +34,13 @@ const CALLS: { name: string; seed: () => unknown; call: (node: Node) => Promise<
   { name: 'listpeerchannels', seed: () => fixture('listpeerchannels-held-in.json'), call: (n) => n.listpeerchannels() },
   { name: 'listnodes', seed: () => ({ nodes: [{ nodeid: ID, alias: 'x', color: '02d232', last_timestamp: 1, features: '0800' }, { nodeid: ID }] }), call: (n) => n.listnodes() },
   { name: 'listhtlcs', seed: () => ({ htlcs: [{ short_channel_id: '103x1x0', id: 0, expiry: 120, amount_msat: 5, direction: 'in', payment_hash: HASH, state: 'RCVD_ADD_ACK_REVOCATION', created_index: 1, updated_index: 2 }] }), call: (n) => n.listhtlcs({ index: 'created', start: 0 }) },
+  // The hold plugin's shapes (test/fixtures/hold-plugin/, BoltzExchange/hold v0.3.3).
   {
     name: 'listholdinvoices',
-    seed: () => ({ holdinvoices: [{ payment_hash: HASH, bolt11: 'lnbcrt1', amount_msat: 5, state: 'accepted', htlcs: [{ scid: '103x1x0', id: 1, msat: 5, cltv_expiry: 140, state: 'ACCEPTED', created_at: 1 }] }] }),
-    call: (n) => n.listholdinvoices({ payment_hash: HASH }),
+    seed: () => holdFixture('listholdinvoices-paid.json').response,
+    call: (n) => n.listholdinvoices({ payment_hash: HOLD_HASH }),
   },
-  { name: 'holdinvoice', seed: () => ({ bolt11: 'lnbcrt1', payment_hash: HASH }), call: (n) => n.holdinvoice({ payment_hash: HASH, amount_msat: 1, description: 'x', expiry: 60 }) },
+  { name: 'holdinvoice', seed: () => holdFixture('holdinvoice.json').response, call: (n) => n.holdinvoice({ payment_hash: HASH, amount_msat: 1, description: 'x', expiry: 60 }) },
   { name: 'wait', seed: () => ({ subsystem: 'htlcs', created: 7 }), call: (n) => n.waithtlcs({ index: 'created', next: 7 }) },
 ];
 
@@ -169,7 +174,7 @@ describe(`the Core Lightning adapter, ${FUZZ_N.toLocaleString('en')} hostile rep
     const node = clnNode(scripted(() => ({ error })));
     for (let i = 0; i < Math.max(1000, FUZZ_N / 4); i++) {
       const c = CALLS[i % CALLS.length]!;
-      const code = pick(rand, [-32602, -1, 200, 202, 203, 204, 205, 206, 208, 209, 210, 215, 220, 1.5, 2 ** 53 + 2]);
+      const code = pick(rand, [-32602, -32601, -32700, -1, 200, 202, 203, 204, 205, 206, 208, 209, 210, 215, 220, 1.5, 2 ** 53 + 2]);
       const data = rand() < 0.5 ? mutate(rand, failed.data) : junk(rand);
       error = new RpcError(c.name, code, pick(rand, [failed.message, '', 'x'.repeat(10_000)]), data);
       const result = await verdict(c.call(node));

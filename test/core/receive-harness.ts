@@ -84,7 +84,8 @@ export async function receiveHarness(options: SimnetOptions = {}): Promise<Recei
       const decoded = decodeBolt11(bolt11);
       const p = h.simnet.node(alias).node;
       const channel = p.channels.find((c) => c.other(p) === full.node)!;
-      const route = [{ id: full.node.id, channel: channel.scid, direction: channel.side(p), amount_msat: amount, delay: 18 }];
+      // The final CLTV the invoice asks for: 18 for the node's own, 80 for the hold plugin's.
+      const route = [{ id: full.node.id, channel: channel.scid, direction: channel.side(p), amount_msat: amount, delay: decoded.min_final_cltv_expiry }];
       await (await payer(alias)).request('sendpay', {
         route,
         payment_hash: decoded.payment_hash,
@@ -110,7 +111,8 @@ export async function receiveHarness(options: SimnetOptions = {}): Promise<Recei
       return full.calls.get(method) ?? 0;
     },
     nodePreimage(payment_hash) {
-      return full.invoices.byHash.get(payment_hash)?.preimage;
+      const hold = full.hold?.list(payment_hash)[0];
+      return hold ? (hold.preimage as string | undefined) : full.invoices.byHash.get(payment_hash)?.preimage;
     },
     async stop() {
       for (const e of engines) e.close();

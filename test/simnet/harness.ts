@@ -1,4 +1,5 @@
 /** Starts a simnet and connects @ampkit/wire clients to its nodes, for black-box tests. */
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connect, type CommandoClient } from '../../packages/wire/src/index.ts';
 import { NodeWebSocket } from '../../packages/wire/src/node.ts';
@@ -44,6 +45,12 @@ export interface Hop {
   delay: number;
 }
 
+/** A fresh random preimage and its payment hash, for hold invoices made in tests. */
+export function newPreimage(): { preimage: string; hash: string } {
+  const preimage = randomBytes(32).toString('hex');
+  return { preimage, hash: createHash('sha256').update(Buffer.from(preimage, 'hex')).digest('hex') };
+}
+
 /** Builds a two-hop route payer -> via -> destination with exact fees and delays. */
 export function twoHopRoute(simnet: Simnet, payer: string, via: string, destination: string, amount: number, finalCltv = 18): Hop[] {
   const p = simnet.node(payer).node;
@@ -63,4 +70,14 @@ export function twoHopRoute(simnet: Simnet, payer: string, via: string, destinat
 export function fixture(name: string): any {
   const text = readFileSync(new URL(`../../../shared/reference/cln-fixtures/${name}`, import.meta.url), 'utf8');
   return JSON.parse(text.replace(/^#.*$/gm, '').replace(/rc=\d\s*$/, ''));
+}
+
+/** A real node's reply kept in the repository (test/fixtures/cln/, see its README): `{ request, response }` or `{ request, error }`. */
+export function realFixture(name: string): any {
+  return JSON.parse(readFileSync(new URL(`../fixtures/cln/${name}`, import.meta.url), 'utf8'));
+}
+
+/** The hold plugin's reply shapes (test/fixtures/hold-plugin/, reconstructed from its v0.3.3 source, see the README): `{ source, request, response }` or `{ source, request, error }`. */
+export function holdFixture(name: string): any {
+  return JSON.parse(readFileSync(new URL(`../fixtures/hold-plugin/${name}`, import.meta.url), 'utf8'));
 }

@@ -289,7 +289,7 @@ export async function soak(options: SoakOptions): Promise<SoakCounts> {
     }
     if (entry.hold) {
       const [held] = (await shopClient.request('listholdinvoices', { payment_hash: hash })).holdinvoices as { state: string; htlcs: { msat: number; state: string }[] }[];
-      const got = (held?.htlcs ?? []).filter((x) => x.state !== 'CANCELED' && x.state !== 'CANCELLED').reduce((s, x) => s + x.msat, 0);
+      const got = (held?.htlcs ?? []).filter((x) => x.state === 'paid').reduce((s, x) => s + x.msat, 0);
       if (held?.state === 'paid' && got < entry.amount_msat) counts.early_preimages++;
       if ((held?.state === 'paid') !== (record.status === 'paid')) counts.mismatches++;
     } else {

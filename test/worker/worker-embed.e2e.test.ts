@@ -48,7 +48,7 @@ async function payFromAlice(bolt11: string): Promise<void> {
   const shop = h.simnet.node('shop').node;
   const channel = a.channels.find((c) => c.other(a) === shop)!;
   await alice.request('sendpay', {
-    route: [{ id: shop.id, channel: channel.scid, direction: channel.side(a), amount_msat: invoice.amount_msat, delay: 18 }],
+    route: [{ id: shop.id, channel: channel.scid, direction: channel.side(a), amount_msat: invoice.amount_msat, delay: invoice.min_final_cltv_expiry }],
     payment_hash: invoice.payment_hash,
     payment_secret: invoice.payment_secret,
     amount_msat: invoice.amount_msat,

@@ -100,7 +100,7 @@ describe('two tabs on one node', () => {
         const channel = p.channels.find((c) => c.other(p) === shopNode)!;
         const amount = [10_000, 20_000][i]!;
         await payer.request('sendpay', {
-          route: [{ id: shopNode.id, channel: channel.scid, direction: channel.side(p), amount_msat: amount, delay: 18 }],
+          route: [{ id: shopNode.id, channel: channel.scid, direction: channel.side(p), amount_msat: amount, delay: decoded.min_final_cltv_expiry }],
           payment_hash: decoded.payment_hash,
           payment_secret: decoded.payment_secret,
           amount_msat: 30_000,

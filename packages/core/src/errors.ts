@@ -23,6 +23,18 @@ export type EngineErrorCode =
   | 'CONNECTION'
   /** The node refused: `nodeCode` and `data` are its own. */
   | 'NODE_ERROR'
+  /**
+   * The node refused the call because the rune does not allow it (or is missing, unreadable,
+   * or not this node's). The message names the method refused; `nodeCode` is the node's code
+   * (19537 or 19536) and `data` is `{ method, message }` with the node's own words.
+   */
+  | 'PERMISSION'
+  /**
+   * The node has no hold-invoice plugin (BoltzExchange/hold): it answered a hold method
+   * with "Unknown command" (JSON-RPC -32601, kept in `nodeCode`). `invoice({ hold: true })`
+   * fails with it at once and journals nothing.
+   */
+  | 'HOLD_UNSUPPORTED'
   /** The node's reply did not have the shape or content it must have. */
   | 'BAD_REPLY';
 

@@ -11,7 +11,7 @@ export { AmpkitError, type EngineErrorCode } from './errors.ts';
 export { Engine, NEVER_SENT, createEngine, type EngineEvents, type EngineOptions } from './payments/engine.ts';
 export { localLock, type Lock, type PeerChannel, type PeerEvent, type PeerMessage } from './coordination.ts';
 export { clnNode } from './node/cln.ts';
-export type { GetroutesRequest, HoldState, HtlcIndex, Node, NodeAnnouncement, NodeChannel, NodePeerChannel, NodeHoldHtlc, NodeHoldInvoice, NodeHtlc, NodeInvoice, NodePart, NodeRoute, PartKey, SendpayRequest } from './node/node.ts';
+export type { GetroutesRequest, HoldHtlcState, HoldState, HtlcIndex, Node, NodeAnnouncement, NodeChannel, NodePeerChannel, NodeHoldHtlc, NodeHoldInvoice, NodeHtlc, NodeInvoice, NodePart, NodeRoute, PartKey, SendpayRequest } from './node/node.ts';
 export type { ReceiverEvents } from './invoices/receiver.ts';
 export { memoryStore } from './store/memory.ts';
 export { indexedDbStore, type IndexedDbStoreOptions } from './store/indexeddb.ts';

@@ -135,14 +135,17 @@ export type InvoiceStatus = 'unpaid' | 'paid' | 'expired';
 /** What `invoice()` takes. */
 export interface InvoiceRequest {
   amount_msat: number;
+  /** The invoice's description; a hold invoice has none (see `hold`). */
   description: string;
   /** Unique among this node's invoices in the journal; one is made up when absent. */
   label?: string;
-  /** Seconds until the invoice expires (3600). */
+  /** Seconds until the invoice expires (3600); a hold invoice's is always 3600 (see `hold`). */
   expiry?: number;
   /**
    * A hold invoice: the engine makes and journals the preimage and hands it to the node
-   * only once the held parts reach the amount. Needs the `hold` plugin on the node.
+   * only once the held parts reach the amount. Needs the BoltzExchange/hold plugin (v0.3.x)
+   * on the node, else `HOLD_UNSUPPORTED`. The plugin makes the invoice with no description
+   * and a 3600 s expiry whatever is asked; the record says what the invoice says.
    */
   hold?: boolean;
 }

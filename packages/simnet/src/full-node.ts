@@ -5,9 +5,11 @@
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { createRune } from '@ampkit/wire';
+import { HoldPlugin } from './hold-plugin.ts';
 import { InvoiceBook } from './invoices.ts';
 import type { Network, SimNode } from './network.ts';
 import { SendpayBook } from './payments.ts';
+import { AskreneLayers } from './rpc-askrene.ts';
 import { derive, deriveKey } from './seed.ts';
 
 /** The restrictions of the read-only rune: list*, get*, wait* and decode. */
@@ -23,13 +25,19 @@ export interface FullNodeOptions {
   alias: string;
   mppTimeout: number;
   currency: string;
+  /** Run the hold plugin (BoltzExchange/hold); default true. */
+  holdPlugin?: boolean;
 }
 
 export class FullNode {
   readonly privateKey: Uint8Array;
   readonly masterSecret: Uint8Array;
   readonly invoices: InvoiceBook;
+  /** The hold plugin, when the node runs it: its methods are unknown commands otherwise. */
+  readonly hold?: HoldPlugin;
   readonly sendpays: SendpayBook;
+  /** askrene's layers on this node (none persist: simnet never restarts a node). */
+  readonly askrene = new AskreneLayers();
   /** Runes made by createrune (and the two the network starts with), by unique id. */
   readonly runes: string[] = [];
   readonly rune: string;
@@ -45,10 +53,17 @@ export class FullNode {
     readonly seed: number,
     mppTimeout: number,
     currency: string,
+    holdPlugin = true,
   ) {
     this.privateKey = deriveKey(seed, node.alias);
     this.masterSecret = derive(seed, 'master', node.alias);
     this.invoices = new InvoiceBook(network, node, mppTimeout);
+    if (holdPlugin) {
+      const hold = new HoldPlugin(this, mppTimeout);
+      this.hold = hold;
+      // Its htlc_accepted hook sees every arriving HTLC before the node's own invoices do.
+      this.invoices.hook = (attempt) => hold.htlcAccepted(attempt);
+    }
     this.sendpays = new SendpayBook(network, node);
     this.currency = currency;
     this.rune = this.makeRune([]);
@@ -77,6 +92,8 @@ export class FullNode {
 
   /** How many times each method was called (rune-permitted calls only): for tests. */
   readonly calls = new Map<string, number>();
+  /** How many calls of each method the rune check refused (they never reached {@link calls}): for tests. */
+  readonly refused = new Map<string, number>();
   /** Set by {@link stop}: long waits end. */
   stopped = false;
 
@@ -84,6 +101,7 @@ export class FullNode {
     this.stopped = true;
     this.node.htlcLog.stop();
     this.invoices.stop();
+    this.hold?.stop();
     this.sendpays.stop();
   }
 }

@@ -6,4 +6,5 @@ export { startSimnet, METHODS, DEFAULT_GRAPH, type Simnet, type SimnetNodeInfo, 
 export { DEMO_TOPOLOGY, generateGraph, loadGraph, readListChannels, type Topology, type TopologyChannel } from './topology.ts';
 export { Network, Channel, SimNode, FailCode, failCodeName, feeFor, type Faults, type Policy, type RouteHop } from './network.ts';
 export { FullNode, INVOICE_RESTRICTIONS, READONLY_RESTRICTIONS } from './full-node.ts';
+export { HoldPlugin, HOLD_EXPIRY, HOLD_MIN_FINAL_CLTV, type HoldState } from './hold-plugin.ts';
 export { runControl } from './control.ts';

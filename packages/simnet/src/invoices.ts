@@ -1,9 +1,10 @@
 /**
- * The receiving side of a simulated node: plain invoices (the node makes and keeps the
- * preimage) and hold invoices (the `hold` plugin's: the caller keeps the preimage), and the
- * BOLT 4 "Basic Multi-Part Payments" receiver rules: parts with one payment hash form a
- * set, nothing is fulfilled until the set reaches total_msat, then every part is; an
- * incomplete set fails back with mpp_timeout when the timeout passes.
+ * The receiving side of a simulated node: Core Lightning's invoices (the node makes and
+ * keeps the preimage) and the BOLT 4 "Basic Multi-Part Payments" receiver rules: parts
+ * with one payment hash form a set, nothing is fulfilled until the set reaches total_msat,
+ * then every part is; an incomplete set fails back with mpp_timeout when the timeout
+ * passes. A plugin's `htlc_accepted` hook (the hold plugin, hold-plugin.ts) sees each
+ * arriving HTLC first.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
@@ -11,7 +12,6 @@ import type { Attempt, FailName, Network, SimNode } from './network.ts';
 import { Changes } from './changes.ts';
 
 export type InvoiceStatus = 'unpaid' | 'paid' | 'expired';
-export type HoldState = 'unpaid' | 'accepted' | 'paid' | 'cancelled';
 
 export interface Invoice {
   label: string;
@@ -26,12 +26,9 @@ export interface Invoice {
   amount_received_msat?: number;
   paid_at?: number;
   payment_secret: string;
-  /** Known for plain invoices; for hold invoices only once settled. */
   preimage?: string;
   min_final_cltv_expiry: number;
   paid: boolean;
-  /** Set for hold invoices. */
-  hold?: { state: HoldState; created_at: number; paid_at?: number; settled?: Attempt[] };
 }
 
 interface HtlcSet {
@@ -48,6 +45,11 @@ export class InvoiceBook {
   private createdIndex = 0;
   private updatedIndex = 0;
   payIndex = 0;
+  /**
+   * A plugin's `htlc_accepted` hook: true when it took the HTLC (held or failed it), false
+   * to let the node go on with its own invoices.
+   */
+  hook?: (attempt: Attempt) => boolean;
 
   constructor(
     private readonly network: Network,
@@ -95,6 +97,7 @@ export class InvoiceBook {
   }
 
   private receive(attempt: Attempt): void {
+    if (this.hook?.(attempt)) return;
     const arrived = attempt.arrived!;
     const index = attempt.route.length;
     const details = this.network.paymentDetailsData(arrived.amount_msat);
@@ -105,7 +108,6 @@ export class InvoiceBook {
     // BOLT 4: unknown hash, wrong secret, expired, wrong amount and too-soon expiry all look
     // the same to the payer (incorrect_or_unknown_payment_details), so probing learns nothing.
     if (!invoice || invoice.paid) return reject();
-    if (invoice.hold && invoice.hold.state !== 'unpaid') return reject();
     if (this.status(invoice) === 'expired') return reject();
     if (payment_secret !== invoice.payment_secret) return reject();
     if (invoice.amount_msat !== undefined && (total_msat < invoice.amount_msat || total_msat > 2 * invoice.amount_msat)) return reject();
@@ -124,11 +126,6 @@ export class InvoiceBook {
     if (sum < set.total_msat) return;
     clearTimeout(set.timer);
     set.timer = undefined;
-    if (invoice.hold) {
-      invoice.hold.state = 'accepted';
-      this.wake();
-      return;
-    }
     this.settle(invoice, invoice.preimage!);
   }
 
@@ -151,34 +148,14 @@ export class InvoiceBook {
     invoice.updated_index = ++this.updatedIndex;
     invoice.amount_received_msat = set.parts.reduce((s, a) => s + a.arrived!.amount_msat, 0);
     invoice.paid_at = this.network.seconds();
-    if (invoice.hold) {
-      invoice.hold.state = 'paid';
-      invoice.hold.paid_at = invoice.paid_at;
-      invoice.hold.settled = set.parts;
-    }
     for (const attempt of set.parts) this.network.fulfill(attempt, preimage);
-    this.wake();
-  }
-
-  /** Fails every held part back (hold invoices' cancel) and marks the hold invoice cancelled. */
-  cancel(invoice: Invoice): void {
-    const set = this.sets.get(invoice.payment_hash);
-    this.sets.delete(invoice.payment_hash);
-    if (set) {
-      clearTimeout(set.timer);
-      for (const attempt of set.parts) {
-        this.network.failBack(attempt, attempt.route.length, 'incorrect_or_unknown_payment_details', this.network.paymentDetailsData(attempt.arrived!.amount_msat));
-      }
-    }
-    if (invoice.hold) invoice.hold.state = 'cancelled';
-    invoice.updated_index = ++this.updatedIndex;
     this.wake();
   }
 
   stop(): void {
     for (const set of this.sets.values()) clearTimeout(set.timer);
     this.sets.clear();
-    this.wake();
+    this.changes.stop();
   }
 }
 

@@ -16,6 +16,7 @@ export const FailCode = {
   incorrect_cltv_expiry: 0x1000 | 13,
   expiry_too_soon: 0x1000 | 14,
   incorrect_or_unknown_payment_details: 0x4000 | 15,
+  final_incorrect_cltv_expiry: 18,
   channel_disabled: 0x1000 | 20,
   mpp_timeout: 23,
   temporary_node_failure: 0x2000 | 2,

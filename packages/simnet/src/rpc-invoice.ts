@@ -1,12 +1,13 @@
 /**
  * Core Lightning's receiving methods (invoice, listinvoices, waitinvoice, waitanyinvoice,
- * delinvoice) and the `hold` plugin's (holdinvoice, settleholdinvoice, cancelholdinvoice,
- * listholdinvoices), in v25.12's shapes (cln-fixtures/invoice*.json, listinvoices-*.json).
+ * delinvoice), in v25.12's shapes (cln-fixtures/invoice*.json, listinvoices-*.json), and
+ * the hold plugin's (rpc-hold.ts), which a node answers when it runs the plugin.
  */
 import { RpcError, encodeBolt11 } from '@ampkit/wire';
 import type { FullNode } from './full-node.ts';
 import { hashOfPreimage, type Invoice } from './invoices.ts';
-import { msat, msatOrAny, oneOf, opt, parseParams, req, secret, sha256, string, u32, u64, bool, stringOrArray } from './params.ts';
+import { msatOrAny, oneOf, opt, parseParams, req, secret, sha256, string, u32, u64, bool, stringOrArray } from './params.ts';
+import { holdMethods } from './rpc-hold.ts';
 import type { Method } from './rpc-info.ts';
 
 /** Invoice features of a v25.12 node: var_onion_optin, payment_secret, basic_mpp (optional), bit 25. */
@@ -47,11 +48,11 @@ function receivable(node: FullNode): { max: number; total: number } {
 function makeInvoice(
   node: FullNode,
   method: string,
-  o: { amount?: number; label: string; description: string; expiry?: number; preimage?: string; payment_hash?: string; cltv?: number; hold?: boolean },
+  o: { amount?: number; label: string; description: string; expiry?: number; preimage?: string; cltv?: number },
 ): Invoice {
   if (node.invoices.byLabel.has(o.label)) throw new RpcError(method, 900, `Duplicate label '${o.label}'`);
-  const preimage = o.preimage ?? (o.payment_hash ? undefined : node.nextPreimage());
-  const payment_hash = o.payment_hash ?? hashOfPreimage(preimage!);
+  const preimage = o.preimage ?? node.nextPreimage();
+  const payment_hash = hashOfPreimage(preimage);
   if (node.invoices.byHash.has(payment_hash)) {
     throw new RpcError(method, o.preimage ? 901 : 900, o.preimage ? 'preimage already used' : `payment_hash already used`);
   }
@@ -82,10 +83,9 @@ function makeInvoice(
     expires_at: created_at + expiry,
     created_index: node.invoices.nextCreatedIndex(),
     payment_secret,
-    ...(preimage ? { preimage } : {}),
+    preimage,
     min_final_cltv_expiry: cltv,
     paid: false,
-    ...(o.hold ? { hold: { state: 'unpaid' as const, created_at } } : {}),
   };
   node.invoices.add(invoice);
   return invoice;
@@ -97,12 +97,6 @@ function warnings(node: FullNode, amount: number | undefined): Record<string, st
   if (r.total < amount) return { warning_capacity: 'Insufficient incoming channel capacity to pay invoice' };
   if (r.max < amount) return { warning_mpp: 'The invoice is only payable by MPP-capable payers.' };
   return {};
-}
-
-function findHold(node: FullNode, method: string, payment_hash: string): Invoice {
-  const inv = node.invoices.byHash.get(payment_hash);
-  if (!inv?.hold) throw new RpcError(method, 2103, `no hold invoice with payment_hash ${payment_hash}`);
-  return inv;
 }
 
 export const invoiceMethods: Record<string, Method> = {
@@ -148,7 +142,7 @@ export const invoiceMethods: Record<string, Method> = {
       opt('start', u64),
       opt('limit', u32),
     ]);
-    let list = [...node.invoices.byLabel.values()].filter((i) => !i.hold);
+    let list = [...node.invoices.byLabel.values()];
     if (p.label !== undefined) list = list.filter((i) => i.label === p.label);
     if (p.invstring !== undefined) list = list.filter((i) => i.bolt11 === p.invstring);
     if (p.payment_hash !== undefined) list = list.filter((i) => i.payment_hash === p.payment_hash);
@@ -162,7 +156,7 @@ export const invoiceMethods: Record<string, Method> = {
     const p = parseParams('waitinvoice', params, [req('label', string)]);
     for (;;) {
       const inv = node.invoices.byLabel.get(p.label);
-      if (!inv || inv.hold) throw new RpcError('waitinvoice', -1, 'Unknown invoice');
+      if (!inv) throw new RpcError('waitinvoice', -1, 'Unknown invoice');
       const status = node.invoices.status(inv);
       if (status === 'paid') return invoiceRecord(node, inv);
       if (status === 'expired') throw new RpcError('waitinvoice', 903, 'invoice expired during wait', invoiceRecord(node, inv));
@@ -176,7 +170,7 @@ export const invoiceMethods: Record<string, Method> = {
     const deadline = p.timeout === undefined ? Infinity : Date.now() + p.timeout * 1000;
     for (;;) {
       const next = [...node.invoices.byLabel.values()]
-        .filter((i) => !i.hold && i.paid && i.pay_index! > after)
+        .filter((i) => i.paid && i.pay_index! > after)
         .sort((a, b) => a.pay_index! - b.pay_index!)[0];
       if (next) return invoiceRecord(node, next);
       const left = deadline - Date.now();
@@ -188,7 +182,7 @@ export const invoiceMethods: Record<string, Method> = {
   delinvoice(node, params) {
     const p = parseParams('delinvoice', params, [req('label', string), req('status', oneOf('paid', 'expired', 'unpaid')), opt('desconly', bool)]);
     const inv = node.invoices.byLabel.get(p.label);
-    if (!inv || inv.hold) throw new RpcError('delinvoice', 905, 'Unknown invoice');
+    if (!inv) throw new RpcError('delinvoice', 905, 'Unknown invoice');
     const status = node.invoices.status(inv);
     if (status !== p.status) throw new RpcError('delinvoice', 906, `Invoice status is ${status} not ${p.status}`, invoiceRecord(node, inv));
     const record = invoiceRecord(node, inv);
@@ -200,69 +194,6 @@ export const invoiceMethods: Record<string, Method> = {
     return record;
   },
 
-  holdinvoice(node, params) {
-    const p = parseParams('holdinvoice', params, [
-      req('payment_hash', sha256),
-      req('amount', msat),
-      opt('description', string),
-      opt('expiry', u64),
-      opt('min_final_cltv_expiry', u32),
-      opt('description_hash', sha256),
-    ]);
-    if (p.amount === 0) throw new RpcError('holdinvoice', -32602, "amount: should be positive: invalid token '0'");
-    if (node.invoices.byHash.has(p.payment_hash)) throw new RpcError('holdinvoice', 2101, 'an invoice with that payment_hash exists already');
-    const inv = makeInvoice(node, 'holdinvoice', {
-      label: `hold-${p.payment_hash}`,
-      description: p.description ?? '',
-      amount: p.amount,
-      payment_hash: p.payment_hash,
-      hold: true,
-      ...(p.expiry !== undefined ? { expiry: p.expiry } : {}),
-      ...(p.min_final_cltv_expiry !== undefined ? { cltv: p.min_final_cltv_expiry } : {}),
-    });
-    return { bolt11: inv.bolt11 };
-  },
-
-  settleholdinvoice(node, params) {
-    const p = parseParams('settleholdinvoice', params, [req('preimage', secret)]);
-    const inv = findHold(node, 'settleholdinvoice', hashOfPreimage(p.preimage));
-    if (inv.hold!.state !== 'accepted') throw new RpcError('settleholdinvoice', 2102, `hold invoice is ${inv.hold!.state}, not accepted`);
-    node.invoices.settle(inv, p.preimage);
-    return {};
-  },
-
-  cancelholdinvoice(node, params) {
-    const p = parseParams('cancelholdinvoice', params, [req('payment_hash', sha256)]);
-    const inv = findHold(node, 'cancelholdinvoice', p.payment_hash);
-    if (inv.hold!.state === 'paid') throw new RpcError('cancelholdinvoice', 2102, 'hold invoice is paid already');
-    node.invoices.cancel(inv);
-    return {};
-  },
-
-  listholdinvoices(node, params) {
-    const p = parseParams('listholdinvoices', params, [opt('payment_hash', sha256), opt('bolt11', string)]);
-    const list = [...node.invoices.byHash.values()].filter(
-      (i) => i.hold && (!p.payment_hash || i.payment_hash === p.payment_hash) && (!p.bolt11 || i.bolt11 === p.bolt11),
-    );
-    return {
-      holdinvoices: list.map((i) => ({
-        payment_hash: i.payment_hash,
-        ...(i.hold!.state === 'paid' ? { preimage: i.preimage } : {}),
-        bolt11: i.bolt11,
-        amount_msat: i.amount_msat,
-        state: i.hold!.state,
-        created_at: i.hold!.created_at,
-        ...(i.hold!.paid_at !== undefined ? { paid_at: i.hold!.paid_at } : {}),
-        htlcs: (i.hold!.settled ?? node.invoices.held(i.payment_hash)).map((a) => ({
-          scid: a.arrived!.channel.scid,
-          id: a.arrived!.htlc.id,
-          msat: a.arrived!.amount_msat,
-          cltv_expiry: a.arrived!.expiry,
-          state: i.hold!.state === 'unpaid' ? 'held' : i.hold!.state,
-          created_at: a.arrived!.htlc.created_at,
-        })),
-      })),
-    };
-  },
+  ...holdMethods,
 };
 

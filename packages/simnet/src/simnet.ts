@@ -14,11 +14,12 @@ import { infoMethods, type Method } from './rpc-info.ts';
 import { htlcMethods } from './rpc-htlcs.ts';
 import { invoiceMethods } from './rpc-invoice.ts';
 import { payMethods } from './rpc-pay.ts';
+import { askreneMethods } from './rpc-askrene.ts';
 import { DEMO_TOPOLOGY, buildTopology, defaultPolicy, generateGraph, loadGraph, readListChannels, sliceGraph, type Topology } from './topology.ts';
 import { prng } from './seed.ts';
 
 /** Every method a simulated node answers. */
-export const METHODS: Record<string, Method> = { ...infoMethods, ...payMethods, ...invoiceMethods, ...htlcMethods };
+export const METHODS: Record<string, Method> = { ...infoMethods, ...askreneMethods, ...payMethods, ...invoiceMethods, ...htlcMethods };
 
 /** Where the real mainnet snapshot lives in the workplace checkout. */
 export const DEFAULT_GRAPH = fileURLToPath(new URL('../../../../shared/data/mainnet-2026-02-03.listchannels.json.gz', import.meta.url));
@@ -36,8 +37,19 @@ export interface SimnetOptions {
   host?: string;
   /** First listening port; node i listens on `port + i`. 0 (default): any free ports. */
   port?: number;
-  /** Seconds before an incomplete MPP set fails back (BOLT 4: 60). Fractions allowed for tests. */
+  /**
+   * Seconds before an incomplete MPP set fails back (BOLT 4: 60), for the nodes' own
+   * invoices and the hold plugin's parts (`hold-mpp-timeout`, 60; a real plugin on regtest
+   * forces 10). Fractions allowed for tests.
+   */
   mppTimeout?: number;
+  /**
+   * Whether the nodes run the hold-invoice plugin (BoltzExchange/hold v0.3.3: holdinvoice,
+   * listholdinvoices, settleholdinvoice, cancelholdinvoice, injectholdinvoice,
+   * cleanholdinvoices). Default true; false answers those methods with -32601 "Unknown
+   * command", as a node without it does.
+   */
+  holdPlugin?: boolean;
   /** Milliseconds each HTLC takes per hop, each way. Default 10. */
   hopDelay?: number;
   /** For `graph`: the listchannels file (gzipped or not). */
@@ -161,7 +173,7 @@ export async function startSimnet(options: SimnetOptions = {}): Promise<Simnet> 
   const mppTimeout = (options.mppTimeout ?? 60) * 1000;
   const listeners = new Map<string, Listener>();
   named.forEach((node, i) => {
-    listeners.set(node.alias, { full: new FullNode(network, node, seed, mppTimeout, 'bcrt'), port: options.port ? options.port + i : 0 });
+    listeners.set(node.alias, { full: new FullNode(network, node, seed, mppTimeout, 'bcrt', options.holdPlugin ?? true), port: options.port ? options.port + i : 0 });
   });
 
   const listen = async (l: Listener): Promise<void> => {
@@ -172,6 +184,7 @@ export async function startSimnet(options: SimnetOptions = {}): Promise<Simnet> 
       host,
       port: l.port,
       gossip: (features) => gossipFor(network, full.node, seed, features),
+      onRefused: (method) => full.refused.set(method, (full.refused.get(method) ?? 0) + 1),
       async handler(method, params) {
         const fn = METHODS[method];
         if (!fn) throw new RpcError(method, -32601, `Unknown command '${method}'`);

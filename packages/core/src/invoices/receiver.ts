@@ -68,10 +68,16 @@ const keyOf = (scid: string, id: number): string => `${scid}/${id}`;
 const hashOf = (preimage: string): string => bytesToHex(sha256(hexToBytes(preimage)));
 const sum = (amounts: number[]): number => amounts.reduce((a, b) => a + b, 0);
 
-/** A journaled hold invoice once the node has made it: its bolt11 and expiry, no longer `creating`. */
-function made(current: StoredInvoice, bolt11: string, expires_at: number): StoredInvoice {
+/** What the node's invoice says, which is what the engine reports (a hold plugin may ignore the request's). */
+interface InvoiceTerms {
+  expires_at: number;
+  description: string;
+}
+
+/** A journaled hold invoice once the node has made it: its bolt11, expiry and description, no longer `creating`. */
+function made(current: StoredInvoice, bolt11: string, terms: InvoiceTerms): StoredInvoice {
   const { creating: _, ...rest } = current;
-  return { ...rest, bolt11, expires_at };
+  return { ...rest, bolt11, ...terms };
 }
 
 /** The public record of a journaled invoice. */
@@ -135,6 +141,8 @@ export class Receiver {
   private readonly claims = new Set<string>();
   /** Hold invoices this engine is creating right now. */
   private readonly creating = new Set<string>();
+  /** The node answered a hold method once: it has a hold plugin. */
+  private holdPlugin = false;
   private firstSync?: () => void;
   /** Resolves once invoices an earlier engine left open have been brought up to date. */
   readonly ready: Promise<void>;
@@ -180,6 +188,12 @@ export class Receiver {
     if (request.hold) {
       const preimage = bytesToHex(randomBytes(32));
       const payment_hash = hashOf(preimage);
+      // A node without a hold plugin fails here (HOLD_UNSUPPORTED), before a preimage is
+      // journaled for an invoice that can never exist.
+      if (!this.holdPlugin) {
+        await node.listholdinvoices({ payment_hash });
+        this.holdPlugin = true;
+      }
       // On disk before the node hears of the hash: whatever happens next, the preimage is ours.
       await journal.updateInvoice(payment_hash, () => ({ invoice: { ...base, payment_hash, preimage, creating: true }, result: undefined }), { durable: true });
       this.creating.add(payment_hash);
@@ -187,18 +201,17 @@ export class Receiver {
       try {
         ({ bolt11 } = await node.holdinvoice({ payment_hash, amount_msat: request.amount_msat, description: request.description, expiry: request.expiry }));
       } catch (error) {
-        // Refused: the node has no such invoice, so the record goes. A dropped link leaves it
-        // for the watcher, which adopts it if the node made it and drops it if not.
-        if (!hasCode(error, 'CONNECTION', 'TIMEOUT')) await journal.updateInvoice(payment_hash, () => ({ invoice: null, result: undefined }));
-        else this.watch();
+        if (hasCode(error, 'CONNECTION', 'TIMEOUT')) this.watch();
+        else await this.dropCreating(payment_hash, error);
         throw error;
       } finally {
         this.creating.delete(payment_hash);
       }
-      const expires_at = this.checkBolt11(bolt11, payment_hash, request.amount_msat);
+      // The plugin makes every invoice with its own expiry and description: the record says what the invoice says.
+      const terms = this.checkBolt11(bolt11, payment_hash, request.amount_msat);
       stored = await journal.updateInvoice(payment_hash, (current) => {
         if (!current) throw engineError('NOT_FOUND', 'the invoice left the journal while it was being made');
-        const invoice = made(current, bolt11, expires_at);
+        const invoice = made(current, bolt11, terms);
         return { invoice, result: invoice };
       });
     } else {
@@ -215,8 +228,22 @@ export class Receiver {
     return invoice;
   }
 
-  /** The node's invoice must be for our hash and amount, from our node; gives its expiry time. */
-  private checkBolt11(bolt11: string, payment_hash: string, amount_msat: number): number {
+  /**
+   * Refused: the node has no such invoice, so the journaled record and its preimage go
+   * (durably: no orphan preimage outlives a crash here). If even that fails, the watcher
+   * drops the record later; the refusal is what the caller hears.
+   */
+  private async dropCreating(payment_hash: string, refusal: unknown): Promise<void> {
+    try {
+      await this.host.journal.updateInvoice(payment_hash, (current) => ({ invoice: current?.creating ? null : undefined, result: undefined }), { durable: true });
+    } catch (error) {
+      this.host.report(engineError('CONNECTION', `could not drop hold invoice ${payment_hash} from the journal after the node refused it (${String(refusal)})`, { cause: error }));
+      this.watch();
+    }
+  }
+
+  /** The node's invoice must be for our hash and amount, from our node; gives its expiry time and description. */
+  private checkBolt11(bolt11: string, payment_hash: string, amount_msat: number): InvoiceTerms {
     let decoded: ReturnType<typeof decodeBolt11>;
     try {
       decoded = decodeBolt11(bolt11);
@@ -226,7 +253,7 @@ export class Receiver {
     if (decoded.payment_hash !== payment_hash || decoded.amount_msat !== amount_msat || decoded.payee !== this.host.node.id) {
       throw engineError('BAD_REPLY', "the node's invoice is not for this payment hash, amount and node");
     }
-    return decoded.created_at + decoded.expiry;
+    return { expires_at: decoded.created_at + decoded.expiry, description: decoded.description ?? '' };
   }
 
   /** Invoices by label or hash, or all; ordered by creation. */
@@ -448,13 +475,21 @@ export class Receiver {
       invoice.hold
         ? { hold: true, invoice: (await node.listholdinvoices({ payment_hash: hash }))[0] }
         : { hold: false, invoice: (await node.listinvoices({ payment_hash: hash }))[0] };
-    let view = await ask();
+    let view: NodeView;
+    try {
+      view = await ask();
+    } catch (error) {
+      // A node without a hold plugin cannot have made the invoice: its record goes.
+      if (!invoice.creating || this.creating.has(hash) || !hasCode(error, 'HOLD_UNSUPPORTED')) throw error;
+      await journal.updateInvoice(hash, (current) => ({ invoice: current?.creating ? null : undefined, result: undefined }), { durable: true });
+      return;
+    }
 
     if (invoice.creating) {
       if (view.hold && view.invoice) {
         const bolt11 = view.invoice.bolt11;
-        const expires_at = this.checkBolt11(bolt11, hash, invoice.amount_msat);
-        await journal.updateInvoice(hash, (current) => ({ invoice: current?.creating ? made(current, bolt11, expires_at) : undefined, result: undefined }));
+        const terms = this.checkBolt11(bolt11, hash, invoice.amount_msat);
+        await journal.updateInvoice(hash, (current) => ({ invoice: current?.creating ? made(current, bolt11, terms) : undefined, result: undefined }));
       } else if (!this.creating.has(hash) && this.host.now() - invoice.created_at > CREATE_GRACE_S) {
         await journal.updateInvoice(hash, (current) => ({ invoice: current?.creating ? null : undefined, result: undefined }));
       }
@@ -463,7 +498,10 @@ export class Receiver {
 
     if (view.hold && view.invoice) {
       const hold = view.invoice;
-      const complete = hold.state === 'accepted' && sum(hold.htlcs.map((h) => h.amount_msat)) >= invoice.amount_msat;
+      // The plugin says `accepted` once the parts it holds reach the amount; its rows must
+      // agree (rows of refused and timed-out parts are `cancelled` and count for nothing).
+      // Never settle anything less: the plugin would release an incomplete set's parts.
+      const complete = hold.state === 'accepted' && sum(hold.htlcs.filter((h) => h.state === 'accepted').map((h) => h.amount_msat)) >= invoice.amount_msat;
       if (complete) {
         if (await this.claim(invoice)) view = await ask();
       } else if (this.host.now() >= invoice.expires_at && hold.state !== 'paid' && hold.state !== 'cancelled') {
@@ -541,8 +579,9 @@ export class Receiver {
       invoice.status = 'paid';
       if (view.hold) {
         const hold = view.invoice as NodeHoldInvoice;
-        // The node's list of the claimed parts, or (a plugin that forgets them) ours.
-        const claimed = hold.htlcs.length ? hold.htlcs.map((h) => h.amount_msat) : [...held.values(), ...leaving].map((p) => p.partial_amount_msat);
+        // The parts the plugin settled (its rows turn `paid`), or (a plugin that forgets them) ours.
+        const settled = hold.htlcs.filter((h) => h.state === 'paid');
+        const claimed = settled.length ? settled.map((h) => h.amount_msat) : [...held.values(), ...leaving].map((p) => p.partial_amount_msat);
         invoice.amount_received_msat = sum(claimed);
         invoice.parts = claimed.length;
         invoice.paid_at = hold.paid_at ?? now;
@@ -664,9 +703,10 @@ export class Receiver {
     try {
       await this.host.node.settleholdinvoice({ preimage });
     } catch (error) {
-      // Refused: most likely settled already (by us, before a dropped answer); the node's
-      // state, read next, decides. A dropped link is retried by the watcher.
-      if (!hasCode(error, 'NODE_ERROR')) throw error;
+      // Refused (the plugin settles a paid invoice again without complaint, so this is
+      // "no HTLCs to settle": cancelled meanwhile, near the HTLCs' expiry; or the invoice
+      // gone): the node's state, read next, decides. A dropped link is retried by the watcher.
+      if (!hasCode(error, 'NODE_ERROR', 'NOT_FOUND')) throw error;
     }
     return true;
   }
@@ -680,7 +720,8 @@ export class Receiver {
     try {
       await this.host.node.cancelholdinvoice({ payment_hash: invoice.payment_hash });
     } catch (error) {
-      if (!hasCode(error, 'NODE_ERROR')) throw error;
+      // Paid already ("state paid is final") or gone: the node's state, read next, decides.
+      if (!hasCode(error, 'NODE_ERROR', 'NOT_FOUND')) throw error;
     }
     return true;
   }

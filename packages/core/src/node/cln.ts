@@ -1,14 +1,20 @@
 /**
  * The Node interface over Core Lightning's JSON-RPC carried by commando (`@ampkit/wire`).
  * Maps CLN's codes onto the engine's (cln-fixtures/: 200 timed out, 202–204 and 209 a failed
- * part with the part in `data`, 208 a part never attempted) and checks every reply it uses.
+ * part with the part in `data`, or only its failure fields when `sendpay` refused it before
+ * recording it, 208 a part never attempted) and checks every reply it uses.
  */
 import { RpcError, type CommandoClient } from '@ampkit/wire';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { AmpkitError, engineError } from '../errors.ts';
-import type { NodeInfo, RouteHop } from '../types.ts';
-import type { HoldState, Node, NodeAnnouncement, NodeChannel, NodePeerChannel, NodeHoldHtlc, NodeHoldInvoice, NodeHtlc, NodeInvoice, NodePart, NodeRoute, PartKey, SendpayRequest } from './node.ts';
+import type { NodeInfo, PartFailure, RouteHop } from '../types.ts';
+import { runeRefusal } from './rune-refusal.ts';
+import { holdMethods } from './hold-plugin.ts';
+import type { Node, NodeAnnouncement, NodeChannel, NodePeerChannel, NodeHtlc, NodeInvoice, NodePart, NodeRoute, PartKey, SendpayRequest } from './node.ts';
+
+// The hold plugin's rows are read where its methods live.
+export { readHoldInvoice } from './hold-plugin.ts';
 
 /** Extra time the commando request gets beyond the node's own wait, for the reply to travel. */
 const WAIT_SLACK_MS = 15_000;
@@ -49,13 +55,19 @@ export function readNodePart(method: string, value: unknown, forceStatus?: 'fail
   if (status === 'complete') {
     part.payment_preimage = checkPreimage(method, v.payment_preimage, v.payment_hash);
   }
-  if (int(v.failcode)) part.failcode = v.failcode;
-  if (typeof v.failcodename === 'string') part.failcodename = v.failcodename;
-  if (int(v.erring_index)) part.erring_index = v.erring_index;
-  if (typeof v.erring_node === 'string') part.erring_node = v.erring_node;
-  if (typeof v.erring_channel === 'string') part.erring_channel = v.erring_channel;
-  if (int(v.erring_direction)) part.erring_direction = v.erring_direction;
-  return part;
+  return Object.assign(part, readFailure(v));
+}
+
+/** The failure fields of a failed part or of a refusal (CLN's routefail info), those well formed. */
+function readFailure(v: Record<string, unknown>): PartFailure {
+  const failure: PartFailure = {};
+  if (int(v.failcode)) failure.failcode = v.failcode;
+  if (typeof v.failcodename === 'string') failure.failcodename = v.failcodename;
+  if (int(v.erring_index)) failure.erring_index = v.erring_index;
+  if (typeof v.erring_node === 'string') failure.erring_node = v.erring_node;
+  if (typeof v.erring_channel === 'string') failure.erring_channel = v.erring_channel;
+  if (int(v.erring_direction)) failure.erring_direction = v.erring_direction;
+  return failure;
 }
 
 /** Core Lightning's HTLC states: the first ten are an outgoing HTLC's, the last ten an incoming one's. */
@@ -67,7 +79,6 @@ export const HTLC_STATES = [
 ] as const;
 
 const SCID = /^\d+x\d+x\d+$/;
-const HOLD_STATES: readonly HoldState[] = ['unpaid', 'accepted', 'paid', 'cancelled'];
 
 function object(method: string, value: unknown, what: string): Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badReply(method, `has ${what} that is not an object`);
@@ -142,37 +153,6 @@ export function readInvoice(value: unknown): NodeInvoice {
     invoice.paid_at = count(m, v.paid_at, 'paid_at');
     invoice.payment_preimage = checkPreimage(m, v.payment_preimage, invoice.payment_hash);
   }
-  return invoice;
-}
-
-function readHoldHtlc(value: unknown): NodeHoldHtlc {
-  const m = 'listholdinvoices';
-  const v = object(m, value, 'an htlc');
-  const htlc: NodeHoldHtlc = {
-    short_channel_id: scid(m, v.scid),
-    id: count(m, v.id, 'id'),
-    amount_msat: count(m, v.msat, 'msat'),
-    expiry: count(m, v.cltv_expiry, 'cltv_expiry'),
-    state: text(m, v.state, 'state'),
-  };
-  if (v.created_at !== undefined) htlc.created_at = count(m, v.created_at, 'created_at');
-  return htlc;
-}
-
-/** Reads one `listholdinvoices` row. */
-export function readHoldInvoice(value: unknown): NodeHoldInvoice {
-  const m = 'listholdinvoices';
-  const v = object(m, value, 'a hold invoice');
-  if (!HOLD_STATES.includes(v.state as HoldState)) throw badReply(m, `has a hold state ${JSON.stringify(v.state)}`);
-  if (!Array.isArray(v.htlcs)) throw badReply(m, 'has no htlcs array');
-  const invoice: NodeHoldInvoice = {
-    payment_hash: hex32(m, v.payment_hash, 'payment_hash'),
-    bolt11: text(m, v.bolt11, 'bolt11'),
-    amount_msat: count(m, v.amount_msat, 'amount_msat'),
-    state: v.state as HoldState,
-    htlcs: v.htlcs.map(readHoldHtlc),
-  };
-  if (v.paid_at !== undefined) invoice.paid_at = count(m, v.paid_at, 'paid_at');
   return invoice;
 }
 
@@ -324,9 +304,36 @@ function failedPart(method: string, error: RpcError): NodePart {
   return part;
 }
 
+/** Whether a failure's `data` carries the part itself (CLN adds the payment's fields only once it exists). */
+function holdsPart(data: unknown): boolean {
+  return data !== null && typeof data === 'object' && 'payment_hash' in data;
+}
+
+/**
+ * A `sendpay` the node refused before it recorded the part (lightningd/pay.c
+ * send_payment_core: no channel to the first peer, or the peer not ready; `data` has only
+ * the failure fields, cln-fixtures in test/fixtures/cln/sendpay-no-first-peer.json and
+ * sendpay-first-peer-not-ready.json). No HTLC left and the node has no record: the part
+ * failed, with the node's words and failure fields so the planner can go around it.
+ */
+function refusedPart(request: SendpayRequest, error: RpcError): NodePart {
+  if (error.data === null || typeof error.data !== 'object' || Array.isArray(error.data)) throw badReply('sendpay', 'refused the part with data that is not an object');
+  return {
+    payment_hash: request.payment_hash,
+    groupid: request.groupid,
+    partid: request.partid,
+    status: 'failed',
+    amount_msat: request.route[request.route.length - 1]!.amount_msat,
+    amount_sent_msat: request.route[0]!.amount_msat,
+    ...readFailure(error.data as Record<string, unknown>),
+    failreason: error.message,
+  };
+}
+
 function nodeError(error: unknown): unknown {
   if (error instanceof RpcError) {
-    return engineError('NODE_ERROR', `${error.method}: ${error.message}`, { nodeCode: error.code, data: error.data, cause: error });
+    // A rune refusal is PERMISSION, naming the method refused; any other refusal is NODE_ERROR.
+    return runeRefusal(error) ?? engineError('NODE_ERROR', `${error.method}: ${error.message}`, { nodeCode: error.code, data: error.data, cause: error });
   }
   // The wire's own failures (CONNECTION, TIMEOUT, BAD_REPLY) already carry the engine's codes.
   if (error instanceof AmpkitError) return error;
@@ -350,6 +357,19 @@ export function clnNode(client: CommandoClient): Node {
       throw nodeError(error);
     }
   };
+  /**
+   * A `waitsendpay` failure that does not carry the part (209 "Payment failure reason
+   * unknown" has no data at all): the node said this part failed, and its own record gives
+   * the rest. Without that record nothing is certain, so nothing is marked failed.
+   */
+  const recordedFailure = async (key: PartKey, error: RpcError): Promise<NodePart> => {
+    const payments = list('listsendpays', await call('listsendpays', { payment_hash: key.payment_hash }), 'payments');
+    const there = payments.map((p) => readNodePart('listsendpays', p)).find((p) => p.groupid === key.groupid && p.partid === key.partid);
+    if (!there) throw engineError('NOT_FOUND', `waitsendpay: ${error.message}, and listsendpays has no such part`, { nodeCode: error.code });
+    if (there.status !== 'failed') throw badReply('waitsendpay', `says the part failed (${error.code}) while listsendpays has it ${there.status}`);
+    const failure = error.data !== null && typeof error.data === 'object' ? readFailure(error.data as Record<string, unknown>) : {};
+    return { ...there, ...failure, ...(failure.failcode === undefined ? { failreason: error.message } : {}) };
+  };
   return {
     id: client.nodeId,
 
@@ -369,7 +389,9 @@ export function clnNode(client: CommandoClient): Node {
         // the engine unsure whether a part is in flight. The link dropping is the only end.
         return readNodePart('sendpay', await client.request('sendpay', params, { timeout: 0 }));
       } catch (error) {
-        if (error instanceof RpcError && error.data !== undefined && FAILED_PART_CODES.has(error.code)) return failedPart('sendpay', error);
+        if (error instanceof RpcError && error.data !== undefined && FAILED_PART_CODES.has(error.code)) {
+          return holdsPart(error.data) ? failedPart('sendpay', error) : refusedPart(request, error);
+        }
         throw nodeError(error);
       }
     },
@@ -387,7 +409,7 @@ export function clnNode(client: CommandoClient): Node {
         if (error instanceof RpcError) {
           if (error.code === 200) throw engineError('TIMEOUT', 'waitsendpay: timed out while waiting', { nodeCode: 200 });
           if (error.code === 208) throw engineError('NOT_FOUND', `waitsendpay: ${error.message}`, { nodeCode: 208 });
-          if (error.data !== undefined && FAILED_PART_CODES.has(error.code)) return failedPart('waitsendpay', error);
+          if (FAILED_PART_CODES.has(error.code)) return holdsPart(error.data) ? failedPart('waitsendpay', error) : recordedFailure(request, error);
         }
         throw nodeError(error);
       }
@@ -409,6 +431,31 @@ export function clnNode(client: CommandoClient): Node {
       };
       if (request.maxparts !== undefined) params.maxparts = request.maxparts;
       return readRoutes(await call('getroutes', params));
+    },
+
+    // askrene's layer methods, as v25.12 answers them (test/fixtures/cln/askrene-*.json).
+    async askrenecreatelayer({ layer }) {
+      const m = 'askrene-create-layer';
+      const made = list(m, await call(m, { layer, persistent: false }), 'layers').some((l) => object(m, l, 'a layer').layer === layer);
+      if (!made) throw badReply(m, `does not list the layer ${layer}`);
+    },
+
+    async askreneconstrainchannel({ layer, short_channel_id_dir, amount_msat }) {
+      const m = 'askrene-inform-channel';
+      const constraints = list(m, await call(m, { layer, short_channel_id_dir, amount_msat, inform: 'constrained' }), 'constraints');
+      if (!constraints.some((c) => object(m, c, 'a constraint').short_channel_id_dir === short_channel_id_dir)) throw badReply(m, `has no constraint on ${short_channel_id_dir}`);
+    },
+
+    async askrenedisablechannel({ layer, short_channel_id_dir }) {
+      object('askrene-update-channel', await call('askrene-update-channel', { layer, short_channel_id_dir, enabled: false }), 'a reply');
+    },
+
+    async askrenedisablenode({ layer, node }) {
+      object('askrene-disable-node', await call('askrene-disable-node', { layer, node }), 'a reply');
+    },
+
+    async askreneremovelayer({ layer }) {
+      object('askrene-remove-layer', await call('askrene-remove-layer', { layer }), 'a reply');
     },
 
     async listchannels(request = {}) {
@@ -447,27 +494,8 @@ export function clnNode(client: CommandoClient): Node {
       return list('listinvoices', await call('listinvoices', { payment_hash: request.payment_hash }), 'invoices').map(readInvoice);
     },
 
-    async holdinvoice(request) {
-      const reply = await call('holdinvoice', {
-        payment_hash: request.payment_hash,
-        amount: request.amount_msat,
-        description: request.description,
-        expiry: request.expiry,
-      });
-      return { bolt11: text('holdinvoice', object('holdinvoice', reply, 'a reply').bolt11, 'bolt11') };
-    },
-
-    async settleholdinvoice(request) {
-      await call('settleholdinvoice', { preimage: request.preimage });
-    },
-
-    async cancelholdinvoice(request) {
-      await call('cancelholdinvoice', { payment_hash: request.payment_hash });
-    },
-
-    async listholdinvoices(request) {
-      return list('listholdinvoices', await call('listholdinvoices', { payment_hash: request.payment_hash }), 'holdinvoices').map(readHoldInvoice);
-    },
+    // BoltzExchange/hold's methods (hold-plugin.ts).
+    ...holdMethods((method, params) => client.request(method, params), nodeError),
 
     async listhtlcs(request) {
       return list('listhtlcs', await call('listhtlcs', { index: request.index, start: request.start }), 'htlcs').map(readHtlc);

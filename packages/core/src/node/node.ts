@@ -55,27 +55,50 @@ export interface NodeInvoice {
   payment_preimage?: string;
 }
 
-/** A hold invoice's state at the node (the `hold` plugin's). */
+/**
+ * A hold invoice's state at the node (BoltzExchange/hold v0.3.x, `src/database/model.rs`):
+ * `unpaid`, then `accepted` once the held parts reach the amount, then `paid` on settle;
+ * `cancelled` from either of the first two (by a cancel, or by the plugin itself when a
+ * held HTLC nears its CLTV expiry). `paid` and `cancelled` are final.
+ */
 export type HoldState = 'unpaid' | 'accepted' | 'paid' | 'cancelled';
 
-/** An HTLC held for a hold invoice. */
+/**
+ * One HTLC the hold plugin recorded for an invoice: `accepted` while held, `paid` once
+ * settled, `cancelled` when it was refused, timed out (`hold-mpp-timeout`) or cancelled.
+ */
+export type HoldHtlcState = 'accepted' | 'paid' | 'cancelled';
+
+/** An HTLC the hold plugin recorded for a hold invoice (a `listholdinvoices` `htlcs` row). */
 export interface NodeHoldHtlc {
+  /** The incoming channel (the row's `scid`). */
   short_channel_id: string;
+  /** The HTLC's id within that channel (the row's misnamed `channel_id`), as `listhtlcs` numbers it. */
   id: number;
+  /** The row's `msat`. */
   amount_msat: number;
-  /** Block height. */
-  expiry: number;
-  state: string;
-  created_at?: number;
+  /** Absolute block height (`cltv_expiry`); absent in rows older than hold v0.3.3. */
+  expiry?: number;
+  state: HoldHtlcState;
+  /** Unix seconds: when the plugin recorded it. */
+  created_at: number;
 }
 
-/** A hold invoice as the node knows it (`listholdinvoices`). */
+/** A hold invoice as the node knows it (a `listholdinvoices` row of BoltzExchange/hold v0.3.x). */
 export interface NodeHoldInvoice {
   payment_hash: string;
+  /** The BOLT 11 invoice (the row's `invoice`). */
   bolt11: string;
+  /** The invoice's amount: the plugin's rows carry none, so it is read from `bolt11`. */
   amount_msat: number;
   state: HoldState;
+  /** Unix seconds. */
+  created_at: number;
+  /** Unix seconds of the settle (the row's `settled_at`). */
   paid_at?: number;
+  /** Once settled; it hashes to `payment_hash`. */
+  preimage?: string;
+  /** Every HTLC the plugin recorded, held or not: only `accepted` ones are held now. */
   htlcs: NodeHoldHtlc[];
 }
 
@@ -163,7 +186,10 @@ export interface Node {
   readonly id: string;
   /**
    * Sends one part. Resolves with the part as the node recorded it: `pending`, or `failed`
-   * when the node failed it at once (with its failure fields). Sending a part the node
+   * when the node failed it at once (with its failure fields). A part the node refused
+   * before recording it (no channel to the first peer, the peer not ready: CLN's 204
+   * without the part in `data`) resolves `failed` too, with the node's reason in
+   * `failreason` and its failure fields: the node never had it. Sending a part the node
    * already has pending gives that part back.
    */
   sendpay(request: SendpayRequest): Promise<NodePart>;
@@ -182,6 +208,23 @@ export interface Node {
    */
   getroutes(request: GetroutesRequest): Promise<NodeRoute[]>;
   /**
+   * Creates an empty askrene layer the node forgets when it restarts (CLN
+   * `askrene-create-layer` with `persistent: false`), for `getroutes`' `layers`. `NODE_ERROR`
+   * when the layer exists, the node has no askrene, or the rune does not allow it.
+   */
+  askrenecreatelayer(request: { layer: string }): Promise<void>;
+  /**
+   * Tells a layer that a channel direction could not carry `amount_msat` (CLN
+   * `askrene-inform-channel` with `inform: 'constrained'`): askrene then assumes it holds less.
+   */
+  askreneconstrainchannel(request: { layer: string; short_channel_id_dir: string; amount_msat: number }): Promise<void>;
+  /** Marks a channel direction unusable in a layer (CLN `askrene-update-channel` with `enabled: false`). */
+  askrenedisablechannel(request: { layer: string; short_channel_id_dir: string }): Promise<void>;
+  /** Leaves a node out of every path planned with a layer (CLN `askrene-disable-node`). */
+  askrenedisablenode(request: { layer: string; node: string }): Promise<void>;
+  /** Removes a layer (CLN `askrene-remove-layer`); `NODE_ERROR` for a layer the node does not have. */
+  askreneremovelayer(request: { layer: string }): Promise<void>;
+  /**
    * The public channel graph, one entry per direction (CLN `listchannels`); with
    * `short_channel_id`, that channel's directions only. Malformed entries are left out.
    */
@@ -197,13 +240,28 @@ export interface Node {
   invoice(request: { amount_msat: number; label: string; description: string; expiry: number }): Promise<{ payment_hash: string; bolt11: string; expires_at: number }>;
   /** Invoices with that payment hash. */
   listinvoices(request: { payment_hash: string }): Promise<NodeInvoice[]>;
-  /** Creates a hold invoice for a hash whose preimage the node does not know. */
-  holdinvoice(request: { payment_hash: string; amount_msat: number; description: string; expiry: number }): Promise<{ bolt11: string }>;
-  /** Hands the preimage over: the node claims every held part. */
+  /**
+   * Creates a hold invoice for a hash whose preimage the node does not know. `description`
+   * and `expiry` are wishes a node may not honour (Core Lightning's hold plugin makes every
+   * invoice with an empty description, a 3600 s expiry and a final CLTV of 80): the
+   * invoice returned says what holds. `HOLD_UNSUPPORTED` when the node has no hold plugin;
+   * the same on the other hold methods.
+   */
+  holdinvoice(request: { payment_hash: string; amount_msat: number; description?: string; expiry?: number }): Promise<{ bolt11: string }>;
+  /**
+   * Hands the preimage over: the node claims every held part. Resolves also when the
+   * invoice was paid already. `NOT_FOUND` when the node has no hold invoice for the
+   * preimage's hash; `NODE_ERROR` when it holds nothing to settle (unpaid or cancelled).
+   * Only for an `accepted` invoice: a plugin may release the parts of an incomplete set
+   * before refusing the settle (hold's `src/settler.rs`).
+   */
   settleholdinvoice(request: { preimage: string }): Promise<void>;
-  /** Fails every held part back and closes the hold invoice. */
+  /**
+   * Fails every held part back and closes the hold invoice. Resolves also when it was
+   * cancelled already. `NOT_FOUND` for an unknown hash; `NODE_ERROR` when it is paid.
+   */
   cancelholdinvoice(request: { payment_hash: string }): Promise<void>;
-  /** Hold invoices with that payment hash. */
+  /** The hold invoice with that payment hash: none or one. */
   listholdinvoices(request: { payment_hash: string }): Promise<NodeHoldInvoice[]>;
   /** HTLCs whose `index` is `start` or more, in that index's order. */
   listhtlcs(request: { index: HtlcIndex; start: number }): Promise<NodeHtlc[]>;
