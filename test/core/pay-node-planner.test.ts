@@ -107,6 +107,29 @@ describe('pay() with the node planning', () => {
       assert.equal((await shopInvoice(h, inv.payment_hash)).amount_received_msat, BIG);
     }));
 
+  test('a first peer gone as its part is sent: the node refuses it before recording it, the part fails at once with its words, pay() goes around', () =>
+    withHarness(async (h, engine) => {
+      const alice = h.simnet.node('alice').node.id;
+      // alice goes offline between the plan and the sendpay of the part through her.
+      engine.on('part-created', (part) => {
+        if (part.route[0]!.id === alice) void h.simnet.setOnline('alice', false);
+      });
+      const inv = await h.invoice(100_000_000);
+      const result = await engine.pay({ planner: 'node', bolt11: inv.bolt11 });
+      checkResult(result, 500_000);
+      assert.equal(result.status, 'complete');
+      const [refused, ...rest] = result.parts;
+      assert.equal(refused!.route[0]!.id, alice);
+      assert.equal(refused!.status, 'failed');
+      assert.equal(refused!.failreason, 'failed: WIRE_TEMPORARY_CHANNEL_FAILURE (First peer not ready)');
+      assert.deepEqual([refused!.erring_index, refused!.erring_channel], [0, refused!.route[0]!.channel]);
+      assert.ok(rest.length > 0 && rest.every((p) => p.route[0]!.id !== alice), 'planned around the refused first hop');
+      // Sent once, never again; the node has no record of it.
+      assert.equal(sendpays(h), result.attempts);
+      const { payments } = await h.wallet.request('listsendpays', { payment_hash: inv.payment_hash });
+      assert.ok(!payments.some((p: { partid: number }) => p.partid === refused!.partid));
+    }));
+
   test('a fee budget too small for the retry fails with a reason, spends nothing beyond it, and a later pay() may try again', () =>
     withHarness(async (h, engine) => {
       // The first plan: alice 450,000 sat (46,000 msat of fees), bob and carol 675,000 sat

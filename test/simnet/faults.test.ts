@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { connect } from '../../packages/wire/src/index.ts';
 import { NodeWebSocket } from '../../packages/wire/src/node.ts';
 import { runControl } from '../../packages/simnet/src/index.ts';
-import { harness, twoHopRoute, type Harness } from './harness.ts';
+import { harness, realFixture, twoHopRoute, type Harness } from './harness.ts';
 
 let h: Harness;
 before(async () => {
@@ -91,10 +91,18 @@ describe('simnet: faults', () => {
     const ch = (await wallet.request('listpeerchannels', { id: info.id })).channels[0];
     assert.equal(ch.peer_connected, false);
     const inv = await invoice(1_000_000, 'offline');
+    // Refused before it is recorded, with only the failure fields (test/fixtures/cln/sendpay-first-peer-not-ready.json).
+    const notReady = realFixture('sendpay-first-peer-not-ready.json').error;
+    const viaDave = twoHopRoute(h.simnet, 'wallet', 'dave', 'shop', 1_000_000);
     await assert.rejects(
-      wallet.request('sendpay', { route: twoHopRoute(h.simnet, 'wallet', 'dave', 'shop', 1_000_000), payment_hash: inv.payment_hash, payment_secret: inv.payment_secret, amount_msat: 1_000_000, partid: 1, groupid: 1 }),
-      { code: 204, message: 'failed: WIRE_UNKNOWN_NEXT_PEER (First peer not ready)' },
+      wallet.request('sendpay', { route: viaDave, payment_hash: inv.payment_hash, payment_secret: inv.payment_secret, amount_msat: 1_000_000, partid: 1, groupid: 1 }),
+      (e: { code: number; message: string; data: Record<string, unknown> }) => {
+        assert.deepEqual([e.code, e.message], [notReady.code, notReady.message]);
+        assert.deepEqual(e.data, { ...notReady.data, erring_node: h.simnet.node('wallet').node.id, erring_channel: viaDave[0]!.channel, erring_direction: viaDave[0]!.direction });
+        return true;
+      },
     );
+    assert.deepEqual((await wallet.request('listsendpays', { payment_hash: inv.payment_hash })).payments, [], 'the node has no record of it');
     await h.simnet.setOnline('dave', true);
     const dave = await h.client('dave');
     assert.equal((await dave.request('getinfo')).alias, 'dave');

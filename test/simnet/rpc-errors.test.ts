@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import LnMessage from 'lnmessage';
-import { fixture, harness, twoHopRoute, type Harness } from './harness.ts';
+import { fixture, harness, realFixture, twoHopRoute, type Harness } from './harness.ts';
 
 let h: Harness;
 before(async () => {
@@ -86,10 +86,15 @@ describe('simnet: bad input gets Core Lightning errors', () => {
   test('an unknown channel in a route and a route that does not connect fail as CLN reports them', async () => {
     const c = await h.client('wallet');
     const route = twoHopRoute(h.simnet, 'wallet', 'alice', 'shop', 1000);
-    await assert.rejects(c.request('sendpay', { route: [{ ...route[0]!, channel: '1x1x1' }, route[1]], payment_hash: '01'.repeat(32) }), {
-      code: 204,
-      message: 'failed: WIRE_UNKNOWN_NEXT_PEER (First peer not ready)',
+    // No channel 1x1x1 to our first peer: refused before the part is recorded, only the
+    // failure fields in data (test/fixtures/cln/sendpay-no-first-peer.json).
+    const noPeer = realFixture('sendpay-no-first-peer.json').error;
+    await assert.rejects(c.request('sendpay', { route: [{ ...route[0]!, channel: '1x1x1' }, route[1]], payment_hash: '01'.repeat(32) }), (e: { code: number; message: string; data: Record<string, unknown> }) => {
+      assert.deepEqual([e.code, e.message], [noPeer.code, noPeer.message]);
+      assert.deepEqual(e.data, { ...noPeer.data, erring_node: h.simnet.node('wallet').node.id });
+      return true;
     });
+    assert.deepEqual((await c.request('listsendpays', { payment_hash: '01'.repeat(32) })).payments, []);
     // alice has no channel 1x1x1 to the shop: she answers unknown_next_peer.
     await c.request('sendpay', { route: [route[0], { ...route[1]!, channel: '1x1x1' }], payment_hash: '02'.repeat(32) });
     await assert.rejects(c.request('waitsendpay', { payment_hash: '02'.repeat(32), timeout: 5 }), (e: { code: number; data: Record<string, unknown> }) => {
@@ -117,9 +122,17 @@ describe('simnet: bad input gets Core Lightning errors', () => {
     const huge = twoHopRoute(h.simnet, 'wallet', 'alice', 'bob', 700_000_000);
     await c.request('sendpay', { route: huge, payment_hash: '05'.repeat(32) });
     await assert.rejects(c.request('waitsendpay', { payment_hash: '05'.repeat(32), timeout: 5 }), (e: { data: Record<string, unknown> }) => e.data.failcodename === 'WIRE_TEMPORARY_CHANNEL_FAILURE');
-    // More than our own first channel can spend: a local failure, straight from sendpay.
+    // More than our own first channel can spend: recorded pending, then failed by our own
+    // node (test/fixtures/cln/sendpay-capacity-exceeded.json, waitsendpay-capacity-exceeded.json).
     const local = twoHopRoute(h.simnet, 'wallet', 'alice', 'shop', 745_000_000);
-    await assert.rejects(c.request('sendpay', { route: local, payment_hash: '06'.repeat(32) }), { code: 204, message: 'failed: WIRE_TEMPORARY_CHANNEL_FAILURE (Capacity exceeded)' });
+    assert.equal((await c.request('sendpay', { route: local, payment_hash: '06'.repeat(32) })).status, 'pending');
+    const exceeded = realFixture('waitsendpay-capacity-exceeded.json').error;
+    await assert.rejects(c.request('waitsendpay', { payment_hash: '06'.repeat(32), timeout: 5 }), (e: { code: number; message: string; data: Record<string, unknown> }) => {
+      assert.equal(e.code, exceeded.code);
+      assert.match(e.message, /^failed: WIRE_TEMPORARY_CHANNEL_FAILURE \(WIRE_TEMPORARY_CHANNEL_FAILURE: Capacity exceeded/);
+      assert.deepEqual([e.data.erring_index, e.data.failcode, e.data.erring_channel], [0, exceeded.data.failcode, local[0]!.channel]);
+      return true;
+    });
     // The node still works.
     assert.equal((await c.request('getinfo')).alias, 'wallet');
   });

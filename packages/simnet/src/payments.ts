@@ -1,9 +1,10 @@
 /**
  * The paying side of a simulated node: Core Lightning's `sendpay` table. A part is keyed by
  * (payment_hash, groupid, partid); sending a pending part again returns the same entry, a
- * failed one is refused with code 201 (cln-fixtures/sendpay-same-partid-*.json), and
- * `waitsendpay` reports a failure as code 204 (try another route) or 203 (the destination
- * refused for good) with the part in `data`.
+ * failed one is refused with code 201 (cln-fixtures/sendpay-same-partid-*.json), a part
+ * with no ready first peer is refused with 204 before it is recorded, and `waitsendpay`
+ * reports a failure as code 204 (try another route) or 203 (the destination refused for
+ * good) with the part in `data`.
  */
 import { RpcError } from '@ampkit/wire';
 import { FailCode, failCodeName, type AttemptResult, type Network, type RouteHop, type SimNode } from './network.ts';
@@ -79,6 +80,7 @@ export class SendpayBook {
       throw new RpcError('sendpay', 206, `Already succeeded with amount ${done.total_msat}msat (payment_hash ${payment_hash})`);
     }
     const route = options.route;
+    this.checkFirstPeer(route[0]!);
     const last = route[route.length - 1]!;
     const id = this.parts.length + 1;
     const part: SendpayPart = {
@@ -106,11 +108,41 @@ export class SendpayBook {
       (result) => this.resolve(part, result),
     );
     if (local && !local.ok) {
-      this.resolve(part, local);
-      throw failureError('sendpay', part, local);
+      // channeld refused the HTLC (more than the channel can carry now): as on a real node
+      // the part exists, pending, and fails a moment later (cln/waitsendpay-capacity-exceeded.json).
+      const reason = { ...local, localReason: `${failCodeName(local.failname)}: ${local.localReason ?? 'refused'}` };
+      this.network.later(0, () => this.resolve(part, reason));
     }
     this.wake();
     return part;
+  }
+
+  /**
+   * Core Lightning refuses a part before recording it when there is no channel to the
+   * first peer, or the peer is not ready (lightningd/pay.c send_payment_core): 204 with only
+   * the failure fields in `data` (cln/sendpay-no-first-peer.json, sendpay-first-peer-not-ready.json).
+   */
+  private checkFirstPeer(first: RouteHop): void {
+    const channel = this.node.channel(first.channel);
+    const peer = channel?.other(this.node);
+    if (!channel || !peer || peer.id !== first.id) {
+      throw new RpcError('sendpay', 204, 'No connection to first peer found', {
+        erring_index: 0,
+        failcode: FailCode.unknown_next_peer,
+        failcodename: failCodeName('unknown_next_peer'),
+        erring_node: this.node.id,
+      });
+    }
+    if (!peer.online) {
+      throw new RpcError('sendpay', 204, `failed: ${failCodeName('temporary_channel_failure')} (First peer not ready)`, {
+        erring_index: 0,
+        failcode: FailCode.temporary_channel_failure,
+        failcodename: failCodeName('temporary_channel_failure'),
+        erring_node: this.node.id,
+        erring_channel: channel.scid,
+        erring_direction: channel.side(this.node),
+      });
+    }
   }
 
   private resolve(part: SendpayPart, result: AttemptResult): void {
@@ -136,7 +168,7 @@ export class SendpayBook {
   }
 
   stop(): void {
-    this.wake();
+    this.changes.stop();
   }
 }
 
@@ -163,7 +195,7 @@ export function partRecord(p: SendpayPart, statusOverride?: string): Record<stri
 }
 
 /**
- * The error `waitsendpay` (and `sendpay`, for a local failure) gives for a failed part.
+ * The error `waitsendpay` gives for a failed part.
  * Core Lightning shows the part in `data` with status "pending" and the failure fields
  * (cln-fixtures/waitsendpay-mpp-timeout.json).
  */

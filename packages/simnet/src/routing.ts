@@ -23,6 +23,8 @@ export interface FindOptions {
   used?: Map<Channel, [number, number]>;
   /** `scid/direction` strings or node ids to avoid. */
   exclude?: Set<string>;
+  /** Per `scid/direction`, the most it may carry in all (askrene layers' constraints). */
+  limits?: Map<string, number>;
   maxHops?: number;
   riskfactor?: number;
 }
@@ -69,6 +71,7 @@ class Heap {
 function room(channel: Channel, side: 0 | 1, source: SimNode, options: FindOptions): number {
   const from = channel.node[side];
   let cap = from === source || options.liquidity ? channel.spendable(side) : channel.capacity_msat;
+  cap = Math.min(cap, options.limits?.get(`${channel.scid}/${side}`) ?? Infinity);
   const used = options.used?.get(channel);
   if (used) cap -= used[side];
   return cap;

@@ -216,7 +216,7 @@ export const payMethods: Record<string, Method> = {
                 }),
               );
             } catch {
-              // A local failure is recorded as a failed part; the loop plans again soon.
+              // The node refused the part before recording it (its first peer not ready): plan again soon.
               localFailure = true;
             }
           }

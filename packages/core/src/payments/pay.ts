@@ -1,9 +1,9 @@
 /**
  * `pay()` (DESIGN.md, "Sending": the high-level call built on `sendpartialpay`). A planner
- * (the local one in planner/local.ts, or the node's `getroutes`) plans paths for what is
- * neither delivered nor in flight, within what is left of the fee budget and of
- * `maxparts`; every path goes out through the engine's own `sendpartialpay`, so every part
- * is journaled and the OVERPAY guard holds; the planner hears how each part ended, and when
+ * (the local one in planner/local.ts, or the node's `getroutes`: node-finder.ts) plans
+ * paths for what is neither delivered nor in flight, within what is left of the fee budget
+ * and of `maxparts`; every path goes out through the engine's own `sendpartialpay`, so every
+ * part is journaled and the OVERPAY guard holds; the planner hears how each part ended, and when
  * parts fail it is asked again for the remainder. When it finds no route while parts are in
  * flight, pay() waits for one of them to end and asks again; when nothing is in flight and
  * parts have failed, it waits a little (up to three times) and asks again with the avoided
@@ -44,33 +44,13 @@ export interface RouteFinder {
   resolved?(part: PartialPayment, concurrent: PartialPayment[]): string | undefined;
   /** The payment completed with these parts. */
   completed?(parts: PartialPayment[]): void;
-}
-
-/** getroutes' "no set of paths": no route, too expensive, not enough funds, not enough capacity into the destination. */
-const NO_ROUTE = new Set([205, 206, 215, 220]);
-/** askrene's built-in layers for paths out of our own node: our channels' real spendable amounts, no fee or delay on them. */
-const LAYERS = ['auto.localchans', 'auto.sourcefree'];
-
-/** The node as planner: `getroutes` (askrene) with our own channels' real balances. */
-export function nodeFinder(node: Node): RouteFinder {
-  return {
-    async find(request) {
-      try {
-        return await node.getroutes({
-          source: node.id,
-          destination: request.destination,
-          amount_msat: request.amount_msat,
-          layers: LAYERS,
-          maxfee_msat: request.maxfee_msat,
-          final_cltv: request.final_cltv,
-          maxparts: request.maxparts,
-        });
-      } catch (error) {
-        if (hasCode(error, 'NODE_ERROR') && NO_ROUTE.has(error.nodeCode ?? 0)) return error.message;
-        throw error;
-      }
-    },
-  };
+  /**
+   * pay() waited after finding no route and asks again: what this payment's failures ruled
+   * out may be back, so forget it (the avoided directions are forgotten too).
+   */
+  forget?(): void;
+  /** pay() ended, however: release what was held for it (the node planner's askrene layer). */
+  finished?(): Promise<void>;
 }
 
 /** What `pay()` needs of the engine. */
@@ -172,6 +152,14 @@ export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
     waits.set(part.id, settled);
   };
 
+  const forget = (): void => {
+    try {
+      finder.forget?.();
+    } catch {
+      // as for resolved()
+    }
+  };
+
   const timers = new Set<ReturnType<typeof setTimeout>>();
   const after = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -246,6 +234,7 @@ export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
         // the failures ruled out may be back soon. Wait, forget the directions avoided, ask again.
         await pause(REPLAN_MS[replans++]!);
         avoid.clear();
+        forget();
       } else stop = why;
       return;
     }
@@ -369,5 +358,7 @@ export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
   } finally {
     signal.removeEventListener('abort', onAbort);
     for (const timer of timers) clearTimeout(timer);
+    // Housekeeping after the result: the payment's outcome never waits for it.
+    void finder.finished?.().catch(() => undefined);
   }
 }
