@@ -244,7 +244,7 @@ describe('resolution steps', () => {
 });
 
 describe('the node refusing', () => {
-  test('a refused sendpay is NODE_ERROR with the node\'s code, and the part is recorded failed', async () => {
+  test('a sendpay the rune refuses is PERMISSION naming sendpay, with the node\'s code, and the part is recorded failed', async () => {
     const info = h.simnet.nodes.find((n) => n.alias === 'wallet')!;
     const readonly = await h.client('wallet', { readonly: true });
     const { clnNode, createEngine, memoryStore } = await import('../../packages/core/src/index.ts');
@@ -252,13 +252,16 @@ describe('the node refusing', () => {
     try {
       const inv = await h.invoice(1_000_000);
       await assert.rejects(limited.sendpartialpay(part(inv, 'alice', 1_000_000)), (error: AmpkitError) => {
-        assert.equal(error.code, 'NODE_ERROR');
+        assert.equal(error.code, 'PERMISSION');
         assert.equal(error.nodeCode, 19537);
+        assert.match(error.message, /^the rune does not permit sendpay \(needed to send payments\)/);
+        assert.equal((error.data as { method: string }).method, 'sendpay');
+        assert.match((error.data as { message: string }).message, /^Invalid rune: Not permitted: method does not start with list/);
         return true;
       });
       const [p] = (await limited.listpartialpayments({ payment_hash: inv.payment_hash })).partialpayments;
       assert.equal(p!.status, 'failed');
-      assert.match(p!.failreason!, /Not permitted/);
+      assert.match(p!.failreason!, /the rune does not permit sendpay/);
       assert.equal((await limited.listpayments({ payment_hash: inv.payment_hash })).payments[0]!.status, 'failed');
       assert.equal(info.alias, 'wallet');
     } finally {

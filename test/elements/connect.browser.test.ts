@@ -10,6 +10,12 @@ import { $, assertContrast, cleanup, mount, record, shot, text, until } from './
 const masterSecret = new Uint8Array(32).fill(7);
 const SPENDING_RUNE = createRune({ masterSecret, uniqueId: 0 });
 const INVOICE_RUNE = createRune({ masterSecret, uniqueId: 1, restrictions: ['method=invoice|method=listinvoices|method=getinfo'] });
+/** The README's shop rune: it may not call getinfo. */
+const SHOP_RUNE = createRune({
+  masterSecret,
+  uniqueId: 2,
+  restrictions: ['method=invoice|method=listinvoices|method=holdinvoice|method=listholdinvoices|method=settleholdinvoice|method=cancelholdinvoice|method=listhtlcs|method=wait'],
+});
 const URL_ = 'wss://node.example:5019';
 
 /** A connect element whose factory hands out `client` (or waits, when `hold`). */
@@ -100,6 +106,19 @@ describe('<ampkit-connect>', () => {
     assert.isUndefined(el.client);
     assert.lengthOf(disconnected, 1);
     assert.isFalse(input(el, 'url').disabled);
+  });
+
+  it('with a rune that may not call getinfo (the README\'s shop rune): connected, and getinfo never asked', async () => {
+    const { el, client, release } = await connectEl({ 'node-id': PAYEE, url: URL_, rune: SHOP_RUNE });
+    $(el, '[part=button]')!.click();
+    release();
+    await until(() => el.state === 'open', 'open');
+    await el.auditReady();
+    await new Promise((r) => setTimeout(r, 50));
+    await el.updateComplete;
+    assert.equal(client.count('getinfo'), 0, 'getinfo was called');
+    assert.include(text(el, '[part=state]'), 'Connected');
+    assert.notInclude(text(el, '[part=state]'), 'wallet');
   });
 
   it('failed: the reason shown; no rune in any console message', async () => {

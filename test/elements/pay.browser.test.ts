@@ -252,6 +252,25 @@ describe('<ampkit-pay>', () => {
     assert.equal(client.listenerCount('pay-progress'), 0, 'stops listening once the payment ends');
   });
 
+  it('failed: a rune that may not pay shows the plain PERMISSION message, not the node\'s refusal text', async () => {
+    const { client, el } = await ready();
+    const call = await startPaying(client, el);
+    const failed = record(document, 'ampkit-pay-failed');
+    const node = 'Invalid rune: Not permitted: method is not equal to invoice AND method is not equal to listinvoices';
+    call.reject(
+      new AmpkitError('PERMISSION', 'the rune does not permit listsendpays (needed to send payments); make a rune that allows it, see README', {
+        nodeCode: 19537,
+        data: { method: 'listsendpays', message: node },
+      }),
+    );
+    await reach(el, 'failed');
+    assert.include(text(el), 'The payment failed: the rune does not permit listsendpays (needed to send payments); make a rune that allows it, see README');
+    assert.notInclude(text(el), 'Invalid rune');
+    const detail = failed[0]!.detail as { error: AmpkitError };
+    assert.equal(detail.error.code, 'PERMISSION');
+    assert.deepEqual(detail.error.data, { method: 'listsendpays', message: node });
+  });
+
   it('keyboard: Tab reaches the Pay button, Enter pays', async () => {
     const { client, el } = await ready();
     const before = document.createElement('button');

@@ -143,9 +143,9 @@ describe('runes over commando', () => {
     });
   });
 
-  test('a call without a rune is refused', async () => {
+  test('a call without a rune is refused as Core Lightning refuses it: 19536 Missing rune', async () => {
     const bare = await connect({ nodeId: server.nodeId, url: server.url, WebSocket: NodeWebSocket });
-    await assert.rejects(bare.request('getinfo'), (e: RpcError) => e.code === 19537);
+    await assert.rejects(bare.request('getinfo'), (e: RpcError) => e.code === 19536 && e.message === 'Missing rune');
     bare.close();
   });
 

@@ -141,8 +141,9 @@ describe('createAmpkit in Chromium, engine in a worker', () => {
     assert.equal(errors.unknown.code, 'NOT_FOUND');
     assert.equal(errors.function.code, 'INVALID_ARGUMENT', JSON.stringify(errors.function));
     assert.equal(errors.badOptions.code, 'INVALID_ARGUMENT');
-    assert.equal(errors.refused.code, 'NODE_ERROR');
+    assert.equal(errors.refused.code, 'PERMISSION');
     assert.equal(errors.refused.nodeCode, 19537, 'a read-only rune may not make invoices');
+    assert.match(errors.refused.message, /^the rune does not permit invoice \(needed to make invoices\)/);
     assert.equal(errors.refused.isAmpkitError, true);
   });
 

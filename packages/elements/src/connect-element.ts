@@ -208,10 +208,7 @@ export class AmpkitConnect extends LitElement {
         this._state = state;
         if (state === 'closed' && this._client === client) this.forget();
       });
-      client.getinfo().then(
-        (info) => this._client === client && (this._alias = info.alias),
-        () => undefined, // A rune may refuse getinfo; the alias is only a nicety.
-      );
+      void this.showAlias(client, rune.trim());
       fire(this, 'ampkit-connected', { client });
       return client;
     } catch (error) {
@@ -219,6 +216,23 @@ export class AmpkitConnect extends LitElement {
       this._state = 'failed';
       this._message = t.t('connectFailed', { reason: (error as Error)?.message ?? String(error) });
       return undefined;
+    }
+  }
+
+  /**
+   * Shows the node's alias beside the state (`getinfo`), but only when the rune may call
+   * getinfo: the alias is a nicety, and a shop's invoice-only rune would be refused by its
+   * node (the audit is conservative: a rune it says may call getinfo can still be refused).
+   */
+  private async showAlias(client: ElementsClient, rune: string): Promise<void> {
+    try {
+      await loadAuditor();
+      const audit = auditor!(rune);
+      if (!audit.anyMethod && !audit.methods.includes('getinfo')) return;
+      const info = await client.getinfo();
+      if (this._client === client) this._alias = info.alias;
+    } catch {
+      // A rune the audit cannot read, or a getinfo refused after all: no alias, nothing more.
     }
   }
 

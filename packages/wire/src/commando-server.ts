@@ -13,9 +13,10 @@ import {
   readCommandoPayload,
 } from './commando.ts';
 import { WireError } from './errors.ts';
+import { applyFilter } from './json-filter.ts';
 import { MessageType } from './message.ts';
 import { Peer } from './peer.ts';
-import { createRuneChecker } from './rune-check.ts';
+import { checkruneError, createRuneChecker } from './rune-check.ts';
 import type { ParsedRune } from './runes.ts';
 import type { ByteSocket } from './socket.ts';
 
@@ -46,6 +47,8 @@ export interface CommandoServerOptions {
   features?: Uint8Array;
   /** Called when a connection ends, with the reason if it was not a clean close. */
   onDisconnect?: (peerId: string, error?: WireError) => void;
+  /** Called for each call the rune check refused (the handler never saw it), with the error answered. */
+  onRefused?: (method: string, error: { code: number; message: string }, peerId: string) => void;
   /** A connection that has not finished the handshake and init by then is closed (30 000 ms). */
   handshakeTimeout?: number;
   /**
@@ -91,28 +94,38 @@ export function acceptCommando(socket: ByteSocket, options: CommandoServerOption
     if (request === null || typeof request !== 'object' || Array.isArray(request)) {
       return fail(id, undefined, COMMANDO_ERROR_REMOTE, 'Not a JSON object');
     }
-    const { method, params, rune, id: jsonId } = request as Record<string, unknown>;
+    const { method, params, rune, id: jsonId, filter } = request as Record<string, unknown>;
     if (typeof method !== 'string') return fail(id, jsonId, COMMANDO_ERROR_REMOTE, 'No method');
-    if (params === null || typeof params !== 'object') {
+    // No params at all is an empty object to Core Lightning; anything but an object or array is refused.
+    if (params !== undefined && (params === null || typeof params !== 'object')) {
       return fail(id, jsonId, COMMANDO_ERROR_REMOTE, 'Params must be object or array');
     }
     if (jsonId === undefined) return fail(id, jsonId, COMMANDO_ERROR_REMOTE, 'missing id field');
     let parsedRune: ParsedRune | undefined;
     if (checker) {
-      if (typeof rune !== 'string') return fail(id, jsonId, COMMANDO_ERROR_REMOTE_AUTH, 'Invalid rune: Missing rune');
-      const verdict = checker.check(rune, { method, params, peerId: peer.remoteNodeId });
+      // Commando's own checks, then lightningd's checkrune, with their codes and words
+      // (plugins/commando.c, lightningd/runes.c; test/fixtures/cln/rune-errors.json).
+      const refuse = (code: number, message: string): void => {
+        options.onRefused?.(method, { code, message }, peer.remoteNodeId);
+        fail(id, jsonId, code, message);
+      };
+      if (rune === undefined) return refuse(COMMANDO_ERROR_REMOTE, 'Missing rune');
+      // The node reads the rune's JSON token: a string's text as written, any other value as its JSON.
+      const token = JSON.stringify(rune);
+      const verdict = checker.check(typeof rune === 'string' ? token.slice(1, -1) : token, { method, params, peerId: peer.remoteNodeId });
       if (!verdict.ok) {
-        return fail(id, jsonId, COMMANDO_ERROR_REMOTE_AUTH, `Invalid rune: Not permitted: ${verdict.reason}`);
+        if (verdict.stage === 'malformed') return refuse(COMMANDO_ERROR_REMOTE, 'Invalid rune');
+        return refuse(COMMANDO_ERROR_REMOTE_AUTH, `Invalid rune: ${checkruneError({ stage: verdict.stage, reason: verdict.reason }, token).message}`);
       }
       parsedRune = verdict.rune;
     }
     try {
-      const result = await options.handler(method, params as Record<string, unknown> | unknown[], {
+      const result = await options.handler(method, (params ?? {}) as Record<string, unknown> | unknown[], {
         peerId: peer.remoteNodeId,
         id: jsonId,
         ...(parsedRune ? { rune: parsedRune } : {}),
       });
-      reply(id, { id: jsonId, result: result ?? {} });
+      reply(id, { id: jsonId, result: applyFilter(result ?? {}, filter) });
     } catch (error) {
       const e = error as { code?: unknown; message?: unknown; data?: unknown };
       if (e && Number.isSafeInteger(e.code) && typeof e.message === 'string') {

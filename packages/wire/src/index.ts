@@ -71,7 +71,7 @@ export {
   type RuneCondition,
   type RuneRestriction,
 } from './runes.ts';
-export { createRuneChecker, fieldsFailure, type RuneCheckerOptions, type RuneRequest, type RuneVerdict } from './rune-check.ts';
+export { checkruneError, createRuneChecker, fieldsFailure, type RuneCheckerOptions, type RuneFailureStage, type RuneRequest, type RuneVerdict } from './rune-check.ts';
 export { KNOWN_METHODS, SPENDING_METHODS, alternativeToEnglish, auditRune, type RuneAudit } from './rune-audit.ts';
 export {
   Bolt11Error,

@@ -3,9 +3,9 @@
  * whose authcode is a SHA-256 midstate chained over the node's secret and each restriction,
  * so anyone can add restrictions and only the node can check them.
  */
-import { base64url, base64urlnopad } from '@scure/base';
+import { base64url } from '@scure/base';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { concatBytes, equalBytes, textDecoder, textEncoder } from './bytes.ts';
+import { concatBytes, equalBytes, textEncoder } from './bytes.ts';
 import { WireError } from './errors.ts';
 
 /**
@@ -162,29 +162,63 @@ function uniqueIdOf(restrictions: RuneRestriction[]): { uniqueId?: string; versi
   return dash < 0 ? { uniqueId: value } : { uniqueId: value.slice(0, dash), version: value.slice(dash + 1) };
 }
 
+const URLSAFE = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const SIXBITS = /* @__PURE__ */ (() => {
+  const map = new Int8Array(128).fill(-1);
+  for (let i = 0; i < 64; i++) map[URLSAFE.charCodeAt(i)] = i;
+  return map;
+})();
+
 /**
- * Parses a rune string (base64url, padded or not).
+ * base64url as Core Lightning reads a rune (ccan/base64 with the URL-safe alphabet, as
+ * rune_from_base64n calls it): whole quartets, then a tail of up to four characters whose
+ * trailing `=` are dropped (one character left is malformed). Unused bits of the last
+ * character are ignored and `=` anywhere but that tail is malformed. @scure/base is stricter
+ * on both counts, so a rune the node takes would be refused here: this decoder is written
+ * out to accept exactly what the node accepts. Undefined when malformed.
+ */
+function decodeRuneBase64(text: string): Uint8Array | undefined {
+  const out = new Uint8Array(Math.ceil(text.length / 4) * 3);
+  let n = 0;
+  const quartet = (chars: string): boolean => {
+    const v = [0, 1, 2, 3].map((i) => {
+      const code = chars.charCodeAt(i);
+      return code < 128 ? SIXBITS[code]! : -1;
+    });
+    if (v.some((x) => x < 0)) return false;
+    out[n] = (v[0]! << 2) | (v[1]! >> 4);
+    out[n + 1] = ((v[1]! & 0xf) << 4) | (v[2]! >> 2);
+    out[n + 2] = ((v[2]! & 0x3) << 6) | v[3]!;
+    return true;
+  };
+  let i = 0;
+  for (; text.length - i > 4; i += 4, n += 3) if (!quartet(text.slice(i, i + 4))) return undefined;
+  const tail = text.slice(i).replace(/=+$/, '');
+  if (tail.length === 1) return undefined;
+  if (tail.length > 1) {
+    if (!quartet(tail.padEnd(4, 'A'))) return undefined;
+    n += tail.length - 1;
+  }
+  return out.subarray(0, n);
+}
+
+/** Restriction text as ccan reads it: bytes, not checked as UTF-8 (a bad sequence reads as U+FFFD, and then matches no authcode). */
+const lenientText = /* @__PURE__ */ new TextDecoder('utf-8');
+
+/**
+ * Parses a rune string (base64url, padded or not), accepting exactly what Core Lightning's
+ * rune_from_base64n accepts.
  * @throws WireError `BAD_RUNE` for anything malformed.
  */
 export function parseRune(rune: string): ParsedRune {
   if (typeof rune !== 'string') throw badRune('not a string');
   if (rune.length > 1_000_000) throw badRune('too long');
-  let bytes: Uint8Array;
-  try {
-    bytes = base64urlnopad.decode(rune.replace(/=+$/, ''));
-  } catch {
-    throw badRune('not base64url');
-  }
+  const bytes = decodeRuneBase64(rune);
+  if (!bytes) throw badRune('not base64url');
   if (bytes.length < 32) throw badRune('shorter than its 32-byte authcode');
   const body = bytes.subarray(32);
   if (body.includes(0)) throw badRune('NUL in restrictions');
-  let text: string;
-  try {
-    text = textDecoder.decode(body);
-  } catch {
-    throw badRune('restrictions are not UTF-8');
-  }
-  const restrictions = decodeRestrictions(text, false);
+  const restrictions = decodeRestrictions(lenientText.decode(body), false);
   return { authcode: bytes.slice(0, 32), restrictions, ...uniqueIdOf(restrictions) };
 }
 

@@ -2,7 +2,9 @@
  * The partial-payment engine: `sendpartialpay` and its waits and lists (DESIGN.md,
  * "Sending"). Every part is journaled before it reaches the node; every part's fate is
  * learned from the node, once, by one watcher; a new engine on the same journal
- * reconciles what an earlier one left pending.
+ * reconciles what an earlier one left pending, once its sending side is first used (an
+ * engine that only receives, on a rune that may only make invoices, never asks the node
+ * about payments).
  */
 import { decodeBolt11 } from '@ampkit/wire';
 import { engineError, hasCode, type AmpkitError } from '../errors.ts';
@@ -11,7 +13,8 @@ import type { Node, NodePart, SendpayRequest } from '../node/node.ts';
 import type { Journal, Store } from '../store/store.ts';
 import type { AlreadyComplete, DecodedInvoice, NodeInfo, PartialPayment, Payment, PaymentStatus, PayProgress, PayRequest, PayResult, SendPartialPayRequest, SentPart } from '../types.ts';
 import { checkBolt11, checkHex32, checkId, checkInvoice, checkPayRequest, checkSendPartialPay, checkTimeout, decodedInvoice } from '../validate.ts';
-import { nodeFinder, pay, type PayContext, type RouteFinder } from './pay.ts';
+import { pay, type PayContext, type RouteFinder } from './pay.ts';
+import { nodeFinder } from './node-finder.ts';
 import type { LocalPlanner } from '../planner/local.ts';
 import { applyResolution, completeFromNode, decideSend, type Resolution, type Resolved } from './rules.ts';
 import { Waiters } from './waiters.ts';
@@ -106,7 +109,12 @@ export class Engine {
   private readonly watching = new Map<number, Promise<void>>();
   /** Parts whose arrival at the node is unknown until reconciled (left by an earlier engine, or a dropped send). */
   private readonly unsure = new Set<number>();
-  private readonly startup: Promise<void>;
+  /** Parts an earlier engine left pending, by payment hash, until reconciled with the node. */
+  private readonly leftover = new Map<string, PartialPayment[]>();
+  /** The reconciliation of {@link leftover} under way, if any. */
+  private startup?: Promise<void>;
+  /** Rune refusals already reported by an `error` event: a loop that meets one again stays quiet. */
+  private readonly refusals = new Set<string>();
   private readonly receiver: Receiver;
   private closed = false;
   /** Aborted by close(): running pay()s end with CONNECTION. */
@@ -151,12 +159,30 @@ export class Engine {
       lock: (hash, task) => this.lock('hold', hash, task),
     });
     this.unsubscribe = this.peers?.subscribe((message) => this.fromPeer(message));
-    const byHash = new Map<string, PartialPayment[]>();
     for (const part of pending) {
       this.unsure.add(part.id);
-      byHash.set(part.payment_hash, [...(byHash.get(part.payment_hash) ?? []), part]);
+      this.leftover.set(part.payment_hash, [...(this.leftover.get(part.payment_hash) ?? []), part]);
     }
-    this.startup = Promise.all([...byHash].map(([hash, parts]) => this.reconcile(hash, parts))).then(() => undefined);
+  }
+
+  /**
+   * Reconciles the parts an earlier engine left pending, starting it if it is not under way.
+   * Called by the sending side's methods only, so that an engine used only to receive makes
+   * no call about payments (its rune may forbid them). Hashes left unreconciled (the link
+   * went down, the rune refused) are tried again on the next call.
+   */
+  private reconciled(): Promise<void> {
+    if (!this.startup && this.leftover.size > 0 && !this.closed) {
+      const run = Promise.all(
+        [...this.leftover].map(async ([hash, parts]) => {
+          if (await this.reconcile(hash, parts)) this.leftover.delete(hash);
+        }),
+      ).then(() => {
+        if (this.startup === run) this.startup = undefined;
+      });
+      this.startup = run;
+    }
+    return this.startup ?? Promise.resolve();
   }
 
   /** Listens to an engine event; returns the function that stops listening. */
@@ -166,11 +192,14 @@ export class Engine {
 
   /**
    * Resolves once every part an earlier engine left pending has been reconciled with the
-   * node: failed if it never reached the node, the node's result if it resolved, watched
-   * again if it is still in flight.
+   * node (failed if it never reached the node, the node's result if it resolved, watched
+   * again if it is still in flight) and the invoices it left open are up to date. The
+   * reconciliation starts here, or at the first call of a sending method (`pay`,
+   * `sendpartialpay`, their waits and lists), never by itself: an engine that only receives
+   * asks the node nothing about payments.
    */
   ready(): Promise<void> {
-    return Promise.all([this.startup, this.receiver.ready]).then(() => undefined);
+    return Promise.all([this.reconciled(), this.receiver.ready]).then(() => undefined);
   }
 
   /**
@@ -179,6 +208,9 @@ export class Engine {
    * here, journaled before the node hears of the hash, and handed over only once the node
    * holds parts reaching the amount. Either way the engine then follows every incoming
    * part ({@link Engine.listpartialinvoices}) until the invoice is paid or expires.
+   * Hold invoices need the node's BoltzExchange/hold plugin: without it this fails at once
+   * with `HOLD_UNSUPPORTED` and journals nothing. That plugin gives every invoice an empty
+   * description and a 3600 s expiry; the record returned says what the invoice says.
    *
    * @example
    * ```ts
@@ -223,7 +255,8 @@ export class Engine {
    * sees it. Fails with `AMOUNT_MISMATCH` when the hash was started with another amount,
    * `OVERPAY` when the part would take pending plus complete parts past the amount,
    * `INVALID_ARGUMENT` for malformed input, `NODE_ERROR` when the node refused the part
-   * (it is then recorded as failed). A payment already complete sends nothing and gives
+   * (it is then recorded as failed), `PERMISSION` when the rune does not allow `sendpay` or
+   * `listsendpays` (naming the method). A payment already complete sends nothing and gives
    * `{ already_complete: true, payment_preimage }`.
    *
    * @example
@@ -251,7 +284,8 @@ export class Engine {
    * nothing sent; `AMOUNT_MISMATCH` for an amountless invoice paid before with another
    * amount; `OVERPAY` when the node has parts of it in flight that no engine here sent;
    * `CONNECTION` when the engine closes or the link is gone for good (parts in flight stay
-   * in the journal).
+   * in the journal); `PERMISSION` when the rune does not allow a call paying needs (the
+   * message names it: an invoice-only rune is refused `listsendpays` before anything is sent).
    *
    * @example
    * ```ts
@@ -271,7 +305,7 @@ export class Engine {
     }
     // One pay() per hash across the engines on the journal too: another tab's waits for this one.
     const result = this.lock('paying', hash, async () => {
-      await this.startup;
+      await this.reconciled();
       return pay(this.payContext(plan.planner === 'local' ? await this.localPlanner() : nodeFinder(this.node)), plan);
     });
     const entry = { amount_msat: plan.amount_msat, result };
@@ -359,6 +393,7 @@ export class Engine {
     const request = checkSendPartialPay(input);
     checkInvoice(request, (bolt11) => this.decodeCached(bolt11));
     this.assertOpen();
+    void this.reconciled();
     const hash = request.payment_hash;
     const decision = await this.lock('pay', hash, async () => {
       this.assertOpen();
@@ -408,7 +443,7 @@ export class Engine {
     try {
       nodePart = await this.node.sendpay(sendpay);
     } catch (error) {
-      if (hasCode(error, 'NODE_ERROR', 'INVALID_ARGUMENT')) {
+      if (hasCode(error, 'NODE_ERROR', 'PERMISSION', 'INVALID_ARGUMENT')) {
         // The node refused the part outright: it never left our node.
         await this.resolve(part, { status: 'failed', failreason: (error as Error).message });
         throw error;
@@ -454,7 +489,10 @@ export class Engine {
         return;
       } catch (error) {
         if (this.closed) return;
-        if (hasCode(error, 'NODE_ERROR', 'INVALID_ARGUMENT')) return this.reconcile(part.payment_hash, [part]);
+        if (hasCode(error, 'NODE_ERROR', 'PERMISSION', 'INVALID_ARGUMENT')) {
+          await this.reconcile(part.payment_hash, [part]);
+          return;
+        }
         attempt = await this.retryAfter(error, attempt);
       }
     }
@@ -469,6 +507,7 @@ export class Engine {
     const id = checkId(input?.id);
     const timeout = checkTimeout(input.timeout);
     this.assertOpen();
+    void this.reconciled();
     const waiting = this.partWaiters.add(id, timeout, `part ${id}`);
     const part = await this.journal.getPart(id);
     if (!part) this.partWaiters.reject(id, engineError('NOT_FOUND', `no part with id ${id}`));
@@ -486,6 +525,7 @@ export class Engine {
     const hash = checkHex32(input?.payment_hash, 'payment_hash');
     const timeout = checkTimeout(input.timeout);
     this.assertOpen();
+    void this.reconciled();
     const waiting = this.paymentWaiters.add(hash, timeout, `payment ${hash}`);
     const { payment, parts } = await this.journal.read(hash);
     if (!payment) this.paymentWaiters.reject(hash, engineError('NOT_FOUND', `no payment with payment_hash ${hash}`));
@@ -500,6 +540,8 @@ export class Engine {
     const id = input.id === undefined ? undefined : checkId(input.id);
     const hash = input.payment_hash === undefined ? undefined : checkHex32(input.payment_hash, 'payment_hash');
     this.assertOpen();
+    // The journal answers now; parts an earlier engine left pending are brought up to date behind it.
+    void this.reconciled();
     if (id !== undefined) {
       const part = await this.journal.getPart(id);
       return { partialpayments: part && (hash === undefined || part.payment_hash === hash) ? [part] : [] };
@@ -514,6 +556,7 @@ export class Engine {
       throw engineError('INVALID_ARGUMENT', 'status must be pending, complete or failed');
     }
     this.assertOpen();
+    void this.reconciled();
     return {
       payments: await this.journal.listPayments({
         ...(hash !== undefined ? { payment_hash: hash } : {}),
@@ -620,19 +663,47 @@ export class Engine {
       await sleep(50);
       return attempt;
     }
+    // The rune will refuse the same call again: told once, then asked again only rarely.
+    if (hasCode(error, 'PERMISSION')) {
+      this.reportRefusal(error);
+      await sleep(RETRY_MS[RETRY_MS.length - 1]!);
+      return attempt + 1;
+    }
     this.emit('error', hasCode(error, 'BAD_REPLY', 'NODE_ERROR') ? error : engineError('NODE_ERROR', String(error), { cause: error }));
     await sleep(RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]!);
     return attempt + 1;
   }
 
+  /** Reports a rune refusal by an `error` event, once per refusal (the method and the node's words). */
+  private reportRefusal(error: AmpkitError): void {
+    const key = `${error.nodeCode}:${JSON.stringify(error.data)}`;
+    if (this.refusals.has(key)) return;
+    this.refusals.add(key);
+    this.emit('error', error);
+  }
+
+  /**
+   * A rune refusal met while following parts: asking again would be refused again. The
+   * waiters of `parts` get the error, the page hears of it once, and true says to stop.
+   */
+  private refused(error: unknown, parts: PartialPayment[]): boolean {
+    if (!hasCode(error, 'PERMISSION')) return false;
+    for (const part of parts) this.partWaiters.reject(part.id, error);
+    for (const hash of new Set(parts.map((p) => p.payment_hash))) this.paymentWaiters.reject(hash, error);
+    this.reportRefusal(error);
+    return true;
+  }
+
   /**
    * Learns from the node what became of parts whose arrival is unknown (listsendpays by
    * payment hash): a part the node never saw fails without being sent; one it resolved
-   * takes its result; one in flight is watched again.
+   * takes its result; one in flight is watched again. True once done; false when it could
+   * not be (the engine closed, the link is gone, the rune refused listsendpays), leaving the
+   * parts unsure.
    */
-  private async reconcile(hash: string, parts: PartialPayment[]): Promise<void> {
+  private async reconcile(hash: string, parts: PartialPayment[]): Promise<boolean> {
     for (let attempt = 0; !this.closed; ) {
-      if (!(await this.linkUp(parts))) return;
+      if (!(await this.linkUp(parts))) return false;
       try {
         const known = await this.node.listsendpays({ payment_hash: hash });
         for (const part of parts) {
@@ -645,12 +716,13 @@ export class Engine {
             this.watch(part);
           }
         }
-        return;
+        return true;
       } catch (error) {
-        if (this.closed) return;
+        if (this.closed || this.refused(error, parts)) return false;
         attempt = await this.retryAfter(error, attempt);
       }
     }
+    return false;
   }
 
   /** Watches one part until it resolves: one `waitsendpay` at a time, again after a reconnect. */
@@ -676,6 +748,8 @@ export class Engine {
             await this.resolve(part, { status: 'failed', failreason: NEVER_SENT });
             return;
           }
+          // The rune forbids waitsendpay: the part stays pending; a later wait asks again.
+          if (this.refused(error, [part])) return;
           attempt = await this.retryAfter(error, attempt);
         }
       }
