@@ -78,6 +78,6 @@ export class HtlcLog {
   }
 
   stop(): void {
-    this.changes.wake();
+    this.changes.stop();
   }
 }

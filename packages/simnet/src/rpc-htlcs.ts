@@ -47,17 +47,21 @@ export const htlcMethods: Record<string, Method> = {
     ]);
     if (p.subsystem !== 'htlcs') throw new RpcError('wait', -32602, `simnet answers wait for the htlcs subsystem only, not ${p.subsystem}`);
     const log = node.node.htlcLog;
+    // Core Lightning adds the event's details only when the wait ended on that event; an
+    // index already at nextvalue is answered at once with the value alone (seen on v25.12).
+    let waited = false;
     for (;;) {
       if (p.indexname === 'deleted') {
         if (p.nextvalue === 0) return { subsystem: 'htlcs', deleted: 0 };
       } else {
         const value = p.indexname === 'created' ? log.created : log.updated;
         if (value >= p.nextvalue) {
-          const row = value === 0 ? undefined : (p.indexname === 'created' ? log.rows : log.updates)[value - 1];
+          const row = value === 0 || !waited ? undefined : (p.indexname === 'created' ? log.rows : log.updates)[value - 1];
           return { subsystem: 'htlcs', [p.indexname]: value, ...(row ? { details: details(row) } : {}) };
         }
       }
       await log.changed();
+      waited = true;
       if (node.stopped) throw new RpcError('wait', -1, 'node shutting down');
     }
   },

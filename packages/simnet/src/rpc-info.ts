@@ -6,7 +6,7 @@
 import { RpcError, auditRune, decodeBolt11, parseRune } from '@ampkit/wire';
 import type { FullNode } from './full-node.ts';
 import type { Channel, Policy, SimNode } from './network.ts';
-import { arrayOf, msat, nodeId, number, opt, parseParams, req, scid, string, stringOrArray, u32 } from './params.ts';
+import { arrayOf, badParam, msat, nodeId, number, opt, parseParams, req, scid, string, stringOrArray, u32 } from './params.ts';
 import { findPath, planParts } from './routing.ts';
 
 export type Method = (node: FullNode, params: unknown) => unknown;
@@ -242,9 +242,18 @@ export const infoMethods: Record<string, Method> = {
     const target = node.network.nodes.get(p.destination);
     if (!source) throw new RpcError('getroutes', 205, `Unknown source node ${p.source}`);
     if (!target) throw new RpcError('getroutes', 205, `Unknown destination node ${p.destination}`);
+    const layers = node.askrene.limits(p.layers);
+    if ('unknown' in layers) throw badParam('getroutes', 'layers', 'unknown layer', layers.unknown);
     const finalCltv = p.final_cltv ?? 18;
-    const plan = planParts(node.network, source, target, p.amount_msat, finalCltv, {}, p.maxparts ?? 16);
-    if (!plan) throw new RpcError('getroutes', 205, 'We could not find a usable set of paths.');
+    // An oracle over the real balances, within what the layers disable and constrain.
+    const plan = planParts(node.network, source, target, p.amount_msat, finalCltv, layers, p.maxparts ?? 16);
+    if (!plan) {
+      // askrene explains a request past what the source's channels could ever carry (v25.12's words).
+      const own = source.channels.filter((c) => c.policy[c.side(source)].active);
+      const capacity = own.reduce((s, c) => s + c.capacity_msat, 0);
+      const why = p.amount_msat > capacity ? `  Total source capacity is only ${capacity}msat (in ${own.length} channels).` : '';
+      throw new RpcError('getroutes', 205, `We could not find a usable set of paths.${why}`);
+    }
     const fee = plan.reduce((s, path) => s + path[0]!.amount_msat - path[path.length - 1]!.amount_msat, 0);
     if (fee > p.maxfee_msat) throw new RpcError('getroutes', 205, `Could not find routes under the fee budget: ${fee}msat > ${p.maxfee_msat}msat`);
     return {
