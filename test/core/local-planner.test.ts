@@ -143,6 +143,26 @@ describe('the local planner', () => {
     assert.match(none as string, /can carry no more/);
   });
 
+  test('our channel refusing an HTLC for want of room (a funder\'s HTLC fee): later plans stay below what it refused for a minute, the channel is not avoided', async () => {
+    const w = world();
+    const big = ask({ amount_msat: 1_900_000 * SAT, maxfee_msat: 100_000 * SAT });
+    const [r] = (await w.planner.find(big)) as { route: PartialPayment['route'] }[];
+    const refused = r!.route[0]!.amount_msat;
+    // Core Lightning: "Capacity exceeded - HTLC fee", temporary_channel_failure at our own node.
+    assert.equal(w.planner.resolved(part(r!.route, { failcode: 0x1007, erring_index: 0 }), []), undefined, 'not avoided');
+    const again = await w.planner.find(big);
+    assert.equal(typeof again, 'string', 'listpeerchannels still says 2,000,000 sat, but the channel just refused 1,900,000');
+    const smaller = (await w.planner.find(ask({ amount_msat: 1_000_000 * SAT, maxfee_msat: 100_000 * SAT }))) as { route: PartialPayment['route'] }[];
+    const over = smaller.reduce((s, x) => s + x.route[0]!.amount_msat, 0);
+    assert.ok(over < refused, `${over} msat planned over the channel that refused ${refused}`);
+    // A minute on, listpeerchannels is believed again.
+    w.tick(61);
+    assert.ok(Array.isArray(await w.planner.find(big)));
+    // A sendpay refused before the node made the part (the peer not ready) avoids the direction for the payment.
+    const away = part(r!.route, { failcode: 0x1007, erring_index: 0, failreason: 'failed: WIRE_TEMPORARY_CHANNEL_FAILURE (First peer not ready)' });
+    assert.equal(w.planner.resolved(away, []), `1x1x0/${r!.route[0]!.direction}`);
+  });
+
   test('the cache: a second planner on it plans without listchannels; a cache that is not a graph is ignored', async () => {
     const w = world();
     await w.planner.find(ask());

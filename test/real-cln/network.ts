@@ -17,6 +17,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RealBinaries } from './binaries.ts';
+import { eventually as until } from '../scenarios/poll.ts';
 import { BitcoinRpc, ClnSocketRpc } from './local-rpc.ts';
 
 export const ALIASES = ['alice', 'bob', 'carol', 'dave'] as const;
@@ -80,22 +81,6 @@ async function freePort(): Promise<number> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `check` until it returns a value (not undefined), or throws after `seconds`. */
-export async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, seconds = 60): Promise<T> {
-  const end = Date.now() + seconds * 1000;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out after ${seconds} s waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await sleep(100);
-  }
-}
 
 interface Process {
   child: ChildProcess;
@@ -165,7 +150,7 @@ export async function startRealNetwork(bin: RealBinaries, options: { keep?: bool
   };
 
   try {
-    await until('bitcoind', () => bitcoin.call('getblockchaininfo'), 30);
+    await until('bitcoind to answer', () => bitcoin.call('getblockchaininfo'), 30);
 
     const launch = (alias: Alias) => {
       const p = start(bin.lightningd, nodeArgs.get(alias)!, join(nodes[alias].dir, 'lightningd.out'));

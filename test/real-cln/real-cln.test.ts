@@ -1,13 +1,19 @@
 /**
  * The scenario list (test/scenarios/) against real Core Lightning: bitcoind in regtest and
- * four lightningd (see network.ts), started once for the whole file. The programs come
- * from AMPKIT_REALNODE_DIR (or AMPKIT_BITCOIND / AMPKIT_BITCOIN_CLI / AMPKIT_LIGHTNINGD, or
- * the PATH). Without them the tests are skipped with one line saying how to enable them,
- * unless AMPKIT_REQUIRE_REALNODE=1 (CI sets it): then their absence is a failure.
+ * four lightningd (see network.ts), started once for the whole file; then the differential
+ * check, the same script of calls on the real node and on simnet, compared. The programs
+ * come from AMPKIT_REALNODE_DIR (or AMPKIT_BITCOIND / AMPKIT_BITCOIN_CLI /
+ * AMPKIT_LIGHTNINGD, or the PATH). Without them the tests are skipped with one line saying
+ * how to enable them, unless AMPKIT_REQUIRE_REALNODE=1 (.ci/run sets it): then their
+ * absence is a failure. AMPKIT_RECORD_FIXTURES=1 writes the real answers of the
+ * differential script to test/fixtures/cln/differential.json.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { writeFileSync } from 'node:fs';
+import { after, before, beforeEach, describe, test } from 'node:test';
 import { allScenarios } from '../scenarios/all.ts';
+import { compareOutcomes, runDifferential } from '../scenarios/differential.ts';
+import { simnetTarget } from '../scenarios/simnet-target.ts';
 import { HOW_TO_ENABLE, findRealBinaries } from './binaries.ts';
 import { startRealNetwork, type RealNetwork } from './network.ts';
 import { realTarget, type RealTarget } from './real-target.ts';
@@ -23,6 +29,7 @@ if ('missing' in found) {
 } else {
   let network: RealNetwork;
   let target: RealTarget;
+  let ran = 0;
   const began = Date.now();
 
   describe(`real Core Lightning ${found.version}`, () => {
@@ -31,10 +38,29 @@ if ('missing' in found) {
       target = realTarget(network);
       console.log(`real-node network (bitcoind + 4 lightningd, 4 channels, gossip) ready in ${network.startupSeconds.toFixed(1)} s`);
     });
+    beforeEach(() => {
+      ran += 1;
+    });
     after(async () => {
       await network?.stop();
-      console.log(`real-node tests took ${((Date.now() - began) / 1000).toFixed(1)} s in all`);
+      console.log(`real-node tests: ${ran} ran against Core Lightning ${found.version} in ${((Date.now() - began) / 1000).toFixed(1)} s (network up in ${network?.startupSeconds.toFixed(1)} s)`);
     });
+
     allScenarios(() => target);
+
+    test('differential: the same calls on simnet answer as the real node does (shapes, codes, messages)', async () => {
+      const real = await runDifferential(target);
+      if (process.env.AMPKIT_RECORD_FIXTURES === '1') {
+        const file = new URL('../fixtures/cln/differential.json', import.meta.url);
+        writeFileSync(file, `${JSON.stringify({ version: found.version, captured: new Date().toISOString().slice(0, 10), outcomes: real }, null, 1)}\n`);
+      }
+      const sim = await simnetTarget({ holdPlugin: false });
+      try {
+        const differences = compareOutcomes(real, await runDifferential(sim));
+        assert.deepEqual(differences, [], `simnet departs from Core Lightning ${found.version}:\n${differences.join('\n')}`);
+      } finally {
+        await sim.stop();
+      }
+    });
   });
 }

@@ -27,7 +27,7 @@ export function realTarget(network: RealNetwork): RealTarget {
         if (!ids.has(peer.id) && peer.connected) await network.nodes[alias].rpc.call('disconnect', { id: peer.id, force: true }).catch(() => {});
       }
     },
-    rebalance: (sat) => payBack(target, sat),
+    rebalance: () => payBack(target),
   };
   return target;
 }

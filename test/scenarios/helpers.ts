@@ -4,6 +4,7 @@
  */
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
+import { after, before } from 'node:test';
 import type { CommandoClient } from '../../packages/wire/src/index.ts';
 import { decodeBolt11 } from '../../packages/wire/src/index.ts';
 import { clnNode, createEngine, indexedDbStore, type Engine, type EngineOptions, type RouteHop, type Store } from '../../packages/core/src/index.ts';
@@ -32,6 +33,19 @@ export async function engineOn(
       client.close();
     },
   };
+}
+
+/**
+ * An engine on `alias` for a suite: opened in its `before`, closed in its `after`. Read
+ * `engine` and `client` inside the tests.
+ */
+export function suiteEngine(target: () => Target, alias: Alias): { engine: Engine; client: CommandoClient } {
+  const held = {} as { engine: Engine; client: CommandoClient; close?: () => void };
+  before(async () => {
+    Object.assign(held, await engineOn(target(), alias));
+  });
+  after(() => held.close?.());
+  return held;
 }
 
 export interface ScenarioInvoice {
@@ -88,18 +102,4 @@ export async function twoHops(target: Target, client: CommandoClient, via: Alias
   ];
 }
 
-/** Polls `check` every 50 ms until it returns a value other than undefined; fails with `what` after `seconds`. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined> | T | undefined, seconds = 30): Promise<T> {
-  const end = Date.now() + seconds * 1000;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > end) throw new Error(`${what} did not happen within ${seconds} s${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { eventually } from './poll.ts';

@@ -165,7 +165,8 @@ export async function browserHarness(options: SimnetOptions = {}): Promise<Brows
  * `close()` closes their connections.
  */
 export async function directPayers(h: BrowserHarness, bolt11: string, total_msat: number): Promise<{ pay(i: number, amount: number): Promise<unknown>; close(): void }> {
-  const { payment_hash, payment_secret } = decodeBolt11(bolt11);
+  // The final CLTV the invoice asks for: 18 for the node's own, 80 for the hold plugin's.
+  const { payment_hash, payment_secret, min_final_cltv_expiry } = decodeBolt11(bolt11);
   const aliases = ['alice', 'bob', 'carol'];
   const payers = await Promise.all(aliases.map((a) => h.client(a)));
   const shop = h.simnet.node('shop').node;
@@ -174,7 +175,7 @@ export async function directPayers(h: BrowserHarness, bolt11: string, total_msat
       const p = h.simnet.node(aliases[i]!).node;
       const channel = p.channels.find((c) => c.other(p) === shop)!;
       return payers[i]!.request('sendpay', {
-        route: [{ id: shop.id, channel: channel.scid, direction: channel.side(p), amount_msat: amount, delay: 18 }],
+        route: [{ id: shop.id, channel: channel.scid, direction: channel.side(p), amount_msat: amount, delay: min_final_cltv_expiry }],
         payment_hash,
         payment_secret,
         amount_msat: total_msat,

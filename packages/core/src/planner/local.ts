@@ -69,6 +69,12 @@ const STALE = new Set([
  * failed one HTLC): avoided for the rest of the payment, not remembered as no liquidity,
  * since the next payment finds it back more often than not.
  */
+/** temporary_channel_failure at our own node: the channel had no room for the HTLC (and its fee) now. */
+const OWN_NO_ROOM = 0x1007;
+/** How long a refusal of our own channel shapes the plans, in seconds. */
+const REFUSED_OWN_SECONDS = 60;
+/** Parts over a channel that refused an amount stay below this share of it (a funder's HTLC fee is well under 1%). */
+const REFUSED_OWN_SHARE = 0.98;
 const TRANSIENT = new Set([
   0x2002, // temporary_node_failure
   0x400a, // unknown_next_peer
@@ -104,6 +110,14 @@ export class LocalPlanner implements RouteFinder {
   private refreshing: Promise<void> | undefined;
   private saving: Promise<void> | undefined;
   private dirty = false;
+  /**
+   * Our own channels that refused an HTLC for want of room (temporary_channel_failure at
+   * our node): by scid, the amount refused and when. `spendable_msat` does not always
+   * leave room for the fee a funder pays for one more HTLC output (seen on Core Lightning
+   * v25.12: "Capacity exceeded - HTLC fee"), so for a minute parts over that channel stay
+   * below what it refused instead of the channel being avoided altogether.
+   */
+  private readonly refusedOwn = new Map<string, { amount_msat: number; at: number }>();
   private readonly refreshSeconds: number;
   private readonly now: () => number;
 
@@ -183,7 +197,16 @@ export class LocalPlanner implements RouteFinder {
       return key;
     }
     if (transient) return key;
-    // Our own node failed it (a channel not ready, an HTLC limit): listpeerchannels tells next time.
+    // The node took the part, then its channel would not add the HTLC: no room for it (and its
+    // fee). A part refused before the node made it at all (failreason: "First peer not ready")
+    // says the peer is away: that direction is avoided below.
+    if (k === 0 && part.failcode === OWN_NO_ROOM && part.failreason === undefined) {
+      const before = this.refusedOwn.get(hop.channel);
+      const amount_msat = Math.min(hop.amount_msat, before && this.now() - before.at < REFUSED_OWN_SECONDS ? before.amount_msat : Infinity);
+      this.refusedOwn.set(hop.channel, { amount_msat, at: this.now() });
+      return undefined;
+    }
+    // Our own node failed it otherwise (a channel not ready, an HTLC limit): listpeerchannels tells next time.
     return k === 0 ? key : undefined;
   }
 
@@ -287,7 +310,7 @@ export class LocalPlanner implements RouteFinder {
         const index = graph.setOwnChannel(me, {
           peer_id: c.peer_id,
           short_channel_id: c.short_channel_id,
-          spendable_msat: ready ? c.spendable_msat + (held.get(c.short_channel_id) ?? 0) : 0,
+          spendable_msat: ready ? this.ownRoom(c.short_channel_id, c.spendable_msat, held.get(c.short_channel_id) ?? 0) : 0,
           ...(c.total_msat > 0 ? { capacity_msat: c.total_msat } : {}),
           ...(c.minimum_htlc_out_msat !== undefined ? { htlc_minimum_msat: c.minimum_htlc_out_msat } : {}),
           ...(c.maximum_htlc_out_msat !== undefined ? { htlc_maximum_msat: c.maximum_htlc_out_msat } : {}),
@@ -302,6 +325,14 @@ export class LocalPlanner implements RouteFinder {
     for (let e = 0; e < graph.size; e++) {
       if (graph.from[e] === source && !usable.has(e) && !(graph.flags[e]! & ChannelFlag.REMOVED)) graph.remove(graph.scids[e]!, graph.direction[e]!);
     }
+  }
+
+  /** What a plan may put on our channel `scid`: its spendable amount, and below what it lately refused. */
+  private ownRoom(scid: string, spendable_msat: number, held_msat: number): number {
+    const room = spendable_msat + held_msat;
+    const refused = this.refusedOwn.get(scid);
+    if (!refused || this.now() - refused.at >= REFUSED_OWN_SECONDS) return room;
+    return Math.min(room, held_msat + Math.floor(refused.amount_msat * REFUSED_OWN_SHARE));
   }
 
   /** Writes the learned bounds to the cache: one write at a time, the latest bounds last. */

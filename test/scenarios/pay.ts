@@ -1,0 +1,66 @@
+/**
+ * `pay()` with the local planner (the default): it plans on the payer's own view of the
+ * graph, sends every part through sendpartialpay, and a payment too big for one path goes
+ * out in parts over both. The journal must agree with the node part by part.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createHash } from 'node:crypto';
+import type { CommandoClient } from '../../packages/wire/src/index.ts';
+import type { Engine, PartialPayment } from '../../packages/core/src/index.ts';
+import { nodeInvoice, suiteEngine } from './helpers.ts';
+import { offChannels, type Target } from './target.ts';
+
+/** The journal's parts and the node's, as `groupid/partid:status:amount`, side by side. */
+export async function journalAndNode(engine: Engine, client: CommandoClient, payment_hash: string): Promise<{ journal: string[]; node: string[] }> {
+  const { partialpayments } = await engine.listpartialpayments({ payment_hash });
+  const { payments } = await client.request('listsendpays', { payment_hash });
+  const row = (p: { groupid: number; partid: number; status: string; amount_msat: number }) => `${p.groupid}/${p.partid}:${p.status}:${p.amount_msat}`;
+  return { journal: partialpayments.map(row).sort(), node: (payments as PartialPayment[]).map(row).sort() };
+}
+
+export function payScenarios(target: () => Target): void {
+  const alice = suiteEngine(target, 'alice');
+
+  test('a small payment completes; the preimage hashes to the payment hash; the journal is the node', async () => {
+    const inv = await nodeInvoice(target(), 25_000_000);
+    const result = await alice.engine.pay({ bolt11: inv.bolt11 });
+    assert.equal(result.status, 'complete', result.failreason);
+    assert.equal(createHash('sha256').update(Buffer.from(result.payment_preimage!, 'hex')).digest('hex'), inv.payment_hash);
+    assert.equal(result.amount_delivered_msat, 25_000_000);
+    const { journal, node } = await journalAndNode(alice.engine, alice.client, inv.payment_hash);
+    assert.deepEqual(journal, node);
+    // Paying it again sends nothing.
+    const again = await alice.engine.pay({ bolt11: inv.bolt11 });
+    assert.equal(again.already_complete, true);
+    assert.deepEqual((await journalAndNode(alice.engine, alice.client, inv.payment_hash)).node, node);
+  });
+
+  test('a payment bigger than any one path (1,300,000 sat) goes out in parts over bob and carol and completes exactly', async () => {
+    const t = target();
+    const amount = 1_300_000_000;
+    // Whatever an earlier scenario left, alice's paths start as full as they can be.
+    await t.rebalance();
+    const inv = await nodeInvoice(t, amount);
+    const progress: number[] = [];
+    const stop = alice.engine.on('pay-progress', (p) => p.payment_hash === inv.payment_hash && progress.push(p.attempts));
+    const result = await alice.engine.pay({ bolt11: inv.bolt11, retry_for: 90 });
+    stop();
+    try {
+      const summary = result.parts.map((p) => `${p.route[0]!.id === t.nodes.bob.id ? 'bob' : 'carol'}:${p.amount_msat}:${p.status}${p.failcodename ? `:${p.failcodename}@${p.erring_index}` : ''}${p.failreason ? `:${p.failreason}` : ''}`).join(', ');
+      assert.equal(result.status, 'complete', `${result.failreason}; parts: ${summary}`);
+      const done = result.parts.filter((p) => p.status === 'complete');
+      assert.ok(done.length >= 2, `${done.length} parts`);
+      assert.equal(done.reduce((s, p) => s + p.amount_msat, 0), amount, 'exactly the invoice, no more');
+      const firstHops = new Set(done.map((p) => p.route[0]!.id));
+      assert.deepEqual([...firstHops].sort(), [t.nodes.bob.id, t.nodes.carol.id].sort());
+      const { journal, node } = await journalAndNode(alice.engine, alice.client, inv.payment_hash);
+      assert.deepEqual(journal, node);
+      assert.equal(new Set(node.map((r) => r.split(':')[0])).size, node.length, 'no (groupid, partid) twice');
+      assert.ok(progress.length >= 3, 'progress came part by part');
+    } finally {
+      await offChannels(t, [inv.payment_hash]);
+      await t.rebalance();
+    }
+  });
+}
