@@ -52,7 +52,9 @@ if ('missing' in found) {
       const real = await runDifferential(target);
       if (process.env.AMPKIT_RECORD_FIXTURES === '1') {
         const file = new URL('../fixtures/cln/differential.json', import.meta.url);
-        writeFileSync(file, `${JSON.stringify({ version: found.version, captured: new Date().toISOString().slice(0, 10), outcomes: real }, null, 1)}\n`);
+        // The temp folder's name is this machine's business, not the fixture's.
+        const text = JSON.stringify({ version: found.version, captured: new Date().toISOString().slice(0, 10), outcomes: real }, null, 1).replace(/"[^"]*ampkit-realcln-[^/"]+\//g, '"<tmp>/');
+        writeFileSync(file, `${text}\n`);
       }
       const sim = await simnetTarget({ holdPlugin: false });
       try {
