@@ -4,6 +4,7 @@
  * exposes the fault switches.
  */
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { RpcError } from '@ampkit/wire';
 import { serveCommando, type CommandoServer } from '@ampkit/wire/node';
@@ -21,9 +22,9 @@ import { prng } from './seed.ts';
 /** Every method a simulated node answers. */
 export const METHODS: Record<string, Method> = { ...infoMethods, ...askreneMethods, ...payMethods, ...invoiceMethods, ...htlcMethods };
 
-/** Where the real mainnet snapshot lives in the workplace checkout. */
-export const DEFAULT_GRAPH = fileURLToPath(new URL('../../../../shared/data/mainnet-2026-02-03.listchannels.json.gz', import.meta.url));
-const DEFAULT_NODES = fileURLToPath(new URL('../../../../shared/data/mainnet-2026-02-03.listnodes.json', import.meta.url));
+/** The real mainnet snapshot simnet ships (data/README.md: what it is and where it comes from). */
+export const DEFAULT_GRAPH = fileURLToPath(new URL('../data/mainnet-2026-02-03.listchannels.json.gz', import.meta.url));
+const DEFAULT_NODES = fileURLToPath(new URL('../data/mainnet-2026-02-03.listnodes.json.gz', import.meta.url));
 
 export interface SimnetOptions {
   /**
@@ -114,7 +115,7 @@ function loadTopology(network: Network, options: SimnetOptions, seed: number): S
       const aliases = new Map<string, string>();
       if (!options.graphPath) {
         try {
-          const list = JSON.parse(readFileSync(DEFAULT_NODES, 'utf8')) as { nodes: { nodeid: string; alias?: string }[] };
+          const list = JSON.parse(gunzipSync(readFileSync(DEFAULT_NODES)).toString('utf8')) as { nodes: { nodeid: string; alias?: string }[] };
           for (const n of list.nodes) if (n.alias) aliases.set(n.nodeid, n.alias);
         } catch {
           // Aliases are cosmetic; ids stand in for them.
