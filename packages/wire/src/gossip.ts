@@ -8,9 +8,9 @@
  *
  * The encoders here also let simnet send the same bytes a real node does.
  */
-import { concatBytes } from './bytes.ts';
+import { concatBytes, textEncoder } from './bytes.ts';
 import { WireError } from './errors.ts';
-import { MessageType as GossipType, encodeMessage } from './message.ts';
+import { MessageType, encodeMessage } from './message.ts';
 
 /** BOLT 9: `gossip_queries` is bits 6 (required) / 7 (optional). */
 export const GOSSIP_QUERIES_BIT = 6;
@@ -71,20 +71,20 @@ const readU32 = (b: Uint8Array, at: number) => ((b[at]! << 24) >>> 0) + (b[at + 
  */
 export function answerGossip(type: number, payload: Uint8Array): Uint8Array | undefined {
   switch (type) {
-    case GossipType.QUERY_CHANNEL_RANGE: {
+    case MessageType.QUERY_CHANNEL_RANGE: {
       need(payload, CHAIN_HASH_SIZE + 8, 'query_channel_range');
       const chainHash = payload.subarray(0, CHAIN_HASH_SIZE);
       const first = readU32(payload, CHAIN_HASH_SIZE);
       const count = readU32(payload, CHAIN_HASH_SIZE + 4);
       // encoded_short_ids: encoding type 0 (uncompressed) and no ids.
       return encodeMessage(
-        GossipType.REPLY_CHANNEL_RANGE,
+        MessageType.REPLY_CHANNEL_RANGE,
         concatBytes(chainHash, u32(first), u32(count), Uint8Array.of(1), u16(1), Uint8Array.of(0)),
       );
     }
-    case GossipType.QUERY_SHORT_CHANNEL_IDS: {
+    case MessageType.QUERY_SHORT_CHANNEL_IDS: {
       need(payload, CHAIN_HASH_SIZE + 2, 'query_short_channel_ids');
-      return encodeMessage(GossipType.REPLY_SHORT_CHANNEL_IDS_END, concatBytes(payload.subarray(0, CHAIN_HASH_SIZE), Uint8Array.of(0)));
+      return encodeMessage(MessageType.REPLY_SHORT_CHANNEL_IDS_END, concatBytes(payload.subarray(0, CHAIN_HASH_SIZE), Uint8Array.of(0)));
     }
     default:
       return undefined;
@@ -114,7 +114,7 @@ export interface ChannelGossip {
 /** BOLT 7 `channel_announcement` (no features). */
 export function encodeChannelAnnouncement(c: ChannelGossip): Uint8Array {
   return encodeMessage(
-    GossipType.CHANNEL_ANNOUNCEMENT,
+    MessageType.CHANNEL_ANNOUNCEMENT,
     concatBytes(...c.signatures, u16(0), c.chainHash, encodeShortChannelId(c.shortChannelId), c.nodeId1, c.nodeId2, c.bitcoinKey1, c.bitcoinKey2),
   );
 }
@@ -138,7 +138,7 @@ export interface ChannelUpdateFields {
 /** BOLT 7 `channel_update` (`message_flags` bit 0: htlc_maximum_msat present, as it must be). */
 export function encodeChannelUpdate(u: ChannelUpdateFields): Uint8Array {
   return encodeMessage(
-    GossipType.CHANNEL_UPDATE,
+    MessageType.CHANNEL_UPDATE,
     concatBytes(
       u.signature, u.chainHash, encodeShortChannelId(u.shortChannelId), u32(u.timestamp),
       Uint8Array.of(1), Uint8Array.of(u.direction | (u.disabled ? 2 : 0)),
@@ -150,11 +150,11 @@ export function encodeChannelUpdate(u: ChannelUpdateFields): Uint8Array {
 /** BOLT 7 `node_announcement` with no features and no addresses. */
 export function encodeNodeAnnouncement(n: { signature: Uint8Array; timestamp: number; nodeId: Uint8Array; rgb: Uint8Array; alias: string }): Uint8Array {
   const alias = new Uint8Array(32);
-  alias.set(new TextEncoder().encode(n.alias).subarray(0, 32));
-  return encodeMessage(GossipType.NODE_ANNOUNCEMENT, concatBytes(n.signature, u16(0), u32(n.timestamp), n.nodeId, n.rgb, alias, u16(0)));
+  alias.set(textEncoder.encode(n.alias).subarray(0, 32));
+  return encodeMessage(MessageType.NODE_ANNOUNCEMENT, concatBytes(n.signature, u16(0), u32(n.timestamp), n.nodeId, n.rgb, alias, u16(0)));
 }
 
 /** BOLT 7 `gossip_timestamp_filter`, as Core Lightning sends one to a peer with `gossip_queries`. */
 export function encodeGossipTimestampFilter(chainHash: Uint8Array, firstTimestamp: number, timestampRange: number): Uint8Array {
-  return encodeMessage(GossipType.GOSSIP_TIMESTAMP_FILTER, concatBytes(chainHash, u32(firstTimestamp), u32(timestampRange)));
+  return encodeMessage(MessageType.GOSSIP_TIMESTAMP_FILTER, concatBytes(chainHash, u32(firstTimestamp), u32(timestampRange)));
 }

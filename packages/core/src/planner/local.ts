@@ -210,6 +210,11 @@ export class LocalPlanner implements RouteFinder {
     return k === 0 ? key : undefined;
   }
 
+  /** pay() asks again after a pause with nothing in flight: what our channels refused may fit now. */
+  forget(): void {
+    this.refusedOwn.clear();
+  }
+
   /** A payment completed: its amounts moved across the channels of its parts. */
   completed(parts: readonly PartialPayment[]): void {
     const graph = this.graph;
