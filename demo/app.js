@@ -1,7 +1,7 @@
 // The demo's checkout: the shop's <ampkit-invoice> (on the shop node, with a rune that can
-// only make and follow invoices) and the wallet's <ampkit-pay> (on the wallet node), side by
-// side; the shop's invoice goes to the wallet as a scanned QR code would. The fault panel
-// switches simnet's faults through the demo server.
+// only make and follow plain invoices) and the wallet's <ampkit-pay> (on the wallet node),
+// side by side; the shop's invoice goes to the wallet as a scanned QR code would. The fault
+// panel switches simnet's faults through the demo server.
 import { createAmpkit } from '/dist/ampkit.js';
 import '/dist/ampkit-elements.js';
 
@@ -9,7 +9,9 @@ const $ = (id) => document.getElementById(id);
 const config = await (await fetch('/config.json')).json();
 const node = (alias) => config.nodes.find((n) => n.alias === alias);
 
-// The shop's client: its own engine (a worker) on the shop node, an invoice-only rune.
+// The shop's client: its own engine (a worker) on the shop node, a rune for plain invoices
+// only. A checkout runs in the payer's browser, so it never makes hold invoices: their
+// preimage would live in this page's journal (DESIGN.md, "Trust").
 const shopNode = node(config.checkout.alias);
 const shop = createAmpkit({ nodeId: shopNode.id, url: shopNode.ws_url, rune: config.checkout.rune });
 

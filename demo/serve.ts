@@ -5,7 +5,7 @@
  * Core Lightning:
  *
  * - `/`: a shop checkout (`<ampkit-invoice>` on the shop, with a rune that may only make and
- *   follow invoices) beside a wallet (`<ampkit-pay>` on the wallet), and a fault panel;
+ *   follow plain invoices) beside a wallet (`<ampkit-pay>` on the wallet), and a fault panel;
  * - `/console.html`: a node console (raw calls, and the engine's payments, partial payments,
  *   invoices and partial invoices, live).
  *
@@ -15,15 +15,21 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { INVOICE_RESTRICTIONS, runControl, startSimnet } from '@ampkit/simnet';
+import { runControl, startSimnet } from '@ampkit/simnet';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const port = Number(process.env.PORT ?? 8080);
 const host = process.env.HOST ?? '127.0.0.1';
 const simnetPort = process.env.SIMNET_PORT ? Number(process.env.SIMNET_PORT) : 0;
 
-/** What the shop's page may do with its node: make invoices and follow their parts, never spend. */
-const INVOICE_ONLY = INVOICE_RESTRICTIONS;
+/**
+ * What the checkout page may do with the shop's node: make plain invoices and follow their
+ * parts; never spend, and nothing of hold invoices. The checkout runs in the payer's
+ * browser, and a hold invoice's preimage lives in the engine that makes it, so hold
+ * invoices belong to the shop's own engine (DESIGN.md, "Trust"); a checkout asking for one
+ * is refused by the node (PERMISSION). A plain invoice's preimage never leaves the node.
+ */
+const CHECKOUT_RESTRICTIONS = ['method=invoice|method=listinvoices|method=listhtlcs|method=wait'];
 
 /**
  * The fault panel's switches: each a simnet control line to switch it on and one to switch
@@ -48,7 +54,7 @@ function config() {
   return {
     default: 'wallet',
     nodes: simnet.nodes,
-    checkout: { alias: 'shop', rune: shop.makeRune(INVOICE_ONLY) },
+    checkout: { alias: 'shop', rune: shop.makeRune(CHECKOUT_RESTRICTIONS) },
     faults: Object.entries(FAULTS).map(([name, f]) => ({ name, label: f.label, toggle: 'off' in f, on: switched.has(name as Fault) })),
   };
 }

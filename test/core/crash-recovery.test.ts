@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { NEVER_SENT, clnNode, createEngine, type Engine, type Journal, type Node, type SentPart, type Store } from '../../packages/core/src/index.ts';
+import { NEVER_SENT, SEND_LEASE_S, clnNode, createEngine, type Engine, type Journal, type Node, type SentPart, type Store } from '../../packages/core/src/index.ts';
 import { engineHarness, type EngineHarness, type Invoice } from './engine-harness.ts';
 
 let h: EngineHarness;
@@ -72,6 +72,8 @@ class Mortal {
           listInvoices: (filter) => this.guard(() => journal.listInvoices(filter)),
           getCache: (key) => this.guard(() => journal.getCache(key)),
           putCache: (key, value) => this.guard(() => journal.putCache(key, value)),
+          getHoldKey: () => this.guard(() => journal.getHoldKey()),
+          addHoldKey: (key) => this.guard(() => journal.addHoldKey(key)),
           close: () => undefined,
         };
         return wrapped;
@@ -106,9 +108,9 @@ async function dieDuring(
   return victim;
 }
 
-/** A new engine on the same journal, after reconciliation. */
-async function reopen(): Promise<Engine> {
-  const engine = await h.engine();
+/** A new engine on the same journal (its clock `ahead` seconds ahead), after reconciliation. */
+async function reopen(ahead = 0): Promise<Engine> {
+  const engine = await h.engine(undefined, ahead ? { now: () => Math.floor(Date.now() / 1000) + ahead } : {});
   await engine.ready();
   return engine;
 }
@@ -157,13 +159,13 @@ describe('crash recovery: a three-part payment killed at each point', () => {
     await assertPaidOnce(engine, inv, [1, 2, 3]);
   });
 
-  test('between the journal and sendpay: part 3 fails as never sent, and a new part 4 completes the set', async () => {
+  test('between the journal and sendpay: once the closed tab\'s lease on it has run out, part 3 fails as never sent, and a new part 4 completes the set', async () => {
     const inv = await h.invoice(3 * PART);
     const mortal = new Mortal();
     await dieDuring(inv, mortal, { beforeSendpay: (partid) => partid === 3 && mortal.kill() });
     assert.ok(mortal.dead);
 
-    const engine = await reopen();
+    const engine = await reopen(SEND_LEASE_S + 1);
     const parts = (await engine.listpartialpayments({ payment_hash: inv.payment_hash })).partialpayments;
     assert.deepEqual(parts.map((p) => [p.partid, p.status === 'failed' ? p.failreason : 'in flight']), [[1, 'in flight'], [2, 'in flight'], [3, NEVER_SENT]]);
     const payment = (await engine.listpayments({ payment_hash: inv.payment_hash })).payments[0]!;

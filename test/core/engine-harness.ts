@@ -6,7 +6,7 @@
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import type { CommandoClient } from '../../packages/wire/src/index.ts';
-import { clnNode, createEngine, indexedDbStore, type Engine, type Node, type RouteHop, type Store } from '../../packages/core/src/index.ts';
+import { clnNode, createEngine, indexedDbStore, type Engine, type EngineOptions, type Node, type RouteHop, type Store } from '../../packages/core/src/index.ts';
 import { harness, twoHopRoute, type Harness } from '../simnet/harness.ts';
 import type { SimnetOptions } from '../../packages/simnet/src/index.ts';
 
@@ -26,8 +26,8 @@ export interface EngineHarness extends Harness {
   /** The IndexedDB factory the journals live in (one per harness). */
   indexedDB: IDBFactory;
   store: Store;
-  /** A new engine on the wallet (optionally through a wrapped node), on the harness's store. */
-  engine(wrap?: (node: Node) => Node): Promise<Engine>;
+  /** A new engine on the wallet (optionally through a wrapped node, with more options), on the harness's store. */
+  engine(wrap?: (node: Node) => Node, options?: Partial<EngineOptions>): Promise<Engine>;
   invoice(amount_msat: number, label?: string): Promise<Invoice>;
   /** A two-hop route wallet → via → shop delivering `amount`. */
   route(via: 'alice' | 'bob' | 'carol' | 'dave', amount: number): RouteHop[];
@@ -48,9 +48,9 @@ export async function engineHarness(options: SimnetOptions = {}): Promise<Engine
     shop,
     indexedDB,
     store,
-    async engine(wrap) {
+    async engine(wrap, options = {}) {
       const node = clnNode(wallet);
-      const engine = await createEngine({ node: wrap ? wrap(node) : node, store, waitChunk: 5 });
+      const engine = await createEngine({ node: wrap ? wrap(node) : node, store, waitChunk: 5, ...options });
       engines.push(engine);
       return engine;
     },

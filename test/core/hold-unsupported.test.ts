@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { AmpkitError, type Engine, type Journal, type Node } from '../../packages/core/src/index.ts';
 import { receiveHarness, type ReceiveHarness } from './receive-harness.ts';
 
@@ -68,12 +70,13 @@ describe('a node without the hold plugin', () => {
 
   test('a hold invoice an engine left half-made on such a node is dropped by the next one, which goes on receiving', async () => {
     // What a tab that closed between journaling the preimage and holdinvoice leaves behind.
-    const hash = '7c'.repeat(32);
+    const preimage = '11'.repeat(32);
+    const hash = bytesToHex(sha256(hexToBytes(preimage)));
     await journal.updateInvoice(hash, () => ({
       invoice: {
         label: 'left-behind', bolt11: '', payment_hash: hash, amount_msat: 42, description: 'x', status: 'unpaid', hold: true,
         created_at: Math.floor(Date.now() / 1000), expires_at: Math.floor(Date.now() / 1000) + 3600, amount_received_msat: 0, amount_held_msat: 0,
-        parts: 0, held: [], left: [], htlc_index: 0, preimage: '11'.repeat(32), creating: true,
+        parts: 0, held: [], left: [], htlc_index: 0, preimage, creating: true,
       },
       result: undefined,
     }));

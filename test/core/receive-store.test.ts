@@ -49,7 +49,7 @@ describe('the journal of invoices', () => {
         parts.createIndex('payment_hash', 'payment_hash');
         parts.createIndex('status', 'status');
         db.createObjectStore('meta');
-        payments.put({ payment_hash: HASH, amount_msat: 1, status: 'complete', created_at: 1, amount_sent_msat: 1, parts: 1 });
+        payments.put({ payment_hash: HASH, amount_msat: 1, status: 'failed', created_at: 1, amount_sent_msat: 1, parts: 1, groupid: 1 });
       };
       open.onsuccess = () => {
         open.result.close();

@@ -256,7 +256,7 @@ describe('the node refusing', () => {
         assert.equal(error.nodeCode, 19537);
         assert.match(error.message, /^the rune does not permit sendpay \(needed to send payments\)/);
         assert.equal((error.data as { method: string }).method, 'sendpay');
-        assert.match((error.data as { message: string }).message, /^Invalid rune: Not permitted: method does not start with list/);
+        assert.match((error.data as { message: string }).message, /^Invalid rune: Not permitted: method is not equal to /);
         return true;
       });
       const [p] = (await limited.listpartialpayments({ payment_hash: inv.payment_hash })).partialpayments;

@@ -1,8 +1,9 @@
 /**
  * End to end: the demo as `npm start` runs it (demo/serve.ts: simnet's demo topology and the
  * pages), in a real Chromium. The wallet pays the shop's invoice with a click; both widgets
- * reach paid, the payment in three or more parts; a dropped connection in the middle of a
- * payment costs nothing; SIGINT stops every node the server started. Screenshots of the
+ * reach paid, the payment in three or more parts; the checkout (in the payer's browser)
+ * makes plain invoices and cannot make hold invoices; a dropped connection in the middle of
+ * a payment costs nothing; SIGINT stops every node the server started. Screenshots of the
  * page at each step go to artifacts/screenshots/demo-*.png.
  */
 import assert from 'node:assert/strict';
@@ -90,6 +91,20 @@ describe('the demo checkout in Chromium', () => {
     assert.equal(shop.status, 'paid');
     assert.equal(shop.amount_received_msat, 1_500_000_000, 'the shop received exactly the order');
     assert.ok(shop.parts >= 3, `the shop claimed ${shop.parts} parts`);
+  });
+
+  test('the checkout makes plain invoices only: its rune cannot make a hold invoice, which belongs to the shop\'s own engine', async () => {
+    const out = await page.$eval('#checkout-invoice', async (el) => {
+      type Client = { invoice(r: unknown): Promise<unknown>; listinvoices(): Promise<{ invoices: { hold: boolean }[] }> };
+      const client = (el as unknown as { client: Client }).client;
+      let refused = 'made';
+      await client.invoice({ amount_msat: 21_000_000, description: 'held at the checkout', hold: true }).catch((e: { code?: string }) => (refused = String(e.code)));
+      const { invoices } = await client.listinvoices();
+      return { refused, invoices: invoices.length, hold: invoices.filter((i) => i.hold).length };
+    });
+    assert.equal(out.refused, 'PERMISSION', 'the node refuses the checkout a hold invoice');
+    assert.ok(out.invoices >= 1);
+    assert.equal(out.hold, 0, "no hold invoice in the checkout's journal");
   });
 
   test('a dropped connection during a slow payment: it still completes, paid once', async () => {

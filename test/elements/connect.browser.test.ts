@@ -16,6 +16,12 @@ const SHOP_RUNE = createRune({
   uniqueId: 2,
   restrictions: ['method=invoice|method=listinvoices|method=holdinvoice|method=listholdinvoices|method=settleholdinvoice|method=cancelholdinvoice|method=listhtlcs|method=wait'],
 });
+/** Core Lightning's list…/get… recipe: it reaches listconfigs and any list… a plugin adds, so not provably read-only. */
+const LIST_GET_RUNE = createRune({ masterSecret, uniqueId: 3, restrictions: ['method^list|method^get|method=summary', 'method/listdatastore'] });
+/** Names every read-only method it may call. */
+const READ_ONLY_RUNE = createRune({ masterSecret, uniqueId: 4, restrictions: ['method=getinfo|method=listfunds|method=listpeerchannels'] });
+/** Excludes the spenders a page might think of, and so still reaches multiwithdraw, signpsbt and any new method. */
+const EXCLUDING_RUNE = createRune({ masterSecret, uniqueId: 5, restrictions: ['method/pay', 'method/xpay', 'method/withdraw', 'method/sendpsbt'] });
 const URL_ = 'wss://node.example:5019';
 
 /** A connect element whose factory hands out `client` (or waits, when `hold`). */
@@ -172,6 +178,36 @@ describe('<ampkit-connect>', () => {
     rune.dispatchEvent(new Event('input'));
     await el.updateComplete;
     assert.notInclude(text(el), 'does not look like');
+  });
+
+  it('default deny: no warning only for a read-only or invoice-only rune', async () => {
+    const { el } = await connectEl({ 'node-id': PAYEE, url: URL_, rune: SHOP_RUNE });
+    assert.isTrue((await el.auditReady())!.invoiceOnly);
+    assert.notExists($(el, '[part=warning]'), 'the README\'s shop rune is invoice-only');
+    const rune = input(el, 'rune');
+    const enter = async (value: string) => {
+      rune.value = value;
+      rune.dispatchEvent(new Event('input'));
+      await el.updateComplete;
+      return el.audit!;
+    };
+    assert.isTrue((await enter(READ_ONLY_RUNE)).readOnly);
+    assert.notExists($(el, '[part=warning]'), 'a rune naming only read-only methods');
+
+    const excluding = await enter(EXCLUDING_RUNE);
+    assert.include(excluding.spendingMethods, 'multiwithdraw');
+    assert.include(text(el, '[part=warning]'), 'this rune can spend from your node');
+
+    const listGet = await enter(LIST_GET_RUNE);
+    assert.isFalse(listGet.readOnly);
+    assert.isFalse(listGet.invoiceOnly);
+    assert.deepEqual(listGet.spendingMethods, []);
+    const warning = $(el, '[part=warning]')!;
+    assert.equal(warning.getAttribute('role'), 'alert');
+    assert.include(warning.textContent!, 'this rune can call methods not known to be harmless');
+    assert.notInclude(warning.textContent!, 'this rune can spend from your node');
+    assert.include(warning.textContent!, 'listconfigs');
+    assertContrast(el);
   });
 
   it('keyboard: type the settings, Enter connects', async () => {

@@ -264,39 +264,52 @@ export async function soak(options: SoakOptions): Promise<SoakCounts> {
 
   const walletClient = await client('wallet');
   const counts = { double_sends: 0, overpayments: 0, early_preimages: 0, lost_records: 0, mismatches: 0 };
+  /** Counts one bad finding and prints it: what the journal says, what the node says. */
+  const bad = (kind: keyof typeof counts, hash: string, what: string) => {
+    counts[kind]++;
+    log(`soak: ${kind.replace('_', ' ').replace(/s$/, '')} ${hash.slice(0, 16)}…: ${what}`);
+  };
   const journalParts = (await auditor.listpartialpayments({})).partialpayments;
+  const journalPayments = new Map((await auditor.listpayments({})).payments.map((p) => [p.payment_hash, p]));
   const shopInvoices = new Map((await shop.listinvoices({})).invoices.map((x) => [x.payment_hash, x]));
   for (const [hash, entry] of results) {
     const nodeParts = (await walletClient.request('listsendpays', { payment_hash: hash })).payments as { groupid: number; partid: number; status: string; amount_msat: number }[];
     const keys = new Map<string, number>();
     for (const p of nodeParts) keys.set(`${p.groupid}/${p.partid}`, (keys.get(`${p.groupid}/${p.partid}`) ?? 0) + 1);
-    counts.double_sends += [...keys.values()].filter((k) => k > 1).length;
+    for (const [key, n] of keys) if (n > 1) bad('double_sends', hash, `the node has part ${key} ${n} times`);
     const completeGroups = new Set(nodeParts.filter((p) => p.status === 'complete').map((p) => p.groupid));
-    if (completeGroups.size > 1) counts.double_sends++;
+    if (completeGroups.size > 1) bad('double_sends', hash, `the node completed groups ${[...completeGroups].join(', ')}`);
     const delivered = nodeParts.filter((p) => p.status === 'complete').reduce((s, p) => s + p.amount_msat, 0);
-    if (delivered > entry.amount_msat) counts.overpayments++;
+    if (delivered > entry.amount_msat) bad('overpayments', hash, `the node delivered ${delivered} msat of an invoice for ${entry.amount_msat}`);
     const mine = journalParts.filter((p) => p.payment_hash === hash);
     for (const p of nodeParts) {
       const j = mine.find((m) => m.groupid === p.groupid && m.partid === p.partid);
-      if (!j) counts.lost_records++;
-      else if (j.status !== p.status) counts.mismatches++;
+      if (!j) bad('lost_records', hash, `the node has part ${p.groupid}/${p.partid} (${p.status}), the journal has not`);
+      else if (j.status !== p.status) bad('mismatches', hash, `part ${p.groupid}/${p.partid}: journal ${j.status}${j.failreason ? ` (${j.failreason})` : ''}, node ${p.status}`);
+    }
+    for (const j of mine) {
+      if (j.status !== 'failed' && !nodeParts.some((p) => p.groupid === j.groupid && p.partid === j.partid)) bad('mismatches', hash, `part ${j.groupid}/${j.partid}: journal ${j.status}, the node has no such part`);
+    }
+    const payment = journalPayments.get(hash);
+    if (payment && (payment.status === 'complete') !== completeGroups.size > 0) {
+      bad('mismatches', hash, `payment: journal ${payment.status}, node ${completeGroups.size > 0 ? 'complete' : 'not complete'}`);
     }
     // The payee's side.
     const record = shopInvoices.get(hash);
     if (!record) {
-      counts.lost_records++;
+      bad('lost_records', hash, 'the shop\'s node has an invoice its journal has not');
       continue;
     }
     if (entry.hold) {
       const [held] = (await shopClient.request('listholdinvoices', { payment_hash: hash })).holdinvoices as { state: string; htlcs: { msat: number; state: string }[] }[];
       const got = (held?.htlcs ?? []).filter((x) => x.state === 'paid').reduce((s, x) => s + x.msat, 0);
-      if (held?.state === 'paid' && got < entry.amount_msat) counts.early_preimages++;
-      if ((held?.state === 'paid') !== (record.status === 'paid')) counts.mismatches++;
+      if (held?.state === 'paid' && got < entry.amount_msat) bad('early_preimages', hash, `hold invoice settled with ${got} of ${entry.amount_msat} msat held`);
+      if ((held?.state === 'paid') !== (record.status === 'paid')) bad('mismatches', hash, `hold invoice: journal ${record.status}, node ${held?.state ?? 'none'}`);
     } else {
       const [inv] = (await shopClient.request('listinvoices', { payment_hash: hash })).invoices as { status: string; amount_received_msat?: number }[];
-      if ((inv?.status === 'paid') !== (record.status === 'paid')) counts.mismatches++;
+      if ((inv?.status === 'paid') !== (record.status === 'paid')) bad('mismatches', hash, `invoice: journal ${record.status}, node ${inv?.status ?? 'none'}`);
     }
-    if (record.status === 'paid' && (record.amount_received_msat ?? 0) < entry.amount_msat) counts.early_preimages++;
+    if (record.status === 'paid' && (record.amount_received_msat ?? 0) < entry.amount_msat) bad('early_preimages', hash, `invoice paid with ${record.amount_received_msat ?? 0} of ${entry.amount_msat} msat`);
   }
   const done = [...results.values()].filter((r) => r.result?.status === 'complete');
   const complete = done.length;

@@ -72,10 +72,11 @@ describe('runes in Chromium', () => {
     assert.equal(createRune({ masterSecret: new Uint8Array(16), uniqueId: 1 }), 'YDVzGiy7Aiy-tnZFqg-KJmU9jMRU4OCH1NGdKCuNpL09MQ==');
   });
 
-  it('audits the CLN read-only rune', () => {
+  it('audits the CLN list*/get* rune as not provably read-only (default deny)', () => {
     const rune = 'eTyDzFKNx9_cBvewFBVtEQCIP5pWQrMpSqH-WL--nsU9MSZtZXRob2RebGlzdHxtZXRob2ReZ2V0fG1ldGhvZD1zdW1tYXJ5Jm1ldGhvZC9saXN0ZGF0YXN0b3Jl';
     assert.equal(parseRune(rune).uniqueId, '1');
-    assert.isTrue(auditRune(rune).readOnly);
-    assert.isFalse(auditRune(rune).canSpend);
+    assert.isFalse(auditRune(rune).readOnly);
+    assert.isTrue(auditRune(rune).canSpend);
+    assert.deepEqual(auditRune(rune).spendingMethods, []);
   });
 });

@@ -40,15 +40,18 @@ describe('runes made by a real Core Lightning v25.12 node', () => {
     assert.match(audit.summary, /invoice/);
   });
 
-  test('the read-only rune is read-only and the bare rune has full access', () => {
+  test('the list*/get* rune is not provably read-only (default deny) and the bare rune has full access', () => {
     const [full, readonly] = shown;
     assert.equal(auditRune(full!.rune).unrestricted, true);
     assert.equal(auditRune(full!.rune).canSpend, true);
     assert.match(auditRune(full!.rune).summary, /^Full access/);
+    // It reaches listconfigs (bitcoind's RPC password) and any list…/get… a plugin adds.
     const ro = auditRune(readonly!.rune);
-    assert.equal(ro.readOnly, true);
-    assert.equal(ro.canSpend, false);
+    assert.equal(ro.readOnly, false);
+    assert.equal(ro.canSpend, true);
+    assert.deepEqual(ro.spendingMethods, []);
     assert.ok(!ro.methods.includes('listdatastore'));
+    assert.match(ro.summary, /^Not known to be safe/);
   });
 
   test('checking the invoice rune for pay fails with the reason checkrune gives', () => {
@@ -204,7 +207,7 @@ describe('auditRune for pages', () => {
     assert.match(audit.summary, /^Can spend/);
   });
 
-  test('a rune that excludes spending methods by name is not a spender', () => {
+  test('a rune that lists only invoice and read-only methods is not a spender', () => {
     const rune = createRune({ masterSecret, restrictions: ['method=invoice|method=listinvoices|method=waitinvoice'] });
     const audit = auditRune(rune);
     assert.equal(audit.canSpend, false);

@@ -36,7 +36,19 @@ export type EngineErrorCode =
    */
   | 'HOLD_UNSUPPORTED'
   /** The node's reply did not have the shape or content it must have. */
-  | 'BAD_REPLY';
+  | 'BAD_REPLY'
+  /**
+   * The journal (IndexedDB) failed or holds a record that cannot be trusted. `data.reason`
+   * says which: `record` (a record or the part id counter is malformed: it is kept aside,
+   * never used, never overwritten, and reported once by an `error` event; `data.store` and
+   * `data.key` name it, and a payment with such a record is refused rather than changed),
+   * `quota` (the disk or the origin's storage quota is full), `version` (the database was
+   * written by a newer ampkit), `versionchange` (another tab upgraded or deleted it),
+   * `blocked` (another tab holds it open at an older version), `closed` (the browser closed
+   * it), or `failed` (any other IndexedDB failure). All but `record` stop the engine: its
+   * waits and running `pay()`s end with this error, and what was committed stays committed.
+   */
+  | 'STORAGE';
 
 /** Creates an engine error. */
 export function engineError(code: EngineErrorCode, message: string, options?: AmpkitErrorOptions): AmpkitError {

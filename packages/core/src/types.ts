@@ -63,6 +63,15 @@ export interface PartialPayment extends PartFailure {
   completed_at?: number;
   /** Set when `status` is `complete`. */
   payment_preimage?: string;
+  /**
+   * The engine handing the part to the node (a random id per engine), while it may still
+   * be doing so: until `sending_until` (unix seconds) no other engine on the journal judges
+   * the part from the node's silence, since a send on its way may still arrive. The sender
+   * renews it each time it sends the part again.
+   */
+  sender?: string;
+  /** See {@link PartialPayment.sender}. */
+  sending_until?: number;
 }
 
 /** A payment: one payment hash, one intended amount, any number of parts. */
@@ -146,6 +155,18 @@ export interface InvoiceRequest {
    * only once the held parts reach the amount. Needs the BoltzExchange/hold plugin (v0.3.x)
    * on the node, else `HOLD_UNSUPPORTED`. The plugin makes the invoice with no description
    * and a 3600 s expiry whatever is asked; the record says what the invoice says.
+   *
+   * Until the invoice is paid the preimage is the payee's secret: whoever has it holds the
+   * proof of a payment not made, and a node on the payment's path that has it can take the
+   * payer's money without passing it on. The journal keeps it sealed (AES-GCM under a key
+   * made with `extractable: false` and kept in the journal as a `CryptoKey`; WebCrypto, so
+   * a secure context), and the engine opens it only to hand it to the node, after checking
+   * that it hashes to the payment hash. That protects it from a copied disk or browser profile, an
+   * IndexedDB dump or export, and a script that only reads records. It does not protect it
+   * from script running in the engine's origin, which can open the database and have
+   * WebCrypto decrypt with the key (non-extractable only stops the key being exported), nor
+   * from the browser's own memory. So make hold invoices only in the payee's own engine (the
+   * shop's device or server), never in a checkout page that runs in the payer's browser.
    */
   hold?: boolean;
 }

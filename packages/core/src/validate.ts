@@ -4,6 +4,8 @@
  */
 import { engineError } from './errors.ts';
 import { Bolt11Error, type Bolt11Invoice, type RouteHintHop } from '@ampkit/wire';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import type { DecodedInvoice, InvoiceRequest, RouteHop, SendPartialPayRequest } from './types.ts';
 
 const HEX32 = /^[0-9a-f]{64}$/;
@@ -15,6 +17,11 @@ function invalid(message: string): never {
 }
 
 /** A 32-byte value as 64 lowercase hex characters. */
+/** True when `preimage` is 32 bytes of hex whose SHA-256 is `payment_hash`: a proof of payment, not a claim of one. */
+export function isPreimageOf(preimage: unknown, payment_hash: string): preimage is string {
+  return typeof preimage === 'string' && HEX32.test(preimage) && bytesToHex(sha256(hexToBytes(preimage))) === payment_hash;
+}
+
 export function checkHex32(value: unknown, name: string): string {
   if (typeof value !== 'string' || !HEX32.test(value)) invalid(`${name} must be 32 bytes as 64 lowercase hex characters`);
   return value;
@@ -28,9 +35,13 @@ export function checkAmount(value: unknown, name: string): number {
   return value;
 }
 
-/** A non-negative wait in seconds (fractions allowed), or undefined for no limit. */
+/**
+ * A non-negative wait in seconds (fractions allowed), or undefined for no limit. Any
+ * length is honoured (the waits run on longTimeout, not setTimeout's 24.8 days); `Infinity`
+ * means no limit, as leaving it out does.
+ */
 export function checkTimeout(value: unknown): number | undefined {
-  if (value === undefined) return undefined;
+  if (value === undefined || value === Infinity) return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) invalid('timeout must be a number of seconds, 0 or more');
   return value;
 }

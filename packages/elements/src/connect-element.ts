@@ -1,7 +1,8 @@
 /**
  * `<ampkit-connect>`: the user's own node, connected from the page: node id, WebSocket
  * URL and rune, a Connect/Disconnect button, the connection's state, and a warning in plain
- * words when the rune could spend.
+ * words unless the rune is provably read-only or invoice-only (default deny: a rune that may
+ * reach any method not known to be harmless is warned about).
  */
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import type { RuneAudit } from '@ampkit/wire';
@@ -53,7 +54,7 @@ type Audit = { audit: RuneAudit } | { bad: true } | undefined;
  * @csspart input - An input.
  * @csspart button - The Connect / Disconnect button.
  * @csspart state - The connection's state.
- * @csspart warning - The warning about a rune that can spend.
+ * @csspart warning - The warning about a rune that is neither read-only nor invoice-only.
  * @csspart message - A connection error, or what is missing.
  */
 export class AmpkitConnect extends LitElement {
@@ -294,9 +295,9 @@ export class AmpkitConnect extends LitElement {
         ${field('nodeId', 'node-id', 'connectNodeId', 'text', '02…')}
         ${field('url', 'url', 'connectUrl', 'url', 'wss://node.example:5019')}
         ${field('rune', 'rune', 'connectRune', 'password', '')}
-        ${audit && 'audit' in audit && audit.audit.canSpend
+        ${audit && 'audit' in audit && !(audit.audit.readOnly || audit.audit.invoiceOnly)
           ? html`<div class="warning" part="warning" role="alert">
-              <strong>${t.t('runeCanSpend')}</strong><span class="summary">${audit.audit.summary}</span>
+              <strong>${t.t(audit.audit.spendingMethods.length > 0 ? 'runeCanSpend' : 'runeNotKnownSafe')}</strong><span class="summary">${audit.audit.summary}</span>
             </div>`
           : nothing}
         ${audit && 'bad' in audit ? html`<p class="hint error" part="message">${t.t('runeBad')}</p>` : nothing}

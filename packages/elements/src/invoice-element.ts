@@ -25,9 +25,18 @@ const keyOf = (part: PartialInvoice): string => `${part.incoming_scid}/${part.ht
  * filling as parts arrive, each held part live (a part that leaves stays marked for a
  * moment), then paid or expired.
  *
+ * Where it runs: a plain invoice's preimage stays with the node, so a checkout page may make
+ * one with a rune that can only make and follow invoices. A hold invoice's (`hold`) is made
+ * and kept by the engine behind this element, in the page's origin: its journal keeps it
+ * sealed with a non-extractable WebCrypto key, which stops a copied profile, an IndexedDB
+ * dump or a script that only reads records, but not script running in that origin (it can
+ * have WebCrypto decrypt with the key) nor the browser's memory. So set `hold` only on a
+ * page of the payee's own (the shop's device or back office), never on a checkout page
+ * that runs in the payer's browser.
+ *
  * @example
  * ```html
- * <ampkit-invoice connection="shop-node" amount-msat="42000" description="coffee" hold></ampkit-invoice>
+ * <ampkit-invoice connection="shop-node" amount-msat="42000" description="coffee"></ampkit-invoice>
  * <script type="module">
  *   const el = document.querySelector('ampkit-invoice');
  *   el.addEventListener('ampkit-invoice-created', (e) => sendToCustomer(e.detail.bolt11));
@@ -85,7 +94,12 @@ export class AmpkitInvoice extends LitElement {
   declare amountMsat: number | undefined;
   /** The new invoice's description (attribute `description`). */
   declare description: string | undefined;
-  /** Make a hold invoice: the engine claims it only once held parts reach the amount (attribute `hold`). */
+  /**
+   * Make a hold invoice: the engine claims it only once held parts reach the amount
+   * (attribute `hold`). The preimage is then this page's engine's secret, sealed at rest but
+   * open to script in the page's origin: only on a page of the payee's own, never a checkout
+   * in the payer's browser.
+   */
   declare hold: boolean;
   /** Seconds until the new invoice expires (attribute `expiry`; the engine's default 3600). */
   declare expiry: number | undefined;

@@ -96,6 +96,7 @@ export const DEFAULT_STRINGS = {
   stateClosed: 'Disconnected',
   stateFailed: 'Connection failed',
   runeCanSpend: 'Warning: this rune can spend from your node, and every script on this page can use it. Prefer a rune that can only make invoices.',
+  runeNotKnownSafe: 'Warning: this rune can call methods not known to be harmless, so it may be able to spend from your node, and every script on this page can use it. Prefer a rune that can only make invoices.',
   runeBad: 'This does not look like a rune.',
 } as const;
 

@@ -1,3 +1,5 @@
+import { longTimeout } from '@ampkit/wire';
+
 /** A change signal: RPC waits (waitsendpay, waitinvoice, ...) sleep on it until the state they watch moves. */
 export class Changes {
   private readonly waiters = new Set<() => void>();
@@ -11,14 +13,15 @@ export class Changes {
   next(ms?: number): Promise<void> {
     if (this.stopped) return Promise.reject(Object.assign(new Error('lightningd shutting down'), { code: -1 }));
     return new Promise((resolve) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      let cancel: (() => void) | undefined;
       const waiter = (): void => {
-        clearTimeout(timer);
+        cancel?.();
         this.waiters.delete(waiter);
         resolve();
       };
       this.waiters.add(waiter);
-      if (ms !== undefined) timer = setTimeout(waiter, ms);
+      // A caller's wait may pass setTimeout's 24.8 days (lightningd takes any u32 of seconds).
+      if (ms !== undefined) cancel = longTimeout(waiter, ms);
     });
   }
 

@@ -13,7 +13,12 @@ import { AskreneLayers } from './rpc-askrene.ts';
 import { derive, deriveKey } from './seed.ts';
 
 /** The restrictions of the read-only rune: list*, get*, wait* and decode. */
-export const READONLY_RESTRICTIONS = ['method^list|method^get|method^wait|method=decode', 'method/listdatastore'];
+export const READONLY_RESTRICTIONS = [
+  [
+    'getinfo', 'listpeers', 'listpeerchannels', 'listchannels', 'listnodes', 'listfunds', 'listinvoices', 'listsendpays', 'listpays',
+    'listforwards', 'listhtlcs', 'listholdinvoices', 'getroute', 'getroutes', 'decode', 'wait', 'waitinvoice', 'waitanyinvoice', 'waitsendpay',
+  ].map((m) => `method=${m}`).join('|'),
+];
 
 /** The restrictions of the invoice-only rune a shop uses: make and follow invoices, never spend. */
 export const INVOICE_RESTRICTIONS = [

@@ -64,6 +64,11 @@ export interface Faults {
   latency?: number;
   /** Extra milliseconds before each RPC reply of this node. */
   slowReplies?: number;
+  /**
+   * Extra milliseconds before this node runs one method, by name (e.g. `{ sendpay: 2000 }`:
+   * a send slow to reach the node, while other calls are answered at once).
+   */
+  slowMethods?: Record<string, number>;
   /** Fail this many of the next HTLCs that reach this node or channel. */
   failNext?: number;
   /** Hold HTLCs that reach this node or channel, unresolved, until switched off. */

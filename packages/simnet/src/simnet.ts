@@ -190,7 +190,7 @@ export async function startSimnet(options: SimnetOptions = {}): Promise<Simnet> 
         const fn = METHODS[method];
         if (!fn) throw new RpcError(method, -32601, `Unknown command '${method}'`);
         full.calls.set(method, (full.calls.get(method) ?? 0) + 1);
-        const slow = full.node.faults.slowReplies;
+        const slow = (full.node.faults.slowReplies ?? 0) + (full.node.faults.slowMethods?.[method] ?? 0);
         if (slow) await new Promise((r) => setTimeout(r, slow));
         return fn(full, params);
       },

@@ -18,6 +18,7 @@ import { lightClientFeatures } from './gossip.ts';
 import { checkPrivateKey, checkPublicKey, randomPrivateKey } from './noise.ts';
 import { Peer, prepareInitiator } from './peer.ts';
 import { globalWebSocket, openWebSocket, type WebSocketConstructor } from './socket.ts';
+import { longTimeout } from './timers.ts';
 
 /** Where the connection is: `failed` means reconnection gave up; `closed` means `close()` was called. */
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed' | 'failed';
@@ -34,14 +35,27 @@ export interface ConnectOptions {
   privateKey?: Uint8Array | string;
   /** WebSocket constructor; defaults to `globalThis.WebSocket`. In Node 20 pass `WebSocket` from `ws`. */
   WebSocket?: WebSocketConstructor;
-  /** Default request timeout in ms (60 000). `0` waits as long as the connection lives. */
+  /**
+   * Default request timeout in ms (60 000). `0` or `Infinity` waits as long as the
+   * connection lives; any finite length is honoured, past `setTimeout`'s 24.8 days too.
+   */
   timeout?: number;
   /** Time allowed for one connection attempt: socket, handshake and init (10 000 ms). */
   connectTimeout?: number;
   /** Reconnection after a drop; `false` to stay down. */
   reconnect?: false | { attempts?: number; minDelay?: number; maxDelay?: number };
-  /** Largest reply accepted, in bytes (256 MiB). */
+  /** Largest reply accepted, in bytes (256 MiB); a larger one fails its request with `BAD_REPLY`. */
   maxReplyBytes?: number;
+  /**
+   * Largest total of unfinished replies held at once on this connection, across every
+   * request in flight, in bytes (256 MiB, as {@link ConnectOptions.maxReplyBytes}: a
+   * connection never holds more than its largest allowed reply, however many requests
+   * a node streams to at once; mainnet's whole `listchannels` and `listnodes` together
+   * are about 55 MB). A reply chunk that would take the total past it fails that request
+   * with `BAD_REPLY` and frees what it held; the other requests carry on. `Infinity`
+   * disables the cap.
+   */
+  maxBufferedReplyBytes?: number;
   /** Idle time before a keepalive ping, in ms (30 000); `0` disables. */
   keepaliveInterval?: number;
 }
@@ -50,7 +64,7 @@ export interface ConnectOptions {
 export interface RequestOptions {
   /** Rune for this request, instead of the client's. */
   rune?: string;
-  /** Timeout in ms for this request. */
+  /** Timeout in ms for this request, instead of the client's (`0` or `Infinity`: none). */
   timeout?: number;
   /** Aborts waiting (the node may still run the command). */
   signal?: AbortSignal;
@@ -89,6 +103,8 @@ interface Pending {
 }
 
 const ABANDONED_MEMORY = 1024;
+const MAX_REPLY_BYTES = 256 * 1024 * 1024;
+const MAX_BUFFERED_REPLY_BYTES = 256 * 1024 * 1024;
 
 /**
  * Connects to a Core Lightning node over commando and resolves once the BOLT 8 handshake
@@ -119,7 +135,9 @@ class Client implements CommandoClient {
   private counter = 0;
   private peer: Peer | undefined;
   private attempt = 0;
-  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private cancelRetry: (() => void) | undefined;
+  /** Bytes of unfinished replies held across every pending request (see maxBufferedReplyBytes). */
+  private buffered = 0;
 
   constructor(private readonly options: ConnectOptions) {
     if (!options || typeof options !== 'object') throw invalidArgument('connect() needs an options object');
@@ -137,6 +155,10 @@ class Client implements CommandoClient {
     const Ctor = options.WebSocket ?? globalWebSocket();
     if (!Ctor) throw invalidArgument('no WebSocket available: pass options.WebSocket (in Node 20, WebSocket from "ws")');
     this.Ctor = Ctor;
+    for (const name of ['maxReplyBytes', 'maxBufferedReplyBytes'] as const) {
+      const value = options[name];
+      if (value !== undefined && !(typeof value === 'number' && value > 0)) throw invalidArgument(`${name} must be a number of bytes, more than 0`);
+    }
   }
 
   /** First connection: its failure rejects connect() and leaves the client failed. */
@@ -178,7 +200,7 @@ class Client implements CommandoClient {
         throw invalidArgument(`request of ${json.length} bytes exceeds the ${MAX_COMMANDO_REQUEST} bytes Core Lightning accepts`);
       }
       const timeout = options.timeout ?? this.options.timeout ?? 60_000;
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      let cancelTimer: (() => void) | undefined;
       const onAbort = () => entry.reject(new WireError('TIMEOUT', `${method} aborted by its signal`));
       const entry: Pending = {
         method,
@@ -195,21 +217,21 @@ class Client implements CommandoClient {
           reject(error);
         },
         cleanup: () => {
-          clearTimeout(timer);
+          cancelTimer?.();
           options.signal?.removeEventListener('abort', onAbort);
           if (this.pending.get(key) === entry) {
             this.pending.delete(key);
             if (entry.sent) this.remember(key);
+            // Whatever the request held of its reply is let go now, and no longer counts.
+            this.buffered -= entry.reply.size;
+            entry.reply = new ChunkCollector();
           }
         },
       };
       if (options.signal?.aborted) throw new WireError('TIMEOUT', `${method} aborted by its signal`);
       options.signal?.addEventListener('abort', onAbort);
       if (timeout > 0) {
-        timer = setTimeout(
-          () => entry.reject(new WireError('TIMEOUT', `${method} got no reply within ${timeout} ms`)),
-          timeout,
-        );
+        cancelTimer = longTimeout(() => entry.reject(new WireError('TIMEOUT', `${method} got no reply within ${timeout} ms`)), timeout);
       }
       this.pending.set(key, entry);
       if (this.state === 'open') this.transmit(entry);
@@ -218,7 +240,7 @@ class Client implements CommandoClient {
 
   close(): void {
     if (this.state === 'closed') return;
-    clearTimeout(this.retryTimer);
+    this.cancelRetry?.();
     this.setState('closed');
     this.rejectAll(new WireError('CONNECTION', 'the client was closed'));
     this.peer?.close();
@@ -284,7 +306,7 @@ class Client implements CommandoClient {
     }
     await new Promise<void>((resolve, reject) => {
       let ready = false;
-      const timer = setTimeout(() => peer.close(new WireError('HANDSHAKE', `no handshake within ${limit} ms`)), limit);
+      const cancelTimer = longTimeout(() => peer.close(new WireError('HANDSHAKE', `no handshake within ${limit} ms`)), limit);
       const peer = new Peer(
         socket,
         {
@@ -297,7 +319,7 @@ class Client implements CommandoClient {
         },
         {
           onReady: () => {
-            clearTimeout(timer);
+            cancelTimer();
             ready = true;
             this.peer = peer;
             this.attempt = 0;
@@ -307,7 +329,7 @@ class Client implements CommandoClient {
           },
           onMessage: (type, payload) => this.onMessage(type, payload),
           onClose: (error) => {
-            clearTimeout(timer);
+            cancelTimer();
             if (!ready) {
               // A node that hangs up mid-handshake most often means the nodeId is not its key.
               const handshakeFailed =
@@ -349,7 +371,7 @@ class Client implements CommandoClient {
     const ceiling = Math.min(max, min * 2 ** this.attempt);
     const delay = ceiling / 2 + (Math.random() * ceiling) / 2;
     this.attempt++;
-    this.retryTimer = setTimeout(() => {
+    this.cancelRetry = longTimeout(() => {
       // Each attempt is a new Peer: a fresh ephemeral key and a new handshake.
       this.open().catch((e: AmpkitError) => {
         if (this.state !== 'closed') this.scheduleReconnect(e);
@@ -369,12 +391,22 @@ class Client implements CommandoClient {
       }
       throw new WireError('PROTOCOL', 'commando reply to a request never sent');
     }
-    const limit = this.options.maxReplyBytes ?? 256 * 1024 * 1024;
+    const limit = this.options.maxReplyBytes ?? MAX_REPLY_BYTES;
     if (entry.reply.size + frame.chunk.length > limit) {
       entry.reject(new WireError('BAD_REPLY', `reply to ${entry.method} exceeds ${limit} bytes`));
       return;
     }
+    // One cap for the connection as well: a node streaming unfinished replies to many
+    // requests at once must not hold many times maxReplyBytes here.
+    const total = this.options.maxBufferedReplyBytes ?? MAX_BUFFERED_REPLY_BYTES;
+    if (this.buffered + frame.chunk.length > total) {
+      entry.reject(
+        new WireError('BAD_REPLY', `reply to ${entry.method} would take the unfinished replies on this connection past ${total} bytes (maxBufferedReplyBytes)`),
+      );
+      return;
+    }
     entry.reply.add(frame.chunk);
+    this.buffered += frame.chunk.length;
     if (type === MessageType.COMMANDO_REPLY_TERM) this.settle(entry);
   }
 

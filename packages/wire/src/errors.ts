@@ -16,7 +16,11 @@ export type WireErrorCode =
   | 'CONNECTION'
   /** No reply arrived within the request's timeout. */
   | 'TIMEOUT'
-  /** The node's reply was not a JSON-RPC response object, or was too large. */
+  /**
+   * The node's reply was not a JSON-RPC response object, or was too large: over
+   * `maxReplyBytes`, or taking the connection's unfinished replies together past
+   * `maxBufferedReplyBytes` (options of `connect()`).
+   */
   | 'BAD_REPLY'
   /** A rune could not be parsed, or a restriction is malformed. */
   | 'BAD_RUNE'

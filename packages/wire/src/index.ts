@@ -18,6 +18,7 @@ export {
   type CommandoServerOptions,
 } from './commando-server.ts';
 export { COMMANDO_CHUNK, MAX_COMMANDO_REQUEST, commandoFrames } from './commando.ts';
+export { longTimeout } from './timers.ts';
 export {
   HandshakeError,
   InitiatorHandshake,

@@ -6,6 +6,7 @@
 import { ByteQueue } from './byte-queue.ts';
 import { toHex } from './bytes.ts';
 import { WireError } from './errors.ts';
+import { longTimeout } from './timers.ts';
 import {
   MessageType,
   PING_NO_REPLY,
@@ -86,7 +87,7 @@ export class Peer {
   private responder: ResponderHandshake | undefined;
   private bodyLength = -1;
   private processing = false;
-  private keepaliveTimer: ReturnType<typeof setTimeout> | undefined;
+  private cancelKeepalive: (() => void) | undefined;
   private awaitingPong = false;
   /** The peer's static key, hex, once the handshake has proved it. */
   remoteNodeId = '';
@@ -148,7 +149,7 @@ export class Peer {
   private finish(error?: WireError): void {
     if (this.stage === 'closed') return;
     this.stage = 'closed';
-    clearTimeout(this.keepaliveTimer);
+    this.cancelKeepalive?.();
     this.queue.clear();
     this.handlers.onClose(error);
   }
@@ -281,15 +282,15 @@ export class Peer {
     const interval = this.options.keepaliveInterval;
     if (!interval) return;
     this.awaitingPong = false;
-    clearTimeout(this.keepaliveTimer);
-    this.keepaliveTimer = setTimeout(() => this.ping(), interval);
+    this.cancelKeepalive?.();
+    this.cancelKeepalive = longTimeout(() => this.ping(), interval);
   }
 
   private ping(): void {
     if (this.stage !== 'ready') return;
     this.awaitingPong = true;
     this.send(encodePing(4));
-    this.keepaliveTimer = setTimeout(() => {
+    this.cancelKeepalive = longTimeout(() => {
       if (this.awaitingPong) this.close(new WireError('CONNECTION', 'peer did not answer ping'));
     }, this.options.keepaliveTimeout ?? 10_000);
   }

@@ -5,6 +5,7 @@
  */
 import { asBytes } from './bytes.ts';
 import { WireError } from './errors.ts';
+import { longTimeout } from './timers.ts';
 
 /** The part of the WHATWG WebSocket API ampkit uses; the browser's WebSocket and `ws` both fit. */
 export interface WebSocketLike {
@@ -100,7 +101,7 @@ export function openWebSocket(url: string, Ctor: WebSocketConstructor, timeoutMs
     }
     if (ws.binaryType === 'blob' || ws.binaryType === undefined) ws.binaryType = 'arraybuffer';
     let settled = false;
-    const timer = setTimeout(() => {
+    const cancelTimer = longTimeout(() => {
       if (settled) return;
       settled = true;
       try {
@@ -113,13 +114,13 @@ export function openWebSocket(url: string, Ctor: WebSocketConstructor, timeoutMs
     ws.addEventListener('open', () => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      cancelTimer();
       resolve(wrapWebSocket(ws));
     });
     const fail = (event: { code?: number }) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      cancelTimer();
       reject(new WireError('CONNECTION', `WebSocket to ${url} failed to open${event?.code ? ` (code ${event.code})` : ''}`));
     };
     ws.addEventListener('error', fail);

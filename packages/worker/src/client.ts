@@ -16,6 +16,7 @@ import {
   READY,
   type HostApi,
   type HostOptions,
+  type Outcome,
   type SerializedError,
   type Storage,
 } from './protocol.ts';
@@ -42,6 +43,14 @@ export interface AmpkitOptions {
   worker?: boolean | string | URL;
   /** Prefix of the IndexedDB database's name (`ampkit`); one database per node. */
   database?: string;
+  /**
+   * Most bytes of unfinished node replies the connection holds at once, across every
+   * request in flight (128 MiB). The worker shares the tab's memory with the page, so it
+   * asks for less than `@ampkit/wire`'s own 256 MiB, still more than twice the largest
+   * the engine needs at once (mainnet's `listchannels` and `listnodes`, about 55 MB, for
+   * the local planner). A node streaming past it fails that request with `BAD_REPLY`.
+   */
+  maxBufferedReplyBytes?: number;
 }
 
 /** The client of one node: every engine method, its events, the connection's state. */
@@ -68,15 +77,25 @@ const invalid = (message: string): AmpkitError => new AmpkitError('INVALID_ARGUM
 
 function checkOptions(options: AmpkitOptions): HostOptions {
   if (options === null || typeof options !== 'object') throw invalid('createAmpkit() needs { nodeId, url, rune }');
-  const { nodeId, url, rune, storage = 'indexeddb', database } = options;
+  const { nodeId, url, rune, storage = 'indexeddb', database, maxBufferedReplyBytes } = options;
   if (typeof nodeId !== 'string' || !/^0[23][0-9a-fA-F]{64}$/.test(nodeId)) throw invalid('nodeId must be the node\'s public key: 66 hex characters');
   if (typeof url !== 'string' || !/^wss?:\/\/./.test(url)) throw invalid('url must be the node\'s ws:// or wss:// address');
   if (typeof rune !== 'string' || rune.length === 0) throw invalid('rune must be a rune string from the node\'s createrune');
   if (storage !== 'indexeddb' && storage !== 'memory') throw invalid("storage must be 'indexeddb' or 'memory'");
   if (database !== undefined && (typeof database !== 'string' || database.length === 0)) throw invalid('database must be a non-empty string');
+  if (maxBufferedReplyBytes !== undefined && !(typeof maxBufferedReplyBytes === 'number' && maxBufferedReplyBytes > 0)) {
+    throw invalid('maxBufferedReplyBytes must be a number of bytes, more than 0');
+  }
   const w = options.worker;
   if (w !== undefined && typeof w !== 'boolean' && typeof w !== 'string' && !(w instanceof URL)) throw invalid('worker must be true, false, or the URL of ampkit-worker.js');
-  return { nodeId: nodeId.toLowerCase(), url, rune, storage, ...(database !== undefined ? { database } : {}) };
+  return {
+    nodeId: nodeId.toLowerCase(),
+    url,
+    rune,
+    storage,
+    ...(database !== undefined ? { database } : {}),
+    ...(maxBufferedReplyBytes !== undefined ? { maxBufferedReplyBytes } : {}),
+  };
 }
 
 /** The worker script: given, or `ampkit-worker.js` beside this module. */
@@ -189,13 +208,18 @@ export async function createAmpkit(options: AmpkitOptions): Promise<AmpkitClient
     if (remote) remote[releaseProxy]();
     worker?.terminate();
   };
+  let opened: Outcome;
   try {
-    state = await host.open(hostOptions, worker ? proxy(dispatch) : dispatch);
+    opened = await host.open(hostOptions, worker ? proxy(dispatch) : dispatch);
   } catch (error) {
+    opened = { error: { code: 'CONNECTION', message: `could not open the node: ${(error as Error).message}` } };
+  }
+  if ('error' in opened) {
     await Promise.resolve(host.close()).catch(() => undefined);
     end();
-    throw error instanceof AmpkitError ? error : new AmpkitError('CONNECTION', `could not open the node: ${(error as Error).message}`, { cause: error });
+    throw deserializeError(opened.error);
   }
+  state = opened.value as ConnectionState;
 
   const invoke = async (method: EngineMethod, input: unknown): Promise<unknown> => {
     if (closed) throw new AmpkitError('CONNECTION', 'the client was closed');

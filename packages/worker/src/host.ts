@@ -3,7 +3,7 @@
  * In a Web Worker it is exposed with comlink; where no worker can start, the client runs
  * the same host in the page. Calls and events carry plain records only.
  */
-import { connect, type CommandoClient, type ConnectionState } from '@ampkit/wire';
+import { AmpkitError, connect, type CommandoClient, type ConnectionState } from '@ampkit/wire';
 import { clnNode, createEngine, indexedDbStore, memoryStore, type Engine, type EngineEvents } from '@ampkit/core';
 import { broadcastPeers, webLocks } from './platform.ts';
 import { ENGINE_METHODS, serializeError, type AmpkitEvents, type EngineMethod, type HostApi, type HostOptions, type Outcome } from './protocol.ts';
@@ -21,6 +21,9 @@ const EVENTS: (keyof EngineEvents)[] = [
   'error',
 ];
 
+/** Default of {@link HostOptions.maxBufferedReplyBytes}: 128 MiB (why: AmpkitOptions.maxBufferedReplyBytes). */
+const MAX_BUFFERED_REPLY_BYTES = 128 * 1024 * 1024;
+
 /** Runs one engine for one client. */
 export class AmpkitHost implements HostApi {
   private client?: CommandoClient;
@@ -30,9 +33,20 @@ export class AmpkitHost implements HostApi {
 
   /**
    * Connects to the node, opens the journal and starts the engine; every engine event and
-   * every connection state goes to `listener`, in order. Gives the connection's state.
+   * every connection state goes to `listener`, in order. Gives the connection's state, or
+   * the error as a record (code kept: `STORAGE` for a journal this version cannot open,
+   * `PERMISSION` for a refused rune; `CONNECTION` for anything untyped).
    */
-  async open(options: HostOptions, listener: (type: keyof AmpkitEvents, detail: unknown) => void): Promise<ConnectionState> {
+  async open(options: HostOptions, listener: (type: keyof AmpkitEvents, detail: unknown) => void): Promise<Outcome> {
+    try {
+      return { value: await this.start(options, listener) };
+    } catch (error) {
+      const typed = error instanceof AmpkitError || serializeError(error).code === 'STORAGE';
+      return { error: serializeError(typed ? error : new AmpkitError('CONNECTION', `could not open the node: ${(error as Error)?.message ?? String(error)}`, { cause: error })) };
+    }
+  }
+
+  private async start(options: HostOptions, listener: (type: keyof AmpkitEvents, detail: unknown) => void): Promise<ConnectionState> {
     if (this.client) throw new Error('the host is already open');
     const tell = (type: keyof AmpkitEvents, detail: unknown): void => {
       if (this.closed) return;
@@ -46,6 +60,7 @@ export class AmpkitHost implements HostApi {
       url: options.url,
       rune: options.rune,
       reconnect: { attempts: Infinity, minDelay: 250, maxDelay: 10_000 },
+      maxBufferedReplyBytes: options.maxBufferedReplyBytes ?? MAX_BUFFERED_REPLY_BYTES,
     });
     this.client = client;
     client.on('state', (state) => tell('state', state));

@@ -48,6 +48,8 @@ export interface HostOptions {
   storage: Storage;
   /** Name of the IndexedDB database prefix (`ampkit`). */
   database?: string;
+  /** The connection's cap on unfinished replies, in bytes (see {@link AmpkitOptions.maxBufferedReplyBytes}). */
+  maxBufferedReplyBytes?: number;
 }
 
 /** An error as it crosses the boundary. */
@@ -63,7 +65,11 @@ export type Outcome = { value: unknown } | { error: SerializedError };
 
 /** The host's side of the boundary, as the client sees it (through comlink, or directly). */
 export interface HostApi {
-  open(options: HostOptions, listener: (type: keyof AmpkitEvents, detail: unknown) => void): Promise<ConnectionState>;
+  /**
+   * Its outcome's value is the connection's state; its error is the engine's, code kept
+   * (a thrown error would lose its `code` on the way through comlink).
+   */
+  open(options: HostOptions, listener: (type: keyof AmpkitEvents, detail: unknown) => void): Promise<Outcome>;
   call(method: EngineMethod, input: unknown): Promise<Outcome>;
   close(): Promise<void>;
 }
@@ -71,7 +77,17 @@ export interface HostApi {
 /** The engine's methods as the client offers them. */
 export type EngineMethods = { [K in EngineMethod]: Engine[K] };
 
+/**
+ * IndexedDB's own failures, by `DOMException` name: the core journal types its errors as
+ * `STORAGE`, and one that got past it (a raw `DOMException`) is typed here the same way.
+ */
+const STORAGE_ERRORS = new Set(['QuotaExceededError', 'VersionError', 'UnknownError', 'TransactionInactiveError', 'ReadOnlyError']);
+
 export function serializeError(error: unknown): SerializedError {
+  const name = (error as { name?: unknown } | null)?.name;
+  if (!(error instanceof AmpkitError) && typeof name === 'string' && STORAGE_ERRORS.has(name)) {
+    return { code: 'STORAGE', message: `the journal (IndexedDB) failed: ${name}: ${(error as Error).message}`, data: { reason: name === 'QuotaExceededError' ? 'quota' : name === 'VersionError' ? 'version' : 'failed', name } };
+  }
   if (error instanceof AmpkitError) {
     return {
       code: error.code,

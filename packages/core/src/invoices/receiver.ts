@@ -8,21 +8,23 @@
  * the history is read again from the last index the engine processed. After each batch it
  * asks the node about the invoices it touched (`listinvoices`, `listholdinvoices`).
  *
- * A hold invoice's preimage is made here (crypto.getRandomValues), journaled before the
- * node hears of the hash, and handed over only once the node holds parts that reach the
- * amount, by the one engine that took the claim in the journal: once, across restarts and
- * tabs.
+ * A hold invoice's preimage is made here (crypto.getRandomValues), journaled sealed
+ * (./sealed-preimage.ts) before the node hears of the hash, and opened and handed over only
+ * once the node holds parts that reach the amount, by the one engine that took the claim in
+ * the journal: once, across restarts and tabs.
  */
 import { decodeBolt11 } from '@ampkit/wire';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes, randomBytes } from '@noble/hashes/utils.js';
-import { engineError, hasCode, type AmpkitError } from '../errors.ts';
+import { AmpkitError, engineError, hasCode } from '../errors.ts';
 import type { NodeHoldInvoice, NodeHtlc, NodeInvoice, Node, HtlcIndex } from '../node/node.ts';
 import { KeyedLock, Waiters } from '../payments/waiters.ts';
 import type { Journal, StoredInvoice } from '../store/store.ts';
 import type { Invoice, InvoiceStatus, PartGoneReason, PartialInvoice } from '../types.ts';
 import type { PeerMessage } from '../coordination.ts';
 import { checkHex32, checkInvoiceKey, checkInvoiceRequest, checkTimeout } from '../validate.ts';
+import { isStorage } from '../store/storage-errors.ts';
+import { holdKey, openPreimage, sealPreimage } from './sealed-preimage.ts';
 
 /** What the receiving side tells a UI. */
 export interface ReceiverEvents {
@@ -154,6 +156,7 @@ export class Receiver {
   private async start(): Promise<void> {
     const open = await this.host.journal.listInvoices({ status: 'unpaid' });
     if (open.length === 0) return;
+    await this.sealOld(open);
     for (const invoice of open) this.arm(invoice);
     const synced = new Promise<void>((resolve) => (this.firstSync = resolve));
     this.watch();
@@ -194,8 +197,9 @@ export class Receiver {
         await node.listholdinvoices({ payment_hash });
         this.holdPlugin = true;
       }
+      const sealed_preimage = await sealPreimage(await holdKey(journal), preimage, payment_hash);
       // On disk before the node hears of the hash: whatever happens next, the preimage is ours.
-      await journal.updateInvoice(payment_hash, () => ({ invoice: { ...base, payment_hash, preimage, creating: true }, result: undefined }), { durable: true });
+      await journal.updateInvoice(payment_hash, () => ({ invoice: { ...base, payment_hash, sealed_preimage, creating: true }, result: undefined }), { durable: true });
       this.creating.add(payment_hash);
       let bolt11: string;
       try {
@@ -239,6 +243,31 @@ export class Receiver {
     } catch (error) {
       this.host.report(engineError('CONNECTION', `could not drop hold invoice ${payment_hash} from the journal after the node refused it (${String(refusal)})`, { cause: error }));
       this.watch();
+    }
+  }
+
+  /**
+   * Seals the plain preimages an older version journaled, for invoices still open. A record
+   * that fails to seal keeps its plain preimage, which still settles; the next start tries again.
+   */
+  private async sealOld(open: StoredInvoice[]): Promise<void> {
+    for (const old of open) {
+      const preimage = old.preimage;
+      if (!old.hold || preimage === undefined || old.sealed_preimage !== undefined) continue;
+      try {
+        const sealed_preimage = await sealPreimage(await holdKey(this.host.journal), preimage, old.payment_hash);
+        await this.host.journal.updateInvoice(
+          old.payment_hash,
+          (current) => {
+            if (current?.preimage !== preimage || current.sealed_preimage !== undefined) return { result: undefined };
+            const { preimage: _, ...rest } = current;
+            return { invoice: { ...rest, sealed_preimage }, result: undefined };
+          },
+          { durable: true },
+        );
+      } catch (error) {
+        this.host.report(error instanceof AmpkitError ? error : engineError('CONNECTION', `could not seal the preimage of hold invoice ${old.payment_hash} in the journal`, { cause: error }));
+      }
     }
   }
 
@@ -585,7 +614,9 @@ export class Receiver {
         invoice.amount_received_msat = sum(claimed);
         invoice.parts = claimed.length;
         invoice.paid_at = hold.paid_at ?? now;
-        invoice.payment_preimage = current.preimage!;
+        // The node's row of a settled invoice carries the preimage (checked by the adapter):
+        // the sealed one is not opened for the record, and goes with it below.
+        invoice.payment_preimage = hold.preimage ?? current.preimage!;
       } else {
         const plain = view.invoice as NodeInvoice;
         invoice.amount_received_msat = plain.amount_received_msat!;
@@ -595,6 +626,7 @@ export class Receiver {
         invoice.payment_preimage = plain.payment_preimage!;
       }
       delete invoice.preimage;
+      delete invoice.sealed_preimage;
       held.clear();
       left.clear();
     } else if (expired) {
@@ -684,22 +716,30 @@ export class Receiver {
   private async claimLocked(invoice: StoredInvoice): Promise<boolean> {
     const hash = invoice.payment_hash;
     const mine = this.claims.has(hash);
-    const preimage = await this.host.journal.updateInvoice(
+    const claimed = await this.host.journal.updateInvoice(
       hash,
       (current) => {
-        if (!current?.preimage || current.status !== 'unpaid' || current.cancelled) return { result: undefined };
+        if (!current || (current.sealed_preimage === undefined && current.preimage === undefined) || current.status !== 'unpaid' || current.cancelled) return { result: undefined };
         const now = this.host.now();
         if (current.settling_at !== undefined && !mine && now - current.settling_at < CLAIM_LEASE_S) return { result: undefined };
-        return { invoice: { ...current, settling_at: now }, result: current.preimage };
+        const invoice = { ...current, settling_at: now };
+        return { invoice, result: invoice };
       },
       { durable: true },
     );
-    if (!preimage) return false;
-    if (hashOf(preimage) !== hash) {
-      this.host.report(engineError('BAD_REPLY', `the journal's preimage for ${hash} does not match it; not settling`));
-      return false;
-    }
+    if (!claimed) return false;
     this.claims.add(hash);
+    let preimage: string;
+    try {
+      // The one place the preimage is opened: on its way to the node, checked against the hash.
+      preimage = await openPreimage(this.host.journal, claimed);
+    } catch (error) {
+      if (!isStorage(error, 'record')) throw error;
+      // The journal has no preimage that settles this invoice (tampered or corrupt): it can
+      // never be paid, so the payer's parts go back now rather than at its expiry.
+      this.host.report(error);
+      return this.cancel(claimed, claimed.settling_at);
+    }
     try {
       await this.host.node.settleholdinvoice({ preimage });
     } catch (error) {
@@ -711,11 +751,16 @@ export class Receiver {
     return true;
   }
 
-  /** Cancels an expired hold invoice, unless an engine is settling it. True when cancelled. */
-  private async cancel(invoice: StoredInvoice): Promise<boolean> {
-    const ok = await this.host.journal.updateInvoice(invoice.payment_hash, (current) =>
-      current && current.status === 'unpaid' && current.settling_at === undefined ? { invoice: { ...current, cancelled: true }, result: true } : { result: false },
-    );
+  /**
+   * Cancels an expired hold invoice, unless an engine is settling it (`claimed`: this
+   * engine's claim, taken at that time, which it gives up). True when cancelled.
+   */
+  private async cancel(invoice: StoredInvoice, claimed?: number): Promise<boolean> {
+    const ok = await this.host.journal.updateInvoice(invoice.payment_hash, (current) => {
+      if (!current || current.status !== 'unpaid' || (current.settling_at !== undefined && current.settling_at !== claimed)) return { result: false };
+      const { settling_at: _, ...rest } = current;
+      return { invoice: { ...rest, cancelled: true }, result: true };
+    });
     if (!ok) return false;
     try {
       await this.host.node.cancelholdinvoice({ payment_hash: invoice.payment_hash });

@@ -19,6 +19,9 @@ export { readHoldInvoice } from './hold-plugin.ts';
 /** Extra time the commando request gets beyond the node's own wait, for the reply to travel. */
 const WAIT_SLACK_MS = 15_000;
 
+/** Default of {@link ClnNodeOptions.sendpayTimeout}, in seconds. */
+const SENDPAY_TIMEOUT = 60;
+
 /** `waitsendpay` codes whose `data` is the failed part (CLN's PAY_* codes). */
 const FAILED_PART_CODES = new Set([202, 203, 204, 209]);
 
@@ -340,6 +343,20 @@ function nodeError(error: unknown): unknown {
   return engineError('CONNECTION', `the request to the node failed: ${String(error)}`, { cause: error });
 }
 
+/** Options of {@link clnNode}. */
+export interface ClnNodeOptions {
+  /**
+   * Seconds a `sendpay` may go unanswered before it fails with `TIMEOUT` (60; `0` or
+   * `Infinity`: no limit but the link's end). Core Lightning answers `sendpay` once the
+   * HTLC is offered to the first peer, not when the payment ends, so a minute unanswered
+   * means a stuck node or a lost reply. The engine then treats the part as one that may
+   * or may not have reached the node: it sends it again unchanged (same `groupid` and
+   * `partid`, which the node never runs twice) and follows the node's record, so a
+   * timeout never makes a second HTLC.
+   */
+  sendpayTimeout?: number;
+}
+
 /**
  * Adapts a commando client to the engine's {@link Node}.
  *
@@ -349,7 +366,11 @@ function nodeError(error: unknown): unknown {
  * const engine = await createEngine({ node: clnNode(client), store: indexedDbStore() });
  * ```
  */
-export function clnNode(client: CommandoClient): Node {
+export function clnNode(client: CommandoClient, options: ClnNodeOptions = {}): Node {
+  const sendpayTimeout = options.sendpayTimeout ?? SENDPAY_TIMEOUT;
+  if (typeof sendpayTimeout !== 'number' || Number.isNaN(sendpayTimeout) || sendpayTimeout < 0) {
+    throw engineError('INVALID_ARGUMENT', 'sendpayTimeout must be a number of seconds, 0 or more');
+  }
   const call = async (method: string, params: Record<string, unknown>, options?: { timeout?: number; signal?: AbortSignal }): Promise<unknown> => {
     try {
       return await client.request(method, params, options);
@@ -385,9 +406,10 @@ export function clnNode(client: CommandoClient): Node {
       if (request.bolt11 !== undefined) params.bolt11 = request.bolt11;
       if (request.description !== undefined) params.description = request.description;
       try {
-        // No request timeout: a timed-out sendpay could still start later, which would leave
-        // the engine unsure whether a part is in flight. The link dropping is the only end.
-        return readNodePart('sendpay', await client.request('sendpay', params, { timeout: 0 }));
+        // A bounded wait (a node that never answers must not hold the part forever): on
+        // TIMEOUT, as on a dropped link, the engine is unsure whether the part started and
+        // sends it again under the same key, which the node answers from its record.
+        return readNodePart('sendpay', await client.request('sendpay', params, { timeout: sendpayTimeout * 1000 }));
       } catch (error) {
         if (error instanceof RpcError && error.data !== undefined && FAILED_PART_CODES.has(error.code)) {
           return holdsPart(error.data) ? failedPart('sendpay', error) : refusedPart(request, error);

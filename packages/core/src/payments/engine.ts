@@ -7,18 +7,19 @@
  * about payments).
  */
 import { decodeBolt11 } from '@ampkit/wire';
-import { engineError, hasCode, type AmpkitError } from '../errors.ts';
+import { AmpkitError, engineError, hasCode } from '../errors.ts';
 import { Emitter } from '../events.ts';
 import type { Node, NodePart, SendpayRequest } from '../node/node.ts';
-import type { Journal, Store } from '../store/store.ts';
+import type { Journal, StorageProblem, Store } from '../store/store.ts';
+import { isStorage } from '../store/storage-errors.ts';
 import type { AlreadyComplete, DecodedInvoice, NodeInfo, PartialPayment, Payment, PaymentStatus, PayProgress, PayRequest, PayResult, SendPartialPayRequest, SentPart } from '../types.ts';
-import { checkBolt11, checkHex32, checkId, checkInvoice, checkPayRequest, checkSendPartialPay, checkTimeout, decodedInvoice } from '../validate.ts';
+import { checkBolt11, checkHex32, checkId, checkInvoice, checkPayRequest, checkSendPartialPay, checkTimeout, decodedInvoice, isPreimageOf } from '../validate.ts';
 import { pay, type PayContext, type RouteFinder } from './pay.ts';
 import { nodeFinder } from './node-finder.ts';
 import type { LocalPlanner } from '../planner/local.ts';
-import { applyResolution, completeFromNode, decideSend, type Resolution, type Resolved } from './rules.ts';
+import { applyResolution, completeFromNode, decideSend, renewLease, type Lease, type Resolution, type Resolved } from './rules.ts';
 import { Waiters } from './waiters.ts';
-import { Receiver, type ReceiverEvents } from '../invoices/receiver.ts';
+import { publicInvoice, Receiver, type ReceiverEvents } from '../invoices/receiver.ts';
 import type { Invoice, InvoiceRequest, PartialInvoice } from '../types.ts';
 import { localLock, readPeerMessage, type Lock, type PeerChannel, type PeerMessage } from '../coordination.ts';
 
@@ -35,7 +36,13 @@ export interface EngineEvents extends ReceiverEvents {
    * ended (`complete` or `failed`, with `failreason`).
    */
   'pay-progress': PayProgress;
-  /** Something went wrong in the background (an unreadable reply while watching a part); the engine keeps trying. */
+  /**
+   * Something went wrong in the background (an unreadable reply while watching a part); the
+   * engine keeps trying. `STORAGE`: a journal record is malformed (told once per record; it
+   * is kept aside and the engine goes on without it), or the journal is lost (another tab
+   * upgraded or deleted the database, the disk is full): then the engine has stopped, as by
+   * `close()` but with this error for every wait and running `pay()`.
+   */
   error: AmpkitError;
 }
 
@@ -89,10 +96,69 @@ interface EngineSettings {
   peers?: PeerChannel;
   graphRefresh?: number;
   learnedHalfLife?: number;
+  /** Subscribes the engine to the journal's problems (those found while it was being made come too). */
+  problems?: (listener: (problem: StorageProblem) => void) => void;
 }
 
 /** Why a part failed when it never reached the node. */
 export const NEVER_SENT = 'the part never reached the node';
+
+/**
+ * Seconds for which a part being handed to the node is left to its sender by the other
+ * engines on the journal. The sender renews the lease every third of it while its `sendpay`
+ * is unanswered and on each send again, so the lease runs out only this long after the
+ * sender stopped (a closed tab): longer than a send already on its way may take to arrive.
+ */
+export const SEND_LEASE_S = 15;
+
+/** The same part at the node: (payment_hash, groupid, partid). */
+const samePart = (a: { payment_hash: string; groupid: number; partid: number }, b: { payment_hash: string; groupid: number; partid: number }) =>
+  a.payment_hash === b.payment_hash && a.groupid === b.groupid && a.partid === b.partid;
+
+const GONE_REASONS: ReadonlySet<string> = new Set(['timeout', 'failed', 'cancelled', 'expired']);
+
+/** An incoming part's key in the journal's `left` list. */
+const partKey = (p: Pick<PartialInvoice, 'incoming_scid' | 'htlc_id'>) => `${p.incoming_scid}/${p.htlc_id}`;
+
+/** A part another engine describes could be one of this invoice's: toward its hash and amount, with a plain amount of its own. */
+function couldBePartOf(part: PartialInvoice, invoice: Invoice): boolean {
+  return part.payment_hash === invoice.payment_hash && part.total_amount_msat === invoice.amount_msat && Number.isSafeInteger(part.partial_amount_msat) && part.partial_amount_msat > 0 && part.partial_amount_msat <= invoice.amount_msat;
+}
+
+/**
+ * A `pay()`'s progress as another engine's hint gives it, rebuilt from the journal: the
+ * parts and figures are the journal's (of the payment's current attempt); `complete` only
+ * when the journal says so, `failed` only when the journal agrees; the fee budget (which
+ * the journal does not keep) is the hint's when it is a plain amount.
+ */
+function progressFromJournal(view: { payment: Payment; parts: PartialPayment[] }, hint: PayProgress): PayProgress {
+  const { payment } = view;
+  const parts = view.parts.filter((p) => p.groupid === payment.groupid);
+  const sum = (of: PartialPayment[], value: (p: PartialPayment) => number) => of.reduce((total, p) => total + value(p), 0);
+  const status: PaymentStatus = payment.status === 'complete' ? 'complete' : payment.status === 'failed' && hint.status === 'failed' ? 'failed' : 'pending';
+  const lastFailed = [...parts].reverse().find((p) => p.status === 'failed');
+  return {
+    payment_hash: payment.payment_hash,
+    amount_msat: payment.amount_msat,
+    maxfee_msat: Number.isSafeInteger(hint.maxfee_msat) && hint.maxfee_msat >= 0 ? hint.maxfee_msat : 0,
+    status,
+    parts,
+    attempts: parts.length,
+    amount_delivered_msat: sum(parts.filter((p) => p.status === 'complete'), (p) => p.amount_msat),
+    amount_inflight_msat: sum(parts.filter((p) => p.status === 'pending'), (p) => p.amount_msat),
+    fee_msat: sum(parts.filter((p) => p.status !== 'failed'), (p) => p.amount_sent_msat - p.amount_msat),
+    ...(status === 'failed' ? { failreason: lastFailed?.failreason ?? lastFailed?.failcodename ?? 'the payment failed' } : {}),
+  };
+}
+
+/** The name of a part's hand-over lock: its id in the journal. */
+const sendKey = (part: PartialPayment) => `${part.payment_hash}:${part.id}`;
+
+/** A random id for one engine, naming it as the sender of the parts it hands to the node. */
+function engineId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
 
 const RETRY_MS = [250, 1000, 5000, 15000];
 
@@ -117,7 +183,9 @@ export class Engine {
   private readonly refusals = new Set<string>();
   private readonly receiver: Receiver;
   private closed = false;
-  /** Aborted by close(): running pay()s end with CONNECTION. */
+  /** Why the engine stopped: `CONNECTION` from close(), or the journal's `STORAGE` loss. */
+  private stopped?: AmpkitError;
+  /** Aborted (with {@link stopped}) when the engine stops: running pay()s end with its reason. */
   private readonly closing = new AbortController();
   /** The pay() running per payment hash: a second call joins it. */
   private readonly paying = new Map<string, { amount_msat: number; result: Promise<PayResult> }>();
@@ -130,8 +198,12 @@ export class Engine {
   private local?: Promise<LocalPlanner>;
   private readonly peers?: PeerChannel;
   private readonly unsubscribe?: () => void;
-  /** Runs a task under the lock `kind:hash` of this node, shared by the engines on the journal. */
-  private readonly lock: <T>(kind: 'pay' | 'paying' | 'hold', hash: string, task: () => Promise<T>) => Promise<T>;
+  /** Runs a task under the lock `kind:key` of this node, shared by the engines on the journal. */
+  private readonly lock: <T>(kind: 'pay' | 'paying' | 'hold' | 'send', key: string, task: () => Promise<T>) => Promise<T>;
+  /** This engine's id as the sender of its parts. */
+  private readonly id = engineId();
+  /** Peer messages, handled one at a time in the order they came. */
+  private hints: Promise<void> = Promise.resolve();
 
   /** @internal use {@link createEngine}. */
   constructor(
@@ -146,7 +218,7 @@ export class Engine {
     this.graphRefresh = settings.graphRefresh;
     this.learnedHalfLife = settings.learnedHalfLife;
     this.peers = settings.peers;
-    this.lock = (kind, hash, task) => lock(`ampkit:${node.id}:${kind}:${hash}`, task);
+    this.lock = (kind, key, task) => lock(`ampkit:${node.id}:${kind}:${key}`, task);
     this.receiver = new Receiver({
       node,
       journal,
@@ -163,6 +235,7 @@ export class Engine {
       this.unsure.add(part.id);
       this.leftover.set(part.payment_hash, [...(this.leftover.get(part.payment_hash) ?? []), part]);
     }
+    settings.problems?.((problem) => this.storageProblem(problem));
   }
 
   /**
@@ -402,7 +475,7 @@ export class Engine {
       // A new attempt (rule 1.1 or 1.2.3) asks the node what it already has for this hash.
       const mismatch = view.payment && view.payment.amount_msat !== request.intended_amount_msat;
       if (!mismatch && (!view.payment || view.payment.status === 'failed')) nodeParts = await this.node.listsendpays({ payment_hash: hash });
-      return this.journal.update(hash, (v) => decideSend(v, request, nodeParts, this.now()), { durable: true });
+      return this.journal.update(hash, (v) => decideSend(v, request, nodeParts, this.now(), this.lease()), { durable: true });
     });
 
     if (decision.kind === 'complete') {
@@ -439,10 +512,11 @@ export class Engine {
       ...(request.bolt11 !== undefined ? { bolt11: request.bolt11 } : {}),
       ...(request.description !== undefined ? { description: request.description } : {}),
     };
-    let nodePart: NodePart;
-    try {
-      nodePart = await this.node.sendpay(sendpay);
-    } catch (error) {
+    // The hand-over runs under the part's lock: an engine reconciling this hash waits for
+    // the node's answer instead of judging the part from its silence.
+    const handed = (await this.handOver(part, sendpay, false))!;
+    if ('error' in handed) {
+      const { error } = handed;
       if (hasCode(error, 'NODE_ERROR', 'PERMISSION', 'INVALID_ARGUMENT')) {
         // The node refused the part outright: it never left our node.
         await this.resolve(part, { status: 'failed', failreason: (error as Error).message });
@@ -454,19 +528,54 @@ export class Engine {
       void this.resend(part, sendpay);
       return sent('pending');
     }
-    const status = await this.accept(part, sendpay, nodePart);
+    const status = await this.accept(part, sendpay, handed.nodePart);
     return sent(status);
+  }
+
+  /**
+   * Hands a part to the node under its lock, renewing its lease while the node has not
+   * answered (a slow `sendpay` keeps other engines off it however long it takes; a closed
+   * tab's lease runs out {@link SEND_LEASE_S} after its last renewal). `again`: renew
+   * first, and send nothing (undefined) when the part is no longer pending in the journal.
+   * The node's answer or the call's error, as a value.
+   */
+  private handOver(part: PartialPayment, sendpay: SendpayRequest, again: boolean): Promise<{ nodePart: NodePart } | { error: unknown } | undefined> {
+    return this.lock('send', sendKey(part), async () => {
+      if (again && !(await this.renewLease(part))) return undefined;
+      const renewing = setInterval(() => void this.renewLease(part).catch(() => undefined), (SEND_LEASE_S * 1000) / 3);
+      try {
+        return { nodePart: await this.node.sendpay(sendpay) };
+      } catch (error) {
+        return { error };
+      } finally {
+        clearInterval(renewing);
+      }
+    });
+  }
+
+  /** Renews this engine's lease on a part it is handing over; false when the part is no longer pending. */
+  private async renewLease(part: PartialPayment): Promise<boolean> {
+    const lease = this.lease();
+    return (await this.journal.update(part.payment_hash, (view) => renewLease(view, part.id, lease), { durable: true })) !== undefined;
+  }
+
+  /** The lease of a part this engine is about to hand to the node. */
+  private lease(): Lease {
+    return { sender: this.id, sending_until: this.now() + SEND_LEASE_S };
   }
 
   /** Takes the node's answer to a sendpay: watch a pending part, record a resolved one. */
   private async accept(part: PartialPayment, sendpay: SendpayRequest, nodePart: NodePart): Promise<PaymentStatus> {
-    if (nodePart.partid !== part.partid || nodePart.groupid !== part.groupid || nodePart.payment_hash !== part.payment_hash) {
+    if (!samePart(nodePart, part)) {
       this.unsure.add(part.id);
       void this.resend(part, sendpay);
       return 'pending';
     }
     this.unsure.delete(part.id);
-    if (nodePart.status !== 'pending') {
+    // A sendpay answered `failed` is the node refusing this very part before recording it
+    // (cln-fixtures: 204 "First peer not ready"): listsendpays would not know it. A
+    // completion with a preimage that is no proof is asked again by the watcher.
+    if (nodePart.status === 'failed' || isPreimageOf(nodePart.payment_preimage, part.payment_hash)) {
       const resolved = await this.resolve(part, nodePart);
       return resolved?.part.status ?? nodePart.status;
     }
@@ -485,7 +594,15 @@ export class Engine {
     for (let attempt = 0; !this.closed; ) {
       if (!(await this.linkUp([part]))) return;
       try {
-        await this.accept(part, sendpay, await this.node.sendpay(sendpay));
+        // Under the part's lock: still pending in the journal (no other engine judged it
+        // since), the lease renewed, then the send.
+        const handed = await this.handOver(part, sendpay, true);
+        if (!handed) {
+          this.unsure.delete(part.id);
+          return;
+        }
+        if ('error' in handed) throw handed.error;
+        await this.accept(part, sendpay, handed.nodePart);
         return;
       } catch (error) {
         if (this.closed) return;
@@ -570,10 +687,19 @@ export class Engine {
    * pending part; a new engine on the same store picks them up.
    */
   close(): void {
+    this.stop(engineError('CONNECTION', 'the engine was closed'));
+  }
+
+  /**
+   * Stops the engine, `error` being what every wait, running `pay()` and later call gets:
+   * close()'s `CONNECTION`, or the `STORAGE` error of a journal lost. Nothing committed is
+   * undone; the journal keeps every pending part for the next engine.
+   */
+  private stop(error: AmpkitError): void {
     if (this.closed) return;
     this.closed = true;
-    this.closing.abort();
-    const error = engineError('CONNECTION', 'the engine was closed');
+    this.stopped = error;
+    this.closing.abort(error);
     this.partWaiters.rejectAll(error);
     this.paymentWaiters.rejectAll(error);
     this.receiver.close(error);
@@ -581,8 +707,15 @@ export class Engine {
     this.journal.close();
   }
 
+  /** Trouble the journal found: one `error` event each; a lost journal stops the engine first. */
+  private storageProblem(problem: StorageProblem): void {
+    if (this.closed) return;
+    if (problem.fatal) this.stop(problem.error);
+    this.emit('error', problem.error);
+  }
+
   private assertOpen(): void {
-    if (this.closed) throw engineError('CONNECTION', 'the engine was closed');
+    if (this.closed) throw this.stopped ?? engineError('CONNECTION', 'the engine was closed');
   }
 
   private decodeCached(bolt11: string): ReturnType<typeof decodeBolt11> {
@@ -610,37 +743,115 @@ export class Engine {
   }
 
   /**
-   * Another engine on the journal changed a record: this engine's waiters wake if it is
-   * final, and its listeners hear of it as if it happened here. Each change is emitted
-   * by the one engine whose journal update made it, so no engine hears of it twice.
+   * Another engine on the journal says it changed a record. The message is a hint, never a
+   * fact (any script on the origin can post one): the record is read again from the
+   * journal, and this engine's waiters and listeners hear what the journal holds, if it
+   * changed as said. Hints are handled one at a time, in the order they came.
    */
   private fromPeer(raw: unknown): void {
     const message = readPeerMessage(raw);
     if (!message || this.closed) return;
-    const { type, detail } = message;
-    if (type === 'part-updated') {
-      const part = detail as PartialPayment;
-      if (part.status !== 'pending') this.partWaiters.resolve(part.id, part);
-    } else if (type === 'payment-updated') {
-      const payment = detail as Payment;
-      if (payment.status !== 'pending') this.paymentWaiters.resolve(payment.payment_hash, payment);
-    } else if (type.startsWith('invoice-') && !this.receiver.fromPeer(message)) {
-      return;
-    }
-    this.emitHere(type, detail);
+    this.hints = this.hints.then(() => this.fromHint(message)).catch((error: unknown) => {
+      if (!this.closed) this.emit('error', error instanceof AmpkitError ? error : engineError('BAD_REPLY', `a message from another tab could not be checked against the journal: ${String(error)}`, { cause: error }));
+    });
   }
 
-  /** Resolution steps 1–4, applied once per part. */
+  private async fromHint({ type, detail }: PeerMessage): Promise<void> {
+    if (type === 'part-created' || type === 'part-updated') {
+      const said = detail as PartialPayment;
+      const part = await this.journal.getPart(said.id);
+      if (this.closed || !part || part.payment_hash !== said.payment_hash) return;
+      if (type === 'part-updated' && part.status === 'pending') return;
+      if (part.status !== 'pending') {
+        this.unsure.delete(part.id);
+        this.partWaiters.resolve(part.id, part);
+      }
+      this.emitHere(type, part);
+    } else if (type === 'payment-updated' || type === 'pay-progress') {
+      const view = await this.journal.read((detail as Payment | PayProgress).payment_hash);
+      const payment = view.payment;
+      if (this.closed || !payment) return;
+      if (type === 'pay-progress') {
+        this.emitHere(type, progressFromJournal({ payment, parts: view.parts }, detail as PayProgress));
+        return;
+      }
+      if (payment.status !== 'pending') this.paymentWaiters.resolve(payment.payment_hash, payment);
+      this.emitHere(type, payment);
+    } else {
+      const checked = await this.checkInvoiceHint({ type, detail } as PeerMessage);
+      if (!checked || this.closed || !this.receiver.fromPeer(checked)) return;
+      this.emitHere(checked.type, checked.detail);
+    }
+  }
+
+  /** An invoice event from another engine, rebuilt from the journal; undefined when the journal does not bear it out. */
+  private async checkInvoiceHint(message: PeerMessage): Promise<PeerMessage | undefined> {
+    const said = (message.type === 'invoice-part-gone' ? (message.detail as EngineEvents['invoice-part-gone']).part : message.detail) as { payment_hash: string };
+    const stored = await this.journal.getInvoice(said.payment_hash);
+    if (!stored) return undefined;
+    const invoice = publicInvoice(stored, this.now());
+    switch (message.type) {
+      case 'invoice-updated':
+        return { type: 'invoice-updated', detail: invoice };
+      case 'invoice-paid':
+      case 'invoice-expired':
+        return invoice.status === (message.type === 'invoice-paid' ? 'paid' : 'expired') ? { type: message.type, detail: invoice } : undefined;
+      case 'invoice-part': {
+        // A held part is the journal's record; once the set is claimed the journal keeps no
+        // parts, and a part of a paid invoice is passed on if it could be one of its set.
+        const key = partKey(said as PartialInvoice);
+        const part = stored.held.find((p) => partKey(p) === key);
+        if (part) return { type: 'invoice-part', detail: part };
+        return invoice.status === 'paid' && couldBePartOf(said as PartialInvoice, stored) ? { type: 'invoice-part', detail: { ...(said as PartialInvoice) } } : undefined;
+      }
+      case 'invoice-part-gone': {
+        // A part that left is kept in the journal by its key only: the hint's figures are
+        // passed on only for a part the journal says left, toward this invoice's amount.
+        const { part, reason } = message.detail as EngineEvents['invoice-part-gone'];
+        const key = partKey(part);
+        const gone = stored.left.includes(key) && !stored.held.some((p) => partKey(p) === key);
+        if (!gone || !couldBePartOf(part, stored) || !GONE_REASONS.has(reason)) return undefined;
+        return { type: 'invoice-part-gone', detail: { part: { ...part }, reason } };
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /**
+   * Resolution steps 1–4, applied once per part (a node's `complete` also after a local
+   * `failed`). A completion whose preimage does not hash to the payment hash is no proof:
+   * `BAD_REPLY`, nothing recorded.
+   */
   private async resolve(part: PartialPayment, resolution: Resolution): Promise<Resolved | undefined> {
     if (this.closed) return undefined;
+    if (resolution.status === 'complete' && !isPreimageOf(resolution.payment_preimage, part.payment_hash)) {
+      throw engineError('BAD_REPLY', `the node says part ${part.partid} of ${part.payment_hash} completed, with a preimage that does not hash to it`);
+    }
     const resolved = await this.journal.update(part.payment_hash, (view) => applyResolution(view, part.id, resolution, this.now()));
     this.unsure.delete(part.id);
-    if (!resolved) return undefined;
+    if (!resolved) {
+      // Another engine on the journal resolved it first (and told its own listeners).
+      await this.wakeFromJournal(part);
+      return undefined;
+    }
     this.emit('part-updated', resolved.part);
     this.emit('payment-updated', resolved.payment);
     if (resolved.payment.status !== 'pending') this.paymentWaiters.resolve(part.payment_hash, resolved.payment);
     this.partWaiters.resolve(part.id, resolved.part);
     return resolved;
+  }
+
+  /** This engine's waiters of a part and its payment hear the journal's records, if final. */
+  private async wakeFromJournal(part: PartialPayment): Promise<PartialPayment | undefined> {
+    const view = await this.journal.read(part.payment_hash);
+    const stored = view.parts.find((p) => p.id === part.id);
+    if (stored && stored.status !== 'pending') {
+      this.unsure.delete(part.id);
+      this.partWaiters.resolve(part.id, stored);
+    }
+    if (view.payment && view.payment.status !== 'pending') this.paymentWaiters.resolve(part.payment_hash, view.payment);
+    return stored;
   }
 
   /** Waits until the node can be asked; false when it never will be (the waiters of `parts` are told). */
@@ -669,7 +880,9 @@ export class Engine {
       await sleep(RETRY_MS[RETRY_MS.length - 1]!);
       return attempt + 1;
     }
-    this.emit('error', hasCode(error, 'BAD_REPLY', 'NODE_ERROR') ? error : engineError('NODE_ERROR', String(error), { cause: error }));
+    // Typed errors keep their code (a sendpay the node did not answer in time is TIMEOUT,
+    // a journal that cannot be read STORAGE); only what is untyped is called the node's.
+    this.emit('error', error instanceof AmpkitError ? error : engineError('NODE_ERROR', String(error), { cause: error }));
     await sleep(RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]!);
     return attempt + 1;
   }
@@ -696,26 +909,36 @@ export class Engine {
 
   /**
    * Learns from the node what became of parts whose arrival is unknown (listsendpays by
-   * payment hash): a part the node never saw fails without being sent; one it resolved
-   * takes its result; one in flight is watched again. True once done; false when it could
-   * not be (the engine closed, the link is gone, the rune refused listsendpays), leaving the
-   * parts unsure.
+   * payment hash), holding each part's hand-over lock so no engine is sending it meanwhile:
+   * a part the node has takes its result, or is watched again while in flight; a part it
+   * has not is failed as never sent, unless another engine's lease on it is still running
+   * (its send may yet arrive): that part is asked about again once the lease ends. True once
+   * done; false when it could not be (the engine closed, the link is gone, the rune refused
+   * listsendpays), leaving the parts unsure.
    */
   private async reconcile(hash: string, parts: PartialPayment[]): Promise<boolean> {
     for (let attempt = 0; !this.closed; ) {
       if (!(await this.linkUp(parts))) return false;
       try {
-        const known = await this.node.listsendpays({ payment_hash: hash });
-        for (const part of parts) {
-          const there = known.find((p) => p.groupid === part.groupid && p.partid === part.partid);
-          if (!there) await this.resolve(part, { status: 'failed', failreason: NEVER_SENT });
-          else if (there.status === 'complete') await this.resolve(part, there);
-          else {
-            // Pending, or failed: waitsendpay gives a failed part's failure details at once.
-            this.unsure.delete(part.id);
-            this.watch(part);
+        const later = await this.lockParts(parts, async () => {
+          const known = await this.node.listsendpays({ payment_hash: hash });
+          const deferred: PartialPayment[] = [];
+          for (const part of parts) {
+            const there = known.find((p) => samePart(p, part));
+            if (there?.status === 'complete') await this.resolve(part, there);
+            else if (there) {
+              // Pending, or failed: waitsendpay gives a failed part's failure details at once.
+              this.unsure.delete(part.id);
+              this.watch(part);
+            } else {
+              const stored = await this.journal.getPart(part.id);
+              if (stored?.status === 'pending' && stored.sender !== this.id && (stored.sending_until ?? 0) > this.now()) deferred.push(stored);
+              else await this.resolve(part, { status: 'failed', failreason: NEVER_SENT });
+            }
           }
-        }
+          return deferred;
+        });
+        if (later.length > 0) void this.reconcileLater(hash, later);
         return true;
       } catch (error) {
         if (this.closed || this.refused(error, parts)) return false;
@@ -725,10 +948,38 @@ export class Engine {
     return false;
   }
 
-  /** Watches one part until it resolves: one `waitsendpay` at a time, again after a reconnect. */
+  /** Runs `task` holding the hand-over locks of `parts`, taken in id order (as every engine takes them). */
+  private lockParts<T>(parts: PartialPayment[], task: () => Promise<T>): Promise<T> {
+    const [first, ...rest] = [...parts].sort((a, b) => a.id - b.id);
+    if (!first) return task();
+    return this.lock('send', sendKey(first), () => this.lockParts(rest, task));
+  }
+
+  /** Parts another engine holds a lease on: unsure until it ends (or the journal resolves them), then reconciled. */
+  private async reconcileLater(hash: string, parts: PartialPayment[]): Promise<void> {
+    for (const part of parts) this.unsure.add(part.id);
+    const until = Math.max(...parts.map((p) => p.sending_until ?? 0));
+    await sleep(Math.min(5000, Math.max(250, (until - this.now()) * 1000)));
+    if (this.closed) return;
+    const still: PartialPayment[] = [];
+    for (const part of parts) {
+      const stored = await this.wakeFromJournal(part);
+      if (stored?.status === 'pending') still.push(stored);
+      else this.unsure.delete(part.id);
+    }
+    if (still.length > 0) await this.reconcile(hash, still);
+  }
+
+  /**
+   * Watches one part until it resolves: one `waitsendpay` at a time, again after a
+   * reconnect. Only an answer about this very part counts; a failure counts once
+   * `listsendpays` confirms it; a part the node does not know is reconciled (another
+   * engine may still be handing it over).
+   */
   private watch(part: PartialPayment): void {
     if (this.closed || this.watching.has(part.id)) return;
-    const run = (async () => {
+    let run!: Promise<void>;
+    run = (async () => {
       for (let attempt = 0; !this.closed; ) {
         if (!(await this.linkUp([part]))) return;
         try {
@@ -738,16 +989,23 @@ export class Engine {
             partid: part.partid,
             timeout: this.waitChunk,
           });
+          if (!samePart(result, part)) {
+            throw engineError('BAD_REPLY', `waitsendpay for part ${part.groupid}/${part.partid} of ${part.payment_hash} answered about part ${result.groupid}/${result.partid} of ${result.payment_hash}`);
+          }
           if (result.status === 'pending') continue;
+          if (result.status === 'failed') {
+            const there = (await this.node.listsendpays({ payment_hash: part.payment_hash })).find((p) => samePart(p, part));
+            if (!there) return this.stopWatching(part, run);
+            if (there.status === 'pending') throw engineError('BAD_REPLY', `waitsendpay says part ${part.groupid}/${part.partid} of ${part.payment_hash} failed, listsendpays that it is in flight`);
+            await this.resolve(part, there.status === 'complete' ? there : result);
+            return;
+          }
           await this.resolve(part, result);
           return;
         } catch (error) {
           if (this.closed) return;
           if (hasCode(error, 'TIMEOUT')) continue;
-          if (hasCode(error, 'NOT_FOUND')) {
-            await this.resolve(part, { status: 'failed', failreason: NEVER_SENT });
-            return;
-          }
+          if (hasCode(error, 'NOT_FOUND')) return this.stopWatching(part, run);
           // The rune forbids waitsendpay: the part stays pending; a later wait asks again.
           if (this.refused(error, [part])) return;
           attempt = await this.retryAfter(error, attempt);
@@ -755,7 +1013,16 @@ export class Engine {
       }
     })();
     this.watching.set(part.id, run);
-    void run.finally(() => this.watching.delete(part.id));
+    void run.finally(() => {
+      if (this.watching.get(part.id) === run) this.watching.delete(part.id);
+    });
+  }
+
+  /** The node does not know a watched part: the watcher steps aside and the part is reconciled (leases and locks decide). */
+  private async stopWatching(part: PartialPayment, run: Promise<void>): Promise<void> {
+    if (this.watching.get(part.id) === run) this.watching.delete(part.id);
+    this.unsure.add(part.id);
+    await this.reconcile(part.payment_hash, [part]);
   }
 }
 
@@ -790,8 +1057,40 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   if (peers !== undefined && (typeof peers?.post !== 'function' || typeof peers.subscribe !== 'function')) {
     throw engineError('INVALID_ARGUMENT', 'peers must have post(message) and subscribe(listener)');
   }
-  const journal = await store.open(node.id);
-  const pending = await journal.listParts({ status: 'pending' });
+  // The journal's problems reach the engine's `error` event; those met before it exists
+  // are told once its creator could listen.
+  const early: StorageProblem[] = [];
+  let tell: ((problem: StorageProblem) => void) | undefined;
+  const journal = await store.open(node.id, { onProblem: (problem) => (tell ? tell(problem) : void early.push(problem)) });
+  let pending: PartialPayment[];
+  try {
+    pending = await reconcilable(journal, await journal.listParts({ status: 'pending' }));
+  } catch (error) {
+    journal.close();
+    throw error;
+  }
+  const problems = (listener: (problem: StorageProblem) => void): void => {
+    tell = listener;
+    if (early.length) setTimeout(() => early.splice(0).forEach(listener), 0);
+  };
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
-  return new Engine(node, journal, pending, { now, waitChunk, mppTimeout, lock: options.lock ?? localLock(), ...(peers ? { peers } : {}), ...(options.graphRefresh !== undefined ? { graphRefresh: options.graphRefresh } : {}), ...(options.learnedHalfLife !== undefined ? { learnedHalfLife: options.learnedHalfLife } : {}) });
+  return new Engine(node, journal, pending, { now, waitChunk, mppTimeout, lock: options.lock ?? localLock(), problems, ...(peers ? { peers } : {}), ...(options.graphRefresh !== undefined ? { graphRefresh: options.graphRefresh } : {}), ...(options.learnedHalfLife !== undefined ? { learnedHalfLife: options.learnedHalfLife } : {}) });
+}
+
+/**
+ * The pending parts whose payments the journal can read. A payment with a malformed record
+ * is kept aside (the journal reports it, and refuses to change it), so it is not
+ * reconciled: trying for ever would hold up every other payment's start.
+ */
+async function reconcilable(journal: Journal, pending: PartialPayment[]): Promise<PartialPayment[]> {
+  const readable = new Set<string>();
+  for (const hash of new Set(pending.map((p) => p.payment_hash))) {
+    try {
+      await journal.read(hash);
+      readable.add(hash);
+    } catch (error) {
+      if (!isStorage(error, 'record')) throw error;
+    }
+  }
+  return pending.filter((p) => readable.has(p.payment_hash));
 }

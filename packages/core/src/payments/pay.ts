@@ -11,7 +11,8 @@
  * is sent: every part in flight is waited for (the payee's `mpp_timeout` fails the held
  * parts of an incomplete set) and the result says why in plain words.
  */
-import { engineError, hasCode, type AmpkitError } from '../errors.ts';
+import { longTimeout } from '@ampkit/wire';
+import { AmpkitError, engineError, hasCode } from '../errors.ts';
 import type { Node, NodeRoute } from '../node/node.ts';
 import type { PaymentView } from '../store/store.ts';
 import type { AlreadyComplete, PartialPayment, Payment, PaymentStatus, PayProgress, PayResult, SendPartialPayRequest, SentPart } from '../types.ts';
@@ -93,11 +94,12 @@ const live = (p: PartialPayment) => p.status !== 'failed';
 const total = (parts: PartialPayment[], of: (p: PartialPayment) => number) => parts.reduce((sum, p) => sum + of(p), 0);
 const fee = (p: { amount_sent_msat: number; amount_msat: number }) => p.amount_sent_msat - p.amount_msat;
 const amount = (p: PartialPayment) => p.amount_msat;
-const closed = (): AmpkitError => engineError('CONNECTION', 'the engine was closed');
 
 /** Runs one `pay()`. The engine makes sure only one runs per payment hash. */
 export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
   const { node, finder, signal } = ctx;
+  /** Why the engine stopped: its reason (a lost journal's `STORAGE`), else `CONNECTION`. */
+  const closed = (): AmpkitError => (signal.reason instanceof AmpkitError ? signal.reason : engineError('CONNECTION', 'the engine was closed'));
   const hash = plan.payment_hash;
   const started = ctx.now();
   /** The parts this pay() sent, in order, as last heard of. */
@@ -106,6 +108,8 @@ export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
   const waits = new Map<number, Promise<PartialPayment | AmpkitError>>();
   /** Why nothing more is sent, once that is so. */
   let stop: string | undefined;
+  /** The journal's refusal of a part (`STORAGE`), which ends this pay() if it does not complete. */
+  let refusal: AmpkitError | undefined;
   /** Why the planner found no route while parts were in flight: asked again once one ends. */
   let blocked: string | undefined;
   /** Directions the planner was told to leave alone. */
@@ -160,14 +164,14 @@ export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
     }
   };
 
-  const timers = new Set<ReturnType<typeof setTimeout>>();
+  const timers = new Set<() => void>();
   const after = (ms: number) =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        timers.delete(timer);
+      const cancel = longTimeout(() => {
+        timers.delete(cancel);
         resolve();
       }, Math.max(0, ms));
-      timers.add(timer);
+      timers.add(cancel);
     });
   let onAbort!: () => void;
   const aborted = new Promise<void>((resolve) => (onAbort = resolve));
@@ -282,6 +286,14 @@ export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
       if (signal.aborted) throw closed();
       // Parts another sender put in flight fill the payment: the next look at the journal counts them.
       if (hasCode(error, 'OVERPAY')) continue;
+      // The journal refused the part (a malformed record, a full disk): nothing was sent, no
+      // other part would fare better, and it is no word of the node's. Parts in flight are
+      // still waited for; if the payment does not complete, pay() fails with this error.
+      if (hasCode(error, 'STORAGE')) {
+        refusal ??= error;
+        stop ??= `the journal refused a part: ${error.message}`;
+        continue;
+      }
       if (hasCode(error, 'CONNECTION', 'TIMEOUT')) linkDown = true;
       else stop ??= `the node refused a part: ${(error as Error).message}`;
     }
@@ -343,6 +355,7 @@ export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
           blocked = undefined;
           continue;
         }
+        if (refusal) throw refusal;
         // Nothing in flight and nothing left to send can only mean the payment is complete.
         return finish('failed', stop ?? 'nothing is in flight and nothing is left to send');
       }
@@ -357,7 +370,7 @@ export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
     throw error;
   } finally {
     signal.removeEventListener('abort', onAbort);
-    for (const timer of timers) clearTimeout(timer);
+    for (const cancel of timers) cancel();
     // Housekeeping after the result: the payment's outcome never waits for it.
     void finder.finished?.().catch(() => undefined);
   }

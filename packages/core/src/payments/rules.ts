@@ -69,7 +69,13 @@ export function completeFromNode(request: Pick<SendPartialPayRequest, 'payment_h
  * never collide with attempts the node already knows (a failed (hash, groupid, partid)
  * is refused with 201, cln-fixtures/sendpay-same-partid-after-fail.json).
  */
-export function decideSend(view: UpdateView, request: SendPartialPayRequest, nodeParts: NodePart[] | undefined, now: number): Change<SendDecision> {
+/** Who is handing a new part to the node, and until when others leave it to them. */
+export interface Lease {
+  sender: string;
+  sending_until: number;
+}
+
+export function decideSend(view: UpdateView, request: SendPartialPayRequest, nodeParts: NodePart[] | undefined, now: number, lease: Lease): Change<SendDecision> {
   const route = request.route;
   const last = route[route.length - 1]!;
   let payment = view.payment;
@@ -104,6 +110,13 @@ export function decideSend(view: UpdateView, request: SendPartialPayRequest, nod
     }
     // Rule 1.2.2: already paid; send nothing.
     if (payment.status === 'complete') return { result: { kind: 'complete', payment, created: false } };
+    // The node's `complete` beats the journal's `failed`: a part judged failed that the
+    // node completed after all is recorded so, and nothing more is sent.
+    const done = (nodeParts ?? []).filter((p) => p.status === 'complete');
+    if (payment.status === 'failed' && done.length > 0) {
+      const upgraded = nodeCompleted({ ...view, payment }, done, now);
+      return { ...upgraded, result: { kind: 'complete', payment: upgraded.payment, created: true } };
+    }
     // Rule 1.2.3: a failed payment starts again as a new attempt.
     if (payment.status === 'failed') {
       payment = { ...payment, status: 'pending', groupid: Math.max(payment.groupid, nodeGroups) + 1 };
@@ -136,6 +149,8 @@ export function decideSend(view: UpdateView, request: SendPartialPayRequest, nod
     amount_sent_msat: route[0]!.amount_msat,
     status: 'pending',
     created_at: now,
+    sender: lease.sender,
+    sending_until: lease.sending_until,
   };
   const parts = [...view.parts, part];
   const next = summarize(
@@ -160,18 +175,47 @@ export interface Resolved {
 }
 
 /**
+ * The journal's parts the node has `complete` become complete (with the node's preimage and
+ * time), however they were judged here, and the payment with them: the node's word on a
+ * preimage released is final.
+ */
+function nodeCompleted(view: PaymentView & { payment: Payment }, done: NodePart[], now: number): { payment: Payment; parts: PartialPayment[] } {
+  const parts = view.parts.map((p) => {
+    const there = done.find((d) => d.groupid === p.groupid && d.partid === p.partid);
+    if (!there || p.status === 'complete') return p;
+    const part: PartialPayment = { ...p, status: 'complete', completed_at: there.completed_at ?? now, payment_preimage: there.payment_preimage! };
+    for (const key of [...FAILURE_FIELDS, 'sender', 'sending_until'] as const) delete part[key];
+    return part;
+  });
+  const completed_at = highest(done.map((p) => p.completed_at ?? now)) || now;
+  const payment = summarize({ ...view.payment, status: 'complete', completed_at, payment_preimage: view.payment.payment_preimage ?? done[0]!.payment_preimage! }, parts, now);
+  return { payment, parts: parts.filter((p, i) => p !== view.parts[i]) };
+}
+
+const FAILURE_FIELDS = ['failcode', 'failcodename', 'erring_index', 'erring_node', 'erring_channel', 'erring_direction', 'failreason'] as const;
+
+/**
  * Resolution steps 1–3: the part takes its result, the payment follows. A part that is no
- * longer pending keeps its first result (a resolution is never applied twice).
+ * longer pending keeps its first result (a resolution is never applied twice), with one
+ * exception: the node's `complete` beats a `failed` judged here (a part failed for want of
+ * an answer that reached the node after all): the preimage is recorded and the payment
+ * completes.
  */
 export function applyResolution(view: PaymentView, id: number, resolution: Resolution, now: number): Change<Resolved | undefined> {
   const current = view.parts.find((p) => p.id === id);
-  if (!current || current.status !== 'pending' || !view.payment) return { result: undefined };
+  if (!current || !view.payment) return { result: undefined };
+  const upgrade = current.status === 'failed' && 'payment_hash' in resolution && resolution.status === 'complete';
+  if (current.status !== 'pending' && !upgrade) return { result: undefined };
   const part: PartialPayment = { ...current, status: resolution.status, completed_at: now };
+  // A resolved part's hand-over is over: no lease is left to honour.
+  delete part.sender;
+  delete part.sending_until;
+  if (upgrade) for (const key of FAILURE_FIELDS) delete part[key];
   if ('payment_hash' in resolution) {
     if (resolution.status === 'pending') return { result: undefined };
     if (resolution.completed_at !== undefined) part.completed_at = resolution.completed_at;
     if (resolution.payment_preimage !== undefined) part.payment_preimage = resolution.payment_preimage;
-    for (const key of ['failcode', 'failcodename', 'erring_index', 'erring_node', 'erring_channel', 'erring_direction', 'failreason'] as const) {
+    for (const key of FAILURE_FIELDS) {
       if (resolution[key] !== undefined) (part as unknown as Record<string, unknown>)[key] = resolution[key];
     }
   } else {
@@ -180,4 +224,16 @@ export function applyResolution(view: PaymentView, id: number, resolution: Resol
   const parts = view.parts.map((p) => (p.id === id ? part : p));
   const payment = summarize(view.payment, parts, now);
   return { payment, parts: [part], result: { part, payment, previous: view.payment.status } };
+}
+
+/**
+ * The sender's lease on a part it hands to the node again, renewed; undefined (nothing
+ * written) when the part is no longer pending: another engine judged it since, and it must
+ * not be sent again.
+ */
+export function renewLease(view: PaymentView, id: number, lease: Lease): Change<PartialPayment | undefined> {
+  const current = view.parts.find((p) => p.id === id);
+  if (!current || current.status !== 'pending') return { result: undefined };
+  const part = { ...current, ...lease };
+  return { parts: [part], result: part };
 }

@@ -3,18 +3,19 @@
  * resolution wakes all of a key's waiters; each waiter has its own timeout; closing rejects
  * them all, so no promise is left pending forever.
  */
+import { longTimeout } from '@ampkit/wire';
 import { engineError, type AmpkitError } from '../errors.ts';
 
 interface Waiter<V> {
   resolve(value: V): void;
   reject(error: AmpkitError): void;
-  timer?: ReturnType<typeof setTimeout>;
+  cancelTimer?: () => void;
 }
 
 export class Waiters<K, V> {
   private readonly waiting = new Map<K, Set<Waiter<V>>>();
 
-  /** Waits for `key`; `timeout` in seconds (undefined: no limit). */
+  /** Waits for `key`; `timeout` in seconds, of any length (undefined: no limit). */
   add(key: K, timeout: number | undefined, what: string): Promise<V> {
     const waiting = new Promise<V>((resolve, reject) => {
       let set = this.waiting.get(key);
@@ -22,7 +23,7 @@ export class Waiters<K, V> {
       const waiter: Waiter<V> = { resolve, reject };
       set.add(waiter);
       if (timeout !== undefined) {
-        waiter.timer = setTimeout(() => {
+        waiter.cancelTimer = longTimeout(() => {
           this.remove(key, waiter);
           reject(engineError('TIMEOUT', `timed out after ${timeout} s waiting for ${what}`));
         }, timeout * 1000);
@@ -38,7 +39,7 @@ export class Waiters<K, V> {
     const set = this.waiting.get(key);
     set?.delete(waiter);
     if (set?.size === 0) this.waiting.delete(key);
-    if (waiter.timer !== undefined) clearTimeout(waiter.timer);
+    waiter.cancelTimer?.();
   }
 
   has(key: K): boolean {

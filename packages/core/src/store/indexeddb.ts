@@ -1,21 +1,27 @@
 /**
  * The journal in IndexedDB, through idb. One database per node (`<name>:<node id>`), so two
  * nodes never mix; the schema is a TypeScript type, so a wrong store name or record shape
- * fails at compile time.
+ * fails at compile time. What is read is checked before it is used (records.ts), and every
+ * failure of the database is a `STORAGE` error (storage-errors.ts).
  */
-import { wrap, type DBSchema, type IDBPDatabase } from 'idb';
-import { engineError } from '../errors.ts';
+import { wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import { engineError, type AmpkitError } from '../errors.ts';
 import type { InvoiceStatus, PartialPayment, Payment, PaymentStatus } from '../types.ts';
-import type { CacheKey, Change, InvoiceChange, Journal, PaymentView, Store, StoredInvoice, UpdateOptions, UpdateView } from './store.ts';
+import { recordProblem, type RecordKind } from './records.ts';
+import { JournalHealth, storageError } from './storage-errors.ts';
+import type { CacheKey, Change, InvoiceChange, Journal, OpenOptions, PaymentView, Store, StoredInvoice, UpdateOptions, UpdateView } from './store.ts';
 
 /** The database's schema, version 3 (version 1 had no invoices, version 2 no cache). */
 interface JournalSchema extends DBSchema {
   payments: { key: string; value: Payment; indexes: { status: PaymentStatus } };
   parts: { key: number; value: PartialPayment; indexes: { payment_hash: string; status: PaymentStatus } };
-  meta: { key: 'lastId'; value: number };
+  /** `lastId`: the last part id given; `holdKey`: the non-extractable key sealing hold preimages. */
+  meta: { key: 'lastId' | 'holdKey'; value: number | CryptoKey };
   invoices: { key: string; value: StoredInvoice; indexes: { label: string; status: InvoiceStatus } };
   cache: { key: CacheKey; value: unknown };
 }
+
+type Name = StoreNames<JournalSchema>;
 
 const VERSION = 3;
 
@@ -55,114 +61,292 @@ function abandon(tx: { abort(): void; done: Promise<void> }): void {
   tx.done.catch(() => undefined);
 }
 
-async function openDatabase(factory: IDBFactory, name: string): Promise<IDBPDatabase<JournalSchema>> {
-  const request = factory.open(name, VERSION);
-  request.addEventListener('upgradeneeded', (event) => upgrade(request.result, event.oldVersion));
-  const db = (await wrap(request)) as unknown as IDBPDatabase<JournalSchema>;
-  // Another tab upgrading the schema: let it, and fail our next use loudly rather than block it.
-  db.addEventListener('versionchange', () => db.close());
-  return db;
+const describe = (error: unknown): string => `${(error as { name?: string })?.name ?? 'Error'}: ${(error as { message?: string })?.message ?? String(error)}`;
+
+/**
+ * Opens the database, failing with `STORAGE`: `version` when a newer ampkit wrote it,
+ * `blocked` when another tab holds it open at an older version and will not let go (an
+ * open that completes after that is closed at once), `failed` for any other refusal.
+ */
+function openDatabase(factory: IDBFactory, name: string): Promise<IDBDatabase> {
+  return new Promise((resolve, reject) => {
+    let request: IDBOpenDBRequest;
+    try {
+      request = factory.open(name, VERSION);
+    } catch (error) {
+      // SecurityError: an opaque origin, or a browser set to keep no site data.
+      reject(storageError('failed', `IndexedDB refused to open the journal ${name} (${describe(error)})`, { name: (error as Error)?.name }, error));
+      return;
+    }
+    let given = false;
+    request.addEventListener('upgradeneeded', (event) => upgrade(request.result, event.oldVersion));
+    request.addEventListener('blocked', () => {
+      given = true;
+      reject(storageError('blocked', `another tab holds the journal ${name} open at an older version and does not close it; close that tab (or reload it), then try again`));
+    });
+    request.addEventListener('success', () => {
+      if (given) request.result.close();
+      else resolve(request.result);
+    });
+    request.addEventListener('error', () => {
+      if (given) return;
+      const error = request.error;
+      if (error?.name === 'VersionError') {
+        reject(storageError('version', `the journal ${name} was written by a newer version of ampkit (database version above ${VERSION}); this version cannot use it: load the newer version`, { name: error.name }, error));
+      } else {
+        reject(storageError('failed', `IndexedDB could not open the journal ${name} (${describe(error)})`, { name: error?.name }, error));
+      }
+    });
+  });
+}
+
+/** A throw from a caller's `change`: it passes through unchanged, and nothing is written. */
+class Refused {
+  constructor(readonly error: unknown) {}
+}
+
+function decide<A, R>(change: (arg: A) => R, arg: A): R {
+  try {
+    return change(arg);
+  } catch (error) {
+    throw new Refused(error);
+  }
+}
+
+interface KeyCursor {
+  key: unknown;
+  continue(): Promise<KeyCursor | null>;
+}
+
+/**
+ * The highest part id stored, 0 when none: the next part's id comes after it whatever the
+ * counter says, so a counter left behind (a restored backup, another writer) can never
+ * make a new part take an old one's key. Keys that are not part ids sort above numbers or
+ * beyond the safe ones, and are stepped over.
+ */
+async function highestPartId(parts: { openKeyCursor(query: null, direction: 'prev'): Promise<KeyCursor | null> }): Promise<number> {
+  let cursor = await parts.openKeyCursor(null, 'prev');
+  while (cursor) {
+    const key: unknown = cursor.key;
+    if (typeof key === 'number' && Number.isSafeInteger(key) && key >= 1) return key;
+    if (typeof key === 'number' && key < 1) return 0;
+    cursor = await cursor.continue();
+  }
+  return 0;
 }
 
 class IndexedDbJournal implements Journal {
-  constructor(private readonly db: IDBPDatabase<JournalSchema>) {}
+  constructor(
+    private readonly db: IDBPDatabase<JournalSchema>,
+    private readonly health: JournalHealth,
+  ) {}
+
+  /**
+   * Runs `body` in one transaction. Its `done` is always watched (an abort nobody awaited is
+   * no unhandled rejection); a write transaction resolves once committed. Failures of the
+   * database come out as `STORAGE`; a caller's refusal ({@link Refused}) as it was thrown.
+   */
+  private async run<T, S extends Name, M extends IDBTransactionMode>(
+    stores: S[],
+    mode: M,
+    body: (tx: IDBPTransaction<JournalSchema, S[], M>) => Promise<T>,
+    options: { durable?: boolean; cache?: boolean } = {},
+  ): Promise<T> {
+    this.health.check();
+    let tx: IDBPTransaction<JournalSchema, S[], M>;
+    try {
+      tx = this.db.transaction(stores, mode, { durability: options.durable ? 'strict' : 'relaxed' });
+    } catch (error) {
+      throw this.health.fail(error, undefined, !options.cache);
+    }
+    tx.done.catch(() => undefined);
+    try {
+      const result = await body(tx);
+      if (mode === 'readwrite') await tx.done;
+      return result;
+    } catch (error) {
+      abandon(tx);
+      if (error instanceof Refused) throw error.error;
+      throw this.health.fail(error, tx as unknown as { error: DOMException | null }, !options.cache);
+    }
+  }
+
+  /** The records that are good; the others reported once and left out. */
+  private good<T>(kind: RecordKind, store: Name, values: unknown[], keyOf: (v: unknown) => unknown): T[] {
+    return values.filter((v) => this.health.keep(kind, store, keyOf(v), v) !== undefined) as T[];
+  }
+
+  /**
+   * The payment with that hash and its parts, every record good; else `STORAGE`: a part left
+   * out of the view could be money in flight that a decision would not count.
+   */
+  private view(payment_hash: string, payment: unknown, parts: unknown[]): PaymentView {
+    let refusal: AmpkitError | undefined;
+    const check = (kind: RecordKind, store: Name, key: unknown, value: unknown) => {
+      const problem = recordProblem(kind, value);
+      if (problem !== undefined) refusal ??= this.health.quarantine(store, key, problem);
+    };
+    if (payment !== undefined) check('payment', 'payments', payment_hash, payment);
+    for (const part of parts) check('part', 'parts', (part as { id?: unknown }).id, part);
+    if (refusal) throw storageError('record', `payment ${payment_hash} has a malformed record in the journal; it is neither read nor changed (${refusal.message})`, { ...(refusal.data as object), payment_hash }, refusal);
+    return { ...(payment !== undefined ? { payment: payment as Payment } : {}), parts: parts as PartialPayment[] };
+  }
 
   async read(payment_hash: string): Promise<PaymentView> {
-    const tx = this.db.transaction(['payments', 'parts'], 'readonly');
-    const [payment, parts] = await Promise.all([
-      tx.objectStore('payments').get(payment_hash),
-      tx.objectStore('parts').index('payment_hash').getAll(payment_hash),
-    ]);
-    return { ...(payment ? { payment } : {}), parts };
+    return this.run(['payments', 'parts'], 'readonly', async (tx) => {
+      const [payment, parts] = await Promise.all([tx.objectStore('payments').get(payment_hash), tx.objectStore('parts').index('payment_hash').getAll(payment_hash)]);
+      return this.view(payment_hash, payment, parts);
+    });
   }
 
   async update<T>(payment_hash: string, change: (view: UpdateView) => Change<T>, options: UpdateOptions = {}): Promise<T> {
-    const tx = this.db.transaction(['payments', 'parts', 'meta'], 'readwrite', { durability: options.durable ? 'strict' : 'relaxed' });
-    const payments = tx.objectStore('payments');
-    const parts = tx.objectStore('parts');
-    const meta = tx.objectStore('meta');
-    try {
-      const [payment, existing, lastId] = await Promise.all([payments.get(payment_hash), parts.index('payment_hash').getAll(payment_hash), meta.get('lastId')]);
-      let next = lastId ?? 0;
-      const out = change({ ...(payment ? { payment } : {}), parts: existing, nextId: () => ++next });
-      const writes: Promise<unknown>[] = [];
-      if (out.payment) writes.push(payments.put(out.payment));
-      for (const part of out.parts ?? []) writes.push(parts.put(part));
-      if (next !== (lastId ?? 0) && writes.length) writes.push(meta.put(next, 'lastId'));
-      await Promise.all([...writes, tx.done]);
-      return out.result;
-    } catch (error) {
-      // A throw from `change` (a rule refusing) must write nothing.
-      abandon(tx);
-      throw error;
-    }
+    return this.run(
+      ['payments', 'parts', 'meta'],
+      'readwrite',
+      async (tx) => {
+        const payments = tx.objectStore('payments');
+        const parts = tx.objectStore('parts');
+        const meta = tx.objectStore('meta');
+        const [payment, existing, counter, highest] = await Promise.all([payments.get(payment_hash), parts.index('payment_hash').getAll(payment_hash), meta.get('lastId'), highestPartId(parts)]);
+        const view = this.view(payment_hash, payment, existing);
+        // A malformed counter counts as none: reported, then replaced by this write (it is
+        // no record of money, only a cache of the highest id).
+        const counterProblem = counter === undefined ? undefined : recordProblem('counter', counter);
+        if (counterProblem !== undefined) this.health.quarantine('meta', 'lastId', counterProblem);
+        const last = counter === undefined || counterProblem !== undefined ? 0 : (counter as number);
+        let next = Math.max(last, highest);
+        const first = next;
+        const fresh = new Set<number>();
+        const out = decide(change, {
+          ...view,
+          nextId: () => {
+            if (next >= Number.MAX_SAFE_INTEGER) throw storageError('record', 'the journal has no part id left');
+            fresh.add(++next);
+            return next;
+          },
+        });
+        const known = new Set(view.parts.map((p) => p.id));
+        const writes: Promise<unknown>[] = [];
+        try {
+          if (out.payment) {
+            this.health.checkWrite('payment', out.payment);
+            // Only the record read and checked here is replaced; any other key is added, never overwritten.
+            writes.push(out.payment.payment_hash === payment_hash ? payments.put(out.payment) : payments.add(out.payment));
+          }
+          for (const part of out.parts ?? []) {
+            this.health.checkWrite('part', part);
+            writes.push(known.has(part.id) && !fresh.has(part.id) ? parts.put(part) : parts.add(part));
+          }
+          if (next !== first && writes.length) writes.push(meta.put(next, 'lastId'));
+          await Promise.all(writes);
+        } catch (error) {
+          for (const write of writes) write.catch(() => undefined);
+          throw error;
+        }
+        return out.result;
+      },
+      { durable: options.durable === true },
+    );
   }
 
   async getInvoice(payment_hash: string): Promise<StoredInvoice | undefined> {
-    return this.db.get('invoices', payment_hash);
+    const raw = await this.run(['invoices'], 'readonly', (tx) => tx.objectStore('invoices').get(payment_hash));
+    return raw === undefined ? undefined : this.health.keep<StoredInvoice>('invoice', 'invoices', payment_hash, raw);
   }
 
   async updateInvoice<T>(payment_hash: string, change: (current: StoredInvoice | undefined) => InvoiceChange<T>, options: UpdateOptions = {}): Promise<T> {
-    const tx = this.db.transaction('invoices', 'readwrite', { durability: options.durable ? 'strict' : 'relaxed' });
-    try {
-      const out = change(await tx.store.get(payment_hash));
-      if (out.invoice === null) await Promise.all([tx.store.delete(payment_hash), tx.done]);
-      else if (out.invoice) await Promise.all([tx.store.put(out.invoice), tx.done]);
-      else await tx.done;
-      return out.result;
-    } catch (error) {
-      abandon(tx);
-      if ((error as { name?: string })?.name === 'ConstraintError') throw engineError('INVALID_ARGUMENT', 'that label is taken by another invoice');
-      throw error;
-    }
+    return this.run(
+      ['invoices'],
+      'readwrite',
+      async (tx) => {
+        const current: unknown = await tx.objectStore('invoices').get(payment_hash);
+        const problem = current === undefined ? undefined : recordProblem('invoice', current);
+        if (problem !== undefined) {
+          const error = this.health.quarantine('invoices', payment_hash, problem);
+          throw storageError('record', `invoice ${payment_hash} has a malformed record in the journal; it is neither read nor changed (${error.message})`, { ...(error.data as object), payment_hash }, error);
+        }
+        const out = decide(change, current as StoredInvoice | undefined);
+        if (out.invoice === null) await tx.objectStore('invoices').delete(payment_hash);
+        else if (out.invoice) {
+          this.health.checkWrite('invoice', out.invoice);
+          if (out.invoice.payment_hash !== payment_hash) throw storageError('record', `refusing to journal invoice ${out.invoice.payment_hash} in the place of ${payment_hash}`);
+          try {
+            await (current === undefined ? tx.objectStore('invoices').add(out.invoice) : tx.objectStore('invoices').put(out.invoice));
+          } catch (error) {
+            if ((error as { name?: string })?.name === 'ConstraintError') throw new Refused(engineError('INVALID_ARGUMENT', 'that label is taken by another invoice'));
+            throw error;
+          }
+        }
+        return out.result;
+      },
+      { durable: options.durable === true },
+    );
   }
 
   async listInvoices(filter: { label?: string; payment_hash?: string; status?: InvoiceStatus } = {}): Promise<StoredInvoice[]> {
-    let invoices: StoredInvoice[];
-    if (filter.payment_hash !== undefined) invoices = [await this.db.get('invoices', filter.payment_hash)].filter((i): i is StoredInvoice => !!i);
-    else if (filter.label !== undefined) invoices = await this.db.getAllFromIndex('invoices', 'label', filter.label);
-    else if (filter.status !== undefined) invoices = await this.db.getAllFromIndex('invoices', 'status', filter.status);
-    else invoices = await this.db.getAll('invoices');
-    return invoices
+    const raw = await this.run(['invoices'], 'readonly', async (tx): Promise<unknown[]> => {
+      if (filter.payment_hash !== undefined) return [await tx.objectStore('invoices').get(filter.payment_hash)].filter((i) => i !== undefined);
+      if (filter.label !== undefined) return tx.objectStore('invoices').index('label').getAll(filter.label);
+      if (filter.status !== undefined) return tx.objectStore('invoices').index('status').getAll(filter.status);
+      return tx.objectStore('invoices').getAll();
+    });
+    return this.good<StoredInvoice>('invoice', 'invoices', raw, (i) => (i as { payment_hash?: unknown }).payment_hash)
       .filter((i) => (filter.label === undefined || i.label === filter.label) && (filter.status === undefined || i.status === filter.status))
       .sort((a, b) => a.created_at - b.created_at);
   }
 
   async getPart(id: number): Promise<PartialPayment | undefined> {
-    return this.db.get('parts', id);
+    const raw = await this.run(['parts'], 'readonly', (tx) => tx.objectStore('parts').get(id));
+    return raw === undefined ? undefined : this.health.keep<PartialPayment>('part', 'parts', id, raw);
   }
 
   async listParts(filter: { payment_hash?: string; status?: PaymentStatus } = {}): Promise<PartialPayment[]> {
-    if (filter.payment_hash !== undefined) {
-      const parts = await this.db.getAllFromIndex('parts', 'payment_hash', filter.payment_hash);
-      return filter.status === undefined ? parts : parts.filter((p) => p.status === filter.status);
-    }
-    if (filter.status !== undefined) return this.db.getAllFromIndex('parts', 'status', filter.status);
-    return this.db.getAll('parts');
+    const raw = await this.run(['parts'], 'readonly', async (tx): Promise<unknown[]> => {
+      if (filter.payment_hash !== undefined) return tx.objectStore('parts').index('payment_hash').getAll(filter.payment_hash);
+      if (filter.status !== undefined) return tx.objectStore('parts').index('status').getAll(filter.status);
+      return tx.objectStore('parts').getAll();
+    });
+    return this.good<PartialPayment>('part', 'parts', raw, (p) => (p as { id?: unknown }).id).filter((p) => filter.status === undefined || p.status === filter.status);
   }
 
   async listPayments(filter: { payment_hash?: string; status?: PaymentStatus } = {}): Promise<Payment[]> {
-    let payments: Payment[];
-    if (filter.payment_hash !== undefined) {
-      const one = await this.db.get('payments', filter.payment_hash);
-      payments = one && (filter.status === undefined || one.status === filter.status) ? [one] : [];
-    } else if (filter.status !== undefined) {
-      payments = await this.db.getAllFromIndex('payments', 'status', filter.status);
-    } else {
-      payments = await this.db.getAll('payments');
-    }
-    return payments.sort((a, b) => a.created_at - b.created_at);
+    const raw = await this.run(['payments'], 'readonly', async (tx): Promise<unknown[]> => {
+      if (filter.payment_hash !== undefined) return [await tx.objectStore('payments').get(filter.payment_hash)].filter((p) => p !== undefined);
+      if (filter.status !== undefined) return tx.objectStore('payments').index('status').getAll(filter.status);
+      return tx.objectStore('payments').getAll();
+    });
+    return this.good<Payment>('payment', 'payments', raw, (p) => (p as { payment_hash?: unknown }).payment_hash)
+      .filter((p) => filter.status === undefined || p.status === filter.status)
+      .sort((a, b) => a.created_at - b.created_at);
   }
 
   async getCache(key: CacheKey): Promise<unknown> {
-    return this.db.get('cache', key);
+    return this.run(['cache'], 'readonly', (tx) => tx.objectStore('cache').get(key), { cache: true });
   }
 
   async putCache(key: CacheKey, value: unknown): Promise<void> {
-    await this.db.put('cache', value, key);
+    await this.run(['cache'], 'readwrite', (tx) => tx.objectStore('cache').put(value, key), { cache: true });
+  }
+
+  async getHoldKey(): Promise<CryptoKey | undefined> {
+    return this.run(['meta'], 'readonly', async (tx) => (await tx.objectStore('meta').get('holdKey')) as CryptoKey | undefined);
+  }
+
+  async addHoldKey(key: CryptoKey): Promise<CryptoKey> {
+    return this.run(
+      ['meta'],
+      'readwrite',
+      async (tx) => {
+        const kept = (await tx.objectStore('meta').get('holdKey')) as CryptoKey | undefined;
+        if (!kept) await tx.objectStore('meta').put(key, 'holdKey');
+        return kept ?? key;
+      },
+      { durable: true },
+    );
   }
 
   close(): void {
+    this.health.close();
     this.db.close();
   }
 }
@@ -170,6 +354,11 @@ class IndexedDbJournal implements Journal {
 /**
  * A store that keeps each node's journal in IndexedDB, so a closed tab or a killed worker
  * loses nothing: a new engine on the same store picks up every pending part.
+ *
+ * The journal never blocks another tab's upgrade: when one opens the database at a newer
+ * version (or deletes it), this connection closes and the journal is lost (`STORAGE`,
+ * `versionchange`, reported through `onProblem`), so its engine stops rather than act on
+ * a schema it does not know.
  *
  * @example
  * ```ts
@@ -179,10 +368,20 @@ class IndexedDbJournal implements Journal {
 export function indexedDbStore(options: IndexedDbStoreOptions = {}): Store {
   const prefix = options.name ?? 'ampkit';
   return {
-    async open(nodeId: string): Promise<Journal> {
+    async open(nodeId: string, openOptions: OpenOptions = {}): Promise<Journal> {
       const factory = options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
       if (!factory) throw engineError('INVALID_ARGUMENT', 'no IndexedDB here: pass indexedDbStore({ indexedDB }) or use memoryStore()');
-      return new IndexedDbJournal(await openDatabase(factory, `${prefix}:${nodeId}`));
+      const health = new JournalHealth(openOptions.onProblem);
+      const raw = await openDatabase(factory, `${prefix}:${nodeId}`);
+      raw.addEventListener('versionchange', (event) => {
+        // Let the other tab upgrade (or delete) rather than block it; this journal is done.
+        raw.close();
+        const message = event.newVersion === null ? 'another tab deleted the journal; this engine stopped' : `another tab opened the journal at a newer version (${event.newVersion}); this engine stopped so as not to block it: reload the page`;
+        health.lose(storageError('versionchange', message, { newVersion: event.newVersion }));
+      });
+      // Closed by the browser, not by us: storage cleared, or the disk failed.
+      raw.addEventListener('close', () => health.lose(storageError('closed', 'the browser closed the journal (its storage was cleared, or failed); the engine stopped')));
+      return new IndexedDbJournal(wrap(raw) as unknown as IDBPDatabase<JournalSchema>, health);
     },
   };
 }

@@ -4,11 +4,20 @@
  * in one atomic step: in IndexedDB one readwrite transaction, which also serialises two tabs
  * paying the same hash.
  */
+import type { AmpkitError } from '../errors.ts';
 import type { Invoice, InvoiceStatus, PartialInvoice, PartialPayment, Payment, PaymentStatus } from '../types.ts';
 
 /** An invoice as journaled: the public record plus what the engine needs to finish it. */
 export interface StoredInvoice extends Invoice {
-  /** Hold invoices: made by the engine, journaled before the node hears of the hash. */
+  /**
+   * Hold invoices: the preimage, sealed with the journal's hold key (see
+   * {@link Journal.getHoldKey}); the engine opens it only to hand it to the node.
+   */
+  sealed_preimage?: SealedPreimage;
+  /**
+   * Hold invoices journaled by versions before {@link StoredInvoice.sealed_preimage}: the
+   * preimage in plain hex. Still read to settle; a starting engine seals it.
+   */
   preimage?: string;
   /** Parts held now. */
   held: PartialInvoice[];
@@ -22,6 +31,15 @@ export interface StoredInvoice extends Invoice {
   settling_at?: number;
   /** Hold invoices: the engine cancelled it. */
   cancelled?: boolean;
+}
+
+/**
+ * A hold invoice's preimage at rest: AES-GCM (256-bit key, 96-bit `iv`, the payment hash as
+ * additional data) of the 32-byte preimage; `data` is the ciphertext and its 16-byte tag. Hex.
+ */
+export interface SealedPreimage {
+  iv: string;
+  data: string;
 }
 
 /** What an invoice update writes. */
@@ -64,7 +82,15 @@ export interface UpdateOptions {
 /** What a journal caches beside its records. */
 export type CacheKey = 'graph' | 'liquidity';
 
-/** One node's journal. */
+/**
+ * One node's journal. Every record it reads is checked first (records.ts): a malformed
+ * one is never returned (lists and lookups leave it out), never overwritten nor deleted,
+ * and reported once through {@link OpenOptions.onProblem}. A payment whose record or one
+ * of whose parts is malformed is neither read nor updated: {@link Journal.read} and
+ * {@link Journal.update} fail with `STORAGE`, since a part left out of the view could be
+ * money in flight that a decision would not count. Every failure of the database itself is
+ * an `AmpkitError` with code `STORAGE`.
+ */
 export interface Journal {
   /** The payment with that hash and its parts. */
   read(payment_hash: string): Promise<PaymentView>;
@@ -96,11 +122,51 @@ export interface Journal {
   getCache(key: CacheKey): Promise<unknown>;
   /** Replaces the cached value under `key` (structured-cloned). */
   putCache(key: CacheKey, value: unknown): Promise<void>;
+  /**
+   * The key that seals hold invoices' preimages: an AES-GCM `CryptoKey` made with
+   * `extractable: false` and kept as the key object itself (IndexedDB structured-clones it),
+   * so script can use it but never read its bytes. Undefined until {@link Journal.addHoldKey}.
+   */
+  getHoldKey(): Promise<CryptoKey | undefined>;
+  /**
+   * Keeps `key` as the hold key unless the journal has one already, atomically (two tabs
+   * racing keep one key); gives the key kept.
+   */
+  addHoldKey(key: CryptoKey): Promise<CryptoKey>;
   /** Releases the database connection. */
   close(): void;
 }
 
+/**
+ * Trouble a journal found by itself: a record it keeps aside, or the loss of the database.
+ * The engine turns each into one `error` event, and stops on a fatal one.
+ */
+export interface StorageProblem {
+  /** Code `STORAGE`; `data.reason` says what happened (see `EngineErrorCode`). */
+  error: AmpkitError;
+  /**
+   * The journal can no longer be used (another tab upgraded or deleted the database, the
+   * disk is full, the browser closed it): every later call fails with `error`.
+   */
+  fatal: boolean;
+}
+
+/** Options of {@link Store.open}. */
+export interface OpenOptions {
+  /**
+   * Told of each malformed record once (per journal and record), and of the database's
+   * loss, synchronously, before the call that found it fails: a fatal problem is known to
+   * the engine before any caller hears of it.
+   */
+  onProblem?(problem: StorageProblem): void;
+}
+
 /** Where journals live. `open` is called with the node's id so two nodes never share one. */
 export interface Store {
-  open(nodeId: string): Promise<Journal>;
+  /**
+   * Opens the journal of that node. Fails with `STORAGE` when the database cannot be
+   * opened (written by a newer version, held open by another tab at an older one, refused
+   * by the browser).
+   */
+  open(nodeId: string, options?: OpenOptions): Promise<Journal>;
 }
