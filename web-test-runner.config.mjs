@@ -10,11 +10,11 @@ import { chromeLauncher } from '@web/test-runner-chrome';
 import { CHROMIUM_ARGS, HOW_TO_INSTALL, findChromium } from './scripts/chromium.mjs';
 
 const root = dirname(fileURLToPath(import.meta.url));
-const sharedReference = join(root, '..', 'shared', 'reference');
+const sharedReference = join(root, 'test', 'fixtures', 'reference');
 const executablePath = findChromium();
 if (!executablePath) throw new Error(HOW_TO_INSTALL);
 
-/** Serves ../shared/reference/* at /shared-reference/*, read-only, no escaping the folder. */
+/** Serves test/fixtures/reference/* at /shared-reference/*, read-only, no escaping the folder. */
 function sharedReferenceMiddleware(ctx, next) {
   if (!ctx.path.startsWith('/shared-reference/')) return next();
   const file = normalize(join(sharedReference, decodeURIComponent(ctx.path.slice('/shared-reference/'.length))));

@@ -267,7 +267,7 @@ describe('hostile inputs are refused at the edge', () => {
   });
 
   test('a real Core Lightning listchannels reply loads, with its node ids and policies', () => {
-    const fixture = JSON.parse(readFileSync(new URL('../../../shared/reference/cln-fixtures/listchannels.json', import.meta.url), 'utf8')) as { channels: ListChannelsEntry[] };
+    const fixture = JSON.parse(readFileSync(new URL('../fixtures/reference/cln-fixtures/listchannels.json', import.meta.url), 'utf8')) as { channels: ListChannelsEntry[] };
     const graph = ChannelGraph.fromListChannels(fixture.channels);
     assert.equal(graph.size, fixture.channels.length);
     const first = fixture.channels[0]!;

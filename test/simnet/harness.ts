@@ -66,9 +66,9 @@ export function twoHopRoute(simnet: Simnet, payer: string, via: string, destinat
   ];
 }
 
-/** A captured Core Lightning v25.12 answer from shared/reference/cln-fixtures (its trailing `rc=N` and `#` comment lines dropped). */
+/** A captured Core Lightning v25.12 answer from test/fixtures/reference/cln-fixtures (its trailing `rc=N` and `#` comment lines dropped). */
 export function fixture(name: string): any {
-  const text = readFileSync(new URL(`../../../shared/reference/cln-fixtures/${name}`, import.meta.url), 'utf8');
+  const text = readFileSync(new URL(`../fixtures/reference/cln-fixtures/${name}`, import.meta.url), 'utf8');
   return JSON.parse(text.replace(/^#.*$/gm, '').replace(/rc=\d\s*$/, ''));
 }
 

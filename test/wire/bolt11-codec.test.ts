@@ -1,4 +1,4 @@
-/** BOLT 11 codec against the official examples (read from shared/reference) and a real CLN invoice. */
+/** BOLT 11 codec against the official examples (test/fixtures/reference) and a real CLN invoice. */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
@@ -6,7 +6,7 @@ import { bech32 } from '@scure/base';
 import { Bolt11Error, decodeBolt11, encodeBolt11, type Bolt11Invoice } from '../../packages/wire/src/bolt11-codec.ts';
 import { fromHex } from '../../packages/wire/src/bytes.ts';
 
-const reference = new URL('../../../shared/reference/', import.meta.url);
+const reference = new URL('../fixtures/reference/', import.meta.url);
 const PRIV = fromHex('e126f68f7eafcc8b74f54d269fe206be715000f94dac067d1c04a8ca3b2db734');
 const PAYEE = '03e7156ae33b0a208d0744199163177e909e80176e55d97a2f221ede0f934dd9ad';
 

@@ -19,7 +19,7 @@ const REASONS = new Set(['BECH32', 'PREFIX', 'AMOUNT', 'SUB_MSAT', 'TOO_SHORT', 
 
 /** The spec's examples (valid and invalid) and two of our own with every field. */
 function seeds(): string[] {
-  const text = readFileSync(new URL('../../../shared/reference/bolt11-examples.txt', import.meta.url), 'utf8');
+  const text = readFileSync(new URL('../fixtures/reference/bolt11-examples.txt', import.meta.url), 'utf8');
   const spec = [...text.matchAll(/^> (ln[0-9a-z]+)$/gim)].map((m) => m[1]!);
   const key = new Uint8Array(32).fill(3);
   const ours = [

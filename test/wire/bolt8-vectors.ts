@@ -1,5 +1,5 @@
 /**
- * Reads BOLT 8 appendix A (shared/reference/bolt8-test-vectors.txt) and turns every vector
+ * Reads BOLT 8 appendix A (test/fixtures/reference/bolt8-test-vectors.txt) and turns every vector
  * into a runnable case. Used by the Node test and the Chromium test alike, so both run the
  * very same checks on the very same text.
  */

@@ -6,7 +6,7 @@ import { checkruneError, createRuneChecker } from '../../packages/wire/src/rune-
 import { createRune, encodeRune, parseRune, restrictRune } from '../../packages/wire/src/runes.ts';
 
 const fixture = (name: string) =>
-  JSON.parse(readFileSync(new URL(`../../../shared/reference/cln-fixtures/${name}`, import.meta.url), 'utf8').replace(/\nrc=1\s*$/, ''));
+  JSON.parse(readFileSync(new URL(`../fixtures/reference/cln-fixtures/${name}`, import.meta.url), 'utf8').replace(/\nrc=1\s*$/, ''));
 
 const masterSecret = new Uint8Array(32).fill(0x42);
 const peerId = '02' + 'ab'.repeat(32);
