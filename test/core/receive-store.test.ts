@@ -10,29 +10,11 @@ import { AmpkitError, clnNode, indexedDbStore, memoryStore, type Store, type Sto
 import { readHoldInvoice, readHtlc, readInvoice } from '../../packages/core/src/node/cln.ts';
 import type { CommandoClient } from '../../packages/wire/src/index.ts';
 import { fixture, holdFixture } from '../simnet/harness.ts';
+import { invoice as record } from './raw-journal.ts';
 
 const NODE = '02' + 'ab'.repeat(32);
 const HASH = '9b122bbd07488ba0c006282240e5fde0ec36554b9f0da87c348d0e10d8195224';
 
-function record(payment_hash: string, label: string): StoredInvoice {
-  return {
-    label,
-    bolt11: 'lnbcrt1',
-    payment_hash,
-    amount_msat: 42,
-    description: 'd',
-    status: 'unpaid',
-    hold: false,
-    created_at: 1,
-    expires_at: 2,
-    amount_received_msat: 0,
-    amount_held_msat: 0,
-    parts: 0,
-    held: [],
-    left: [],
-    htlc_index: 0,
-  };
-}
 
 const isCode = (code: string) => (e: unknown) => e instanceof AmpkitError && e.code === code;
 
