@@ -542,13 +542,19 @@ export class Engine {
   private handOver(part: PartialPayment, sendpay: SendpayRequest, again: boolean): Promise<{ nodePart: NodePart } | { error: unknown } | undefined> {
     return this.lock('send', sendKey(part), async () => {
       if (again && !(await this.renewLease(part))) return undefined;
+      // A closed engine stops renewing: its lease then runs out as a closed tab's does.
       const renewing = setInterval(() => void this.renewLease(part).catch(() => undefined), (SEND_LEASE_S * 1000) / 3);
+      // Renewing alone keeps no Node process alive (a browser has no such notion).
+      (renewing as { unref?: () => void }).unref?.();
+      const stop = () => clearInterval(renewing);
+      this.closing.signal.addEventListener('abort', stop, { once: true });
       try {
         return { nodePart: await this.node.sendpay(sendpay) };
       } catch (error) {
         return { error };
       } finally {
-        clearInterval(renewing);
+        stop();
+        this.closing.signal.removeEventListener('abort', stop);
       }
     });
   }
