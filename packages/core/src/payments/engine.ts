@@ -966,14 +966,24 @@ export class Engine {
     for (const part of parts) this.unsure.add(part.id);
     const until = Math.max(...parts.map((p) => p.sending_until ?? 0));
     await sleep(Math.min(5000, Math.max(250, (until - this.now()) * 1000)));
-    if (this.closed) return;
-    const still: PartialPayment[] = [];
-    for (const part of parts) {
-      const stored = await this.wakeFromJournal(part);
-      if (stored?.status === 'pending') still.push(stored);
-      else this.unsure.delete(part.id);
+    try {
+      if (this.closed) return;
+      const still: PartialPayment[] = [];
+      for (const part of parts) {
+        const stored = await this.wakeFromJournal(part);
+        if (stored?.status === 'pending') still.push(stored);
+        else this.unsure.delete(part.id);
+      }
+      if (still.length > 0) await this.reconcile(hash, still);
+    } catch (error) {
+      // Nobody awaits this: the engine closing under it is routine, anything else is told.
+      this.reportUnlessClosed(error);
     }
-    if (still.length > 0) await this.reconcile(hash, still);
+  }
+
+  /** Reports a failure of background work by an `error` event, unless the engine has closed. */
+  private reportUnlessClosed(error: unknown): void {
+    if (!this.closed) this.emit('error', error instanceof AmpkitError ? error : engineError('NODE_ERROR', String(error), { cause: error }));
   }
 
   /**
@@ -1001,7 +1011,10 @@ export class Engine {
           if (result.status === 'pending') continue;
           if (result.status === 'failed') {
             const there = (await this.node.listsendpays({ payment_hash: part.payment_hash })).find((p) => samePart(p, part));
-            if (!there) return this.stopWatching(part, run);
+            if (!there) {
+              await this.stopWatching(part, run);
+              return;
+            }
             if (there.status === 'pending') throw engineError('BAD_REPLY', `waitsendpay says part ${part.groupid}/${part.partid} of ${part.payment_hash} failed, listsendpays that it is in flight`);
             await this.resolve(part, there.status === 'complete' ? there : result);
             return;
@@ -1011,7 +1024,10 @@ export class Engine {
         } catch (error) {
           if (this.closed) return;
           if (hasCode(error, 'TIMEOUT')) continue;
-          if (hasCode(error, 'NOT_FOUND')) return this.stopWatching(part, run);
+          if (hasCode(error, 'NOT_FOUND')) {
+            await this.stopWatching(part, run).catch((stopped: unknown) => this.reportUnlessClosed(stopped));
+            return;
+          }
           // The rune forbids waitsendpay: the part stays pending; a later wait asks again.
           if (this.refused(error, [part])) return;
           attempt = await this.retryAfter(error, attempt);
