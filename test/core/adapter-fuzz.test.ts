@@ -13,6 +13,7 @@ import { AmpkitError, clnNode, type Node } from '../../packages/core/src/index.t
 import { fixture, holdFixture, realFixture } from '../simnet/harness.ts';
 import { FUZZ_N } from '../fuzz-count.ts';
 import { prng } from '../wire/helpers.ts';
+import { mutator, pick } from './mutate.ts';
 
 const HASH = 'c58eab343d009890415614f2dc0d9332fea328073d5fb94e78a65860c0e996cf';
 const ID = (fixture('getinfo.json') as { id: string }).id;
@@ -44,77 +45,13 @@ const CALLS: { name: string; seed: () => unknown; call: (node: Node) => Promise<
   { name: 'wait', seed: () => ({ subsystem: 'htlcs', created: 7 }), call: (n) => n.waithtlcs({ index: 'created', next: 7 }) },
 ];
 
-const pick = <T>(rand: () => number, xs: readonly T[]): T => xs[(rand() * xs.length) | 0]!;
-
-/** A value a hostile node might put anywhere. */
-function junk(rand: () => number, depth = 0): unknown {
-  const simple: unknown[] = [null, true, false, 0, -1, 1.5, 2 ** 53, 2 ** 53 + 2, 18446744073709551615, 1e308, -0, '', 'x', '0', '1x1x1', HASH, ID, 'pending', 'complete', 'failed'];
-  switch ((rand() * 6) | 0) {
-    case 0:
-      return depth > 3 ? null : Array.from({ length: (rand() * 4) | 0 }, () => junk(rand, depth + 1));
-    case 1:
-      return depth > 3 ? {} : Object.fromEntries(Array.from({ length: (rand() * 4) | 0 }, (_, i) => [pick(rand, ['id', 'status', 'amount_msat', `k${i}`]), junk(rand, depth + 1)]));
-    case 2:
-      return 'é'.repeat((rand() * 100) | 0);
-    default:
-      return pick(rand, simple);
-  }
-}
-
-/** Every path to a value inside `v`. */
-function paths(v: unknown, at: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
-  out.push(at);
-  if (out.length > 400) return out;
-  if (Array.isArray(v)) v.forEach((x, i) => paths(x, [...at, i], out));
-  else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) paths(x, [...at, k], out);
-  return out;
-}
-
-/** One to three changes somewhere in a copy of `seed`. */
-function mutate(rand: () => number, seed: unknown): unknown {
-  let root = structuredClone(seed);
-  for (let n = 1 + ((rand() * 3) | 0); n > 0; n--) {
-    const all = paths(root);
-    const path = pick(rand, all);
-    if (path.length === 0) {
-      root = rand() < 0.5 ? junk(rand) : root;
-      continue;
-    }
-    const parent = path.slice(0, -1).reduce<any>((o, k) => o[k], root);
-    const key = path[path.length - 1]!;
-    switch ((rand() * 6) | 0) {
-      case 0:
-        if (Array.isArray(parent)) parent.splice(key as number, 1);
-        else delete parent[key];
-        break;
-      case 1:
-        parent[key] = junk(rand);
-        break;
-      case 2:
-        // A huge array where an array or anything else was.
-        // A huge array: of copies of a small element that was there, or of numbers.
-        {
-          const first = Array.isArray(parent[key]) ? parent[key][0] : undefined;
-          const small = first !== undefined && JSON.stringify(first).length < 2000;
-          parent[key] = Array.from({ length: 5_000 }, (_, i) => (small ? structuredClone(first) : i));
-        }
-        break;
-      case 3:
-        parent[`extra_${(rand() * 100) | 0}`] = junk(rand);
-        break;
-      case 4:
-        if (typeof parent[key] === 'number') parent[key] = pick(rand, [2 ** 53 + 1, -parent[key], parent[key] + 0.5, 2 ** 64, String(parent[key])]);
-        else parent[key] = junk(rand);
-        break;
-      default: {
-        let deep: unknown = 1;
-        for (let d = 0; d < 2000; d++) deep = [deep];
-        parent[key] = deep;
-      }
-    }
-  }
-  return root;
-}
+const { junk, mutate } = mutator({
+  values: ['1x1x1', HASH, ID],
+  keys: [],
+  longString: 100,
+  arrayLength: () => 5_000,
+  nesting: 2_000,
+});
 
 /** A client that answers every request with what the test says. */
 function scripted(answer: () => { result?: unknown; error?: unknown }): CommandoClient {

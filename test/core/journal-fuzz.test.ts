@@ -19,77 +19,17 @@ import { FUZZ_N } from '../fuzz-count.ts';
 import { prng } from '../wire/helpers.ts';
 import { CAROL, OURS, PAYMENT_HASH, daveInvoice, path, scriptedNode } from './scripted-node.ts';
 import { HOP, hashOf, invoice, pair, part, payment, rawOpen } from './raw-journal.ts';
+import { mutator, pick } from './mutate.ts';
 
-const pick = <T>(rand: () => number, xs: readonly T[]): T => xs[(rand() * xs.length) | 0]!;
-
-/** A value a corrupted disk or a foreign writer might leave anywhere. */
-function junk(rand: () => number, depth = 0): unknown {
-  const simple: unknown[] = [null, undefined, true, false, 0, -1, 1.5, Number.NaN, Infinity, -Infinity, 2 ** 53, 2 ** 53 + 2, 1e308, -0, '', 'x', '0', '103x1x0', HOP.id, pair(7).payment_hash, pair(7).preimage, 'pending', 'complete', 'failed', 'unpaid', 'paid', new Date(0), new Uint8Array(3)];
-  switch ((rand() * 6) | 0) {
-    case 0:
-      return depth > 3 ? null : Array.from({ length: (rand() * 4) | 0 }, () => junk(rand, depth + 1));
-    case 1:
-      return depth > 3 ? {} : Object.fromEntries(Array.from({ length: (rand() * 4) | 0 }, (_, i) => [pick(rand, ['id', 'status', 'amount_msat', 'payment_hash', `k${i}`]), junk(rand, depth + 1)]));
-    case 2:
-      return 'é'.repeat((rand() * 50) | 0);
-    default:
-      return pick(rand, simple);
-  }
-}
-
-/** Every path to a value inside `v`, the root's included. */
-function paths(v: unknown, at: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
-  out.push(at);
-  if (out.length > 200) return out;
-  if (Array.isArray(v)) v.forEach((x, i) => paths(x, [...at, i], out));
-  else if (v !== null && typeof v === 'object' && !(v instanceof Date) && !ArrayBuffer.isView(v)) for (const [k, x] of Object.entries(v)) paths(x, [...at, k], out);
-  return out;
-}
-
-/** One to three changes somewhere in a copy of `seed` (`keep`: a top-level field left alone, the store's key). */
-function mutate(rand: () => number, seed: unknown, keep?: string): unknown {
-  let root = structuredClone(seed);
-  for (let n = 1 + ((rand() * 3) | 0); n > 0; n--) {
-    const all = paths(root).filter((p) => keep === undefined || p[0] !== keep || p.length > 1);
-    const at = pick(rand, all);
-    if (at.length === 0) {
-      if (keep === undefined && rand() < 0.3) root = junk(rand);
-      continue;
-    }
-    const parent = at.slice(0, -1).reduce<any>((o, k) => o[k], root);
-    if (parent === null || typeof parent !== 'object') continue;
-    const key = at[at.length - 1]!;
-    switch ((rand() * 7) | 0) {
-      case 0:
-        if (Array.isArray(parent)) parent.splice(key as number, 1);
-        else delete parent[key];
-        break;
-      case 1:
-        parent[key] = junk(rand);
-        break;
-      case 2:
-        parent[key] = Array.from({ length: 1 + ((rand() * 300) | 0) }, (_, i) => (rand() < 0.5 ? structuredClone(parent[key]) : i));
-        break;
-      case 3:
-        parent[`extra_${(rand() * 100) | 0}`] = junk(rand);
-        break;
-      case 4:
-        if (typeof parent[key] === 'number') parent[key] = pick(rand, [2 ** 53 + 1, -parent[key] - 1, parent[key] + 0.5, Number.NaN, 2 ** 64, String(parent[key])]);
-        else parent[key] = junk(rand);
-        break;
-      case 5:
-        // Another record's proof, or none, where a proof was.
-        parent[key] = pick(rand, [pair(9).preimage, pair(9).payment_hash, String(parent[key]).toUpperCase(), `${String(parent[key]).slice(0, 63)}g`]);
-        break;
-      default: {
-        let deep: unknown = 1;
-        for (let d = 0; d < 200; d++) deep = [deep];
-        parent[key] = deep;
-      }
-    }
-  }
-  return root;
-}
+const { junk, mutate } = mutator({
+  values: ['103x1x0', HOP.id, pair(7).payment_hash, pair(7).preimage, 'unpaid', 'paid', new Date(0), new Uint8Array(3)],
+  keys: ['payment_hash'],
+  longString: 50,
+  arrayLength: (rand) => 1 + ((rand() * 300) | 0),
+  nesting: 200,
+  // Another record's proof, or a broken one, where a proof was.
+  replacements: [(rand, old) => pick(rand, [pair(9).preimage, pair(9).payment_hash, String(old).toUpperCase(), `${String(old).slice(0, 63)}g`])],
+});
 
 /** What each kind of record must be for the engine, checked here independently of records.ts. */
 function usable(kind: RecordKind, v: any): boolean {
