@@ -60,10 +60,10 @@ const types = (input, files) => ({
 });
 
 /**
- * The elements' page bundle and its types. `@ampkit/worker` stays out: the bundle imports it
- * from `./ampkit.js` beside it, so a page loads the client once and the client finds
- * `ampkit-worker.js` beside itself. The package's own copy keeps the bare specifier for
- * bundlers to resolve.
+ * The elements' page bundle and its types, in dist/ only (the @ampkit/elements package is
+ * built by tsc, one module per source file). `@ampkit/worker` stays out: the bundle imports
+ * it from `./ampkit.js` beside it, so a page loads the client once and the client finds
+ * `ampkit-worker.js` beside itself.
  */
 const elements = () => {
   const input = 'packages/elements/src/ampkit-elements.ts';
@@ -75,26 +75,21 @@ const elements = () => {
       external,
       // Two chunks load on demand: the QR encoder (<ampkit-invoice>) and the rune audit
       // (<ampkit-connect>, once a rune is entered), so a page that only pays loads neither.
-      output: [
-        { dir: 'dist', paths },
-        { dir: 'packages/elements/dist' },
-      ].map((o) => ({
-        ...o,
+      output: {
+        dir: 'dist',
+        paths,
         format: 'es',
         sourcemap: true,
         entryFileNames: 'ampkit-elements.js',
         chunkFileNames: 'ampkit-elements-[name].js',
         manualChunks: (id) => (id.includes('/@paulmillr/qr/') ? 'qr' : id.includes('/packages/wire/') || id.includes('/@scure/base/') || id.includes('/@noble/') || id.endsWith('/rune-audit.ts') ? 'rune-audit' : undefined),
-      })),
+      },
       plugins: [noNode, ...plugins()],
     },
     {
       input,
       external,
-      output: [
-        { file: 'dist/ampkit-elements.d.ts', format: 'es', paths },
-        { file: 'packages/elements/dist/ampkit-elements.d.ts', format: 'es' },
-      ],
+      output: { file: 'dist/ampkit-elements.d.ts', format: 'es', paths },
       plugins: types(input, []).plugins,
     },
   ];
@@ -107,6 +102,7 @@ export const shipped = [
   browser('packages/worker/src/index.ts', ['dist/ampkit.js', 'packages/worker/dist/ampkit.js']),
   worker(),
   types('packages/worker/src/index.ts', ['dist/ampkit.d.ts', 'packages/worker/dist/ampkit.d.ts']),
+  types('packages/worker/src/worker.ts', 'packages/worker/dist/ampkit-worker.d.ts'),
   browser('packages/wire/src/index.ts', 'dist/ampkit-wire.js'),
   browser('packages/core/src/index.ts', 'dist/ampkit-core.js'),
   ...elements(),

@@ -2,7 +2,9 @@
 // Node tests, then the Chromium tests; stops at the first
 // failing stage and ends with one line of totals ("N passed, N failed").
 import { spawn } from 'node:child_process';
+import { checkNode } from './check-node.mjs';
 
+checkNode('npm test');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const totals = { passed: 0, failed: 0 };
 
