@@ -11,7 +11,7 @@ const node = (alias) => config.nodes.find((n) => n.alias === alias);
 
 // The shop's client: its own engine (a worker) on the shop node, a rune for plain invoices
 // only. A checkout runs in the payer's browser, so it never makes hold invoices: their
-// preimage would live in this page's journal (DESIGN.md, "Trust").
+// preimage would live in this page's journal (docs/design.md, "Trust").
 const shopNode = node(config.checkout.alias);
 const shop = createAmpkit({ nodeId: shopNode.id, url: shopNode.ws_url, rune: config.checkout.rune });
 

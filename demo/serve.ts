@@ -26,7 +26,7 @@ const simnetPort = process.env.SIMNET_PORT ? Number(process.env.SIMNET_PORT) : 0
  * What the checkout page may do with the shop's node: make plain invoices and follow their
  * parts; never spend, and nothing of hold invoices. The checkout runs in the payer's
  * browser, and a hold invoice's preimage lives in the engine that makes it, so hold
- * invoices belong to the shop's own engine (DESIGN.md, "Trust"); a checkout asking for one
+ * invoices belong to the shop's own engine (docs/design.md, "Trust"); a checkout asking for one
  * is refused by the node (PERMISSION). A plain invoice's preimage never leaves the node.
  */
 const CHECKOUT_RESTRICTIONS = ['method=invoice|method=listinvoices|method=listhtlcs|method=wait'];

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- pay [--quick] [--json]`: the local planner (issue #8) on the real
+ * `npm run bench -- pay [--quick] [--json]`: the local planner on the real
  * mainnet graph, beside a single path, LND-style halving and the oracle. A fixed seed
  * draws every channel's true balance (simnet's loader: node_1's side uniform over the
  * capacity, less the 1% reserve), which no planner sees; then payment pairs between nodes

@@ -1,10 +1,10 @@
 /**
- * Two engines on one journal racing (issue #19, finding 1): a part is judged only on the
- * node's answer about that very part. Tab A's `sendpay` is slow to reach the node while
- * tab B opens; B's start-up reconciliation must not call A's part "never sent" — with a
- * shared lock it waits for A's hand-over, without one A's lease keeps it off — and when the
- * node completes a part the journal had failed, the node wins: the preimage is recorded and
- * the payment is complete.
+ * Two engines on one journal racing (docs/engine-rules.md, "Handing a part to the node"): a
+ * part is judged only on the node's answer about that very part. Tab A's `sendpay` is slow
+ * to reach the node while tab B opens; B's start-up reconciliation must not call A's part
+ * "never sent" — with a shared lock it waits for A's hand-over, without one A's lease keeps
+ * it off — and when the node completes a part the journal had failed, the node wins: the
+ * preimage is recorded and the payment is complete.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

@@ -1,7 +1,8 @@
 /**
- * The hold key in Chromium's own IndexedDB (issue #19, finding 10): the non-extractable
- * CryptoKey is stored as the key object, survives closing and reopening the database, still
- * opens what it sealed, and never exports; a record holds only the sealed preimage.
+ * The hold key in Chromium's own IndexedDB (docs/engine-rules.md, "Hold preimages"): the
+ * non-extractable CryptoKey is stored as the key object, survives closing and reopening the
+ * database, still opens what it sealed, and never exports; a record holds only the sealed
+ * preimage.
  */
 import { assert } from 'chai';
 import { indexedDbStore, type StoredInvoice } from '@ampkit/core';

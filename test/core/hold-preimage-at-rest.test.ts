@@ -1,9 +1,9 @@
 /**
- * A hold invoice's preimage at rest (issue #19, finding 10): the journal keeps it sealed
- * with a non-extractable AES-GCM key, so no IndexedDB record of an open hold invoice holds
- * it in plain; it is opened only on its way to the node, and only if it hashes to the
- * payment hash. A new engine on the same database settles; a record an older version
- * wrote in plain still settles and is sealed by the next engine to start; a sealed
+ * A hold invoice's preimage at rest (docs/engine-rules.md, "Hold preimages"): the journal
+ * keeps it sealed with a non-extractable AES-GCM key, so no IndexedDB record of an open
+ * hold invoice holds it in plain; it is opened only on its way to the node, and only if it
+ * hashes to the payment hash. A new engine on the same database settles; a record an older
+ * version wrote in plain still settles and is sealed by the next engine to start; a sealed
  * preimage that was tampered with, moved, or replaced never reaches the node.
  */
 import 'fake-indexeddb/auto';

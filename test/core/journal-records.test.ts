@@ -1,6 +1,6 @@
 /**
- * The journal trusts nothing it reads (issue #19, finding 5): a malformed record is kept
- * aside — never returned, never overwritten, reported once as a `STORAGE` error — and
+ * The journal trusts nothing it reads (docs/design.md, "Journal"): a malformed record is
+ * kept aside — never returned, never overwritten, reported once as a `STORAGE` error — and
  * never holds up other payments; a part id counter behind the stored parts, or not a number
  * at all, never makes a new part take an old one's key.
  */

@@ -1,5 +1,5 @@
 /**
- * The journal's database failing (issue #19, findings 6 and 7): another tab opening it at a
+ * The journal's database failing (docs/design.md, "Journal"): another tab opening it at a
  * newer version or deleting it, a database a newer version wrote, an upgrade another tab
  * blocks, a full disk. Each is one typed `STORAGE` error: the engine stops cleanly (waits
  * and running `pay()`s end with it, no loop of errors), nothing committed is lost, and a

@@ -1,8 +1,9 @@
 /**
- * Waits of any length (issue #19, finding 9): `waitinvoice({ timeout: 30 days })` used to
- * end in TIMEOUT after 3 ms, setTimeout firing at once past 2^31 − 1 ms. The engine's
- * waits (waitinvoice, waitsendpay, waitpartialpay) run on `longTimeout` now. Node's mock
- * timers overflow as the real ones do, so a 30-day wait is tested in no time.
+ * Waits of any length (docs/design.md, "Trust": waits end):
+ * `waitinvoice({ timeout: 30 days })` used to end in TIMEOUT after 3 ms, setTimeout firing
+ * at once past 2^31 − 1 ms. The engine's waits (waitinvoice, waitsendpay, waitpartialpay)
+ * run on `longTimeout` now. Node's mock timers overflow as the real ones do, so a 30-day
+ * wait is tested in no time.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, mock, test } from 'node:test';

@@ -1,5 +1,5 @@
 /**
- * pay() with the node planning, told what failed (issue #18): each failed part is a lesson
+ * pay() with the node planning, told what failed: each failed part is a lesson
  * for an askrene layer of that pay() (a hop that lacked liquidity constrained below what it
  * carried, a channel or node that failed outright disabled), the layer goes into
  * getroutes' `layers` and is removed when pay() ends; and whether the node takes layers or
@@ -86,7 +86,7 @@ describe('pay() with the node planning, told what failed', () => {
     assert.equal(result.status, 'failed');
     assert.match(result.failreason!, /offered only paths that just failed \(2x2x2\/0 could not carry 100000000 msat\)/);
     // Once, then once after each of pay()'s three pauses with nothing in flight (REPLAN_MS):
-    // never twice in a row. Before issue #18 it was sent until retry_for.
+    // never twice in a row. Once it was sent until retry_for.
     assert.deepEqual(node.sent, Array(4).fill(`bob:${AMOUNT}`));
     const calls = node.calls.filter((c) => c === 'sendpay' || c.startsWith('getroutes'));
     for (let i = 1; i < calls.length; i++) assert.ok(!(calls[i] === 'sendpay' && calls[i - 1] === 'sendpay'), 'a plan between any two sends');

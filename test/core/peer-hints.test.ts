@@ -1,8 +1,9 @@
 /**
- * Messages between tabs are hints, never facts (issue #19, finding 2): any script on the
+ * Messages between tabs are hints, never facts (docs/design.md, "Trust"): any script on the
  * origin can post on the engines' BroadcastChannel. A forged message changes no invoice a
  * page shows, resolves no wait, and makes no payment complete; what listeners hear is what
- * the journal holds. A true message from another engine still reaches waiters and listeners.
+ * the journal holds. A true message from another engine still reaches waiters and
+ * listeners.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

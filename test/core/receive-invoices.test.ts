@@ -1,7 +1,7 @@
 /**
- * Receiving (DESIGN.md, "Receiving"): invoices plain and hold, every held part listed by
- * listpartialinvoices, the set claimed all at once, against simnet with parts from three
- * payers over real commando sockets.
+ * Receiving (docs/engine-rules.md, "Receiving"): invoices plain and hold, every held part
+ * listed by listpartialinvoices, the set claimed all at once, against simnet with parts
+ * from three payers over real commando sockets.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

@@ -1,6 +1,6 @@
 /**
- * Every rule of `sendpartialpay` (DESIGN.md, "Sending"), against simnet over a real
- * commando WebSocket with the journal in (fake) IndexedDB.
+ * Every rule of `sendpartialpay` (docs/engine-rules.md, "Sending"), against simnet over a
+ * real commando WebSocket with the journal in (fake) IndexedDB.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

@@ -1,5 +1,5 @@
 /**
- * A `sendpay` Core Lightning refuses before it records the part (issue #18: code 204, "No
+ * A `sendpay` Core Lightning refuses before it records the part (code 204, "No
  * connection to first peer found" or "First peer not ready", `data` holding only the
  * failure fields: test/fixtures/cln/sendpay-*-first-peer*.json) fails that part at once,
  * with the node's words and failure fields, and is never sent again; a `waitsendpay`
@@ -131,7 +131,7 @@ describe('the engine: a part refused before the node recorded it', () => {
       assert.deepEqual([part.erring_index, part.failcodename, part.erring_channel], [0, 'WIRE_TEMPORARY_CHANNEL_FAILURE', '105x1x0']);
       assert.equal(part.failreason, 'failed: WIRE_TEMPORARY_CHANNEL_FAILURE (First peer not ready)');
       assert.equal((await engine.listpayments({ payment_hash: HASH })).payments[0]!.status, 'failed');
-      // Before issue #18 the refusal was an unreadable reply: sent again at 0.25, 1, 5, 15 s without end.
+      // Once the refusal was an unreadable reply: sent again at 0.25, 1, 5, 15 s without end.
       await new Promise((r) => setTimeout(r, 400));
       assert.equal(client.calls.filter((m) => m === 'sendpay').length, 1);
       assert.equal(client.calls.filter((m) => m === 'waitsendpay').length, 0);

@@ -1,9 +1,9 @@
 /**
- * A `sendpay` the node never answers (issue #19, finding 8): it used to wait as long as
- * the link lived, and the part with it. Now it ends with `TIMEOUT` after `sendpayTimeout`
- * (60 s by default), a wire failure and not a node refusal, so the engine treats the part
- * as one that may or may not have reached the node: it sends it again under the same
- * (groupid, partid), which Core Lightning answers from its record
+ * A `sendpay` the node never answers (docs/engine-rules.md, "Sending"): it used to wait as
+ * long as the link lived, and the part with it. Now it ends with `TIMEOUT` after
+ * `sendpayTimeout` (60 s by default), a wire failure and not a node refusal, so the engine
+ * treats the part as one that may or may not have reached the node: it sends it again under
+ * the same (groupid, partid), which Core Lightning answers from its record
  * (cln-fixtures/sendpay-same-partid-pending.json), and one HTLC is all there ever is.
  */
 import assert from 'node:assert/strict';

@@ -1,7 +1,8 @@
 /**
- * A `waitsendpay` answer counts only for the part it names (issue #19, finding 3): a reply
- * about another (groupid, partid) with status `failed` is not this part's fate, and a
- * failure counts only once `listsendpays` confirms it; until then nothing replaces the part.
+ * A `waitsendpay` answer counts only for the part it names (docs/engine-rules.md, "Watching
+ * a part"): a reply about another (groupid, partid) with status `failed` is not this part's
+ * fate, and a failure counts only once `listsendpays` confirms it; until then nothing
+ * replaces the part.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

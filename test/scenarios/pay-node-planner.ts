@@ -1,5 +1,5 @@
 /**
- * `pay({ planner: 'node' })` when a channel has far less room than gossip says (issue #18):
+ * `pay({ planner: 'node' })` when a channel has far less room than gossip says:
  * bob → dave has far less room than gossip says (bob paid most of it to dave), and alice pays dave
  * over bob and carol with the node's planner. askrene plans from gossip, so the path over
  * bob fails; the engine must tell the node's planner (its askrene layer) and never send a
@@ -145,7 +145,7 @@ export function nodePlannerScenarios(target: () => Target): void {
       assert.deepEqual(repeats, []);
       assert.ok(result.parts.every((p) => p.status !== 'pending'), 'every part in flight was waited for');
       assert.equal(sendpays, result.attempts, 'the journal has every part the node has');
-      // 194 parts in 20 s on a real node before issue #18; each failure now teaches the node's planner.
+      // A real node once took 194 parts in 20 s; each failure now teaches the node's planner.
       assert.ok(result.attempts <= 10, `${result.attempts} parts: ${result.parts.map((p) => `${p.route[0]!.id.slice(0, 8)}:${p.amount_msat}:${p.failcodename ?? p.status}`).join(', ')}`);
       if (result.status === 'failed') assert.match(result.failreason!, /retry_for|no route/);
       // The layer of this pay() is removed once it ends.

@@ -1,5 +1,5 @@
 /**
- * The soak (issue #9): on simnet's demo topology, many invoices made by a shop engine
+ * The soak: on simnet's demo topology, many invoices made by a shop engine
  * (half of them hold invoices, whose preimage is the engine's) and paid by `pay()` from
  * two wallet engines on one journal (two tabs: one lock, a BroadcastChannel), while faults
  * are injected at random: the wallet's sockets dropped, routing nodes offline and back,

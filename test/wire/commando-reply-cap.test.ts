@@ -1,5 +1,5 @@
 /**
- * One cap on the unfinished replies a connection holds (issue #19, finding 8): a node
+ * One cap on the unfinished replies a connection holds: a node
  * streaming replies it never finishes to many requests at once held 377 MiB in one client,
  * each request under its own `maxReplyBytes`. `maxBufferedReplyBytes` bounds the total:
  * the request whose chunk would pass it fails with BAD_REPLY and lets go of what it held;

@@ -1,5 +1,5 @@
 /**
- * Timers of any length (issue #19, finding 9): setTimeout fires a delay over 2^31 − 1 ms
+ * Timers of any length: setTimeout fires a delay over 2^31 − 1 ms
  * (24.8 days) at once, so a 30-day wait used to end in 1 ms. `longTimeout` waits it out in
  * steps; the commando client's request timeouts run on it. Node's mock timers overflow as
  * the real ones do, so these waits of days run in no time.

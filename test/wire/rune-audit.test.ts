@@ -1,7 +1,7 @@
 /**
- * auditRune is default deny (issue #19, finding 4): a rune is read-only or invoice-only only
- * if every method it can reach is on an allow-list; unknown methods, open method conditions
- * and conditions that become true later (time>) all count against it.
+ * auditRune is default deny (docs/design.md, "Trust"): a rune is read-only or invoice-only
+ * only if every method it can reach is on an allow-list; unknown methods, open method
+ * conditions and conditions that become true later (time>) all count against it.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

@@ -1,8 +1,8 @@
 /**
- * The journal's failures reach the page typed (issue #19, finding 6): a client opening a
- * database a newer version wrote gets `STORAGE` with words, not a raw IndexedDB message nor
- * `CONNECTION`; a `STORAGE` error keeps its code across the boundary, and a raw IndexedDB
- * `DOMException` that crosses it is typed `STORAGE`, never `INTERNAL`.
+ * The journal's failures reach the page typed (docs/design.md, "Journal"): a client opening
+ * a database a newer version wrote gets `STORAGE` with words, not a raw IndexedDB message
+ * nor `CONNECTION`; a `STORAGE` error keeps its code across the boundary, and a raw
+ * IndexedDB `DOMException` that crosses it is typed `STORAGE`, never `INTERNAL`.
  */
 import 'fake-indexeddb/auto';
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * The worker's cap on unfinished node replies (issue #19, finding 8): `createAmpkit({
+ * The worker's cap on unfinished node replies: `createAmpkit({
  * maxBufferedReplyBytes })` reaches the host's commando connection (128 MiB when not
  * given), and a value that is not a number of bytes is refused before anything starts.
  */

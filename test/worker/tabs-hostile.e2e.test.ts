@@ -1,8 +1,8 @@
 /**
  * Two real Chromium tabs on one node and one journal, one of them hostile or unlucky
- * (issue #19): a tab forging the engines' BroadcastChannel messages changes no invoice,
- * resolves no wait and completes no payment; a tab that opens while another tab's
- * `sendpay` is slow to reach the node does not call that part "never sent", so no
+ * (docs/design.md, "Trust"): a tab forging the engines' BroadcastChannel messages changes
+ * no invoice, resolves no wait and completes no payment; a tab that opens while another
+ * tab's `sendpay` is slow to reach the node does not call that part "never sent", so no
  * replacement is sent and the payment completes once.
  */
 import assert from 'node:assert/strict';

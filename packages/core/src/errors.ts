@@ -11,7 +11,10 @@ export { AmpkitError };
 export type EngineErrorCode =
   /** A hash, secret, amount or route is malformed; nothing was stored or sent. */
   | 'INVALID_ARGUMENT'
-  /** `intended_amount_msat` differs from the amount the payment was started with (DESIGN rule 1.2.1). */
+  /**
+   * `intended_amount_msat` differs from the amount the payment was started with
+   * (docs/engine-rules.md, "Sending", rule 1.2.1).
+   */
   | 'AMOUNT_MISMATCH'
   /** The part would put more than the payment's amount in flight or paid. */
   | 'OVERPAY'

@@ -195,8 +195,8 @@ export interface Invoice {
 }
 
 /**
- * One incoming HTLC held toward an invoice, not yet claimed (DESIGN, "Receiving"): the
- * answer to "is the payer even trying to pay me?".
+ * One incoming HTLC held toward an invoice, not yet claimed (docs/engine-rules.md,
+ * "Receiving"): the answer to "is the payer even trying to pay me?".
  */
 export interface PartialInvoice {
   payment_hash: string;

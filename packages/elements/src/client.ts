@@ -1,7 +1,7 @@
 /**
  * The client the elements need, declared by shape: every `AmpkitClient` from
  * `createAmpkit()` fits it, and so does a test double. Elements reach the engine only
- * through it (DESIGN, "Boundaries").
+ * through it (docs/design.md, "Boundaries").
  */
 import type { AmpkitClient, AmpkitEvents, AmpkitOptions, DecodedInvoice, NodeInfo, PayProgress, PayRequest, PayResult } from '@ampkit/worker';
 

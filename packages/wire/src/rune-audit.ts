@@ -2,18 +2,19 @@
  * What a rune permits, in plain words, so a page can warn its user before it holds a rune
  * that can spend. The wording of each restriction follows Core Lightning's `showrunes`.
  *
- * Default deny (DESIGN.md §Trust): a rune is called safe (read-only or invoice-only) only if
- * every method it can reach is on one of two explicit allow-lists, {@link READ_ONLY_METHODS}
- * and {@link INVOICE_METHODS}. Any other method — a known spender, a known method that is
- * merely not vouched for, or a name ampkit has never heard of (a plugin's, a later Core
- * Lightning's) — counts as one that may spend. A method condition other than `=` (`/`, `^`,
- * `$`, `~`, `{`, `}`, `#`) admits infinitely many names, so a rune whose restrictions do not
- * pin the method to a finite list of `=` names can always reach an unknown method and is
- * never called safe. This includes Core Lightning's own "read-only" recipe
+ * Default deny (docs/design.md, "Trust"): a rune is called safe (read-only or invoice-only)
+ * only if every method it can reach is on one of two explicit allow-lists,
+ * {@link READ_ONLY_METHODS} and {@link INVOICE_METHODS}. Any other method — a known
+ * spender, a known method that is merely not vouched for, or a name ampkit has never heard
+ * of (a plugin's, a later Core Lightning's) — counts as one that may spend. A method
+ * condition other than `=` (`/`, `^`, `$`, `~`, `{`, `}`, `#`) admits infinitely many
+ * names, so a rune whose restrictions do not pin the method to a finite list of `=` names
+ * can always reach an unknown method and is never called safe. This includes Core
+ * Lightning's own "read-only" recipe
  * `method^list|method^get|method=summary&method/listdatastore`: it reaches any `list…` or
- * `get…` a plugin or a later version adds, and already on v25.12.1 `listconfigs` (which shows
- * bitcoind's RPC password) and `getemergencyrecoverdata`. Make a safe rune with an explicit
- * list: `method=getinfo|method=listinvoices|…`.
+ * `get…` a plugin or a later version adds, and already on v25.12.1 `listconfigs` (which
+ * shows bitcoind's RPC password) and `getemergencyrecoverdata`. Make a safe rune with an
+ * explicit list: `method=getinfo|method=listinvoices|…`.
  *
  * Conditions on other fields are read as "may hold": params (`pname…`, `parr…`, `pinv…`,
  * `pnum`), `id`, `rate` and `per` could all be met by some call, and `time>N` becomes true

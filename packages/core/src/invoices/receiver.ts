@@ -1,6 +1,6 @@
 /**
- * The partial-invoice engine (DESIGN.md, "Receiving"): invoices, plain and hold, and every
- * incoming part held toward them until the set is claimed, fails back or expires.
+ * The partial-invoice engine (docs/engine-rules.md, "Receiving"): invoices, plain and hold,
+ * and every incoming part held toward them until the set is claimed, fails back or expires.
  *
  * The engine follows the node's HTLC history (Core Lightning v25.05+: `wait htlcs` and
  * `listhtlcs` by created and updated index), so it learns of each arrival and each removal

@@ -1,15 +1,15 @@
 /**
- * A hold invoice's preimage at rest (issue #19, finding 10). Until the set is complete the
- * preimage is the payee's only claim on the money, so the journal keeps it sealed: AES-GCM
- * under a 256-bit key made with `extractable: false` and stored as the `CryptoKey` object
- * itself, with the payment hash as additional data (a sealed preimage moved to another
- * record does not open).
+ * A hold invoice's preimage at rest (docs/engine-rules.md, "Hold preimages"). Until the set
+ * is complete the preimage is the payee's only claim on the money, so the journal keeps it
+ * sealed: AES-GCM under a 256-bit key made with `extractable: false` and stored as the
+ * `CryptoKey` object itself, with the payment hash as additional data (a sealed preimage
+ * moved to another record does not open).
  *
- * What this protects against: reading the preimage out of a copied disk or browser
- * profile, an IndexedDB dump or export, or by a script that only reads records. What it
- * does not: a script running in the same origin can open the database and ask WebCrypto to
- * decrypt with the key (non-extractable only stops the key's bytes being exported), and
- * the browser's own process memory holds the key. Hence DESIGN.md's rule: hold invoices
+ * What this protects against: reading the preimage out of a copied disk or browser profile,
+ * an IndexedDB dump or export, or by a script that only reads records. What it does not: a
+ * script running in the same origin can open the database and ask WebCrypto to decrypt with
+ * the key (non-extractable only stops the key's bytes being exported), and the browser's
+ * own process memory holds the key. Hence the rule (docs/design.md, "Trust"): hold invoices
  * belong to the payee's own engine, never to a checkout page in the payer's browser.
  */
 import { sha256 } from '@noble/hashes/sha2.js';

@@ -1,10 +1,10 @@
 /**
- * The partial-payment engine: `sendpartialpay` and its waits and lists (DESIGN.md,
- * "Sending"). Every part is journaled before it reaches the node; every part's fate is
- * learned from the node, once, by one watcher; a new engine on the same journal
- * reconciles what an earlier one left pending, once its sending side is first used (an
- * engine that only receives, on a rune that may only make invoices, never asks the node
- * about payments).
+ * The partial-payment engine: `sendpartialpay` and its waits and lists
+ * (docs/engine-rules.md, "Sending"). Every part is journaled before it reaches the node;
+ * every part's fate is learned from the node, once, by one watcher; a new engine on the
+ * same journal reconciles what an earlier one left pending, once its sending side is first
+ * used (an engine that only receives, on a rune that may only make invoices, never asks the
+ * node about payments).
  */
 import { decodeBolt11 } from '@ampkit/wire';
 import { AmpkitError, engineError, hasCode } from '../errors.ts';
@@ -324,13 +324,13 @@ export class Engine {
   }
 
   /**
-   * Sends one part of a payment (DESIGN rules 1–2). The part is journaled before the node
-   * sees it. Fails with `AMOUNT_MISMATCH` when the hash was started with another amount,
-   * `OVERPAY` when the part would take pending plus complete parts past the amount,
-   * `INVALID_ARGUMENT` for malformed input, `NODE_ERROR` when the node refused the part
-   * (it is then recorded as failed), `PERMISSION` when the rune does not allow `sendpay` or
-   * `listsendpays` (naming the method). A payment already complete sends nothing and gives
-   * `{ already_complete: true, payment_preimage }`.
+   * Sends one part of a payment (docs/engine-rules.md, "Sending", rules 1–2). The part is
+   * journaled before the node sees it. Fails with `AMOUNT_MISMATCH` when the hash was
+   * started with another amount, `OVERPAY` when the part would take pending plus complete
+   * parts past the amount, `INVALID_ARGUMENT` for malformed input, `NODE_ERROR` when the
+   * node refused the part (it is then recorded as failed), `PERMISSION` when the rune does
+   * not allow `sendpay` or `listsendpays` (naming the method). A payment already complete
+   * sends nothing and gives `{ already_complete: true, payment_preimage }`.
    *
    * @example
    * ```ts

@@ -3,13 +3,12 @@
  * told what this pay()'s failed parts showed.
  *
  * askrene plans from gossip: a channel's capacity, not what it can carry now. Left alone it
- * plans the same path for the same amount after that path failed, again and again (issue
- * #18: 54 identical parts through one drained channel in 10 s). So each pay() keeps an
- * askrene layer of its own (not persistent: a restart of the node forgets it), made at the
- * first failure: a hop that lacked liquidity is *constrained* below what it was asked to
- * carry, a channel or node that failed outright is *disabled*, and `getroutes` plans with
- * that layer on top of our own channels' real balances. The layer is removed when pay()
- * ends.
+ * plans the same path for the same amount after that path failed, again and again (once, 54
+ * identical parts through one drained channel in 10 s). So each pay() keeps an askrene
+ * layer of its own (not persistent: a restart of the node forgets it), made at the first
+ * failure: a hop that lacked liquidity is *constrained* below what it was asked to carry, a
+ * channel or node that failed outright is *disabled*, and `getroutes` plans with that layer
+ * on top of our own channels' real balances. The layer is removed when pay() ends.
  *
  * A rune may not allow askrene's layer methods, or the node may refuse them; and askrene
  * may still offer a path it was told about. So every answer is also checked here: a path

@@ -1,15 +1,16 @@
 /**
- * `pay()` (DESIGN.md, "Sending": the high-level call built on `sendpartialpay`). A planner
- * (the local one in planner/local.ts, or the node's `getroutes`: node-finder.ts) plans
- * paths for what is neither delivered nor in flight, within what is left of the fee budget
- * and of `maxparts`; every path goes out through the engine's own `sendpartialpay`, so every
- * part is journaled and the OVERPAY guard holds; the planner hears how each part ended, and when
- * parts fail it is asked again for the remainder. When it finds no route while parts are in
- * flight, pay() waits for one of them to end and asks again; when nothing is in flight and
- * parts have failed, it waits a little (up to three times) and asks again with the avoided
- * directions forgotten. At `retry_for`, or when it finds no route after that, nothing more
- * is sent: every part in flight is waited for (the payee's `mpp_timeout` fails the held
- * parts of an incomplete set) and the result says why in plain words.
+ * `pay()` (docs/engine-rules.md, "Sending": the high-level call built on `sendpartialpay`).
+ * A planner (the local one in planner/local.ts, or the node's `getroutes`: node-finder.ts)
+ * plans paths for what is neither delivered nor in flight, within what is left of the fee
+ * budget and of `maxparts`; every path goes out through the engine's own `sendpartialpay`,
+ * so every part is journaled and the OVERPAY guard holds; the planner hears how each part
+ * ended, and when parts fail it is asked again for the remainder. When it finds no route
+ * while parts are in flight, pay() waits for one of them to end and asks again; when
+ * nothing is in flight and parts have failed, it waits a little (up to three times) and
+ * asks again with the avoided directions forgotten. At `retry_for`, or when it finds no
+ * route after that, nothing more is sent: every part in flight is waited for (the payee's
+ * `mpp_timeout` fails the held parts of an incomplete set) and the result says why in plain
+ * words.
  */
 import { longTimeout } from '@ampkit/wire';
 import { AmpkitError, engineError, hasCode } from '../errors.ts';

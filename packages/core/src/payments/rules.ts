@@ -1,7 +1,7 @@
 /**
- * The rules of `sendpartialpay` and of a part's resolution (DESIGN.md, "Sending"), as pure
- * functions over one payment and its parts. The engine runs them inside a journal update,
- * so a decision and its write are one atomic step.
+ * The rules of `sendpartialpay` and of a part's resolution (docs/engine-rules.md,
+ * "Sending"), as pure functions over one payment and its parts. The engine runs them inside
+ * a journal update, so a decision and its write are one atomic step.
  */
 import { engineError } from '../errors.ts';
 import type { NodePart } from '../node/node.ts';

@@ -1,5 +1,5 @@
 /**
- * The local planner as `pay()` uses it (issue #8, `planner: 'local'`): one per engine,
+ * The local planner as `pay()` uses it (`planner: 'local'`): one per engine,
  * shared by its payments. It keeps the node's public graph (`listchannels`, `listnodes`)
  * and what it learned of liquidity in the journal's cache, so a new tab plans at once from
  * the cached graph while a fresh one loads behind it; it refreshes the whole graph when the

@@ -1,16 +1,16 @@
 /**
- * The journal's records as they must be to be used (DESIGN.md, "Trust": journal records are
- * validated on read; a bad one is quarantined, never trusted, never blocking others). Both
- * stores run every record they read through these checks: a disk that flipped bits, an
- * extension or a hand that edited IndexedDB, another version of ampkit that wrote a shape
- * this one does not know — none of it reaches the engine as a record.
+ * The journal's records as they must be to be used (docs/design.md, "Trust": journal
+ * records are validated on read; a bad one is quarantined, never trusted, never blocking
+ * others). Both stores run every record they read through these checks: a disk that flipped
+ * bits, an extension or a hand that edited IndexedDB, another version of ampkit that wrote
+ * a shape this one does not know — none of it reaches the engine as a record.
  *
  * The checks are those the engine relies on: keys and ids are what the stores index by,
  * amounts are whole, exact millisatoshi, a status is one of the three, a route is one
  * `sendpay` takes (validate.ts `checkRoute`), and a preimage is a proof: it hashes to the
- * payment hash (DESIGN: "a preimage is checked against its hash wherever it enters").
- * Fields the checks do not know are left alone, so a newer version's additions do not make
- * a record bad here.
+ * payment hash (docs/design.md, "Trust": "a preimage is a proof only when it hashes to the
+ * payment hash", wherever it enters). Fields the checks do not know are left alone, so a
+ * newer version's additions do not make a record bad here.
  */
 import { AmpkitError } from '../errors.ts';
 import type { PartialPayment, Payment } from '../types.ts';
