@@ -5,6 +5,8 @@
 //   2. rollup (rollup.config.mjs): dist/ for pages, and @ampkit/worker's dist/ (its client
 //      and worker are bundles, so a page can serve them as they are).
 //   3. @ampkit/elements: tsc, after the worker's types exist; then its custom-elements.json.
+//   4. The API reference, docs/api/ (TypeDoc, typedoc.json): every public export must be
+//      documented and every {@link} resolve, or the build fails.
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -18,6 +20,7 @@ const bin = (pkg, name) => require.resolve(`${pkg}/${name}`, { paths: [root] });
 const tsc = bin('typescript', 'bin/tsc');
 const rollup = bin('rollup', 'dist/bin/rollup');
 const cem = bin('@custom-elements-manifest/analyzer', 'cem.js');
+const typedoc = fileURLToPath(new URL('../node_modules/typedoc/bin/typedoc', import.meta.url)); // its exports hide bin/
 
 function run(label, args, cwd = root) {
   const started = performance.now();
@@ -41,6 +44,7 @@ try {
   await run('browser bundles (dist/, @ampkit/worker)', [rollup, '-c', '--silent']);
   await pkg('elements');
   await run('custom-elements.json', [cem, 'analyze', '--config', 'custom-elements-manifest.config.mjs', '--quiet'], fileURLToPath(new URL('../packages/elements', import.meta.url)));
+  await run('API reference (docs/api/index.html)', [typedoc]);
 } catch (error) {
   console.error(error.message);
   process.exit(1);

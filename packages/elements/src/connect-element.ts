@@ -74,6 +74,7 @@ export class AmpkitConnect extends LitElement {
     _values: { state: true, attribute: false },
   };
 
+  /** The element's shadow styles: the shared base, then its own (themable through `--ampkit-*` properties and `::part`). */
   static override styles = [base, connectStyles];
 
   /** Pre-fills the node id (attribute `node-id`). */

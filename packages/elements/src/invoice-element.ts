@@ -85,6 +85,7 @@ export class AmpkitInvoice extends LitElement {
     _announcement: { state: true, attribute: false },
   };
 
+  /** The element's shadow styles: the shared base, then its own (themable through `--ampkit-*` properties and `::part`). */
   static override styles = [
     base,
     invoiceStyles,

@@ -89,6 +89,7 @@ export class AmpkitPay extends LitElement {
     _announcement: { state: true, attribute: false },
   };
 
+  /** The element's shadow styles: the shared base, the parts bar, then its own (themable through `--ampkit-*` properties and `::part`). */
   static override styles = [base, payBarStyles, payStyles];
 
   /** The BOLT 11 invoice to pay (attribute `invoice`). */

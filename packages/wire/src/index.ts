@@ -18,7 +18,7 @@ export {
   type CommandoServerOptions,
 } from './commando-server.ts';
 export { COMMANDO_CHUNK, MAX_COMMANDO_REQUEST, commandoFrames } from './commando.ts';
-export { longTimeout } from './timers.ts';
+export { MAX_TIMER_MS, longTimeout } from './timers.ts';
 export {
   HandshakeError,
   InitiatorHandshake,
@@ -73,7 +73,7 @@ export {
   type RuneRestriction,
 } from './runes.ts';
 export { checkruneError, createRuneChecker, fieldsFailure, type RuneCheckerOptions, type RuneFailureStage, type RuneRequest, type RuneVerdict } from './rune-check.ts';
-export { KNOWN_METHODS, SPENDING_METHODS, alternativeToEnglish, auditRune, type RuneAudit } from './rune-audit.ts';
+export { INVOICE_METHODS, KNOWN_METHODS, READ_ONLY_METHODS, SPENDING_METHODS, alternativeToEnglish, auditRune, type RuneAudit } from './rune-audit.ts';
 export {
   Bolt11Error,
   decodeBolt11,

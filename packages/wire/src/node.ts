@@ -88,5 +88,5 @@ export async function serveCommando(options: ServeCommandoOptions): Promise<Comm
   };
 }
 
-/** `ws`'s WebSocket, typed for {@link connect}'s `WebSocket` option. */
+/** `ws`'s WebSocket, typed for the `WebSocket` option of `connect()` (`@ampkit/wire`). */
 export const NodeWebSocket = WebSocket as unknown as WebSocketConstructor;

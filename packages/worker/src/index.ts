@@ -5,7 +5,7 @@
  * the journal and coordinate through Web Locks and a BroadcastChannel.
  */
 export { createAmpkit, type AmpkitClient, type AmpkitOptions } from './client.ts';
-export type { AmpkitEvents, EngineMethod, EngineMethods, Storage } from './protocol.ts';
+export { ENGINE_METHODS, type AmpkitEvents, type EngineMethod, type EngineMethods, type Storage } from './protocol.ts';
 export { AmpkitError, type ConnectionState } from '@ampkit/wire';
 export type {
   AlreadyComplete,

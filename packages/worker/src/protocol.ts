@@ -75,7 +75,7 @@ export interface HostApi {
 }
 
 /** The engine's methods as the client offers them. */
-export type EngineMethods = { [K in EngineMethod]: Engine[K] };
+export type EngineMethods = Pick<Engine, EngineMethod>;
 
 /**
  * IndexedDB's own failures, by `DOMException` name: the core journal types its errors as
