@@ -43,7 +43,10 @@ const FAULTS = {
 } as const satisfies Record<string, { label: string; on: readonly string[]; off?: readonly string[] }>;
 type Fault = keyof typeof FAULTS;
 
+console.log('ampkit demo: starting the simulated network (6 nodes; opening and announcing their channels)…');
+const started = performance.now();
 const simnet = await startSimnet({ topology: 'demo', seed: Number(process.env.SEED ?? 1), host, port: simnetPort });
+console.log(`ampkit demo: simulated network up in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 const switched = new Set<Fault>();
 const connectSrc = ["'self'", ...simnet.nodes.map((n) => n.ws_url)].join(' ');
 const CSP = `default-src 'self'; connect-src ${connectSrc}; worker-src 'self' blob:; img-src 'self' data:`;
