@@ -56,7 +56,10 @@ const worker = () => ({
 const types = (input, files) => ({
   input,
   output: [files].flat().map((file) => ({ file, format: 'es' })),
-  plugins: [nodeResolve({ exportConditions: ['source'], extensions: ['.ts'] }), dts({ respectExternal: true, compilerOptions: { allowImportingTsExtensions: true } })],
+  plugins: [
+    nodeResolve({ exportConditions: ['source'], extensions: ['.ts'] }),
+    dts({ respectExternal: true, compilerOptions: { allowImportingTsExtensions: true } }),
+  ],
 });
 
 /**
@@ -82,7 +85,12 @@ const elements = () => {
         sourcemap: true,
         entryFileNames: 'ampkit-elements.js',
         chunkFileNames: 'ampkit-elements-[name].js',
-        manualChunks: (id) => (id.includes('/@paulmillr/qr/') ? 'qr' : id.includes('/packages/wire/') || id.includes('/@scure/base/') || id.includes('/@noble/') || id.endsWith('/rune-audit.ts') ? 'rune-audit' : undefined),
+        manualChunks: (id) =>
+          id.includes('/@paulmillr/qr/')
+            ? 'qr'
+            : id.includes('/packages/wire/') || id.includes('/@scure/base/') || id.includes('/@noble/') || id.endsWith('/rune-audit.ts')
+              ? 'rune-audit'
+              : undefined,
       },
       plugins: [noNode, ...plugins()],
     },

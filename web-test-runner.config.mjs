@@ -60,7 +60,8 @@ function commandoNode() {
  */
 function ampkitElements() {
   const frameworks = {
-    '/ampkit-elements/react.js': "export { createElement } from 'react'; export { flushSync } from 'react-dom'; export { createRoot } from 'react-dom/client';",
+    '/ampkit-elements/react.js':
+      "export { createElement } from 'react'; export { flushSync } from 'react-dom'; export { createRoot } from 'react-dom/client';",
     '/ampkit-elements/vue.js': "export { createApp, h, nextTick, ref } from 'vue/dist/vue.esm-bundler.js';",
   };
   const built = new Map();
@@ -91,7 +92,8 @@ function ampkitElements() {
     async executeCommand({ command, payload, session }) {
       if (command !== 'ampkit-screenshot') return undefined;
       const { selector, name } = payload ?? {};
-      if (typeof selector !== 'string' || typeof name !== 'string' || !/^[a-z0-9-]+$/.test(name)) throw new Error('ampkit-screenshot takes { selector, name }');
+      if (typeof selector !== 'string' || typeof name !== 'string' || !/^[a-z0-9-]+$/.test(name))
+        throw new Error('ampkit-screenshot takes { selector, name }');
       const page = session.browser.getPage(session.id);
       const element = await page.$(selector);
       if (!element) throw new Error(`ampkit-screenshot: nothing matches ${selector}`);

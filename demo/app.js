@@ -51,7 +51,11 @@ for (const fault of config.faults) {
   show(on);
   button.addEventListener('click', async () => {
     const want = fault.toggle ? !on : true;
-    const reply = await fetch('/fault', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: fault.name, on: want }) });
+    const reply = await fetch('/fault', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: fault.name, on: want }),
+    });
     const result = await reply.json();
     on = result.on;
     show(on);

@@ -11,7 +11,7 @@ for (const n of config.nodes) {
   $('node-choice').append(option);
 }
 const chosen = () => config.nodes.find((n) => n.alias === $('node-choice').value);
-const runeOf = () => (($('rune-choice').value === 'admin') ? chosen().rune : chosen().readonly_rune);
+const runeOf = () => ($('rune-choice').value === 'admin' ? chosen().rune : chosen().readonly_rune);
 
 function showNode() {
   $('node-id').textContent = chosen().id;

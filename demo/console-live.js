@@ -31,10 +31,37 @@ async function draw() {
     client.listinvoices(),
     client.listpartialinvoices(),
   ]);
-  fill('payments', payments.map((p) => [short(p.payment_hash), p.status, amount(p.amount_msat), amount(p.amount_sent_msat), p.parts]));
-  fill('partialpayments', partialpayments.map((p) => [p.id, short(p.payment_hash), `${p.groupid}/${p.partid}`, p.status, amount(p.amount_msat), p.route.length, p.failcodename ?? p.failreason ?? '']));
-  fill('invoices', invoices.map((i) => [i.label, i.status, amount(i.amount_msat), amount(i.amount_received_msat), amount(i.amount_held_msat), i.parts]));
-  fill('partialinvoices', partialinvoices.map((p) => [short(p.payment_hash), p.incoming_scid, p.htlc_id, amount(p.partial_amount_msat), amount(p.total_amount_msat), p.state]));
+  fill(
+    'payments',
+    payments.map((p) => [short(p.payment_hash), p.status, amount(p.amount_msat), amount(p.amount_sent_msat), p.parts]),
+  );
+  fill(
+    'partialpayments',
+    partialpayments.map((p) => [
+      p.id,
+      short(p.payment_hash),
+      `${p.groupid}/${p.partid}`,
+      p.status,
+      amount(p.amount_msat),
+      p.route.length,
+      p.failcodename ?? p.failreason ?? '',
+    ]),
+  );
+  fill(
+    'invoices',
+    invoices.map((i) => [i.label, i.status, amount(i.amount_msat), amount(i.amount_received_msat), amount(i.amount_held_msat), i.parts]),
+  );
+  fill(
+    'partialinvoices',
+    partialinvoices.map((p) => [
+      short(p.payment_hash),
+      p.incoming_scid,
+      p.htlc_id,
+      amount(p.partial_amount_msat),
+      amount(p.total_amount_msat),
+      p.state,
+    ]),
+  );
   $('live').dataset.drawn = String(Number($('live').dataset.drawn ?? 0) + 1);
 }
 const schedule = () => {
@@ -54,7 +81,16 @@ async function start(alias) {
   }
   $('live-state').textContent = `${alias}: ${client.state} (${client.mode})`;
   client.on('state', (state) => ($('live-state').textContent = `${alias}: ${state} (${client.mode})`));
-  for (const type of ['part-created', 'part-updated', 'payment-updated', 'invoice-updated', 'invoice-part', 'invoice-part-gone', 'invoice-paid', 'invoice-expired']) {
+  for (const type of [
+    'part-created',
+    'part-updated',
+    'payment-updated',
+    'invoice-updated',
+    'invoice-part',
+    'invoice-part-gone',
+    'invoice-paid',
+    'invoice-expired',
+  ]) {
     client.on(type, schedule);
   }
   schedule();

@@ -50,7 +50,14 @@ console.log(`ampkit demo: simulated network up in ${((performance.now() - starte
 const switched = new Set<Fault>();
 const connectSrc = ["'self'", ...simnet.nodes.map((n) => n.ws_url)].join(' ');
 const CSP = `default-src 'self'; connect-src ${connectSrc}; worker-src 'self' blob:; img-src 'self' data:`;
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.json': 'application/json', '.svg': 'image/svg+xml' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.map': 'application/json',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+};
 
 function config() {
   const shop = simnet.node('shop');
@@ -124,7 +131,9 @@ const http = createServer(async (req, res) => {
 });
 
 await new Promise<void>((resolve) => http.listen(port, host, resolve));
-console.log(`ampkit demo: http://${host}:${port}  (node console: http://${host}:${port}/console.html; simnet: ${simnet.nodes.map((n) => `${n.alias} ${n.ws_url}`).join(', ')})`);
+console.log(
+  `ampkit demo: http://${host}:${port}  (node console: http://${host}:${port}/console.html; simnet: ${simnet.nodes.map((n) => `${n.alias} ${n.ws_url}`).join(', ')})`,
+);
 let stopping = false;
 const stop = () => {
   if (stopping) return;

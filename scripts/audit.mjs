@@ -19,7 +19,9 @@ if (!counts) {
   process.exit(process.env.AMPKIT_AUDIT_STRICT === '1' ? 1 : 0);
 }
 const serious = (counts.high ?? 0) + (counts.critical ?? 0);
-const summary = Object.entries(counts).map(([level, n]) => `${level} ${n}`).join(', ');
+const summary = Object.entries(counts)
+  .map(([level, n]) => `${level} ${n}`)
+  .join(', ');
 if (serious > 0) {
   const names = Object.values(report.vulnerabilities ?? {})
     .filter((v) => v.severity === 'high' || v.severity === 'critical')

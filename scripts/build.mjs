@@ -38,12 +38,17 @@ function run(label, args, cwd = root) {
 const pkg = (name) => run(`@ampkit/${name}`, [tsc, '-p', `packages/${name}/tsconfig.build.json`]);
 
 try {
-  for (const name of ['wire', 'core', 'simnet', 'worker', 'elements']) rmSync(new URL(`../packages/${name}/dist`, import.meta.url), { recursive: true, force: true });
+  for (const name of ['wire', 'core', 'simnet', 'worker', 'elements'])
+    rmSync(new URL(`../packages/${name}/dist`, import.meta.url), { recursive: true, force: true });
   await pkg('wire');
   await Promise.all([pkg('core'), pkg('simnet')]);
   await run('browser bundles (dist/, @ampkit/worker)', [rollup, '-c', '--silent']);
   await pkg('elements');
-  await run('custom-elements.json', [cem, 'analyze', '--config', 'custom-elements-manifest.config.mjs', '--quiet'], fileURLToPath(new URL('../packages/elements', import.meta.url)));
+  await run(
+    'custom-elements.json',
+    [cem, 'analyze', '--config', 'custom-elements-manifest.config.mjs', '--quiet'],
+    fileURLToPath(new URL('../packages/elements', import.meta.url)),
+  );
   await run('API reference (docs/api/index.html)', [typedoc]);
 } catch (error) {
   console.error(error.message);

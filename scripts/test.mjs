@@ -1,4 +1,4 @@
-// `npm test`: typecheck, the build (the Chromium end-to-end tests load dist/), then the
+// `npm test`: the formatting check (prettier), typecheck, the build (the Chromium end-to-end tests load dist/), then the
 // Node tests, then the Chromium tests; stops at the first
 // failing stage and ends with one line of totals ("N passed, N failed").
 import { spawn } from 'node:child_process';
@@ -35,7 +35,7 @@ const browserCounts = (out) => {
   }
 };
 
-for (const [script, count] of [['typecheck'], ['build'], ['test:node', nodeCounts], ['test:browser', browserCounts]]) {
+for (const [script, count] of [['format:check'], ['typecheck'], ['build'], ['test:node', nodeCounts], ['test:browser', browserCounts]]) {
   console.log(`\n── npm run ${script}`);
   const code = await run(script, count);
   if (code !== 0) {

@@ -4,9 +4,9 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 /** The theme's custom properties, from the table in src/theme.ts (one list, documented once). */
-const cssProperties = [...readFileSync('src/theme.ts', 'utf8').matchAll(/^ \* \| `(--ampkit-[\w-]+)` \| `?([^|`]+?)`? \| ([^|]+?) \|$/gm)].map(
-  ([, name, defaultValue, description]) => ({ name, default: defaultValue.trim(), description: description.trim() }),
-);
+const cssProperties = [
+  ...readFileSync('src/theme.ts', 'utf8').matchAll(/^ \* \| `(--ampkit-[\w-]+)` \| `?([^|`]+?)`? \| ([^|]+?) \|$/gm),
+].map(([, name, defaultValue, description]) => ({ name, default: defaultValue.trim(), description: description.trim() }));
 
 export default {
   globs: ['src/*-element.ts', 'src/events.ts', 'src/strings.ts', 'src/theme.ts'],

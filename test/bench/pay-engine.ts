@@ -41,7 +41,8 @@ export async function benchPayEngine(line: (text: string) => void): Promise<Reco
   const shop = await client('shop');
   const store = indexedDbStore({ indexedDB: new IDBFactory() });
   let label = 0;
-  const invoice = async (sat: number) => (await shop.request('invoice', { amount_msat: sat * 1000, label: `pe${label++}`, description: 'bench' })).bolt11 as string;
+  const invoice = async (sat: number) =>
+    (await shop.request('invoice', { amount_msat: sat * 1000, label: `pe${label++}`, description: 'bench' })).bolt11 as string;
   const timed = async (engine: Engine, bolt11: string, planner: 'local' | 'node'): Promise<{ result: PayResult; ms: number }> => {
     const t = performance.now();
     const result = await engine.pay({ bolt11, planner, retry_for: 30, maxparts: 16 });
@@ -72,7 +73,9 @@ export async function benchPayEngine(line: (text: string) => void): Promise<Reco
           f.fees_msat += result.fee_msat;
         }
         times[planner]!.push(ms);
-        line(`  ${planner.padEnd(5)} ${String(sat).padStart(9)} sat: ${result.status.padEnd(8)} ${String(result.attempts).padStart(2)} parts sent, ${String(result.parts.filter((p) => p.status === 'complete').length).padStart(2)} kept, fee ${result.fee_msat} msat, ${ms.toFixed(0)} ms${result.failreason ? ` (${result.failreason.slice(0, 120)})` : ''}`);
+        line(
+          `  ${planner.padEnd(5)} ${String(sat).padStart(9)} sat: ${result.status.padEnd(8)} ${String(result.attempts).padStart(2)} parts sent, ${String(result.parts.filter((p) => p.status === 'complete').length).padStart(2)} kept, fee ${result.fee_msat} msat, ${ms.toFixed(0)} ms${result.failreason ? ` (${result.failreason.slice(0, 120)})` : ''}`,
+        );
       }
     }
     for (const planner of ['local', 'node'] as const) figures[planner]!.median_pay_ms = median(times[planner]!);

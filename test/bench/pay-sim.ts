@@ -81,7 +81,8 @@ export class World {
       path.push(e);
     }
     const last = route[route.length - 1]!;
-    if (last.amount_msat < amount || last.delay < FINAL_CLTV) return { ok: false, erring_index: route.length, failcode: 0x400f, invalid: 'final amount or delay' };
+    if (last.amount_msat < amount || last.delay < FINAL_CLTV)
+      return { ok: false, erring_index: route.length, failcode: 0x400f, invalid: 'final amount or delay' };
     if (route[0]!.delay > MAXDELAY) return { ok: false, erring_index: 0, failcode: 0x4015, invalid: 'over maxdelay' };
     for (let i = 0; i < route.length; i++) {
       const e = path[i]!;
@@ -89,7 +90,8 @@ export class World {
       if (!(g.flags[e]! & ChannelFlag.ACTIVE)) return { ok: false, erring_index: i, failcode: 0x1014, invalid: 'disabled' };
       if (i > 0) {
         const prev = route[i - 1]!;
-        if (prev.amount_msat < hop.amount_msat + forwardFee(g.baseFee[e]!, g.ppm[e]!, hop.amount_msat)) return { ok: false, erring_index: i, failcode: 0x100c, invalid: 'fee_insufficient' };
+        if (prev.amount_msat < hop.amount_msat + forwardFee(g.baseFee[e]!, g.ppm[e]!, hop.amount_msat))
+          return { ok: false, erring_index: i, failcode: 0x100c, invalid: 'fee_insufficient' };
         if (prev.delay < hop.delay + g.cltv[e]!) return { ok: false, erring_index: i, failcode: 0x100d, invalid: 'incorrect_cltv_expiry' };
       }
       if (hop.amount_msat < g.htlcMin[e]!) return { ok: false, erring_index: i, failcode: 0x100b, invalid: 'amount_below_minimum' };
@@ -116,7 +118,15 @@ export class World {
  * -log P(amount) + mu · fee in units of 0.1% of the amount, as the local planner weighs
  * them; directions in flight count with what this payment holds on them.
  */
-export function bestPath(graph: ChannelGraph, lower: Float64Array, upper: Float64Array, source: number, target: number, amount: number, mu: number): RouteHop[] | undefined {
+export function bestPath(
+  graph: ChannelGraph,
+  lower: Float64Array,
+  upper: Float64Array,
+  source: number,
+  target: number,
+  amount: number,
+  mu: number,
+): RouteHop[] | undefined {
   const n = graph.nodeCount;
   const { inStart, inList } = graph.adjacency();
   const cost = new Float64Array(n).fill(Infinity);
@@ -166,7 +176,7 @@ export function bestPath(graph: ChannelGraph, lower: Float64Array, upper: Float6
     for (let j = inStart[v]!; j < inStart[v + 1]!; j++) {
       const e = inList[j]!;
       const u = graph.from[e]!;
-      if (done[u] || (u === target)) continue;
+      if (done[u] || u === target) continue;
       const l = lower[e]!;
       const up = Math.min(upper[e]!, graph.htlcMax[e]!);
       if (x > up || x < graph.htlcMin[e]!) continue;
@@ -244,7 +254,13 @@ export function lndSplit(world: World, liquidity: Liquidity, pay: Payment, mu: n
   let queue = [pay.amount];
   const finish = (ok: boolean, why?: string): Outcome => {
     world.release(held.map((h) => h.route));
-    return { ...out, ok, parts: ok ? held.length : 0, fee: ok ? held.reduce((s, h) => s + feeOf(h.route, h.amount), 0) : 0, ...(why ? { why } : {}) };
+    return {
+      ...out,
+      ok,
+      parts: ok ? held.length : 0,
+      fee: ok ? held.reduce((s, h) => s + feeOf(h.route, h.amount), 0) : 0,
+      ...(why ? { why } : {}),
+    };
   };
   const shards = () => held.length + queue.length;
   for (let round = 0; round < MAX_ROUNDS && queue.length > 0; round++) {
@@ -254,7 +270,13 @@ export function lndSplit(world: World, liquidity: Liquidity, pay: Payment, mu: n
     while (queue.length > 0) {
       const amount = queue.shift()!;
       const t = performance.now();
-      boundsFor(g, liquidity, held.map((h) => h.route), lower, upper);
+      boundsFor(
+        g,
+        liquidity,
+        held.map((h) => h.route),
+        lower,
+        upper,
+      );
       const spent = held.reduce((s, h) => s + feeOf(h.route, h.amount), 0);
       const budget = Math.floor(((pay.maxfee - spent) * amount) / (pay.amount - held.reduce((s, h) => s + h.amount, 0)));
       let route = bestPath(g, lower, upper, pay.source, pay.target, amount, mu);
@@ -330,7 +352,12 @@ export class Oracle {
       const paths = decomposeFlow(this.net, r.flow, pay.source, pay.target);
       let fee = 0;
       for (const p of paths) {
-        const hops = hopsOf(g, p.arcs.map((a) => this.arcs[a]!), p.amount, FINAL_CLTV);
+        const hops = hopsOf(
+          g,
+          p.arcs.map((a) => this.arcs[a]!),
+          p.amount,
+          FINAL_CLTV,
+        );
         fee += hops[0]!.amount_msat - p.amount;
       }
       if (fee < best.fee) best = { feasible: true, fee, parts: paths.length };

@@ -18,7 +18,9 @@ import { prng } from '../../packages/simnet/src/seed.ts';
 import { ChannelGraph, DEFAULT_MU, Liquidity, learn, planPayment, type PlannedRoute } from '../../packages/core/src/planner/index.ts';
 import { FINAL_CLTV, MAXDELAY, MAXPARTS, MAX_ROUNDS, Oracle, World, lndSplit, singlePath, type Outcome, type Payment } from './pay-sim.ts';
 
-const SIZES_SAT = process.env.PAY_BENCH_SIZES ? process.env.PAY_BENCH_SIZES.split(',').map(Number) : [10_000, 100_000, 1_000_000, 5_000_000, 20_000_000];
+const SIZES_SAT = process.env.PAY_BENCH_SIZES
+  ? process.env.PAY_BENCH_SIZES.split(',').map(Number)
+  : [10_000, 100_000, 1_000_000, 5_000_000, 20_000_000];
 /**
  * Times the local planner may start a payment over when its held parts cannot be completed
  * (it lets the payee's mpp_timeout release them, then plans the whole amount again with
@@ -76,7 +78,11 @@ export function local(world: World, liquidity: Liquidity, pay: Payment, trace?: 
       now: 0,
     });
     out.planMs.push(performance.now() - t);
-    trace?.(plan.ok ? `round ${round}: remaining ${pay.amount - delivered} partsLeft ${MAXPARTS - held.length} plan ${plan.routes.map((r) => `${r.amount_msat}@${r.probability.toFixed(2)}`).join(' ')} fee ${plan.fee_msat} p ${plan.probability.toFixed(3)} mu ${plan.mu}` : `round ${round}: ${plan.reason} ${plan.message}`);
+    trace?.(
+      plan.ok
+        ? `round ${round}: remaining ${pay.amount - delivered} partsLeft ${MAXPARTS - held.length} plan ${plan.routes.map((r) => `${r.amount_msat}@${r.probability.toFixed(2)}`).join(' ')} fee ${plan.fee_msat} p ${plan.probability.toFixed(3)} mu ${plan.mu}`
+        : `round ${round}: ${plan.reason} ${plan.message}`,
+    );
     if (!plan.ok) {
       // The parts held cannot be completed within maxparts (or the room left): let the payee's
       // mpp_timeout release them and start over with everything learned, once or twice.
@@ -124,12 +130,15 @@ export async function benchPay(line: (text: string) => void): Promise<{ planners
   }
   const world = new World(graph, truth);
   const oracle = new Oracle(graph, truth);
-  line(`pay planner bench — ${graph.nodeCount} nodes, ${graph.size} channel directions (graph built in ${(performance.now() - t).toFixed(0)} ms), seed ${seed}, ${perSize} payments per size`);
+  line(
+    `pay planner bench — ${graph.nodeCount} nodes, ${graph.size} channel directions (graph built in ${(performance.now() - t).toFixed(0)} ms), seed ${seed}, ${perSize} payments per size`,
+  );
 
   // Payment pairs: nodes with at least five active channels out and five in.
   const { outStart, inStart } = graph.adjacency();
   const wellConnected: number[] = [];
-  for (let v = 0; v < graph.nodeCount; v++) if (outStart[v + 1]! - outStart[v]! >= 5 && inStart[v + 1]! - inStart[v]! >= 5) wellConnected.push(v);
+  for (let v = 0; v < graph.nodeCount; v++)
+    if (outStart[v + 1]! - outStart[v]! >= 5 && inStart[v + 1]! - inStart[v]! >= 5) wellConnected.push(v);
   const random = prng(seed, 'pay-bench');
   const payments: Payment[] = [];
   for (const sat of SIZES_SAT) {
@@ -156,7 +165,16 @@ export async function benchPay(line: (text: string) => void): Promise<{ planners
       local: local(world, new Liquidity(), pay),
       single_path: singlePath(world, new Liquidity(), pay, BASELINE_MU),
       lnd_split: lndSplit(world, new Liquidity(), pay, BASELINE_MU),
-      oracle: { ok: feasible, attempts: feasible ? o.parts : 0, rounds: 1, parts: o.parts, fee: feasible ? o.fee : 0, planMs: [o.ms], invalid: 0, restarts: 0 },
+      oracle: {
+        ok: feasible,
+        attempts: feasible ? o.parts : 0,
+        rounds: 1,
+        parts: o.parts,
+        fee: feasible ? o.fee : 0,
+        planMs: [o.ms],
+        invalid: 0,
+        restarts: 0,
+      },
     };
     world.own(pay.source, false);
     rows.push({ pay, feasible, cheapest: o.fee, outcome });
@@ -168,11 +186,26 @@ export async function benchPay(line: (text: string) => void): Promise<{ planners
   /** Fees over the cheapest feasible flow's, on the oracle-feasible payments a planner made: the sums' ratio and the median ratio. */
   const feeRatios = (name: (typeof names)[number], of: Row[]) => {
     const paid = of.filter((r) => r.feasible && r.outcome[name].ok);
-    const sum = paid.reduce((s, r) => s + r.outcome[name].fee, 0) / Math.max(1, paid.reduce((s, r) => s + r.cheapest, 0));
-    return { sum, median: quantile(paid.map((r) => (r.outcome[name].fee + 1) / (r.cheapest + 1)), 0.5) };
+    const sum =
+      paid.reduce((s, r) => s + r.outcome[name].fee, 0) /
+      Math.max(
+        1,
+        paid.reduce((s, r) => s + r.cheapest, 0),
+      );
+    return {
+      sum,
+      median: quantile(
+        paid.map((r) => (r.outcome[name].fee + 1) / (r.cheapest + 1)),
+        0.5,
+      ),
+    };
   };
-  line(`${rows.length} payments (${SIZES_SAT.map((s) => `${s.toLocaleString('en')} sat`).join(', ')}), ${feasibleRows.length} feasible for the oracle within the 0.5% fee budget; maxparts ${MAXPARTS}, ${MAX_ROUNDS} rounds; local mu ${MU ?? DEFAULT_MU}; ran in ${seconds.toFixed(0)} s`);
-  line('planner      attempted  succeeded  success on feasible  attempts med/p90  rounds med/p90  parts med  fees total (msat)  fee med (msat)  fees/cheapest sum, med  plan ms med/p90  restarts  invalid');
+  line(
+    `${rows.length} payments (${SIZES_SAT.map((s) => `${s.toLocaleString('en')} sat`).join(', ')}), ${feasibleRows.length} feasible for the oracle within the 0.5% fee budget; maxparts ${MAXPARTS}, ${MAX_ROUNDS} rounds; local mu ${MU ?? DEFAULT_MU}; ran in ${seconds.toFixed(0)} s`,
+  );
+  line(
+    'planner      attempted  succeeded  success on feasible  attempts med/p90  rounds med/p90  parts med  fees total (msat)  fee med (msat)  fees/cheapest sum, med  plan ms med/p90  restarts  invalid',
+  );
   for (const name of names) {
     const outs = rows.map((r) => r.outcome[name]);
     const won = rows.filter((r) => r.outcome[name].ok);
@@ -194,10 +227,17 @@ export async function benchPay(line: (text: string) => void): Promise<{ planners
       name.padEnd(12),
       String(rows.length).padStart(9),
       String(won.length).padStart(9),
-      `${wonFeasible.length}/${feasibleRows.length} = ${((100 * wonFeasible.length) / Math.max(1, feasibleRows.length)).toFixed(1)}%`.padStart(19),
+      `${wonFeasible.length}/${feasibleRows.length} = ${((100 * wonFeasible.length) / Math.max(1, feasibleRows.length)).toFixed(1)}%`.padStart(
+        19,
+      ),
       `${quantile(attempts, 0.5)}/${quantile(attempts, 0.9)}`.padStart(16),
       `${quantile(rounds, 0.5)}/${quantile(rounds, 0.9)}`.padStart(14),
-      String(quantile(won.map((r) => r.outcome[name].parts), 0.5)).padStart(9),
+      String(
+        quantile(
+          won.map((r) => r.outcome[name].parts),
+          0.5,
+        ),
+      ).padStart(9),
       String(planners[name]!.fees_msat).padStart(17),
       String(quantile(fees, 0.5)).padStart(14),
       `${ratio.sum.toFixed(3)}, ${ratio.median.toFixed(3)}`.padStart(22),
@@ -214,7 +254,9 @@ export async function benchPay(line: (text: string) => void): Promise<{ planners
     const why = new Map<string, number>();
     for (const r of of) if (!r.outcome.local.ok) why.set(r.outcome.local.why ?? '?', (why.get(r.outcome.local.why ?? '?') ?? 0) + 1);
     const ratio = feeRatios('local', of);
-    line(`  ${sat.toLocaleString('en').padStart(10)} sat: ${String(of.length).padStart(3)} feasible; ${made('local')} / ${made('single_path')} / ${made('lnd_split')}; fees ${ratio.sum.toFixed(3)}, ${ratio.median.toFixed(3)}${why.size ? `; local failed: ${[...why].map(([k, v]) => `${k} ${v}`).join(', ')}` : ''}`);
+    line(
+      `  ${sat.toLocaleString('en').padStart(10)} sat: ${String(of.length).padStart(3)} feasible; ${made('local')} / ${made('single_path')} / ${made('lnd_split')}; fees ${ratio.sum.toFixed(3)}, ${ratio.median.toFixed(3)}${why.size ? `; local failed: ${[...why].map(([k, v]) => `${k} ${v}`).join(', ')}` : ''}`,
+    );
   }
   const l = planners.local!;
   const made = feasibleRows.filter((r) => r.outcome.local.ok).length;

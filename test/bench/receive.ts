@@ -51,7 +51,9 @@ export async function benchReceive(rounds = 40) {
         const p = sim.node(i === 0 ? 'alice' : 'bob').node;
         const channel = p.channels.find((c) => c.other(p) === shop.node)!;
         return payers[i]!.request('sendpay', {
-          route: [{ id: shop.node.id, channel: channel.scid, direction: channel.side(p), amount_msat: amount, delay: d.min_final_cltv_expiry }],
+          route: [
+            { id: shop.node.id, channel: channel.scid, direction: channel.side(p), amount_msat: amount, delay: d.min_final_cltv_expiry },
+          ],
           payment_hash: d.payment_hash,
           payment_secret: d.payment_secret,
           amount_msat: 42,

@@ -21,7 +21,12 @@ const json = args.includes('--json');
 const wanted = args.filter((a) => !a.startsWith('--'));
 const WIRE = ['handshake', 'requests', 'big-reply', 'transport', 'bundle'];
 const CORE = ['journal', 'receive', 'worker', 'elements', 'pay', 'pay-engine'];
-const run = (section: string) => wanted.length === 0 || wanted.includes(section) || (wanted.includes('wire') && WIRE.includes(section)) || (wanted.includes('simnet') && !WIRE.includes(section) && !CORE.includes(section)) || (wanted.includes('core') && CORE.includes(section));
+const run = (section: string) =>
+  wanted.length === 0 ||
+  wanted.includes(section) ||
+  (wanted.includes('wire') && WIRE.includes(section)) ||
+  (wanted.includes('simnet') && !WIRE.includes(section) && !CORE.includes(section)) ||
+  (wanted.includes('core') && CORE.includes(section));
 const results: Record<string, unknown> = {};
 
 function median(values: number[]): number {
@@ -92,7 +97,9 @@ if (run('handshake')) {
   const o = median(ours);
   const l = median(theirs);
   results.handshake = { ampkit_ms: o, lnmessage_ms: l, speedup: l / o };
-  line(`handshake (connect to open, median of ${rounds}): ampkit ${fmt(o)} ms, lnmessage ${fmt(l)} ms → ${fmt(l / o, 1)}x faster (target < 5 ms)`);
+  line(
+    `handshake (connect to open, median of ${rounds}): ampkit ${fmt(o)} ms, lnmessage ${fmt(l)} ms → ${fmt(l / o, 1)}x faster (target < 5 ms)`,
+  );
 }
 
 if (run('requests')) {
@@ -182,7 +189,9 @@ if (run('transport')) {
   }
   const transport = (size * count) / 1e6 / ((performance.now() - t) / 1000);
   results.transport = { transport_MBps: transport, cipher_MBps: cipher, ratio: transport / cipher };
-  line(`BOLT 8 transport on 65 kB messages (encrypt+decrypt): ${fmt(transport, 1)} MB/s vs raw ChaCha20-Poly1305 ${fmt(cipher, 1)} MB/s → ${fmt(transport / cipher)} of the limit (target ≥ 0.5)`);
+  line(
+    `BOLT 8 transport on 65 kB messages (encrypt+decrypt): ${fmt(transport, 1)} MB/s vs raw ChaCha20-Poly1305 ${fmt(cipher, 1)} MB/s → ${fmt(transport / cipher)} of the limit (target ≥ 0.5)`,
+  );
 }
 
 if (run('bundle')) {
@@ -203,14 +212,34 @@ if (run('bundle')) {
   // lnc-web ships one webpack bundle; its WASM (the Go LNC client) is not in the npm
   // package but fetched at run time from lightning.engineering, so it cannot be weighed here.
   const lncWeb = size('node_modules/@lightninglabs/lnc-web/dist/index.js');
-  results.bundle = { connect_only: page, wire_all: whole, lnmessage_only: peer, engine_page: enginePage, core_all: core, ampkit_page: client, ampkit_worker: worker, ampkit_worker_planner: planner, bitcoin_connect_page: bitcoinConnect, lnc_web_js: lncWeb };
+  results.bundle = {
+    connect_only: page,
+    wire_all: whole,
+    lnmessage_only: peer,
+    engine_page: enginePage,
+    core_all: core,
+    ampkit_page: client,
+    ampkit_worker: worker,
+    ampkit_worker_planner: planner,
+    bitcoin_connect_page: bitcoinConnect,
+    lnc_web_js: lncWeb,
+  };
   const kb = (n?: number) => (n === undefined ? 'n/a' : `${fmt(n / 1000, 1)} kB`);
-  line(`bundle, page that imports connect: ${kb(page?.min_bytes)} min, ${kb(page?.gzip_bytes)} gzip (target ≤ 15 kB gzip); lnmessage page: ${kb(peer?.gzip_bytes)} gzip → ${peer && page ? fmt(peer.gzip_bytes / page.gzip_bytes, 1) : 'n/a'}x smaller`);
+  line(
+    `bundle, page that imports connect: ${kb(page?.min_bytes)} min, ${kb(page?.gzip_bytes)} gzip (target ≤ 15 kB gzip); lnmessage page: ${kb(peer?.gzip_bytes)} gzip → ${peer && page ? fmt(peer.gzip_bytes / page.gzip_bytes, 1) : 'n/a'}x smaller`,
+  );
   line(`bundle, all of @ampkit/wire: ${kb(whole?.min_bytes)} min, ${kb(whole?.gzip_bytes)} gzip`);
-  line(`bundle, page that sends partial payments (connect + engine + IndexedDB journal): ${kb(enginePage?.min_bytes)} min, ${kb(enginePage?.gzip_bytes)} gzip; all of @ampkit/core: ${kb(core?.gzip_bytes)} gzip`);
-  line(`bundle, dist/ampkit.js (what the page loads): ${kb(client?.min_bytes)} min, ${kb(client?.gzip_bytes)} gzip (target ≤ 25 kB gzip); dist/ampkit-worker.js: ${kb(worker?.min_bytes)} min, ${kb(worker?.gzip_bytes)} gzip (target ≤ 45 kB gzip); both: ${kb((client?.gzip_bytes ?? 0) + (worker?.gzip_bytes ?? 0))} gzip; on the first pay() the worker plans: dist/ampkit-worker-planner.js ${kb(planner?.min_bytes)} min, ${kb(planner?.gzip_bytes)} gzip`);
-  const ratio = (other?: { gzip_bytes: number }) => (other && client && worker ? `${fmt(other.gzip_bytes / (client.gzip_bytes + worker.gzip_bytes), 1)}x ampkit.js + worker` : 'n/a');
-  line(`bundle, peers: lnmessage page ${kb(peer?.min_bytes)} min, ${kb(peer?.gzip_bytes)} gzip (connect only, no engine: ${ratio(peer)}); @getalby/bitcoin-connect page ${kb(bitcoinConnect?.min_bytes)} min, ${kb(bitcoinConnect?.gzip_bytes)} gzip (${ratio(bitcoinConnect)}); @lightninglabs/lnc-web ${kb(lncWeb?.min_bytes)} min, ${kb(lncWeb?.gzip_bytes)} gzip of JS (${ratio(lncWeb)}) plus its WASM, fetched from lightning.engineering at run time and not in the npm package, so not weighed here`);
+  line(
+    `bundle, page that sends partial payments (connect + engine + IndexedDB journal): ${kb(enginePage?.min_bytes)} min, ${kb(enginePage?.gzip_bytes)} gzip; all of @ampkit/core: ${kb(core?.gzip_bytes)} gzip`,
+  );
+  line(
+    `bundle, dist/ampkit.js (what the page loads): ${kb(client?.min_bytes)} min, ${kb(client?.gzip_bytes)} gzip (target ≤ 25 kB gzip); dist/ampkit-worker.js: ${kb(worker?.min_bytes)} min, ${kb(worker?.gzip_bytes)} gzip (target ≤ 45 kB gzip); both: ${kb((client?.gzip_bytes ?? 0) + (worker?.gzip_bytes ?? 0))} gzip; on the first pay() the worker plans: dist/ampkit-worker-planner.js ${kb(planner?.min_bytes)} min, ${kb(planner?.gzip_bytes)} gzip`,
+  );
+  const ratio = (other?: { gzip_bytes: number }) =>
+    other && client && worker ? `${fmt(other.gzip_bytes / (client.gzip_bytes + worker.gzip_bytes), 1)}x ampkit.js + worker` : 'n/a';
+  line(
+    `bundle, peers: lnmessage page ${kb(peer?.min_bytes)} min, ${kb(peer?.gzip_bytes)} gzip (connect only, no engine: ${ratio(peer)}); @getalby/bitcoin-connect page ${kb(bitcoinConnect?.min_bytes)} min, ${kb(bitcoinConnect?.gzip_bytes)} gzip (${ratio(bitcoinConnect)}); @lightninglabs/lnc-web ${kb(lncWeb?.min_bytes)} min, ${kb(lncWeb?.gzip_bytes)} gzip of JS (${ratio(lncWeb)}) plus its WASM, fetched from lightning.engineering at run time and not in the npm package, so not weighed here`,
+  );
 }
 
 if (run('worker')) {
@@ -219,7 +248,9 @@ if (run('worker')) {
   results.worker_call = figures;
   if (figures) {
     const { memory: m, indexeddb: i } = figures;
-    line(`one engine call (listpayments by hash, journal only), mean of ${figures.calls} in a row: memory journal ${fmt(m.page_us, 0)} µs in the page vs ${fmt(m.worker_us, 0)} µs through the worker (+${fmt(m.worker_us - m.page_us, 0)} µs, ${fmt(m.worker_us / m.page_us, 1)}x); IndexedDB journal ${fmt(i.page_us, 0)} µs vs ${fmt(i.worker_us, 0)} µs (+${fmt(i.worker_us - i.page_us, 0)} µs)`);
+    line(
+      `one engine call (listpayments by hash, journal only), mean of ${figures.calls} in a row: memory journal ${fmt(m.page_us, 0)} µs in the page vs ${fmt(m.worker_us, 0)} µs through the worker (+${fmt(m.worker_us - m.page_us, 0)} µs, ${fmt(m.worker_us / m.page_us, 1)}x); IndexedDB journal ${fmt(i.page_us, 0)} µs vs ${fmt(i.worker_us, 0)} µs (+${fmt(i.worker_us - i.page_us, 0)} µs)`,
+    );
   } else line('worker call: no Chromium found, skipped');
 }
 
@@ -228,10 +259,18 @@ if (run('journal')) {
   const figures = await benchJournal();
   results.journal = figures;
   if (figures) {
-    line(`journal in Chromium IndexedDB, bookkeeping per part (journal write + resolution), 5 parts per payment: median ${fmt(figures.bookkeeping.median_ms)} ms, p90 ${fmt(figures.bookkeeping.p90_ms)} ms (target ≤ 1 ms median)`);
-    line(`journal, the same with 300 parts on one payment: median ${fmt(figures.longPayment.median_ms)} ms (each update reads the payment's parts)`);
-    line(`journal, one IndexedDB transaction here: relaxed write ${fmt(figures.raw.relaxed_ms)} ms, strict (durable) write ${fmt(figures.raw.strict_ms)} ms, read ${fmt(figures.raw.read_ms)} ms`);
-    line(`journal, listpartialpayments by payment_hash over ${figures.total} parts: median ${fmt(figures.list.median_ms)} ms (target ≤ 20 ms); listpayments of ${figures.list.payments} payments: ${fmt(figures.list.listpayments_all_ms, 0)} ms; filling took ${fmt(figures.list.fill_s, 1)} s`);
+    line(
+      `journal in Chromium IndexedDB, bookkeeping per part (journal write + resolution), 5 parts per payment: median ${fmt(figures.bookkeeping.median_ms)} ms, p90 ${fmt(figures.bookkeeping.p90_ms)} ms (target ≤ 1 ms median)`,
+    );
+    line(
+      `journal, the same with 300 parts on one payment: median ${fmt(figures.longPayment.median_ms)} ms (each update reads the payment's parts)`,
+    );
+    line(
+      `journal, one IndexedDB transaction here: relaxed write ${fmt(figures.raw.relaxed_ms)} ms, strict (durable) write ${fmt(figures.raw.strict_ms)} ms, read ${fmt(figures.raw.read_ms)} ms`,
+    );
+    line(
+      `journal, listpartialpayments by payment_hash over ${figures.total} parts: median ${fmt(figures.list.median_ms)} ms (target ≤ 20 ms); listpayments of ${figures.list.payments} payments: ${fmt(figures.list.listpayments_all_ms, 0)} ms; filling took ${fmt(figures.list.fill_s, 1)} s`,
+    );
   } else line('journal: no Chromium found, skipped');
 }
 
@@ -239,8 +278,12 @@ if (run('receive')) {
   const { benchReceive } = await import('./receive.ts');
   const r = await benchReceive();
   results.receive = r;
-  line(`receive on simnet, hold invoice: last part's arrival at the node → settleholdinvoice at the node: median ${fmt(r.holdToSettle.median_ms)} ms, p90 ${fmt(r.holdToSettle.p90_ms)} ms (target ≤ one round trip + 20 ms = ${fmt(r.rtt.median_ms + 20)} ms; round trip median ${fmt(r.rtt.median_ms)} ms)`);
-  line(`receive on simnet, plain invoice: the node's claim → the engine's waitinvoice resolves paid: median ${fmt(r.plainToPaid.median_ms)} ms, p90 ${fmt(r.plainToPaid.p90_ms)} ms (${r.rounds} rounds)`);
+  line(
+    `receive on simnet, hold invoice: last part's arrival at the node → settleholdinvoice at the node: median ${fmt(r.holdToSettle.median_ms)} ms, p90 ${fmt(r.holdToSettle.p90_ms)} ms (target ≤ one round trip + 20 ms = ${fmt(r.rtt.median_ms + 20)} ms; round trip median ${fmt(r.rtt.median_ms)} ms)`,
+  );
+  line(
+    `receive on simnet, plain invoice: the node's claim → the engine's waitinvoice resolves paid: median ${fmt(r.plainToPaid.median_ms)} ms, p90 ${fmt(r.plainToPaid.p90_ms)} ms (${r.rounds} rounds)`,
+  );
 }
 
 if (run('graph')) {
@@ -257,8 +300,16 @@ if (run('graph')) {
     (globalThis as { gc?: () => void }).gc?.();
     const heap = (process.memoryUsage().heapUsed - heapBefore) / 1e6;
     const rss = process.memoryUsage().rss / 1e6;
-    results[`simnet_${topology}`] = { nodes: net.network.nodes.size, channels: net.network.channels.size, load_s: seconds, heap_MB: heap, rss_MB: rss };
-    line(`simnet --topology ${topology}: ${net.network.nodes.size} nodes, ${net.network.channels.size} channels loaded and listening in ${fmt(seconds)} s; heap +${fmt(heap, 0)} MB (rss ${fmt(rss, 0)} MB)`);
+    results[`simnet_${topology}`] = {
+      nodes: net.network.nodes.size,
+      channels: net.network.channels.size,
+      load_s: seconds,
+      heap_MB: heap,
+      rss_MB: rss,
+    };
+    line(
+      `simnet --topology ${topology}: ${net.network.nodes.size} nodes, ${net.network.channels.size} channels loaded and listening in ${fmt(seconds)} s; heap +${fmt(heap, 0)} MB (rss ${fmt(rss, 0)} MB)`,
+    );
     await net.stop();
   }
 }
@@ -296,14 +347,27 @@ if (run('payments')) {
   };
   const mpp = async () => {
     const inv = await shop.request('invoice', { amount_msat: 3_000_000, label: `m${label++}`, description: 'bench' });
-    await Promise.all(vias.map((via, i) => wallet.request('sendpay', { route: route(via, 1_000_000), payment_hash: inv.payment_hash, payment_secret: inv.payment_secret, amount_msat: 3_000_000, partid: i + 1, groupid: 1 })));
+    await Promise.all(
+      vias.map((via, i) =>
+        wallet.request('sendpay', {
+          route: route(via, 1_000_000),
+          payment_hash: inv.payment_hash,
+          payment_secret: inv.payment_secret,
+          amount_msat: 3_000_000,
+          partid: i + 1,
+          groupid: 1,
+        }),
+      ),
+    );
     await Promise.all(vias.map((_, i) => wallet.request('waitsendpay', { payment_hash: inv.payment_hash, partid: i + 1, groupid: 1 })));
   };
   t = performance.now();
   await pool(count, 8, mpp);
   const multi = count / ((performance.now() - t) / 1000);
   results.simnet_payments = { pay_per_s: single, three_part_per_s: multi };
-  line(`simnet demo payments (hop delay 0, 8 at a time, over commando): pay ${fmt(single, 0)}/s; three-part sendpay+waitsendpay ${fmt(multi, 0)}/s (${fmt(multi * 3, 0)} HTLC sets' parts/s)`);
+  line(
+    `simnet demo payments (hop delay 0, 8 at a time, over commando): pay ${fmt(single, 0)}/s; three-part sendpay+waitsendpay ${fmt(multi, 0)}/s (${fmt(multi * 3, 0)} HTLC sets' parts/s)`,
+  );
   wallet.close();
   shop.close();
   await net.stop();
@@ -317,9 +381,15 @@ if (run('elements')) {
   const page = (e.sizes['ampkit.js']?.gzip_bytes ?? 0) + (e.sizes['ampkit-elements.js']?.gzip_bytes ?? 0);
   const qr = e.sizes['ampkit-elements-qr.js'];
   const audit = e.sizes['ampkit-elements-rune-audit.js'];
-  line(`elements bundle: dist/ampkit-elements.js ${kb(e.sizes['ampkit-elements.js']?.min_bytes)} min, ${kb(e.sizes['ampkit-elements.js']?.gzip_bytes)} gzip; with dist/ampkit.js ${kb(page)} gzip (target ≤ 25 kB gzip); on demand: QR chunk ${kb(qr?.gzip_bytes)} gzip (<ampkit-invoice>), rune-audit chunk ${kb(audit?.gzip_bytes)} gzip (<ampkit-connect> with a rune); everything ${kb(page + (qr?.gzip_bytes ?? 0) + (audit?.gzip_bytes ?? 0))} gzip`);
+  line(
+    `elements bundle: dist/ampkit-elements.js ${kb(e.sizes['ampkit-elements.js']?.min_bytes)} min, ${kb(e.sizes['ampkit-elements.js']?.gzip_bytes)} gzip; with dist/ampkit.js ${kb(page)} gzip (target ≤ 25 kB gzip); on demand: QR chunk ${kb(qr?.gzip_bytes)} gzip (<ampkit-invoice>), rune-audit chunk ${kb(audit?.gzip_bytes)} gzip (<ampkit-connect> with a rune); everything ${kb(page + (qr?.gzip_bytes ?? 0) + (audit?.gzip_bytes ?? 0))} gzip`,
+  );
   if (e.firstRender) {
-    line(`elements first render in Chromium (append to first updateComplete, median of ${e.rounds}): ${Object.entries(e.firstRender).map(([tag, f]) => `<${tag}> ${fmt(f.median_ms, 3)} ms (p90 ${fmt(f.p90_ms, 3)})`).join(', ')}`);
+    line(
+      `elements first render in Chromium (append to first updateComplete, median of ${e.rounds}): ${Object.entries(e.firstRender)
+        .map(([tag, f]) => `<${tag}> ${fmt(f.median_ms, 3)} ms (p90 ${fmt(f.p90_ms, 3)})`)
+        .join(', ')}`,
+    );
   } else line('elements first render: no Chromium or no dist/ampkit-elements.js, skipped');
 }
 

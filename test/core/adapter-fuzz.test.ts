@@ -21,27 +21,85 @@ const HOLD_HASH: string = holdFixture('listholdinvoices-paid.json').request.para
 
 /** Each engine call, with a real reply to mutate. */
 const CALLS: { name: string; seed: () => unknown; call: (node: Node) => Promise<unknown> }[] = [
-  { name: 'sendpay', seed: () => fixture('sendpay-part1.json'), call: (n) => n.sendpay({ route: [{ id: ID, channel: '1x1x1', amount_msat: 1, delay: 9 }], payment_hash: HASH, partid: 1, groupid: 1, amount_msat: 1, payment_secret: HASH }) },
-  { name: 'waitsendpay', seed: () => fixture('waitsendpay-complete.json'), call: (n) => n.waitsendpay({ payment_hash: HASH, partid: 1, groupid: 1, timeout: 1 }) },
+  {
+    name: 'sendpay',
+    seed: () => fixture('sendpay-part1.json'),
+    call: (n) =>
+      n.sendpay({
+        route: [{ id: ID, channel: '1x1x1', amount_msat: 1, delay: 9 }],
+        payment_hash: HASH,
+        partid: 1,
+        groupid: 1,
+        amount_msat: 1,
+        payment_secret: HASH,
+      }),
+  },
+  {
+    name: 'waitsendpay',
+    seed: () => fixture('waitsendpay-complete.json'),
+    call: (n) => n.waitsendpay({ payment_hash: HASH, partid: 1, groupid: 1, timeout: 1 }),
+  },
   { name: 'listsendpays', seed: () => fixture('listsendpays-mpp-complete.json'), call: (n) => n.listsendpays({ payment_hash: HASH }) },
-  { name: 'getroutes', seed: () => fixture('getroutes.json'), call: (n) => n.getroutes({ source: ID, destination: ID, amount_msat: 1, layers: [], maxfee_msat: 1, final_cltv: 18 }) },
+  {
+    name: 'getroutes',
+    seed: () => fixture('getroutes.json'),
+    call: (n) => n.getroutes({ source: ID, destination: ID, amount_msat: 1, layers: [], maxfee_msat: 1, final_cltv: 18 }),
+  },
   // askrene's layers (test/fixtures/cln/askrene-*.json).
-  { name: 'askrene-create-layer', seed: () => realFixture('askrene-create-layer.json').response, call: (n) => n.askrenecreatelayer({ layer: 'ampkit-probe' }) },
-  { name: 'askrene-inform-channel', seed: () => realFixture('askrene-inform-channel-constrained.json').response, call: (n) => n.askreneconstrainchannel({ layer: 'ampkit-probe', short_channel_id_dir: '105x2x0/0', amount_msat: 500_000_000 }) },
+  {
+    name: 'askrene-create-layer',
+    seed: () => realFixture('askrene-create-layer.json').response,
+    call: (n) => n.askrenecreatelayer({ layer: 'ampkit-probe' }),
+  },
+  {
+    name: 'askrene-inform-channel',
+    seed: () => realFixture('askrene-inform-channel-constrained.json').response,
+    call: (n) => n.askreneconstrainchannel({ layer: 'ampkit-probe', short_channel_id_dir: '105x2x0/0', amount_msat: 500_000_000 }),
+  },
   { name: 'getinfo', seed: () => fixture('getinfo.json'), call: (n) => n.getinfo() },
-  { name: 'invoice', seed: () => fixture('invoice.json'), call: (n) => n.invoice({ amount_msat: 1, label: 'x', description: 'x', expiry: 60 }) },
+  {
+    name: 'invoice',
+    seed: () => fixture('invoice.json'),
+    call: (n) => n.invoice({ amount_msat: 1, label: 'x', description: 'x', expiry: 60 }),
+  },
   { name: 'listinvoices', seed: () => fixture('listinvoices-paid-mpp.json'), call: (n) => n.listinvoices({ payment_hash: HASH }) },
   { name: 'listchannels', seed: () => fixture('listchannels.json'), call: (n) => n.listchannels() },
   { name: 'listpeerchannels', seed: () => fixture('listpeerchannels-held-in.json'), call: (n) => n.listpeerchannels() },
-  { name: 'listnodes', seed: () => ({ nodes: [{ nodeid: ID, alias: 'x', color: '02d232', last_timestamp: 1, features: '0800' }, { nodeid: ID }] }), call: (n) => n.listnodes() },
-  { name: 'listhtlcs', seed: () => ({ htlcs: [{ short_channel_id: '103x1x0', id: 0, expiry: 120, amount_msat: 5, direction: 'in', payment_hash: HASH, state: 'RCVD_ADD_ACK_REVOCATION', created_index: 1, updated_index: 2 }] }), call: (n) => n.listhtlcs({ index: 'created', start: 0 }) },
+  {
+    name: 'listnodes',
+    seed: () => ({ nodes: [{ nodeid: ID, alias: 'x', color: '02d232', last_timestamp: 1, features: '0800' }, { nodeid: ID }] }),
+    call: (n) => n.listnodes(),
+  },
+  {
+    name: 'listhtlcs',
+    seed: () => ({
+      htlcs: [
+        {
+          short_channel_id: '103x1x0',
+          id: 0,
+          expiry: 120,
+          amount_msat: 5,
+          direction: 'in',
+          payment_hash: HASH,
+          state: 'RCVD_ADD_ACK_REVOCATION',
+          created_index: 1,
+          updated_index: 2,
+        },
+      ],
+    }),
+    call: (n) => n.listhtlcs({ index: 'created', start: 0 }),
+  },
   // The hold plugin's shapes (test/fixtures/hold-plugin/, BoltzExchange/hold v0.3.3).
   {
     name: 'listholdinvoices',
     seed: () => holdFixture('listholdinvoices-paid.json').response,
     call: (n) => n.listholdinvoices({ payment_hash: HOLD_HASH }),
   },
-  { name: 'holdinvoice', seed: () => holdFixture('holdinvoice.json').response, call: (n) => n.holdinvoice({ payment_hash: HASH, amount_msat: 1, description: 'x', expiry: 60 }) },
+  {
+    name: 'holdinvoice',
+    seed: () => holdFixture('holdinvoice.json').response,
+    call: (n) => n.holdinvoice({ payment_hash: HASH, amount_msat: 1, description: 'x', expiry: 60 }),
+  },
   { name: 'wait', seed: () => ({ subsystem: 'htlcs', created: 7 }), call: (n) => n.waithtlcs({ index: 'created', next: 7 }) },
 ];
 

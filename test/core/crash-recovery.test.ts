@@ -5,7 +5,17 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { NEVER_SENT, SEND_LEASE_S, clnNode, createEngine, type Engine, type Journal, type Node, type SentPart, type Store } from '../../packages/core/src/index.ts';
+import {
+  NEVER_SENT,
+  SEND_LEASE_S,
+  clnNode,
+  createEngine,
+  type Engine,
+  type Journal,
+  type Node,
+  type SentPart,
+  type Store,
+} from '../../packages/core/src/index.ts';
 import { engineHarness, type EngineHarness, type Invoice } from './engine-harness.ts';
 
 let h: EngineHarness;
@@ -86,7 +96,12 @@ const VIAS = ['alice', 'bob', 'carol'] as const;
 const PART = 1_000_000;
 
 function request(inv: Invoice, i: number) {
-  return { route: h.route(VIAS[i]!, PART), payment_hash: inv.payment_hash, intended_amount_msat: inv.amount_msat, payment_secret: inv.payment_secret };
+  return {
+    route: h.route(VIAS[i]!, PART),
+    payment_hash: inv.payment_hash,
+    intended_amount_msat: inv.amount_msat,
+    payment_secret: inv.payment_secret,
+  };
 }
 
 /** Sends the three parts on a doomed engine, stopping at the first that never returns. */
@@ -153,13 +168,16 @@ describe('crash recovery: a three-part payment killed at each point', () => {
 
     const engine = await reopen();
     const parts = (await engine.listpartialpayments({ payment_hash: inv.payment_hash })).partialpayments;
-    assert.deepEqual(parts.map((p) => p.partid), [1, 2]);
+    assert.deepEqual(
+      parts.map((p) => p.partid),
+      [1, 2],
+    );
     const sent = await engine.sendpartialpay(request(inv, 2));
     assert.equal((sent as SentPart).partid, 3);
     await assertPaidOnce(engine, inv, [1, 2, 3]);
   });
 
-  test('between the journal and sendpay: once the closed tab\'s lease on it has run out, part 3 fails as never sent, and a new part 4 completes the set', async () => {
+  test("between the journal and sendpay: once the closed tab's lease on it has run out, part 3 fails as never sent, and a new part 4 completes the set", async () => {
     const inv = await h.invoice(3 * PART);
     const mortal = new Mortal();
     await dieDuring(inv, mortal, { beforeSendpay: (partid) => partid === 3 && mortal.kill() });
@@ -167,7 +185,14 @@ describe('crash recovery: a three-part payment killed at each point', () => {
 
     const engine = await reopen(SEND_LEASE_S + 1);
     const parts = (await engine.listpartialpayments({ payment_hash: inv.payment_hash })).partialpayments;
-    assert.deepEqual(parts.map((p) => [p.partid, p.status === 'failed' ? p.failreason : 'in flight']), [[1, 'in flight'], [2, 'in flight'], [3, NEVER_SENT]]);
+    assert.deepEqual(
+      parts.map((p) => [p.partid, p.status === 'failed' ? p.failreason : 'in flight']),
+      [
+        [1, 'in flight'],
+        [2, 'in flight'],
+        [3, NEVER_SENT],
+      ],
+    );
     const payment = (await engine.listpayments({ payment_hash: inv.payment_hash })).payments[0]!;
     assert.equal(payment.status, 'pending');
     const sent = await engine.sendpartialpay(request(inv, 2));
@@ -188,18 +213,25 @@ describe('crash recovery: a three-part payment killed at each point', () => {
     assert.deepEqual((await atNode(inv.payment_hash)).map((p) => p.partid).sort(), [1, 2, 3]);
   });
 
-  test('after fulfilment, before the engine heard of it: the new engine takes the node\'s preimage', async () => {
+  test("after fulfilment, before the engine heard of it: the new engine takes the node's preimage", async () => {
     const inv = await h.invoice(3 * PART);
     const mortal = new Mortal();
     const victim = await dieDuring(inv, mortal, { holdWaits: true });
-    for (let i = 0; i < 100 && !(await atNode(inv.payment_hash)).every((p) => p.status === 'complete'); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && !(await atNode(inv.payment_hash)).every((p) => p.status === 'complete'); i++)
+      await new Promise((r) => setTimeout(r, 20));
     const { partialpayments: before } = await victim.listpartialpayments({ payment_hash: inv.payment_hash });
-    assert.ok(before.every((p) => p.status === 'pending'), 'the doomed engine never saw the fulfilment');
+    assert.ok(
+      before.every((p) => p.status === 'pending'),
+      'the doomed engine never saw the fulfilment',
+    );
     mortal.kill();
 
     const engine = await reopen();
     const { partialpayments } = await engine.listpartialpayments({ payment_hash: inv.payment_hash });
-    assert.deepEqual(partialpayments.map((p) => p.status), ['complete', 'complete', 'complete']);
+    assert.deepEqual(
+      partialpayments.map((p) => p.status),
+      ['complete', 'complete', 'complete'],
+    );
     await assertPaidOnce(engine, inv, [1, 2, 3]);
   });
 });

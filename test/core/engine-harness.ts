@@ -6,7 +6,16 @@
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import type { CommandoClient } from '../../packages/wire/src/index.ts';
-import { clnNode, createEngine, indexedDbStore, type Engine, type EngineOptions, type Node, type RouteHop, type Store } from '../../packages/core/src/index.ts';
+import {
+  clnNode,
+  createEngine,
+  indexedDbStore,
+  type Engine,
+  type EngineOptions,
+  type Node,
+  type RouteHop,
+  type Store,
+} from '../../packages/core/src/index.ts';
 import { harness, twoHopRoute, type Harness } from '../simnet/harness.ts';
 import type { SimnetOptions } from '../../packages/simnet/src/index.ts';
 

@@ -23,7 +23,14 @@ function silentNode(): { node: Node; calls: string[] } {
   };
   return {
     calls,
-    node: { ...noReceiving, id: NODE_ID, sendpay: refuse('sendpay'), waitsendpay: refuse('waitsendpay'), listsendpays: refuse('listsendpays'), connected: () => Promise.resolve() },
+    node: {
+      ...noReceiving,
+      id: NODE_ID,
+      sendpay: refuse('sendpay'),
+      waitsendpay: refuse('waitsendpay'),
+      listsendpays: refuse('listsendpays'),
+      connected: () => Promise.resolve(),
+    },
   };
 }
 
@@ -47,8 +54,26 @@ const BAD: Array<[string, Record<string, unknown>, string]> = [
   ['hop amount missing', { route: [{ ...HOP, amount_msat: undefined }] }, 'INVALID_ARGUMENT'],
   ['hop delay negative', { route: [{ ...HOP, delay: -1 }] }, 'INVALID_ARGUMENT'],
   ['hop direction 2', { route: [{ ...HOP, direction: 2 }] }, 'INVALID_ARGUMENT'],
-  ['amount grows along the route', { route: [{ ...HOP, amount_msat: 500 }, { ...HOP, amount_msat: 600 }] }, 'INVALID_ARGUMENT'],
-  ['delay grows along the route', { route: [{ ...HOP, delay: 10 }, { ...HOP, amount_msat: 900, delay: 20 }] }, 'INVALID_ARGUMENT'],
+  [
+    'amount grows along the route',
+    {
+      route: [
+        { ...HOP, amount_msat: 500 },
+        { ...HOP, amount_msat: 600 },
+      ],
+    },
+    'INVALID_ARGUMENT',
+  ],
+  [
+    'delay grows along the route',
+    {
+      route: [
+        { ...HOP, delay: 10 },
+        { ...HOP, amount_msat: 900, delay: 20 },
+      ],
+    },
+    'INVALID_ARGUMENT',
+  ],
   ['a part bigger than the payment', { route: [{ ...HOP, amount_msat: 1001 }] }, 'OVERPAY'],
   ['bolt11 that does not decode', { bolt11: 'lnbc1notaninvoice' }, 'INVALID_ARGUMENT'],
   ['description not a string', { description: 7 }, 'INVALID_ARGUMENT'],
@@ -92,10 +117,16 @@ describe('sendpartialpay validation: nothing stored, nothing sent', () => {
   });
 
   test('createEngine refuses a node without an id, a store that is not one, a half-life that is not a positive number', async () => {
-    await assert.rejects(createEngine({ node: { ...silentNode().node, id: 'nope' }, store: memoryStore() }), (e: AmpkitError) => e.code === 'INVALID_ARGUMENT');
+    await assert.rejects(
+      createEngine({ node: { ...silentNode().node, id: 'nope' }, store: memoryStore() }),
+      (e: AmpkitError) => e.code === 'INVALID_ARGUMENT',
+    );
     await assert.rejects(createEngine({ node: silentNode().node, store: {} as never }), (e: AmpkitError) => e.code === 'INVALID_ARGUMENT');
     for (const learnedHalfLife of [0, -1, Infinity, NaN]) {
-      await assert.rejects(createEngine({ node: silentNode().node, store: memoryStore(), learnedHalfLife }), (e: AmpkitError) => e.code === 'INVALID_ARGUMENT' && /learnedHalfLife/.test(e.message));
+      await assert.rejects(
+        createEngine({ node: silentNode().node, store: memoryStore(), learnedHalfLife }),
+        (e: AmpkitError) => e.code === 'INVALID_ARGUMENT' && /learnedHalfLife/.test(e.message),
+      );
     }
   });
 
@@ -170,9 +201,11 @@ describe('clnNode reads Core Lightning replies', () => {
   });
 
   test('mpp_timeout (204) is a failed part with its failure fields', async () => {
-    const node = clnNode(scriptedClient(() => {
-      throw rpcError('waitsendpay', 'waitsendpay-mpp-timeout.json');
-    }));
+    const node = clnNode(
+      scriptedClient(() => {
+        throw rpcError('waitsendpay', 'waitsendpay-mpp-timeout.json');
+      }),
+    );
     const part = await node.waitsendpay(key);
     assert.deepEqual(
       [part.status, part.failcode, part.failcodename, part.erring_index, part.erring_channel],
@@ -181,35 +214,65 @@ describe('clnNode reads Core Lightning replies', () => {
   });
 
   test('an unknown hash (203) is a failed part with failcode 16399', async () => {
-    const node = clnNode(scriptedClient(() => {
-      throw rpcError('waitsendpay', 'waitsendpay-failed-unknown-hash.json');
-    }));
+    const node = clnNode(
+      scriptedClient(() => {
+        throw rpcError('waitsendpay', 'waitsendpay-failed-unknown-hash.json');
+      }),
+    );
     assert.equal((await node.waitsendpay(key)).failcode, 16399);
   });
 
-  test('200 is TIMEOUT, 208 NOT_FOUND, 201 on sendpay NODE_ERROR with the node\'s code', async () => {
-    const timeout = clnNode(scriptedClient(() => {
-      throw rpcError('waitsendpay', 'waitsendpay-timeout.json');
-    }));
+  test("200 is TIMEOUT, 208 NOT_FOUND, 201 on sendpay NODE_ERROR with the node's code", async () => {
+    const timeout = clnNode(
+      scriptedClient(() => {
+        throw rpcError('waitsendpay', 'waitsendpay-timeout.json');
+      }),
+    );
     await assert.rejects(timeout.waitsendpay(key), (e: AmpkitError) => e.code === 'TIMEOUT');
-    const never = clnNode(scriptedClient(() => {
-      throw new RpcError('waitsendpay', 208, 'Never attempted payment part 1');
-    }));
+    const never = clnNode(
+      scriptedClient(() => {
+        throw new RpcError('waitsendpay', 208, 'Never attempted payment part 1');
+      }),
+    );
     await assert.rejects(never.waitsendpay(key), (e: AmpkitError) => e.code === 'NOT_FOUND');
-    const refused = clnNode(scriptedClient(() => {
-      throw rpcError('sendpay', 'sendpay-same-partid-after-fail.json');
-    }));
+    const refused = clnNode(
+      scriptedClient(() => {
+        throw rpcError('sendpay', 'sendpay-same-partid-after-fail.json');
+      }),
+    );
     await assert.rejects(
-      refused.sendpay({ route: [HOP], payment_hash: key.payment_hash, partid: 1, groupid: 1, amount_msat: 1000, payment_secret: 'bb'.repeat(32) }),
+      refused.sendpay({
+        route: [HOP],
+        payment_hash: key.payment_hash,
+        partid: 1,
+        groupid: 1,
+        amount_msat: 1000,
+        payment_secret: 'bb'.repeat(32),
+      }),
       (e: AmpkitError) => e.code === 'NODE_ERROR' && e.nodeCode === 201,
     );
   });
 
   test('listsendpays rows (listsendpays-mpp-complete.json) and a pending sendpay (sendpay-part1.json)', async () => {
-    const node = clnNode(scriptedClient((method) => (method === 'listsendpays' ? fixture('listsendpays-mpp-complete.json') : fixture('sendpay-part1.json'))));
+    const node = clnNode(
+      scriptedClient((method) => (method === 'listsendpays' ? fixture('listsendpays-mpp-complete.json') : fixture('sendpay-part1.json'))),
+    );
     const rows = await node.listsendpays({ payment_hash: key.payment_hash });
-    assert.deepEqual(rows.map((r) => [r.partid, r.status, r.amount_sent_msat]), [[2, 'complete', 776399446], [3, 'complete', 723607791]]);
-    const sent = await node.sendpay({ route: [HOP], payment_hash: key.payment_hash, partid: 1, groupid: 1, amount_msat: 1000, payment_secret: 'bb'.repeat(32) });
+    assert.deepEqual(
+      rows.map((r) => [r.partid, r.status, r.amount_sent_msat]),
+      [
+        [2, 'complete', 776399446],
+        [3, 'complete', 723607791],
+      ],
+    );
+    const sent = await node.sendpay({
+      route: [HOP],
+      payment_hash: key.payment_hash,
+      partid: 1,
+      groupid: 1,
+      amount_msat: 1000,
+      payment_secret: 'bb'.repeat(32),
+    });
     assert.equal(sent.status, 'pending');
   });
 
@@ -232,9 +295,11 @@ describe('clnNode reads Core Lightning replies', () => {
   });
 
   test('a dropped link stays CONNECTION', async () => {
-    const node = clnNode(scriptedClient(() => {
-      throw new WireError('CONNECTION', 'connection lost');
-    }));
+    const node = clnNode(
+      scriptedClient(() => {
+        throw new WireError('CONNECTION', 'connection lost');
+      }),
+    );
     await assert.rejects(node.listsendpays({ payment_hash: key.payment_hash }), (e: AmpkitError) => e.code === 'CONNECTION');
   });
 });

@@ -56,14 +56,17 @@ describe('engines sharing a journal, a lock and a channel', () => {
     const settles = h.calls('settleholdinvoice');
     const heard = nextEvent(b, 'invoice-updated');
     const inv = await a.invoice({ amount_msat: 42, description: 'shared', hold: true });
-    assert.equal((await heard).payment_hash, inv.payment_hash, 'b hears of a\'s invoice');
+    assert.equal((await heard).payment_hash, inv.payment_hash, "b hears of a's invoice");
     const waited = b.waitinvoice({ payment_hash: inv.payment_hash, timeout: 20 });
     await h.pay('alice', inv.bolt11, 20, 1);
     await h.pay('bob', inv.bolt11, 22, 2);
     assert.equal((await waited).status, 'paid');
     assert.equal((await a.waitinvoice({ payment_hash: inv.payment_hash, timeout: 20 })).status, 'paid');
     assert.equal(h.calls('settleholdinvoice') - settles, 1);
-    assert.ok(locked.some((name) => name.endsWith(`:hold:${inv.payment_hash}`)), 'the settle ran under the hold invoice\'s lock');
+    assert.ok(
+      locked.some((name) => name.endsWith(`:hold:${inv.payment_hash}`)),
+      "the settle ran under the hold invoice's lock",
+    );
     await new Promise((r) => setTimeout(r, 100));
     for (const seen of [seenA, seenB]) {
       assert.equal(seen.filter((e) => e === 'invoice-paid:paid').length, 1, seen.join(', '));
@@ -77,14 +80,25 @@ describe('engines sharing a journal, a lock and a channel', () => {
     const [a] = engines as [Engine];
     const seen = record(a);
     const intruder = new BroadcastChannel('ampkit-test-junk');
-    for (const junk of [null, 'x', { type: 'invoice-paid' }, { type: 'invoice-paid', detail: { payment_hash: 5 } }, { type: 'error', detail: {} }, { type: 'part-updated', detail: { payment_hash: 'ab' } }]) {
+    for (const junk of [
+      null,
+      'x',
+      { type: 'invoice-paid' },
+      { type: 'invoice-paid', detail: { payment_hash: 5 } },
+      { type: 'error', detail: {} },
+      { type: 'part-updated', detail: { payment_hash: 'ab' } },
+    ]) {
       intruder.postMessage(junk);
     }
     intruder.postMessage({ type: 'invoice-updated', detail: { payment_hash: 'ff'.repeat(32), status: 'paid' } });
     await new Promise((r) => setTimeout(r, 100));
     intruder.close();
     assert.deepEqual(seen, [], 'nothing is passed on: a well-formed message about an invoice the journal lacks is no news either');
-    assert.deepEqual((await a.listinvoices()).invoices.filter((i) => i.payment_hash === 'ff'.repeat(32)), [], 'a message changes no record');
+    assert.deepEqual(
+      (await a.listinvoices()).invoices.filter((i) => i.payment_hash === 'ff'.repeat(32)),
+      [],
+      'a message changes no record',
+    );
     for (const e of engines) e.close();
   });
 });

@@ -8,7 +8,15 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { NEVER_SENT, SEND_LEASE_S, localLock, type Engine, type Lock, type Node, type PartialPayment } from '../../packages/core/src/index.ts';
+import {
+  NEVER_SENT,
+  SEND_LEASE_S,
+  localLock,
+  type Engine,
+  type Lock,
+  type Node,
+  type PartialPayment,
+} from '../../packages/core/src/index.ts';
 import { engineHarness, type EngineHarness, type Invoice } from './engine-harness.ts';
 
 let h: EngineHarness;
@@ -33,7 +41,13 @@ function slowSendpay(ms: number, sendpays: { count: number }): (node: Node) => N
 }
 
 function onePart(inv: Invoice) {
-  return { route: h.route('alice', inv.amount_msat), payment_hash: inv.payment_hash, intended_amount_msat: inv.amount_msat, payment_secret: inv.payment_secret, bolt11: inv.bolt11 };
+  return {
+    route: h.route('alice', inv.amount_msat),
+    payment_hash: inv.payment_hash,
+    intended_amount_msat: inv.amount_msat,
+    payment_secret: inv.payment_secret,
+    bolt11: inv.bolt11,
+  };
 }
 
 async function journaled(engine: Engine, hash: string): Promise<PartialPayment> {
@@ -50,7 +64,7 @@ async function atNode(hash: string): Promise<Array<{ groupid: number; partid: nu
 }
 
 describe('two engines on one journal: only the node decides a part', () => {
-  test('with a shared lock: B opens while A\'s sendpay is on its way; B waits for the hand-over, the part completes once, both see it', async () => {
+  test("with a shared lock: B opens while A's sendpay is on its way; B waits for the hand-over, the part completes once, both see it", async () => {
     const inv = await h.invoice(300_000);
     const lock = localLock();
     const sendpays = { count: 0 };
@@ -66,16 +80,19 @@ describe('two engines on one journal: only the node decides a part', () => {
     assert.equal(done.status, 'complete');
     assert.equal((await a.waitpartialpay({ id: part.id, timeout: 10 })).status, 'complete');
     assert.equal(sendpays.count, 1);
-    assert.deepEqual((await atNode(inv.payment_hash)).map((p) => p.status), ['complete']);
+    assert.deepEqual(
+      (await atNode(inv.payment_hash)).map((p) => p.status),
+      ['complete'],
+    );
   });
 
-  test('without a shared lock: A\'s lease keeps B from judging the part until A\'s send has had its time', async () => {
+  test("without a shared lock: A's lease keeps B from judging the part until A's send has had its time", async () => {
     const inv = await h.invoice(310_000);
     const sendpays = { count: 0 };
     const a = await h.engine(slowSendpay(800, sendpays), { lock: localLock() });
     const sending = a.sendpartialpay(onePart(inv));
     const part = await journaled(a, inv.payment_hash);
-    assert.ok(part.sender && part.sending_until! > Date.now() / 1000, 'the part carries its sender\'s lease');
+    assert.ok(part.sender && part.sending_until! > Date.now() / 1000, "the part carries its sender's lease");
     const b = await h.engine(undefined, { lock: localLock() });
     await b.ready();
     assert.equal((await b.listpartialpayments({ id: part.id })).partialpayments[0]!.status, 'pending', 'B leaves a leased part alone');
@@ -103,7 +120,7 @@ describe('two engines on one journal: only the node decides a part', () => {
     assert.equal((await atNode(inv.payment_hash)).length, 0);
   });
 
-  test('the node\'s complete beats the journal\'s failed: the preimage is recorded, the payment completes, waiters hear it', async () => {
+  test("the node's complete beats the journal's failed: the preimage is recorded, the payment completes, waiters hear it", async () => {
     const inv = await h.invoice(330_000);
     const sendpays = { count: 0 };
     const a = await h.engine(slowSendpay(800, sendpays), { lock: localLock() });
@@ -115,7 +132,8 @@ describe('two engines on one journal: only the node decides a part', () => {
     assert.equal((await b.listpartialpayments({ id: part.id })).partialpayments[0]!.status, 'failed');
     await sending;
     const done = await a.waitpartialpay({ id: part.id, timeout: 10 }).catch(() => undefined);
-    for (let i = 0; i < 200 && (await a.listpayments({ payment_hash: inv.payment_hash })).payments[0]!.status !== 'complete'; i++) await sleep(10);
+    for (let i = 0; i < 200 && (await a.listpayments({ payment_hash: inv.payment_hash })).payments[0]!.status !== 'complete'; i++)
+      await sleep(10);
     const [payment] = (await a.listpayments({ payment_hash: inv.payment_hash })).payments;
     assert.equal(payment!.status, 'complete', 'the node completed it: so does the journal');
     assert.match(payment!.payment_preimage!, /^[0-9a-f]{64}$/);
@@ -136,7 +154,10 @@ describe('two engines on one journal: only the node decides a part', () => {
     const sending = a.sendpartialpay(onePart(inv));
     const part = await journaled(a, inv.payment_hash);
     // B's watcher never hears back, so only its next send can learn the node's word.
-    const deaf = await h.engine((node) => ({ ...node, id: node.id, waitsendpay: () => new Promise(() => {}) }), { lock: localLock(), now: () => Math.floor(Date.now() / 1000) + SEND_LEASE_S + 1 });
+    const deaf = await h.engine((node) => ({ ...node, id: node.id, waitsendpay: () => new Promise(() => {}) }), {
+      lock: localLock(),
+      now: () => Math.floor(Date.now() / 1000) + SEND_LEASE_S + 1,
+    });
     await deaf.ready();
     a.close();
     await sending.catch(() => undefined);

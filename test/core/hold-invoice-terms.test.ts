@@ -71,7 +71,11 @@ describe('a hold invoice’s terms are the plugin’s', () => {
     assert.equal((await expired).status, 'expired');
     for (let i = 0; i < 100 && gone.length < 3; i++) await sleep(10);
     assert.deepEqual(gone, ['expired', 'expired', 'expired']);
-    for (const [payer, partid] of [['alice', 1], ['bob', 2], ['carol', 3]] as const) {
+    for (const [payer, partid] of [
+      ['alice', 1],
+      ['bob', 2],
+      ['carol', 3],
+    ] as const) {
       assert.equal((await h.outcome(payer, inv.payment_hash, partid)).failcodename, 'WIRE_INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS');
     }
     assert.deepEqual((await engine.listpartialinvoices({ payment_hash: inv.payment_hash })).partialinvoices, []);

@@ -32,7 +32,24 @@ describe('the hold key in Chromium', () => {
     assert.isFalse(key.extractable);
     await rejects(crypto.subtle.exportKey('raw', key));
     const sealed_preimage = await sealPreimage(key, PREIMAGE, hash);
-    const record = { label: 'k', bolt11: 'lnbcrt1', payment_hash: hash, amount_msat: 42, description: '', status: 'unpaid', hold: true, created_at: 1, expires_at: 2, amount_received_msat: 0, amount_held_msat: 0, parts: 0, held: [], left: [], htlc_index: 0, sealed_preimage } satisfies StoredInvoice;
+    const record = {
+      label: 'k',
+      bolt11: 'lnbcrt1',
+      payment_hash: hash,
+      amount_msat: 42,
+      description: '',
+      status: 'unpaid',
+      hold: true,
+      created_at: 1,
+      expires_at: 2,
+      amount_received_msat: 0,
+      amount_held_msat: 0,
+      parts: 0,
+      held: [],
+      left: [],
+      htlc_index: 0,
+      sealed_preimage,
+    } satisfies StoredInvoice;
     await first.updateInvoice(hash, () => ({ invoice: record, result: undefined }), { durable: true });
     first.close();
 

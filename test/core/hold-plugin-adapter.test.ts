@@ -81,9 +81,30 @@ describe('the hold plugin adapter: what it reads', () => {
       state: 'accepted',
       created_at: Date.UTC(2025, 11, 1, 18, 27, 35) / 1000,
       htlcs: [
-        { short_channel_id: '103x1x0', id: 3, amount_msat: 400_000, expiry: 312, state: 'cancelled', created_at: Date.UTC(2025, 11, 1, 18, 27, 41) / 1000 },
-        { short_channel_id: '103x1x0', id: 4, amount_msat: 400_000, expiry: 312, state: 'accepted', created_at: Date.UTC(2025, 11, 1, 18, 27, 51) / 1000 },
-        { short_channel_id: '105x2x1', id: 0, amount_msat: 600_000, expiry: 313, state: 'accepted', created_at: Date.UTC(2025, 11, 1, 18, 27, 52) / 1000 },
+        {
+          short_channel_id: '103x1x0',
+          id: 3,
+          amount_msat: 400_000,
+          expiry: 312,
+          state: 'cancelled',
+          created_at: Date.UTC(2025, 11, 1, 18, 27, 41) / 1000,
+        },
+        {
+          short_channel_id: '103x1x0',
+          id: 4,
+          amount_msat: 400_000,
+          expiry: 312,
+          state: 'accepted',
+          created_at: Date.UTC(2025, 11, 1, 18, 27, 51) / 1000,
+        },
+        {
+          short_channel_id: '105x2x1',
+          id: 0,
+          amount_msat: 600_000,
+          expiry: 313,
+          state: 'accepted',
+          created_at: Date.UTC(2025, 11, 1, 18, 27, 52) / 1000,
+        },
       ],
     });
   });
@@ -94,11 +115,17 @@ describe('the hold plugin adapter: what it reads', () => {
     assert.equal(invoice!.state, 'paid');
     assert.equal(invoice!.preimage, PREIMAGE);
     assert.equal(invoice!.paid_at, Date.UTC(2025, 11, 1, 18, 28, 2) / 1000);
-    assert.deepEqual(invoice!.htlcs.map((h) => h.state), ['cancelled', 'paid', 'paid']);
+    assert.deepEqual(
+      invoice!.htlcs.map((h) => h.state),
+      ['cancelled', 'paid', 'paid'],
+    );
   });
 
   test('unpaid, cancelled and unknown', async () => {
-    for (const [name, state] of [['listholdinvoices-unpaid.json', 'unpaid'], ['listholdinvoices-cancelled.json', 'cancelled']] as const) {
+    for (const [name, state] of [
+      ['listholdinvoices-unpaid.json', 'unpaid'],
+      ['listholdinvoices-cancelled.json', 'cancelled'],
+    ] as const) {
       const { node } = adapter(() => holdFixture(name).response);
       const [invoice] = await node.listholdinvoices({ payment_hash: HASH });
       assert.equal(invoice!.state, state, name);
@@ -121,7 +148,16 @@ describe('the hold plugin adapter: what it reads', () => {
     assert.equal(holdTime('2025-12-01T18:27:35'), 1764613655);
     assert.equal(holdTime('2025-12-01T18:27:35.5'), 1764613655);
     assert.equal(holdTime('2025-12-01T18:27:35.123456789'), 1764613655);
-    for (const bad of ['2025-12-01 18:27:35', '2025-02-30T00:00:00', '2025-12-01T24:00:00', '2025-12-01T18:27:35+02:00', '1764613655', 1764613655, null, '']) {
+    for (const bad of [
+      '2025-12-01 18:27:35',
+      '2025-02-30T00:00:00',
+      '2025-12-01T24:00:00',
+      '2025-12-01T18:27:35+02:00',
+      '1764613655',
+      1764613655,
+      null,
+      '',
+    ]) {
       assert.equal(holdTime(bad), undefined, String(bad));
     }
   });
@@ -211,7 +247,10 @@ describe('the hold plugin adapter: errors', () => {
 
   test('"invoice not found" is NOT_FOUND, for settle and cancel', async () => {
     await assert.rejects(failing('settleholdinvoice-not-found.json').settleholdinvoice({ preimage: '00'.repeat(32) }), isCode('NOT_FOUND'));
-    await assert.rejects(failing('cancelholdinvoice-not-found.json').cancelholdinvoice({ payment_hash: '00'.repeat(32) }), isCode('NOT_FOUND'));
+    await assert.rejects(
+      failing('cancelholdinvoice-not-found.json').cancelholdinvoice({ payment_hash: '00'.repeat(32) }),
+      isCode('NOT_FOUND'),
+    );
   });
 
   test('the other refusals are NODE_ERROR with the plugin’s code and words', async () => {

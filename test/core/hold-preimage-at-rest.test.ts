@@ -12,7 +12,15 @@ import { after, before, describe, test } from 'node:test';
 import { IDBFactory } from 'fake-indexeddb';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { AmpkitError, clnNode, indexedDbStore, memoryStore, type Engine, type Journal, type StoredInvoice } from '../../packages/core/src/index.ts';
+import {
+  AmpkitError,
+  clnNode,
+  indexedDbStore,
+  memoryStore,
+  type Engine,
+  type Journal,
+  type StoredInvoice,
+} from '../../packages/core/src/index.ts';
 import { newPreimage } from '../simnet/harness.ts';
 import { nextEvent, receiveHarness, recordEvents, type ReceiveHarness } from './receive-harness.ts';
 
@@ -51,7 +59,10 @@ async function dump(idb: IDBFactory): Promise<{ text: string; meta: Map<IDBValid
     open.onsuccess = () => resolve(open.result);
     open.onerror = () => reject(open.error);
   });
-  const all = <T>(request: IDBRequest<T>) => new Promise<T>((resolve, reject) => ((request.onsuccess = () => resolve(request.result)), (request.onerror = () => reject(request.error))));
+  const all = <T>(request: IDBRequest<T>) =>
+    new Promise<T>(
+      (resolve, reject) => ((request.onsuccess = () => resolve(request.result)), (request.onerror = () => reject(request.error))),
+    );
   const names = [...db.objectStoreNames];
   const tx = db.transaction(names, 'readonly');
   const values: unknown[] = [];
@@ -65,7 +76,12 @@ async function dump(idb: IDBFactory): Promise<{ text: string; meta: Map<IDBValid
     if (name === 'invoices') invoices = records as StoredInvoice[];
   }
   db.close();
-  const bytes = (v: unknown) => (v instanceof ArrayBuffer ? bytesToHex(new Uint8Array(v)) : ArrayBuffer.isView(v) ? bytesToHex(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)) : v);
+  const bytes = (v: unknown) =>
+    v instanceof ArrayBuffer
+      ? bytesToHex(new Uint8Array(v))
+      : ArrayBuffer.isView(v)
+        ? bytesToHex(new Uint8Array(v.buffer, v.byteOffset, v.byteLength))
+        : v;
   return { text: JSON.stringify(values, (_, v) => bytes(v)), meta, invoices };
 }
 
@@ -137,7 +153,10 @@ describe('a hold invoice’s preimage at rest', () => {
     assert.ok(!open.text.includes(preimage), 'the preimage is nowhere in the database while the invoice is open');
     // Paid, the preimage is the payer's proof and no longer a secret; the sealed copy goes.
     const [done] = (await dump(idb)).invoices.filter((i) => i.payment_hash === inv.payment_hash);
-    assert.deepEqual([done!.status, done!.payment_preimage, done!.sealed_preimage, done!.preimage], ['paid', preimage, undefined, undefined]);
+    assert.deepEqual(
+      [done!.status, done!.payment_preimage, done!.sealed_preimage, done!.preimage],
+      ['paid', preimage, undefined, undefined],
+    );
     engine.close();
   });
 
@@ -208,15 +227,30 @@ describe('a hold invoice’s preimage at rest', () => {
     await h.pay('alice', record.bolt11, 42, 1);
     const paid = await engine.waitinvoice({ payment_hash: hash, timeout: 10 });
     assert.deepEqual([paid.status, paid.payment_preimage], ['paid', preimage]);
-    assert.deepEqual(errors.map((e) => e.code), ['CONNECTION']);
+    assert.deepEqual(
+      errors.map((e) => e.code),
+      ['CONNECTION'],
+    );
     assert.match(errors[0]!.message, new RegExp(`could not seal the preimage of hold invoice ${hash}`));
     engine.close();
   });
 
   for (const [name, spoil] of [
-    ['tampered with (one bit of the ciphertext flipped)', async (_j: Journal, r: StoredInvoice) => ({ ...r.sealed_preimage!, data: (parseInt(r.sealed_preimage!.data[0]!, 16) ^ 1).toString(16) + r.sealed_preimage!.data.slice(1) })],
-    ['moved from another invoice (it is bound to its payment hash)', async (j: Journal) => (await j.listInvoices()).find((i) => i.label === 'donor')!.sealed_preimage!],
-    ['replaced by one that opens with the key but does not hash to the payment hash', async (j: Journal, r: StoredInvoice) => sealPreimage((await j.getHoldKey())!, newPreimage().preimage, r.payment_hash)],
+    [
+      'tampered with (one bit of the ciphertext flipped)',
+      async (_j: Journal, r: StoredInvoice) => ({
+        ...r.sealed_preimage!,
+        data: (parseInt(r.sealed_preimage!.data[0]!, 16) ^ 1).toString(16) + r.sealed_preimage!.data.slice(1),
+      }),
+    ],
+    [
+      'moved from another invoice (it is bound to its payment hash)',
+      async (j: Journal) => (await j.listInvoices()).find((i) => i.label === 'donor')!.sealed_preimage!,
+    ],
+    [
+      'replaced by one that opens with the key but does not hash to the payment hash',
+      async (j: Journal, r: StoredInvoice) => sealPreimage((await j.getHoldKey())!, newPreimage().preimage, r.payment_hash),
+    ],
   ] as [string, (j: Journal, r: StoredInvoice) => Promise<StoredInvoice['sealed_preimage']>][]) {
     test(`a sealed preimage ${name} never reaches the node: a typed error, the parts go back`, async () => {
       const { store } = database();
@@ -242,9 +276,15 @@ describe('a hold invoice’s preimage at rest', () => {
       assert.ok(error instanceof AmpkitError, `an error event: ${errors.join(', ')}`);
       assert.equal(error.code, 'STORAGE');
       assert.deepEqual(error.data, { reason: 'record', store: 'invoices', key: inv.payment_hash });
-      assert.match(error.message, new RegExp(`the journal's preimage for ${inv.payment_hash} (does not open with the hold key|does not hash to it); not settling`));
+      assert.match(
+        error.message,
+        new RegExp(`the journal's preimage for ${inv.payment_hash} (does not open with the hold key|does not hash to it); not settling`),
+      );
       // The set can never be settled: the parts fail back now, not at the invoice's expiry.
-      assert.deepEqual(events.filter((e) => e.startsWith('invoice-part-gone')), ['invoice-part-gone:cancelled', 'invoice-part-gone:cancelled']);
+      assert.deepEqual(
+        events.filter((e) => e.startsWith('invoice-part-gone')),
+        ['invoice-part-gone:cancelled', 'invoice-part-gone:cancelled'],
+      );
       assert.equal((await h.outcome('alice', inv.payment_hash, 1)).status, 'failed');
       assert.equal((await h.outcome('bob', inv.payment_hash, 2)).status, 'failed');
       journal.close();
@@ -258,7 +298,10 @@ describe('a hold invoice’s preimage at rest', () => {
     await journal.addHoldKey(await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, true, ['encrypt', 'decrypt']));
     const engine = await h.engine(undefined, { store });
     const holds = h.calls('holdinvoice');
-    await assert.rejects(engine.invoice({ amount_msat: 42, description: '', hold: true }), (e: unknown) => e instanceof AmpkitError && e.code === 'STORAGE' && /not a non-extractable AES-GCM key/.test(e.message));
+    await assert.rejects(
+      engine.invoice({ amount_msat: 42, description: '', hold: true }),
+      (e: unknown) => e instanceof AmpkitError && e.code === 'STORAGE' && /not a non-extractable AES-GCM key/.test(e.message),
+    );
     assert.deepEqual(await journal.listInvoices(), []);
     assert.equal(h.calls('holdinvoice'), holds, 'the node never heard of it');
     journal.close();
@@ -273,8 +316,14 @@ describe('a hold invoice’s preimage at rest', () => {
     const kept = await Promise.all([a.addHoldKey(ka), b.addHoldKey(kb)]);
     // One key for both (a key is compared by what it opens: each read is a structured clone).
     const sealed = await sealPreimage(ka, '11'.repeat(32), '22'.repeat(32));
-    const open = (key: CryptoKey) => crypto.subtle.decrypt({ name: 'AES-GCM', iv: hexToBytes(sealed.iv), additionalData: hexToBytes('22'.repeat(32)) }, key, hexToBytes(sealed.data));
-    for (const key of [...kept, (await a.getHoldKey())!, (await b.getHoldKey())!]) assert.equal(bytesToHex(new Uint8Array(await open(key))), '11'.repeat(32));
+    const open = (key: CryptoKey) =>
+      crypto.subtle.decrypt(
+        { name: 'AES-GCM', iv: hexToBytes(sealed.iv), additionalData: hexToBytes('22'.repeat(32)) },
+        key,
+        hexToBytes(sealed.data),
+      );
+    for (const key of [...kept, (await a.getHoldKey())!, (await b.getHoldKey())!])
+      assert.equal(bytesToHex(new Uint8Array(await open(key))), '11'.repeat(32));
     await assert.rejects(open(kb), 'the key the second journal brought was not kept');
     a.close();
     b.close();

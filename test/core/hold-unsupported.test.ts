@@ -64,7 +64,10 @@ describe('a node without the hold plugin', () => {
     const engine = await h.engine(racing);
     await assert.rejects(engine.invoice({ amount_msat: 42, description: 'held', hold: true }), isUnsupported);
     assert.equal(h.calls('holdinvoice'), 1);
-    assert.deepEqual((await journal.listInvoices()).filter((i) => i.hold), []);
+    assert.deepEqual(
+      (await journal.listInvoices()).filter((i) => i.hold),
+      [],
+    );
     engine.close();
   });
 
@@ -74,9 +77,23 @@ describe('a node without the hold plugin', () => {
     const hash = bytesToHex(sha256(hexToBytes(preimage)));
     await journal.updateInvoice(hash, () => ({
       invoice: {
-        label: 'left-behind', bolt11: '', payment_hash: hash, amount_msat: 42, description: 'x', status: 'unpaid', hold: true,
-        created_at: Math.floor(Date.now() / 1000), expires_at: Math.floor(Date.now() / 1000) + 3600, amount_received_msat: 0, amount_held_msat: 0,
-        parts: 0, held: [], left: [], htlc_index: 0, preimage, creating: true,
+        label: 'left-behind',
+        bolt11: '',
+        payment_hash: hash,
+        amount_msat: 42,
+        description: 'x',
+        status: 'unpaid',
+        hold: true,
+        created_at: Math.floor(Date.now() / 1000),
+        expires_at: Math.floor(Date.now() / 1000) + 3600,
+        amount_received_msat: 0,
+        amount_held_msat: 0,
+        parts: 0,
+        held: [],
+        left: [],
+        htlc_index: 0,
+        preimage,
+        creating: true,
       },
       result: undefined,
     }));
@@ -87,7 +104,10 @@ describe('a node without the hold plugin', () => {
     for (let i = 0; i < 200 && (await journal.getInvoice(hash)); i++) await new Promise((r) => setTimeout(r, 10));
     assert.equal(await journal.getInvoice(hash), undefined);
     await plainStillWorks(engine);
-    assert.deepEqual(errors.map((e) => e.code), []);
+    assert.deepEqual(
+      errors.map((e) => e.code),
+      [],
+    );
     engine.close();
   });
 });

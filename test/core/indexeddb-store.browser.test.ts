@@ -11,7 +11,18 @@ const HOP = { id: '03' + '22'.repeat(32), channel: '103x1x0', amount_msat: 1000,
 let run = 0;
 
 function part(id: number, hash: string, status: PartialPayment['status'] = 'pending'): PartialPayment {
-  return { id, partid: id, groupid: 1, payment_hash: hash, destination: HOP.id, route: [HOP], amount_msat: 1000, amount_sent_msat: 1001, status, created_at: 1 };
+  return {
+    id,
+    partid: id,
+    groupid: 1,
+    payment_hash: hash,
+    destination: HOP.id,
+    route: [HOP],
+    amount_msat: 1000,
+    amount_sent_msat: 1001,
+    status,
+    created_at: 1,
+  };
 }
 
 describe('indexedDbStore in Chromium', () => {
@@ -34,10 +45,14 @@ describe('indexedDbStore in Chromium', () => {
     const dbName = name();
     const hash = '22'.repeat(32);
     const journal = await indexedDbStore({ name: dbName }).open(NODE_A);
-    const first = await journal.update(hash, (v) => {
-      const p = part(v.nextId(), hash);
-      return { parts: [p], result: p.id };
-    }, { durable: true });
+    const first = await journal.update(
+      hash,
+      (v) => {
+        const p = part(v.nextId(), hash);
+        return { parts: [p], result: p.id };
+      },
+      { durable: true },
+    );
     let threw = false;
     try {
       await journal.update(hash, (v) => {
@@ -55,7 +70,10 @@ describe('indexedDbStore in Chromium', () => {
       return { parts: [p], result: p.id };
     });
     assert.deepEqual([first, second], [1, 2]);
-    assert.deepEqual((await again.listParts({ payment_hash: hash })).map((p) => p.id), [1, 2]);
+    assert.deepEqual(
+      (await again.listParts({ payment_hash: hash })).map((p) => p.id),
+      [1, 2],
+    );
     assert.lengthOf(await again.listParts({ status: 'pending' }), 2);
     again.close();
   });
@@ -86,14 +104,26 @@ describe('indexedDbStore in Chromium', () => {
         const journal = await store.open(NODE_A);
         seenInJournal = (await journal.listParts({ payment_hash: r.payment_hash })).length;
         journal.close();
-        return { payment_hash: r.payment_hash, groupid: r.groupid, partid: r.partid, status: 'pending', amount_msat: 1000, amount_sent_msat: 1000 };
+        return {
+          payment_hash: r.payment_hash,
+          groupid: r.groupid,
+          partid: r.partid,
+          status: 'pending',
+          amount_msat: 1000,
+          amount_sent_msat: 1000,
+        };
       },
       waitsendpay: () => new Promise(() => {}),
       listsendpays: async () => [],
       connected: async () => {},
     };
     const engine = await createEngine({ node, store });
-    const sent = await engine.sendpartialpay({ route: [HOP], payment_hash: hash, intended_amount_msat: 2000, payment_secret: '55'.repeat(32) });
+    const sent = await engine.sendpartialpay({
+      route: [HOP],
+      payment_hash: hash,
+      intended_amount_msat: 2000,
+      payment_secret: '55'.repeat(32),
+    });
     assert.equal(sent.status, 'pending');
     assert.equal(seenInJournal, 1, 'the part was in IndexedDB when sendpay ran');
     engine.close();
@@ -112,8 +142,22 @@ describe('indexedDbStore in Chromium', () => {
     const preimage = '77'.repeat(32);
     const hash = bytesToHex(sha256(hexToBytes(preimage)));
     const invoice = (payment_hash: string, label: string) => ({
-      label, bolt11: 'lnbcrt1', payment_hash, amount_msat: 42, description: 'd', status: 'unpaid' as const, hold: true, ...(payment_hash === hash ? { preimage } : {}),
-      created_at: 1, expires_at: 2, amount_received_msat: 0, amount_held_msat: 0, parts: 0, held: [], left: [], htlc_index: 0,
+      label,
+      bolt11: 'lnbcrt1',
+      payment_hash,
+      amount_msat: 42,
+      description: 'd',
+      status: 'unpaid' as const,
+      hold: true,
+      ...(payment_hash === hash ? { preimage } : {}),
+      created_at: 1,
+      expires_at: 2,
+      amount_received_msat: 0,
+      amount_held_msat: 0,
+      parts: 0,
+      held: [],
+      left: [],
+      htlc_index: 0,
     });
     await journal.updateInvoice(hash, () => ({ invoice: invoice(hash, 'shop-1'), result: undefined }), { durable: true });
     let code: unknown;
@@ -123,7 +167,10 @@ describe('indexedDbStore in Chromium', () => {
       code = (error as { code?: unknown }).code;
     }
     assert.equal(code, 'INVALID_ARGUMENT');
-    assert.deepEqual((await journal.listInvoices()).map((i) => i.payment_hash), [hash]);
+    assert.deepEqual(
+      (await journal.listInvoices()).map((i) => i.payment_hash),
+      [hash],
+    );
     assert.equal((await journal.getInvoice(hash))!.preimage, preimage);
     journal.close();
   });
@@ -131,12 +178,20 @@ describe('indexedDbStore in Chromium', () => {
   const holding: Node = {
     ...noReceiving,
     id: NODE_A,
-    sendpay: async (r) => ({ payment_hash: r.payment_hash, groupid: r.groupid, partid: r.partid, status: 'pending', amount_msat: 1000, amount_sent_msat: 1000 }),
+    sendpay: async (r) => ({
+      payment_hash: r.payment_hash,
+      groupid: r.groupid,
+      partid: r.partid,
+      status: 'pending',
+      amount_msat: 1000,
+      amount_sent_msat: 1000,
+    }),
     waitsendpay: () => new Promise(() => {}),
     listsendpays: async () => [],
     connected: async () => {},
   };
-  const reason = (error: unknown) => (error instanceof AmpkitError && error.code === 'STORAGE' ? (error.data as { reason: string }).reason : `not STORAGE: ${String(error)}`);
+  const reason = (error: unknown) =>
+    error instanceof AmpkitError && error.code === 'STORAGE' ? (error.data as { reason: string }).reason : `not STORAGE: ${String(error)}`;
   const openRaw = (dbName: string, version?: number, upgrade?: (db: IDBDatabase) => void) =>
     new Promise<IDBDatabase>((resolve, reject) => {
       const open = version === undefined ? indexedDB.open(dbName) : indexedDB.open(dbName, version);
@@ -151,7 +206,12 @@ describe('indexedDbStore in Chromium', () => {
     const errors: AmpkitError[] = [];
     engine.on('error', (e) => errors.push(e));
     const hash = '66'.repeat(32);
-    const sent = await engine.sendpartialpay({ route: [HOP], payment_hash: hash, intended_amount_msat: 2000, payment_secret: '55'.repeat(32) });
+    const sent = await engine.sendpartialpay({
+      route: [HOP],
+      payment_hash: hash,
+      intended_amount_msat: 2000,
+      payment_secret: '55'.repeat(32),
+    });
     const waiting = engine.waitpartialpay({ id: (sent as { id: number }).id }).then(() => 'resolved', reason);
     const newer = await openRaw(`${prefix}:${NODE_A}`, 4);
     assert.equal(await waiting, 'versionchange');
@@ -165,7 +225,10 @@ describe('indexedDbStore in Chromium', () => {
       r.onsuccess = () => resolve(r.result);
       r.onerror = () => reject(r.error);
     });
-    assert.deepEqual(parts.map((p) => [p.payment_hash, p.status]), [[hash, 'pending']]);
+    assert.deepEqual(
+      parts.map((p) => [p.payment_hash, p.status]),
+      [[hash, 'pending']],
+    );
     newer.close();
     let refused: unknown;
     await createEngine({ node: holding, store: indexedDbStore({ name: prefix }) }).catch((e) => (refused = e));

@@ -28,7 +28,9 @@ const { junk, mutate } = mutator({
   arrayLength: (rand) => 1 + ((rand() * 300) | 0),
   nesting: 200,
   // Another record's proof, or a broken one, where a proof was.
-  replacements: [(rand, old) => pick(rand, [pair(9).preimage, pair(9).payment_hash, String(old).toUpperCase(), `${String(old).slice(0, 63)}g`])],
+  replacements: [
+    (rand, old) => pick(rand, [pair(9).preimage, pair(9).payment_hash, String(old).toUpperCase(), `${String(old).slice(0, 63)}g`]),
+  ],
 });
 
 /** What each kind of record must be for the engine, checked here independently of records.ts. */
@@ -40,20 +42,47 @@ function usable(kind: RecordKind, v: any): boolean {
   if (v === null || typeof v !== 'object' || Array.isArray(v) || !hex32(v.payment_hash)) return false;
   if (kind === 'part') {
     return (
-      whole(v.id, 1) && whole(v.partid) && whole(v.groupid) && whole(v.amount_msat) && whole(v.amount_sent_msat) &&
-      ['pending', 'complete', 'failed'].includes(v.status) && proof(v.payment_preimage, v.payment_hash) && (v.status !== 'complete' || v.payment_preimage !== undefined) &&
-      Array.isArray(v.route) && v.route.length > 0 && v.route.every((h: any) => h && typeof h.id === 'string' && typeof h.channel === 'string' && whole(h.amount_msat, 1) && whole(h.delay)) &&
-      typeof v.created_at === 'number' && Number.isFinite(v.created_at)
+      whole(v.id, 1) &&
+      whole(v.partid) &&
+      whole(v.groupid) &&
+      whole(v.amount_msat) &&
+      whole(v.amount_sent_msat) &&
+      ['pending', 'complete', 'failed'].includes(v.status) &&
+      proof(v.payment_preimage, v.payment_hash) &&
+      (v.status !== 'complete' || v.payment_preimage !== undefined) &&
+      Array.isArray(v.route) &&
+      v.route.length > 0 &&
+      v.route.every(
+        (h: any) => h && typeof h.id === 'string' && typeof h.channel === 'string' && whole(h.amount_msat, 1) && whole(h.delay),
+      ) &&
+      typeof v.created_at === 'number' &&
+      Number.isFinite(v.created_at)
     );
   }
   if (kind === 'payment') {
-    return whole(v.amount_msat) && whole(v.amount_sent_msat) && whole(v.parts) && whole(v.groupid) && ['pending', 'complete', 'failed'].includes(v.status) && proof(v.payment_preimage, v.payment_hash) && (v.status !== 'complete' || v.payment_preimage !== undefined);
+    return (
+      whole(v.amount_msat) &&
+      whole(v.amount_sent_msat) &&
+      whole(v.parts) &&
+      whole(v.groupid) &&
+      ['pending', 'complete', 'failed'].includes(v.status) &&
+      proof(v.payment_preimage, v.payment_hash) &&
+      (v.status !== 'complete' || v.payment_preimage !== undefined)
+    );
   }
   return (
-    typeof v.label === 'string' && whole(v.amount_msat) && ['unpaid', 'paid', 'expired'].includes(v.status) && typeof v.hold === 'boolean' &&
-    proof(v.payment_preimage, v.payment_hash) && proof(v.preimage, v.payment_hash) && whole(v.htlc_index) &&
-    Array.isArray(v.held) && v.held.every((p: any) => p && p.payment_hash === v.payment_hash && whole(p.partial_amount_msat)) && Array.isArray(v.left) &&
-    typeof v.expires_at === 'number' && typeof v.created_at === 'number'
+    typeof v.label === 'string' &&
+    whole(v.amount_msat) &&
+    ['unpaid', 'paid', 'expired'].includes(v.status) &&
+    typeof v.hold === 'boolean' &&
+    proof(v.payment_preimage, v.payment_hash) &&
+    proof(v.preimage, v.payment_hash) &&
+    whole(v.htlc_index) &&
+    Array.isArray(v.held) &&
+    v.held.every((p: any) => p && p.payment_hash === v.payment_hash && whole(p.partial_amount_msat)) &&
+    Array.isArray(v.left) &&
+    typeof v.expires_at === 'number' &&
+    typeof v.created_at === 'number'
   );
 }
 
@@ -63,8 +92,25 @@ const HASHES = Array.from({ length: 12 }, (_, i) => pair(10 + i));
 function seed(rand: () => number, kind: Exclude<RecordKind, 'counter'>, h: { preimage: string; payment_hash: string }, id = 1): any {
   if (kind === 'part') return part(id, h.payment_hash, pick(rand, ['pending', 'complete', 'failed'] as const), h.preimage);
   if (kind === 'payment') return payment(h.payment_hash, pick(rand, ['pending', 'complete', 'failed'] as const), h.preimage);
-  const inv = { ...invoice(h.payment_hash, `l-${h.payment_hash.slice(0, 8)}`), status: 'paid' as const, paid_at: 3, payment_preimage: h.preimage };
-  if (rand() < 0.5) inv.held = [{ payment_hash: h.payment_hash, total_amount_msat: 42, incoming_scid: '1x2x3', htlc_id: 4, partial_amount_msat: 20, incoming_time_unix: 1, expiry: 120, state: 'RCVD_ADD_ACK_REVOCATION' }];
+  const inv = {
+    ...invoice(h.payment_hash, `l-${h.payment_hash.slice(0, 8)}`),
+    status: 'paid' as const,
+    paid_at: 3,
+    payment_preimage: h.preimage,
+  };
+  if (rand() < 0.5)
+    inv.held = [
+      {
+        payment_hash: h.payment_hash,
+        total_amount_msat: 42,
+        incoming_scid: '1x2x3',
+        htlc_id: 4,
+        partial_amount_msat: 20,
+        incoming_time_unix: 1,
+        expiry: 120,
+        state: 'RCVD_ADD_ACK_REVOCATION',
+      },
+    ];
   return inv;
 }
 
@@ -96,7 +142,11 @@ describe(`journal records, mutated (${FUZZ_N} records)`, () => {
 });
 
 /** Puts records into `ampkit:<node>` raw, as they are (those IndexedDB refuses are left out). */
-async function putRaw(idb: IDBFactory, node: string, records: { store: string; value: unknown; key?: IDBValidKey }[]): Promise<{ store: string; value: unknown; key?: IDBValidKey }[]> {
+async function putRaw(
+  idb: IDBFactory,
+  node: string,
+  records: { store: string; value: unknown; key?: IDBValidKey }[],
+): Promise<{ store: string; value: unknown; key?: IDBValidKey }[]> {
   const db = await rawOpen(idb, { name: `ampkit:${node}` });
   const kept: typeof records = [];
   try {
@@ -133,7 +183,8 @@ function batch(rand: () => number, size: number): { store: string; value: any; k
     if (kind === 'invoice') value.label = `l-${i}`;
     if (rand() < 0.4) {
       value = mutate(rand, value, kind === 'part' ? 'id' : 'payment_hash');
-      if (kind === 'invoice' && value && typeof value === 'object' && typeof value.label !== 'string') value.label = rand() < 0.5 ? value.label : `l-${i}`;
+      if (kind === 'invoice' && value && typeof value === 'object' && typeof value.label !== 'string')
+        value.label = rand() < 0.5 ? value.label : `l-${i}`;
     }
     records.push({ store, value });
   }
@@ -142,7 +193,8 @@ function batch(rand: () => number, size: number): { store: string; value: any; k
 }
 
 const keyOf = (store: string, v: any): unknown => (store === 'parts' ? v?.id : v?.payment_hash);
-const kindOf = (store: string): RecordKind => (store === 'parts' ? 'part' : store === 'payments' ? 'payment' : store === 'invoices' ? 'invoice' : 'counter');
+const kindOf = (store: string): RecordKind =>
+  store === 'parts' ? 'part' : store === 'payments' ? 'payment' : store === 'invoices' ? 'invoice' : 'counter';
 
 describe(`the IndexedDB journal over mutated records (${Math.max(20, Math.ceil(FUZZ_N / 100))} databases)`, () => {
   test('only good records come back, each as stored; payments with a bad one are refused; a new part never takes a stored key', async () => {
@@ -156,7 +208,8 @@ describe(`the IndexedDB journal over mutated records (${Math.max(20, Math.ceil(F
       // The last write under a key is what is stored.
       const last = new Map<string, { store: string; value: any }>();
       for (const r of stored) last.set(`${r.store}/${String(r.store === 'meta' ? r.key : keyOf(r.store, r.value))}`, r);
-      const good = (s: string) => [...last.values()].filter((r) => r.store === s && recordProblem(kindOf(s), r.value) === undefined).map((r) => r.value);
+      const good = (s: string) =>
+        [...last.values()].filter((r) => r.store === s && recordProblem(kindOf(s), r.value) === undefined).map((r) => r.value);
       const problems: StorageProblem[] = [];
       const journal: Journal = await store.open(NODE, { onProblem: (p) => problems.push(p) });
       const sameSet = (got: any[], want: any[], key: (v: any) => unknown) =>
@@ -174,7 +227,9 @@ describe(`the IndexedDB journal over mutated records (${Math.max(20, Math.ceil(F
           assert.deepEqual(got, recordProblem('part', r.value) === undefined ? r.value : undefined);
         }
         for (const h of HASHES) {
-          const raw = [...last.values()].filter((r) => (r.store === 'parts' || r.store === 'payments') && r.value?.payment_hash === h.payment_hash);
+          const raw = [...last.values()].filter(
+            (r) => (r.store === 'parts' || r.store === 'payments') && r.value?.payment_hash === h.payment_hash,
+          );
           const spoilt = raw.some((r) => recordProblem(kindOf(r.store), r.value) !== undefined);
           try {
             const view = await journal.read(h.payment_hash);
@@ -191,9 +246,19 @@ describe(`the IndexedDB journal over mutated records (${Math.max(20, Math.ceil(F
           const p = part(v.nextId(), fresh);
           return { payment: payment(fresh), parts: [p], result: p.id };
         });
-        const numeric = stored.filter((r) => r.store === 'parts').map((r) => (r.value as { id?: unknown } | null)?.id).filter((k): k is number => typeof k === 'number' && Number.isSafeInteger(k));
-        assert.ok(numeric.every((k) => k < id), `id ${id} after ${numeric.join(',')}`);
-        sameSet((await journal.listParts()).filter((p) => p.id !== id), good('parts'), (p) => p.id);
+        const numeric = stored
+          .filter((r) => r.store === 'parts')
+          .map((r) => (r.value as { id?: unknown } | null)?.id)
+          .filter((k): k is number => typeof k === 'number' && Number.isSafeInteger(k));
+        assert.ok(
+          numeric.every((k) => k < id),
+          `id ${id} after ${numeric.join(',')}`,
+        );
+        sameSet(
+          (await journal.listParts()).filter((p) => p.id !== id),
+          good('parts'),
+          (p) => p.id,
+        );
         // Told once per record, never fatal.
         const keys = problems.map((p) => `${(p.error.data as any).store}/${String((p.error.data as any).key)}`);
         assert.equal(new Set(keys).size, keys.length, `reported twice: ${keys.join(', ')}`);
@@ -214,7 +279,10 @@ describe(`an engine over a mutated journal (${Math.max(5, Math.ceil(FUZZ_N / 100
       (await store.open(OURS)).close();
       await putRaw(idb, OURS, batch(rand, 12 + ((rand() * 12) | 0)));
       // Carol's path holds its parts; bob's completes them (for the invoice's hash only).
-      const node = scriptedNode({ plan: (r) => [path('bob', r.amount_msat)], outcome: (route) => (route[0]!.id === CAROL ? 'hold' : 'complete') });
+      const node = scriptedNode({
+        plan: (r) => [path('bob', r.amount_msat)],
+        outcome: (route) => (route[0]!.id === CAROL ? 'hold' : 'complete'),
+      });
       const engine = await createEngine({ node, store });
       const errors: AmpkitError[] = [];
       engine.on('error', (e) => errors.push(e));
@@ -223,7 +291,12 @@ describe(`an engine over a mutated journal (${Math.max(5, Math.ceil(FUZZ_N / 100
         const paid = await engine.pay({ bolt11: daveInvoice(100_000), planner: 'node' });
         assert.equal(paid.status, 'complete', `round ${round}: ${paid.failreason}`);
         const other = pair(201).payment_hash;
-        const sent = await engine.sendpartialpay({ route: path('carol', 1000).route, payment_hash: other, intended_amount_msat: 2000, payment_secret: 'cd'.repeat(32) });
+        const sent = await engine.sendpartialpay({
+          route: path('carol', 1000).route,
+          payment_hash: other,
+          intended_amount_msat: 2000,
+          payment_secret: 'cd'.repeat(32),
+        });
         assert.equal(sent.status, 'pending');
         const { partialpayments } = await engine.listpartialpayments();
         assert.ok(partialpayments.every((p) => recordProblem('part', p) === undefined));
@@ -232,7 +305,10 @@ describe(`an engine over a mutated journal (${Math.max(5, Math.ceil(FUZZ_N / 100
         await engine.listinvoices();
         await new Promise((r) => setTimeout(r, 5));
         const storage = errors.filter((e) => e.code === 'STORAGE');
-        assert.ok(storage.every((e) => (e.data as { reason: string }).reason === 'record'), storage.map((e) => e.message).join('\n'));
+        assert.ok(
+          storage.every((e) => (e.data as { reason: string }).reason === 'record'),
+          storage.map((e) => e.message).join('\n'),
+        );
         const keys = storage.map((e) => `${(e.data as any).store}/${String((e.data as any).key)}`);
         assert.equal(new Set(keys).size, keys.length, `reported twice: ${keys.join(', ')}`);
       } finally {

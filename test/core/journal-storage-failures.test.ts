@@ -86,14 +86,23 @@ describe('another tab changes the database', () => {
     // The node finishes the part; the engine, stopped, neither hears it nor loops on errors.
     node.release('complete');
     await sleep(300);
-    assert.deepEqual(errors.map((e) => `${e.code}:${(e.data as { reason?: string })?.reason}`), ['STORAGE:versionchange']);
+    assert.deepEqual(
+      errors.map((e) => `${e.code}:${(e.data as { reason?: string })?.reason}`),
+      ['STORAGE:versionchange'],
+    );
     assert.equal(node.sent.length, 1);
     // What was committed stays: the part, pending, for the next engine (of the newer
     // version) to reconcile with the node, which has it complete.
-    assert.deepEqual((await storedParts(idb)).map((p) => [p.payment_hash, p.status]), [[PAYMENT_HASH, 'pending']]);
+    assert.deepEqual(
+      (await storedParts(idb)).map((p) => [p.payment_hash, p.status]),
+      [[PAYMENT_HASH, 'pending']],
+    );
     assert.equal((await node.listsendpays({ payment_hash: PAYMENT_HASH }))[0]!.status, 'complete');
     // Every new engine on it is told why it cannot start, in words.
-    await assert.rejects(createEngine({ node, store: indexedDbStore({ indexedDB: idb }) }), (e: AmpkitError) => isStorage('version')(e) && /newer version of ampkit/.test(e.message));
+    await assert.rejects(
+      createEngine({ node, store: indexedDbStore({ indexedDB: idb }) }),
+      (e: AmpkitError) => isStorage('version')(e) && /newer version of ampkit/.test(e.message),
+    );
     engine.close();
   });
 
@@ -120,7 +129,10 @@ describe('another tab changes the database', () => {
     const idb = new IDBFactory();
     (await rawOpen(idb, { name: DB, version: 9 })).close();
     const node = scriptedNode({ plan: () => [], outcome: () => 'complete' });
-    await assert.rejects(createEngine({ node, store: indexedDbStore({ indexedDB: idb }) }), (e: AmpkitError) => isStorage('version')(e) && /newer version/.test(e.message));
+    await assert.rejects(
+      createEngine({ node, store: indexedDbStore({ indexedDB: idb }) }),
+      (e: AmpkitError) => isStorage('version')(e) && /newer version/.test(e.message),
+    );
   });
 
   test('held open at an older version by a tab that does not let go: STORAGE blocked, not a wait for ever; it opens once that tab closes', async () => {
@@ -141,10 +153,21 @@ describe('another tab changes the database', () => {
       },
     });
     const node = scriptedNode({ plan: () => [], outcome: () => 'complete' });
-    await within(assert.rejects(createEngine({ node, store: indexedDbStore({ indexedDB: idb }) }), (e: AmpkitError) => isStorage('blocked')(e) && /another tab/.test(e.message)), 2000, 'the open waited');
+    await within(
+      assert.rejects(
+        createEngine({ node, store: indexedDbStore({ indexedDB: idb }) }),
+        (e: AmpkitError) => isStorage('blocked')(e) && /another tab/.test(e.message),
+      ),
+      2000,
+      'the open waited',
+    );
     old.close();
     await sleep(50);
-    const engine = await within(createEngine({ node, store: indexedDbStore({ indexedDB: idb }) }), 2000, 'no open after the old tab closed');
+    const engine = await within(
+      createEngine({ node, store: indexedDbStore({ indexedDB: idb }) }),
+      2000,
+      'no open after the old tab closed',
+    );
     assert.deepEqual((await engine.listpayments()).payments, []);
     engine.close();
   });
@@ -155,7 +178,10 @@ describe('another tab changes the database', () => {
  * is refused) or at commit (the transaction aborts with QuotaExceededError), as browsers do.
  */
 function quota(store: string, when: 'request' | 'commit', full: () => boolean): () => void {
-  const proto = globalThis.IDBObjectStore.prototype as unknown as Record<'put' | 'add', (this: IDBObjectStore, ...args: unknown[]) => IDBRequest>;
+  const proto = globalThis.IDBObjectStore.prototype as unknown as Record<
+    'put' | 'add',
+    (this: IDBObjectStore, ...args: unknown[]) => IDBRequest
+  >;
   const original = { put: proto.put, add: proto.add };
   for (const method of ['put', 'add'] as const) {
     proto[method] = function (this: IDBObjectStore, ...args: unknown[]) {
@@ -176,7 +202,12 @@ describe('the disk is full', () => {
       const restore = quota('parts', when, () => true);
       try {
         await assert.rejects(
-          engine.sendpartialpay({ route: path('bob', 1000).route, payment_hash: PAYMENT_HASH, intended_amount_msat: 1000, payment_secret: 'cd'.repeat(32) }),
+          engine.sendpartialpay({
+            route: path('bob', 1000).route,
+            payment_hash: PAYMENT_HASH,
+            intended_amount_msat: 1000,
+            payment_secret: 'cd'.repeat(32),
+          }),
           isStorage('quota'),
         );
       } finally {
@@ -185,7 +216,10 @@ describe('the disk is full', () => {
       assert.deepEqual(node.sent, [], 'nothing reached the node');
       await assert.rejects(engine.listpartialpayments(), isStorage('quota'));
       await sleep(50);
-      assert.deepEqual(errors.map((e) => e.code), ['STORAGE']);
+      assert.deepEqual(
+        errors.map((e) => e.code),
+        ['STORAGE'],
+      );
       engine.close();
     });
   }
@@ -205,6 +239,9 @@ describe('the disk is full', () => {
     assert.equal(node.sent.length, 1, 'only the part journaled was sent');
     node.release('complete');
     engine.close();
-    assert.deepEqual((await storedParts(idb)).map((p) => p.status), ['pending']);
+    assert.deepEqual(
+      (await storedParts(idb)).map((p) => p.status),
+      ['pending'],
+    );
   });
 });

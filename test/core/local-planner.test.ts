@@ -68,7 +68,8 @@ function memoryCache(): PlannerCache & { map: Map<string, unknown> } {
   };
 }
 
-const gossip = (entries: ReturnType<typeof channel>): NodeChannel[] => entries.map((e) => ({ ...e, direction: e.direction as 0 | 1, last_update: 1 }));
+const gossip = (entries: ReturnType<typeof channel>): NodeChannel[] =>
+  entries.map((e) => ({ ...e, direction: e.direction as 0 | 1, last_update: 1 }));
 
 /** S—A (ours), A—B, B—D, and a dearer A—C—D beside. */
 function world(half_life_hours?: number) {
@@ -81,7 +82,16 @@ function world(half_life_hours?: number) {
     ...gossip(channel('A', 'C', 5_000_000 * SAT, { ppm: 2000 }, { ppm: 2000 }, '4x1x0')),
     ...gossip(channel('C', 'D', 5_000_000 * SAT, { ppm: 2000 }, { ppm: 2000 }, '5x1x0')),
   ];
-  state.peers = [{ peer_id: id('A'), short_channel_id: '1x1x0', state: 'CHANNELD_NORMAL', peer_connected: true, spendable_msat: 2_000_000 * SAT, total_msat: 10_000_000 * SAT }];
+  state.peers = [
+    {
+      peer_id: id('A'),
+      short_channel_id: '1x1x0',
+      state: 'CHANNELD_NORMAL',
+      peer_connected: true,
+      spendable_msat: 2_000_000 * SAT,
+      total_msat: 10_000_000 * SAT,
+    },
+  ];
   const cache = memoryCache();
   let now = 1_000_000;
   const planner = new LocalPlanner({ node, cache, now: () => now, ...(half_life_hours !== undefined ? { half_life_hours } : {}) });
@@ -126,10 +136,19 @@ describe('the local planner', () => {
     assert.deepEqual(path(routes), ['1x1x0 2x1x0 3x1x0']);
     const [r] = routes as { amount_msat: number; route: { id: string; amount_msat: number; delay: number }[] }[];
     assert.equal(r!.amount_msat, 100_000 * SAT);
-    assert.deepEqual(r!.route.map((h) => h.id), [id('A'), id('B'), D]);
+    assert.deepEqual(
+      r!.route.map((h) => h.id),
+      [id('A'), id('B'), D],
+    );
     // A charges 100 ppm for A→B, B 100 ppm for B→D; our own channel costs us nothing.
-    assert.deepEqual(r!.route.map((h) => h.amount_msat), [100_000 * SAT + 10_000 + 10_001, 100_000 * SAT + 10_000, 100_000 * SAT]);
-    assert.deepEqual(r!.route.map((h) => h.delay), [18 + 12, 18 + 6, 18]);
+    assert.deepEqual(
+      r!.route.map((h) => h.amount_msat),
+      [100_000 * SAT + 10_000 + 10_001, 100_000 * SAT + 10_000, 100_000 * SAT],
+    );
+    assert.deepEqual(
+      r!.route.map((h) => h.delay),
+      [18 + 12, 18 + 6, 18],
+    );
     await w.planner.find(ask());
     assert.equal(w.state.calls.get('listchannels'), 1);
     assert.equal(w.state.calls.get('listnodes'), 1);
@@ -143,7 +162,7 @@ describe('the local planner', () => {
     assert.match(none as string, /can carry no more/);
   });
 
-  test('our channel refusing an HTLC for want of room (a funder\'s HTLC fee): later plans stay below what it refused for a minute, the channel is not avoided', async () => {
+  test("our channel refusing an HTLC for want of room (a funder's HTLC fee): later plans stay below what it refused for a minute, the channel is not avoided", async () => {
     const w = world();
     const big = ask({ amount_msat: 1_900_000 * SAT, maxfee_msat: 100_000 * SAT });
     const [r] = (await w.planner.find(big)) as { route: PartialPayment['route'] }[];
@@ -152,14 +171,20 @@ describe('the local planner', () => {
     assert.equal(w.planner.resolved(part(r!.route, { failcode: 0x1007, erring_index: 0 }), []), undefined, 'not avoided');
     const again = await w.planner.find(big);
     assert.equal(typeof again, 'string', 'listpeerchannels still says 2,000,000 sat, but the channel just refused 1,900,000');
-    const smaller = (await w.planner.find(ask({ amount_msat: 1_000_000 * SAT, maxfee_msat: 100_000 * SAT }))) as { route: PartialPayment['route'] }[];
+    const smaller = (await w.planner.find(ask({ amount_msat: 1_000_000 * SAT, maxfee_msat: 100_000 * SAT }))) as {
+      route: PartialPayment['route'];
+    }[];
     const over = smaller.reduce((s, x) => s + x.route[0]!.amount_msat, 0);
     assert.ok(over < refused, `${over} msat planned over the channel that refused ${refused}`);
     // A minute on, listpeerchannels is believed again.
     w.tick(61);
     assert.ok(Array.isArray(await w.planner.find(big)));
     // A sendpay refused before the node made the part (the peer not ready) avoids the direction for the payment.
-    const away = part(r!.route, { failcode: 0x1007, erring_index: 0, failreason: 'failed: WIRE_TEMPORARY_CHANNEL_FAILURE (First peer not ready)' });
+    const away = part(r!.route, {
+      failcode: 0x1007,
+      erring_index: 0,
+      failreason: 'failed: WIRE_TEMPORARY_CHANNEL_FAILURE (First peer not ready)',
+    });
     assert.equal(w.planner.resolved(away, []), `1x1x0/${r!.route[0]!.direction}`);
   });
 
@@ -170,7 +195,13 @@ describe('the local planner', () => {
     const again = new LocalPlanner({ node: w.node, cache: w.cache, now: w.at });
     assert.deepEqual(path(await again.find(ask())), ['1x1x0 2x1x0 3x1x0']);
     assert.equal(w.state.calls.get('listchannels'), 1);
-    for (const junk of [null, 42, { version: 1 }, { version: 1, fetched_at: 1, nodes: [], excluded: [], scids: ['1x1x0'] }, { ...(w.cache.map.get('graph') as object), from: [0] }]) {
+    for (const junk of [
+      null,
+      42,
+      { version: 1 },
+      { version: 1, fetched_at: 1, nodes: [], excluded: [], scids: ['1x1x0'] },
+      { ...(w.cache.map.get('graph') as object), from: [0] },
+    ]) {
       const cache = memoryCache();
       cache.map.set('graph', junk);
       cache.map.set('liquidity', { version: 9 });
@@ -184,7 +215,10 @@ describe('the local planner', () => {
     const w = world();
     await w.planner.find(ask());
     w.state.channels = w.state.channels.filter((c) => c.short_channel_id !== '3x1x0');
-    w.state.channels.push(...gossip(channel('B', 'E', 5_000_000 * SAT, {}, {}, '6x1x0')), ...gossip(channel('E', 'D', 5_000_000 * SAT, {}, {}, '7x1x0')));
+    w.state.channels.push(
+      ...gossip(channel('B', 'E', 5_000_000 * SAT, {}, {}, '6x1x0')),
+      ...gossip(channel('E', 'D', 5_000_000 * SAT, {}, {}, '7x1x0')),
+    );
     // The cache is older than refresh_seconds: the next plan refreshes behind; a plan after it sees the change.
     w.tick(601);
     await w.planner.find(ask());
@@ -202,7 +236,16 @@ describe('the local planner', () => {
     assert.equal(typeof (await w.planner.find(ask())), 'string');
     w.state.peers = [];
     assert.equal(typeof (await w.planner.find(ask())), 'string');
-    w.state.peers = [{ peer_id: id('A'), short_channel_id: '1x1x0', state: 'CHANNELD_NORMAL', peer_connected: true, spendable_msat: 150_000 * SAT, total_msat: 10_000_000 * SAT }];
+    w.state.peers = [
+      {
+        peer_id: id('A'),
+        short_channel_id: '1x1x0',
+        state: 'CHANNELD_NORMAL',
+        peer_connected: true,
+        spendable_msat: 150_000 * SAT,
+        total_msat: 10_000_000 * SAT,
+      },
+    ];
     // A part of ours holds 700,000 sat on the channel; spendable already lacks it.
     const held = part(
       [
@@ -215,10 +258,12 @@ describe('the local planner', () => {
     assert.deepEqual(path(await w.planner.find(ask({ live: [held] }))), ['1x1x0 2x1x0 3x1x0']);
   });
 
-  test("route hints reach a payee gossip does not know", async () => {
+  test('route hints reach a payee gossip does not know', async () => {
     const w = world();
     const P = id('P');
-    const hints = [[{ pubkey: id('B'), short_channel_id: '900x1x0', fee_base_msat: 1000, fee_proportional_millionths: 10, cltv_expiry_delta: 40 }]];
+    const hints = [
+      [{ pubkey: id('B'), short_channel_id: '900x1x0', fee_base_msat: 1000, fee_proportional_millionths: 10, cltv_expiry_delta: 40 }],
+    ];
     assert.equal(typeof (await w.planner.find(ask({ destination: P }))), 'string');
     const routes = await w.planner.find(ask({ destination: P, route_hints: hints }));
     assert.deepEqual(path(routes), ['1x1x0 2x1x0 900x1x0']);
@@ -226,7 +271,10 @@ describe('the local planner', () => {
     assert.equal(last.at(-1)!.id, P);
     assert.equal(last[1]!.delay, 18 + 40, 'the hinted hop adds its CLTV delta');
     // A malformed hint is planned without.
-    assert.equal(typeof (await w.planner.find(ask({ destination: P, route_hints: [[{ ...hints[0]![0]!, short_channel_id: 'nope' }]] }))), 'object');
+    assert.equal(
+      typeof (await w.planner.find(ask({ destination: P, route_hints: [[{ ...hints[0]![0]!, short_channel_id: 'nope' }]] }))),
+      'object',
+    );
   });
 
   test('a failure for liquidity is learned; one that says our gossip was stale refreshes that channel and is avoided', async () => {
@@ -251,19 +299,30 @@ describe('the local planner', () => {
   });
 
   test('what a failure taught relaxes with the half-life: after a minute, gone at one second, still there at the default six hours', async () => {
-    for (const [half_life_hours, relaxed] of [[1 / 3600, true], [undefined, false]] as const) {
+    for (const [half_life_hours, relaxed] of [
+      [1 / 3600, true],
+      [undefined, false],
+    ] as const) {
       const w = world(half_life_hours);
       const [r] = (await w.planner.find(ask())) as { route: PartialPayment['route'] }[];
       w.planner.resolved(part(r!.route, { failcode: 0x1007, erring_index: 1 }), []);
       w.tick(60);
       const after = (await w.planner.find(ask())) as unknown[];
-      assert.equal(path(after).join() === '1x1x0 2x1x0 3x1x0', relaxed, `half-life ${half_life_hours ?? 'default'}: ${path(after).join(', ')}`);
+      assert.equal(
+        path(after).join() === '1x1x0 2x1x0 3x1x0',
+        relaxed,
+        `half-life ${half_life_hours ?? 'default'}: ${path(after).join(', ')}`,
+      );
     }
   });
 
   test('nodes whose features lack var_onion_optin are left out, unless they are the payee', async () => {
     const w = world();
-    w.state.nodes = [{ nodeid: id('B'), features: '00' }, { nodeid: id('C'), features: '0200' }, { nodeid: D, features: '' }];
+    w.state.nodes = [
+      { nodeid: id('B'), features: '00' },
+      { nodeid: id('C'), features: '0200' },
+      { nodeid: D, features: '' },
+    ];
     assert.deepEqual(path(await w.planner.find(ask({ maxfee_msat: 1_000_000 * SAT }))), ['1x1x0 4x1x0 5x1x0']);
   });
 
@@ -277,10 +336,37 @@ describe('the local planner', () => {
 });
 
 describe("Core Lightning's graph replies, read", () => {
-  const good = { source: id('A'), destination: id('B'), short_channel_id: '1x2x3', direction: 0, amount_msat: 5, active: true, base_fee_millisatoshi: 1, fee_per_millionth: 10, delay: 6, htlc_minimum_msat: 0, htlc_maximum_msat: 5, last_update: 9, public: true };
+  const good = {
+    source: id('A'),
+    destination: id('B'),
+    short_channel_id: '1x2x3',
+    direction: 0,
+    amount_msat: 5,
+    active: true,
+    base_fee_millisatoshi: 1,
+    fee_per_millionth: 10,
+    delay: 6,
+    htlc_minimum_msat: 0,
+    htlc_maximum_msat: 5,
+    last_update: 9,
+    public: true,
+  };
 
   test('listchannels: a good entry is read; a malformed one is left out, whatever is wrong with it', () => {
-    assert.deepEqual(readChannel(good), { source: id('A'), destination: id('B'), short_channel_id: '1x2x3', direction: 0, amount_msat: 5, active: true, base_fee_millisatoshi: 1, fee_per_millionth: 10, delay: 6, htlc_minimum_msat: 0, htlc_maximum_msat: 5, last_update: 9 });
+    assert.deepEqual(readChannel(good), {
+      source: id('A'),
+      destination: id('B'),
+      short_channel_id: '1x2x3',
+      direction: 0,
+      amount_msat: 5,
+      active: true,
+      base_fee_millisatoshi: 1,
+      fee_per_millionth: 10,
+      delay: 6,
+      htlc_minimum_msat: 0,
+      htlc_maximum_msat: 5,
+      last_update: 9,
+    });
     const bad: Record<string, unknown>[] = [
       { source: 'zz' },
       { destination: id('A') },
@@ -306,11 +392,34 @@ describe("Core Lightning's graph replies, read", () => {
     assert.equal(readNodeAnnouncement({ nodeid: 'A' }), undefined);
   });
 
-  test("listpeerchannels: what the planner needs; numbers past 2^53 it does not read are no matter; a bad row is BAD_REPLY", () => {
-    const row = { peer_id: id('A'), short_channel_id: '1x2x3', state: 'CHANNELD_NORMAL', peer_connected: true, spendable_msat: 7, total_msat: 9, their_max_htlc_value_in_flight_msat: 18446744073709551615, minimum_htlc_out_msat: 1, maximum_htlc_out_msat: 8 };
-    assert.deepEqual(readPeerChannel(row), { peer_id: id('A'), short_channel_id: '1x2x3', state: 'CHANNELD_NORMAL', peer_connected: true, spendable_msat: 7, total_msat: 9, minimum_htlc_out_msat: 1, maximum_htlc_out_msat: 8 });
+  test('listpeerchannels: what the planner needs; numbers past 2^53 it does not read are no matter; a bad row is BAD_REPLY', () => {
+    const row = {
+      peer_id: id('A'),
+      short_channel_id: '1x2x3',
+      state: 'CHANNELD_NORMAL',
+      peer_connected: true,
+      spendable_msat: 7,
+      total_msat: 9,
+      their_max_htlc_value_in_flight_msat: 18446744073709551615,
+      minimum_htlc_out_msat: 1,
+      maximum_htlc_out_msat: 8,
+    };
+    assert.deepEqual(readPeerChannel(row), {
+      peer_id: id('A'),
+      short_channel_id: '1x2x3',
+      state: 'CHANNELD_NORMAL',
+      peer_connected: true,
+      spendable_msat: 7,
+      total_msat: 9,
+      minimum_htlc_out_msat: 1,
+      maximum_htlc_out_msat: 8,
+    });
     for (const change of [{ peer_id: 'x' }, { spendable_msat: -1 }, { short_channel_id: 5 }, { state: 3 }]) {
-      assert.throws(() => readPeerChannel({ ...row, ...change }), (e: AmpkitError) => e.code === 'BAD_REPLY', JSON.stringify(change));
+      assert.throws(
+        () => readPeerChannel({ ...row, ...change }),
+        (e: AmpkitError) => e.code === 'BAD_REPLY',
+        JSON.stringify(change),
+      );
     }
   });
 });

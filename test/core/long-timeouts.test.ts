@@ -76,7 +76,11 @@ describe('checkTimeout', () => {
     assert.equal(checkTimeout(Infinity), undefined);
     assert.equal(checkTimeout(undefined), undefined);
     for (const bad of [Number.NaN, -1, -Infinity, '60']) {
-      assert.throws(() => checkTimeout(bad), (e: AmpkitError) => e.code === 'INVALID_ARGUMENT', String(bad));
+      assert.throws(
+        () => checkTimeout(bad),
+        (e: AmpkitError) => e.code === 'INVALID_ARGUMENT',
+        String(bad),
+      );
     }
   });
 });

@@ -25,14 +25,37 @@ export interface MutatorOptions {
 
 export const pick = <T>(rand: Rand, xs: readonly T[]): T => xs[(rand() * xs.length) | 0]!;
 
-const GENERIC: readonly unknown[] = [null, undefined, true, false, 0, -1, 1.5, Number.NaN, Infinity, -Infinity, 2 ** 53, 2 ** 53 + 2, 18446744073709551615, 1e308, -0, '', 'x', '0', 'pending', 'complete', 'failed'];
+const GENERIC: readonly unknown[] = [
+  null,
+  undefined,
+  true,
+  false,
+  0,
+  -1,
+  1.5,
+  Number.NaN,
+  Infinity,
+  -Infinity,
+  2 ** 53,
+  2 ** 53 + 2,
+  18446744073709551615,
+  1e308,
+  -0,
+  '',
+  'x',
+  '0',
+  'pending',
+  'complete',
+  'failed',
+];
 
 /** Every path to a value inside `v`, the root's included (at most 400). */
 function paths(v: unknown, at: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
   out.push(at);
   if (out.length > 400) return out;
   if (Array.isArray(v)) v.forEach((x, i) => paths(x, [...at, i], out));
-  else if (v !== null && typeof v === 'object' && !(v instanceof Date) && !ArrayBuffer.isView(v)) for (const [k, x] of Object.entries(v)) paths(x, [...at, k], out);
+  else if (v !== null && typeof v === 'object' && !(v instanceof Date) && !ArrayBuffer.isView(v))
+    for (const [k, x] of Object.entries(v)) paths(x, [...at, k], out);
   return out;
 }
 
@@ -47,7 +70,9 @@ export function mutator(o: MutatorOptions) {
       case 0:
         return depth > 3 ? null : Array.from({ length: (rand() * 4) | 0 }, () => junk(rand, depth + 1));
       case 1:
-        return depth > 3 ? {} : Object.fromEntries(Array.from({ length: (rand() * 4) | 0 }, (_, i) => [pick(rand, [...keys, `k${i}`]), junk(rand, depth + 1)]));
+        return depth > 3
+          ? {}
+          : Object.fromEntries(Array.from({ length: (rand() * 4) | 0 }, (_, i) => [pick(rand, [...keys, `k${i}`]), junk(rand, depth + 1)]));
       case 2:
         return 'é'.repeat((rand() * o.longString) | 0);
       default:

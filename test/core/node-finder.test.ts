@@ -13,7 +13,10 @@ import { BOB, BOB_DAVE, OURS_BOB, daveInvoice, path, scriptedNode, type Layer, t
 
 const AMOUNT = 100_000_000;
 
-async function payWith(script: Script, options: { retry_for?: number } = {}): Promise<{ node: ScriptedNode; result: PayResult; engine: Engine }> {
+async function payWith(
+  script: Script,
+  options: { retry_for?: number } = {},
+): Promise<{ node: ScriptedNode; result: PayResult; engine: Engine }> {
   const node = scriptedNode(script);
   const engine = await createEngine({ node, store: memoryStore() });
   try {
@@ -31,12 +34,27 @@ async function eventually(what: string, check: () => boolean): Promise<void> {
 }
 
 /** bob → dave holds `room` msat: a part needing more there fails at bob with temporary_channel_failure. */
-const bobHolds = (room: number): Script['outcome'] => (route) =>
-  route[0]!.id === BOB && route[1]!.amount_msat > room ? { erring_index: 1, failcode: 0x1007, failcodename: 'WIRE_TEMPORARY_CHANNEL_FAILURE', erring_node: BOB, erring_channel: '2x2x2', erring_direction: 0 } : 'complete';
+const bobHolds =
+  (room: number): Script['outcome'] =>
+  (route) =>
+    route[0]!.id === BOB && route[1]!.amount_msat > room
+      ? {
+          erring_index: 1,
+          failcode: 0x1007,
+          failcodename: 'WIRE_TEMPORARY_CHANNEL_FAILURE',
+          erring_node: BOB,
+          erring_channel: '2x2x2',
+          erring_direction: 0,
+        }
+      : 'complete';
 
 /** Plans as askrene would from gossip with the layers it is given: bob's path while nothing rules it out, else carol's. */
 const viaBobUnlessLayered = (request: { amount_msat: number }, layers: Layer): ReturnType<Script['plan']> => {
-  const bobOk = !layers.disabledNodes.has(BOB) && !layers.disabledChannels.has(BOB_DAVE) && !layers.disabledChannels.has(OURS_BOB) && (layers.constraints.get(BOB_DAVE) ?? Infinity) >= request.amount_msat;
+  const bobOk =
+    !layers.disabledNodes.has(BOB) &&
+    !layers.disabledChannels.has(BOB_DAVE) &&
+    !layers.disabledChannels.has(OURS_BOB) &&
+    (layers.constraints.get(BOB_DAVE) ?? Infinity) >= request.amount_msat;
   return [path(bobOk ? 'bob' : 'carol', request.amount_msat)];
 };
 
@@ -50,7 +68,10 @@ describe('pay() with the node planning, told what failed', () => {
     const layer = created[0]!.split(' ')[1]!;
     // What bob → dave was asked to carry, and the layer in the plan after the failure.
     assert.ok(node.calls.includes(`askrene-inform-channel ${BOB_DAVE} ${AMOUNT}`), node.calls.join('\n'));
-    assert.deepEqual(node.calls.filter((c) => c.startsWith('getroutes')), ['getroutes', `getroutes ${layer}`]);
+    assert.deepEqual(
+      node.calls.filter((c) => c.startsWith('getroutes')),
+      ['getroutes', `getroutes ${layer}`],
+    );
     await eventually('the layer is removed', () => node.calls.includes(`askrene-remove-layer ${layer}`));
     assert.equal(node.layers.size, 0);
   });
@@ -59,13 +80,17 @@ describe('pay() with the node planning, told what failed', () => {
     const { node, result } = await payWith({ plan: viaBobUnlessLayered, outcome: () => 'complete' });
     assert.equal(result.status, 'complete');
     assert.deepEqual(node.sent, [`bob:${AMOUNT}`]);
-    assert.deepEqual(node.calls.filter((c) => c.startsWith('askrene')), []);
+    assert.deepEqual(
+      node.calls.filter((c) => c.startsWith('askrene')),
+      [],
+    );
   });
 
   test('a channel that fails outright is disabled in the layer, a node that fails is disabled', async () => {
     const channel = await payWith({
       plan: viaBobUnlessLayered,
-      outcome: (route) => (route[0]!.id === BOB ? { erring_index: 1, failcode: 0x1000 | 20, failcodename: 'WIRE_CHANNEL_DISABLED' } : 'complete'),
+      outcome: (route) =>
+        route[0]!.id === BOB ? { erring_index: 1, failcode: 0x1000 | 20, failcodename: 'WIRE_CHANNEL_DISABLED' } : 'complete',
     });
     assert.equal(channel.result.status, 'complete');
     assert.deepEqual(channel.node.sent, [`bob:${AMOUNT}`, `carol:${AMOUNT}`]);
@@ -73,7 +98,10 @@ describe('pay() with the node planning, told what failed', () => {
 
     const down = await payWith({
       plan: viaBobUnlessLayered,
-      outcome: (route) => (route[0]!.id === BOB ? { erring_index: 1, failcode: 0x2000 | 2, failcodename: 'WIRE_TEMPORARY_NODE_FAILURE', erring_node: BOB } : 'complete'),
+      outcome: (route) =>
+        route[0]!.id === BOB
+          ? { erring_index: 1, failcode: 0x2000 | 2, failcodename: 'WIRE_TEMPORARY_NODE_FAILURE', erring_node: BOB }
+          : 'complete',
     });
     assert.equal(down.result.status, 'complete');
     assert.deepEqual(down.node.sent, [`bob:${AMOUNT}`, `carol:${AMOUNT}`]);
@@ -89,7 +117,8 @@ describe('pay() with the node planning, told what failed', () => {
     // never twice in a row. Once it was sent until retry_for.
     assert.deepEqual(node.sent, Array(4).fill(`bob:${AMOUNT}`));
     const calls = node.calls.filter((c) => c === 'sendpay' || c.startsWith('getroutes'));
-    for (let i = 1; i < calls.length; i++) assert.ok(!(calls[i] === 'sendpay' && calls[i - 1] === 'sendpay'), 'a plan between any two sends');
+    for (let i = 1; i < calls.length; i++)
+      assert.ok(!(calls[i] === 'sendpay' && calls[i - 1] === 'sendpay'), 'a plan between any two sends');
     // Each pause starts a fresh layer; all of them are removed.
     const created = node.calls.filter((c) => c.startsWith('askrene-create-layer ')).map((c) => c.split(' ')[1]);
     assert.equal(created.length, 4);
@@ -102,13 +131,17 @@ describe('pay() with the node planning, told what failed', () => {
     assert.deepEqual(node.sent, Array(4).fill(`bob:${AMOUNT}`));
     // Asked once per pause (the refusal is remembered for the pay()), never informed, never in getroutes.
     assert.equal(node.calls.filter((c) => c.startsWith('askrene-create-layer')).length, 1);
-    assert.deepEqual(node.calls.filter((c) => c.startsWith('askrene-inform') || c.startsWith('askrene-update') || c.startsWith('askrene-remove')), []);
+    assert.deepEqual(
+      node.calls.filter((c) => c.startsWith('askrene-inform') || c.startsWith('askrene-update') || c.startsWith('askrene-remove')),
+      [],
+    );
     assert.ok(node.calls.filter((c) => c.startsWith('getroutes')).every((c) => c === 'getroutes'));
   });
 
   test('a rune without askrene-*: while other parts are in flight, the path that just failed is not sent again; pay() waits for them', async () => {
     // The planner splits the amount over bob and carol and, told nothing, keeps bob's share on bob.
-    const plan: Script['plan'] = (r) => (r.amount_msat === AMOUNT ? [path('bob', AMOUNT / 2), path('carol', AMOUNT / 2)] : [path('bob', r.amount_msat)]);
+    const plan: Script['plan'] = (r) =>
+      r.amount_msat === AMOUNT ? [path('bob', AMOUNT / 2), path('carol', AMOUNT / 2)] : [path('bob', r.amount_msat)];
     const node = scriptedNode({ plan, outcome: (route) => (route[0]!.id === BOB ? bobHolds(0)(route) : 'hold'), refuseLayers: true });
     const engine = await createEngine({ node, store: memoryStore() });
     try {
@@ -139,10 +172,24 @@ describe('pay() with the node planning, told what failed', () => {
 describe('lessonOf: what a failed part teaches the layer', () => {
   const route = path('bob', 5000).route;
   const failed = (fields: Partial<PartialPayment>): PartialPayment => ({
-    id: 1, partid: 1, groupid: 1, payment_hash: '00'.repeat(32), destination: route[1]!.id, route, amount_msat: 5000, amount_sent_msat: 6000, status: 'failed', created_at: 0, ...fields,
+    id: 1,
+    partid: 1,
+    groupid: 1,
+    payment_hash: '00'.repeat(32),
+    destination: route[1]!.id,
+    route,
+    amount_msat: 5000,
+    amount_sent_msat: 6000,
+    status: 'failed',
+    created_at: 0,
+    ...fields,
   });
   test('temporary_channel_failure at a hop: that direction, constrained below what it carried', () => {
-    assert.deepEqual(lessonOf(failed({ erring_index: 1, failcode: 0x1007 })), { kind: 'constrained', short_channel_id_dir: BOB_DAVE, amount_msat: 5000 });
+    assert.deepEqual(lessonOf(failed({ erring_index: 1, failcode: 0x1007 })), {
+      kind: 'constrained',
+      short_channel_id_dir: BOB_DAVE,
+      amount_msat: 5000,
+    });
   });
   test('any failure at our own node (index 0): our channel, disabled, whatever the code', () => {
     assert.deepEqual(lessonOf(failed({ erring_index: 0, failcode: 0x1007 })), { kind: 'channel', short_channel_id_dir: OURS_BOB });
@@ -153,7 +200,8 @@ describe('lessonOf: what a failed part teaches the layer', () => {
     assert.deepEqual(lessonOf(failed({ erring_index: 1, failcode: 0x6002 })), { kind: 'node', node: BOB });
   });
   test('other failures at a hop (disabled, unknown next peer, stale fee): the direction, disabled', () => {
-    for (const failcode of [0x1014, 0x400a, 0x100c, 0x4008]) assert.deepEqual(lessonOf(failed({ erring_index: 1, failcode })), { kind: 'channel', short_channel_id_dir: BOB_DAVE });
+    for (const failcode of [0x1014, 0x400a, 0x100c, 0x4008])
+      assert.deepEqual(lessonOf(failed({ erring_index: 1, failcode })), { kind: 'channel', short_channel_id_dir: BOB_DAVE });
   });
   test('nothing from the destination, a part that arrived or is pending, or a failure without a BOLT 4 code', () => {
     assert.equal(lessonOf(failed({ erring_index: 2, failcode: 23 })), undefined);
@@ -162,4 +210,3 @@ describe('lessonOf: what a failed part teaches the layer', () => {
     assert.equal(lessonOf(failed({ failreason: 'the part never reached the node' })), undefined);
   });
 });
-

@@ -17,7 +17,10 @@ const C = '02d23229c7760e5f0e9655d41c606eadf03c6ae332aa3cc4d12d536c605740ce67';
 
 const isCode = (code: string) => (e: unknown) => e instanceof AmpkitError && e.code === code;
 
-function scriptedClient(nodeId: string, answer: (method: string, params: Record<string, unknown>) => unknown): CommandoClient & { calls: [string, Record<string, unknown>][] } {
+function scriptedClient(
+  nodeId: string,
+  answer: (method: string, params: Record<string, unknown>) => unknown,
+): CommandoClient & { calls: [string, Record<string, unknown>][] } {
   const calls: [string, Record<string, unknown>][] = [];
   return {
     nodeId,
@@ -63,7 +66,15 @@ describe('getroutes, read into sendpay routes', () => {
     for (const [r, route] of reply.routes.entries()) {
       route.path = route.path.map((_hop: unknown, i: number) => {
         const hop = expected[r]!.route[i]!;
-        return { short_channel_id_dir: `${hop.channel}/${hop.direction}`, node_id_in: i === 0 ? A : expected[r]!.route[i - 1]!.id, node_id_out: hop.id, amount_in_msat: route.path[i].amount_msat, amount_out_msat: hop.amount_msat, cltv_in: route.path[i].delay, cltv_out: hop.delay };
+        return {
+          short_channel_id_dir: `${hop.channel}/${hop.direction}`,
+          node_id_in: i === 0 ? A : expected[r]!.route[i - 1]!.id,
+          node_id_out: hop.id,
+          amount_in_msat: route.path[i].amount_msat,
+          amount_out_msat: hop.amount_msat,
+          cltv_in: route.path[i].delay,
+          cltv_out: hop.delay,
+        };
       });
     }
     assert.deepEqual(readRoutes(reply), expected);
@@ -74,9 +85,30 @@ describe('getroutes, read into sendpay routes', () => {
     ['an empty routes array', { probability_ppm: 1, routes: [] }],
     ['null', null],
     ['a route that is a string', { routes: ['103x1x0'] }],
-    ['a route without amount_msat', (() => { const r = structuredClone(fixture('getroutes.json')); delete r.routes[1].amount_msat; return r; })()],
-    ['a route whose amount is a string', (() => { const r = structuredClone(fixture('getroutes.json')); r.routes[1].amount_msat = '945000000msat'; return r; })()],
-    ['a route without final_cltv', (() => { const r = structuredClone(fixture('getroutes.json')); delete r.routes[0].final_cltv; return r; })()],
+    [
+      'a route without amount_msat',
+      (() => {
+        const r = structuredClone(fixture('getroutes.json'));
+        delete r.routes[1].amount_msat;
+        return r;
+      })(),
+    ],
+    [
+      'a route whose amount is a string',
+      (() => {
+        const r = structuredClone(fixture('getroutes.json'));
+        r.routes[1].amount_msat = '945000000msat';
+        return r;
+      })(),
+    ],
+    [
+      'a route without final_cltv',
+      (() => {
+        const r = structuredClone(fixture('getroutes.json'));
+        delete r.routes[0].final_cltv;
+        return r;
+      })(),
+    ],
     ['an empty path', withPath(() => [])],
     ['a path of 28 hops', withPath((path) => Array.from({ length: 28 }, () => path[0]))],
     ['a hop without a direction', withPath((path) => void (path[0].short_channel_id_dir = '103x3x0'))],
@@ -87,24 +119,45 @@ describe('getroutes, read into sendpay routes', () => {
     ['amounts that grow towards the destination', withPath((path) => void (path[1].amount_msat = 555_005_552))],
     ['delays that grow towards the destination', withPath((path) => void (path[1].delay = 25))],
     ['a last hop that does not deliver the route amount', withPath((path) => void (path[1].amount_out_msat = 554_000_000))],
-    ['a route that delivers nothing', (() => { const r = structuredClone(fixture('getroutes.json')); r.routes[1].amount_msat = 0; r.routes[1].path[0].amount_msat = 0; return r; })()],
+    [
+      'a route that delivers nothing',
+      (() => {
+        const r = structuredClone(fixture('getroutes.json'));
+        r.routes[1].amount_msat = 0;
+        r.routes[1].path[0].amount_msat = 0;
+        return r;
+      })(),
+    ],
   ];
   for (const [name, reply] of HOSTILE) {
     test(`BAD_REPLY: ${name}`, async () => {
       assert.throws(() => readRoutes(reply), isCode('BAD_REPLY'));
       const node = clnNode(scriptedClient(A, () => reply));
-      await assert.rejects(node.getroutes({ source: A, destination: C, amount_msat: 1_500_000_000, layers: [], maxfee_msat: 1, final_cltv: 18 }), isCode('BAD_REPLY'));
+      await assert.rejects(
+        node.getroutes({ source: A, destination: C, amount_msat: 1_500_000_000, layers: [], maxfee_msat: 1, final_cltv: 18 }),
+        isCode('BAD_REPLY'),
+      );
     });
   }
 
-  test('clnNode sends Core Lightning\'s parameters; a 205 stays NODE_ERROR with the node\'s code', async () => {
+  test("clnNode sends Core Lightning's parameters; a 205 stays NODE_ERROR with the node's code", async () => {
     const client = scriptedClient(A, () => fixture('getroutes.json'));
-    const request = { source: A, destination: C, amount_msat: 1_500_000_000, layers: ['auto.localchans', 'auto.sourcefree'], maxfee_msat: 7500, final_cltv: 18, maxparts: 4 };
+    const request = {
+      source: A,
+      destination: C,
+      amount_msat: 1_500_000_000,
+      layers: ['auto.localchans', 'auto.sourcefree'],
+      maxfee_msat: 7500,
+      final_cltv: 18,
+      maxparts: 4,
+    };
     assert.equal((await clnNode(client).getroutes(request)).length, 2);
     assert.deepEqual(client.calls, [['getroutes', request]]);
-    const none = clnNode(scriptedClient(A, () => {
-      throw new RpcError('getroutes', 205, 'We could not find a usable set of paths.');
-    }));
+    const none = clnNode(
+      scriptedClient(A, () => {
+        throw new RpcError('getroutes', 205, 'We could not find a usable set of paths.');
+      }),
+    );
     await assert.rejects(none.getroutes(request), (e: AmpkitError) => e.code === 'NODE_ERROR' && e.nodeCode === 205);
   });
 });
@@ -132,6 +185,9 @@ describe('getinfo', () => {
   }
 
   test('BAD_REPLY: a getinfo naming another node than the one the link reached', async () => {
-    await assert.rejects(clnNode(scriptedClient(A, () => info)).getinfo(), (e: AmpkitError) => e.code === 'BAD_REPLY' && /names node/.test(e.message));
+    await assert.rejects(
+      clnNode(scriptedClient(A, () => info)).getinfo(),
+      (e: AmpkitError) => e.code === 'BAD_REPLY' && /names node/.test(e.message),
+    );
   });
 });

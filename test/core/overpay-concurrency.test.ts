@@ -69,7 +69,9 @@ async function storm(engines: Engine[], inv: Invoice): Promise<{ sent: number; r
 
 async function assertExactlyPaid(inv: Invoice): Promise<void> {
   const { payments } = await h.wallet.request('listsendpays', { payment_hash: inv.payment_hash });
-  const delivered = payments.filter((p: { status: string }) => p.status !== 'failed').reduce((s: number, p: { amount_msat: number }) => s + p.amount_msat, 0);
+  const delivered = payments
+    .filter((p: { status: string }) => p.status !== 'failed')
+    .reduce((s: number, p: { amount_msat: number }) => s + p.amount_msat, 0);
   assert.equal(delivered, TOTAL, 'the node sent exactly the intended amount');
   const { invoices } = await h.shop.request('listinvoices', { payment_hash: inv.payment_hash });
   assert.equal(invoices[0].status, 'paid');
@@ -103,4 +105,3 @@ describe('50 concurrent sendpartialpay calls on one payment hash', () => {
     b.close();
   });
 });
-

@@ -35,9 +35,15 @@ async function shopInvoice(h: EngineHarness, payment_hash: string) {
 /** What every result must satisfy, whatever the outcome. */
 function checkResult(h: EngineHarness, result: PayResult, maxfee_msat: number): void {
   assert.equal(result.attempts, result.parts.length);
-  assert.ok(result.parts.every((p) => p.status !== 'pending'), 'no part is left in flight');
+  assert.ok(
+    result.parts.every((p) => p.status !== 'pending'),
+    'no part is left in flight',
+  );
   const kept = result.parts.filter((p) => p.status === 'complete');
-  assert.equal(result.amount_delivered_msat, kept.reduce((s, p) => s + p.amount_msat, 0));
+  assert.equal(
+    result.amount_delivered_msat,
+    kept.reduce((s, p) => s + p.amount_msat, 0),
+  );
   assert.ok(result.fee_msat <= maxfee_msat, `fees ${result.fee_msat} within ${maxfee_msat}`);
   assert.ok(result.amount_delivered_msat <= result.amount_msat, 'never more than the amount');
   assert.equal(calls(h, 'sendpay'), result.attempts, 'every part sent once');
@@ -97,8 +103,13 @@ describe('pay() with the local planner', () => {
       assert.equal(result.status, 'complete');
       // Alice's failure, and any the replanned parts met for lack of liquidity on the way.
       const failed = result.parts.filter((p) => p.status === 'failed');
-      assert.equal(failed.filter((p) => p.failcodename === 'WIRE_TEMPORARY_NODE_FAILURE' && p.erring_node === h.simnet.node('alice').node.id).length, 1);
-      assert.ok(failed.every((p) => p.failcodename === 'WIRE_TEMPORARY_NODE_FAILURE' || p.failcodename === 'WIRE_TEMPORARY_CHANNEL_FAILURE'));
+      assert.equal(
+        failed.filter((p) => p.failcodename === 'WIRE_TEMPORARY_NODE_FAILURE' && p.erring_node === h.simnet.node('alice').node.id).length,
+        1,
+      );
+      assert.ok(
+        failed.every((p) => p.failcodename === 'WIRE_TEMPORARY_NODE_FAILURE' || p.failcodename === 'WIRE_TEMPORARY_CHANNEL_FAILURE'),
+      );
       assert.equal((await shopInvoice(h, inv.payment_hash)).amount_received_msat, BIG);
     }));
 
@@ -117,7 +128,10 @@ describe('pay() with the local planner', () => {
       assert.equal(failing.parts[0]!.status, 'failed');
       assert.equal(failing.parts[0]!.failcodename, 'WIRE_TEMPORARY_NODE_FAILURE');
       assert.equal(failing.parts[0]!.erring_node, alice);
-      assert.ok(failing.parts.slice(1).every((p) => p.route[0]!.id !== alice), 'the rest planned around her');
+      assert.ok(
+        failing.parts.slice(1).every((p) => p.route[0]!.id !== alice),
+        'the rest planned around her',
+      );
       // She is back: the next payment goes through her again, and so does a new engine's on the journal.
       const next = await small(engine);
       assert.ok(next.parts.every((p) => p.status === 'complete' && p.route[0]!.id === alice));
@@ -131,7 +145,7 @@ describe('pay() with the local planner', () => {
       }
     }));
 
-  test("a peer that is offline: its channel is not planned over (listpeerchannels says so)", () =>
+  test('a peer that is offline: its channel is not planned over (listpeerchannels says so)', () =>
     withHarness(async (h, engine) => {
       await h.simnet.setOnline('alice', false);
       const inv = await h.invoice(1_200_000_000);
@@ -139,7 +153,10 @@ describe('pay() with the local planner', () => {
       checkResult(h, result, 1_200_000_000 / 200);
       assert.equal(result.status, 'complete');
       const alice = h.simnet.node('alice').node.id;
-      assert.ok(result.parts.every((p) => p.route[0]!.id !== alice), 'no part through alice');
+      assert.ok(
+        result.parts.every((p) => p.route[0]!.id !== alice),
+        'no part through alice',
+      );
     }));
 
   test('a fee budget below what any plan costs sends nothing and says so', () =>
@@ -148,7 +165,10 @@ describe('pay() with the local planner', () => {
       const result = await engine.pay({ bolt11: inv.bolt11, maxfee_msat: 1000 });
       checkResult(h, result, 1000);
       assert.equal(result.status, 'failed');
-      assert.match(result.failreason!, /^no route for the remaining 1800000000 msat within the fee budget \(1000 msat left\): every plan found costs more/);
+      assert.match(
+        result.failreason!,
+        /^no route for the remaining 1800000000 msat within the fee budget \(1000 msat left\): every plan found costs more/,
+      );
       assert.deepEqual(result.parts, []);
     }));
 
@@ -169,7 +189,10 @@ describe('pay() with the local planner', () => {
       let back: Promise<void> | undefined;
       engine.on('part-updated', (part) => {
         if (part.status === 'failed' && part.erring_node === dave && !back) {
-          back = h.simnet.setOnline('dave', false).then(() => new Promise((r) => setTimeout(r, 400))).then(() => h.simnet.setOnline('dave', true));
+          back = h.simnet
+            .setOnline('dave', false)
+            .then(() => new Promise((r) => setTimeout(r, 400)))
+            .then(() => h.simnet.setOnline('dave', true));
         }
       });
       const amount = 2_500_000_000;

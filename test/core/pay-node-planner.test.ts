@@ -10,7 +10,16 @@ import { describe, test } from 'node:test';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { decodeBolt11, encodeBolt11, publicKeyOf } from '../../packages/wire/src/index.ts';
-import { AmpkitError, clnNode, createEngine, memoryStore, type Engine, type Node, type PayProgress, type PayResult } from '../../packages/core/src/index.ts';
+import {
+  AmpkitError,
+  clnNode,
+  createEngine,
+  memoryStore,
+  type Engine,
+  type Node,
+  type PayProgress,
+  type PayResult,
+} from '../../packages/core/src/index.ts';
 import { engineHarness, type EngineHarness } from './engine-harness.ts';
 import { noReceiving } from './fake-node.ts';
 
@@ -43,11 +52,20 @@ function collect(engine: Engine): PayProgress[] {
 function checkResult(result: PayResult, maxfee_msat: number): void {
   assert.equal(result.maxfee_msat, maxfee_msat);
   assert.equal(result.attempts, result.parts.length);
-  assert.ok(result.parts.every((p) => p.status !== 'pending'), 'no part is left in flight');
+  assert.ok(
+    result.parts.every((p) => p.status !== 'pending'),
+    'no part is left in flight',
+  );
   assert.equal(result.amount_inflight_msat, 0);
   const kept = result.parts.filter((p) => p.status === 'complete');
-  assert.equal(result.amount_delivered_msat, kept.reduce((s, p) => s + p.amount_msat, 0));
-  assert.equal(result.fee_msat, kept.reduce((s, p) => s + p.amount_sent_msat - p.amount_msat, 0));
+  assert.equal(
+    result.amount_delivered_msat,
+    kept.reduce((s, p) => s + p.amount_msat, 0),
+  );
+  assert.equal(
+    result.fee_msat,
+    kept.reduce((s, p) => s + p.amount_sent_msat - p.amount_msat, 0),
+  );
   assert.ok(result.fee_msat <= maxfee_msat, `fees ${result.fee_msat} within ${maxfee_msat}`);
   assert.ok(result.amount_delivered_msat <= result.amount_msat);
   if (result.status === 'complete') {
@@ -146,7 +164,10 @@ describe('pay() with the node planning', () => {
       checkResult(result, maxfee_msat);
       assert.equal(result.status, 'failed');
       assert.match(result.failreason!, /^no route for the remaining 1800000000 msat within the fee budget \(294250 msat left\)/);
-      assert.ok(events.every((e) => e.fee_msat <= maxfee_msat), 'fees in flight never pass the budget');
+      assert.ok(
+        events.every((e) => e.fee_msat <= maxfee_msat),
+        'fees in flight never pass the budget',
+      );
       assert.equal(sendpays(h), result.attempts, 'nothing sent after the node found no route');
       // The parts held at the shop were failed back by its mpp_timeout: nothing was paid.
       assert.ok(result.parts.some((p) => p.failcodename === 'WIRE_MPP_TIMEOUT'));
@@ -186,7 +207,10 @@ describe('pay() with the node planning', () => {
       assert.match(result.failreason!, /^no route for the remaining \d+ msat within the fee budget/);
       assert.ok(result.parts.length > 1);
       assert.ok(result.parts.every((p) => p.status === 'failed'));
-      assert.ok(result.parts.some((p) => p.failcodename === 'WIRE_MPP_TIMEOUT'), 'the held parts timed out at the shop');
+      assert.ok(
+        result.parts.some((p) => p.failcodename === 'WIRE_MPP_TIMEOUT'),
+        'the held parts timed out at the shop',
+      );
       assert.equal(sendpays(h), result.attempts);
       assert.equal((await shopInvoice(h, inv.payment_hash)).status, 'unpaid');
       const { partialpayments } = await engine.listpartialpayments({ payment_hash: inv.payment_hash });
@@ -209,7 +233,10 @@ describe('pay() with the node planning', () => {
   test('a permanent refusal from the payee stops at once', () =>
     withHarness(async (h, engine) => {
       const inv = await h.invoice(50_000_000);
-      await h.shop.request('delinvoice', { label: (await h.shop.request('listinvoices', { payment_hash: inv.payment_hash })).invoices[0].label, status: 'unpaid' });
+      await h.shop.request('delinvoice', {
+        label: (await h.shop.request('listinvoices', { payment_hash: inv.payment_hash })).invoices[0].label,
+        status: 'unpaid',
+      });
       const result = await engine.pay({ planner: 'node', bolt11: inv.bolt11 });
       checkResult(result, 250_000);
       assert.equal(result.status, 'failed');
@@ -230,7 +257,10 @@ describe('pay() with the node planning', () => {
       assert.deepEqual(again.parts, []);
       assert.equal(again.amount_delivered_msat, BIG);
       assert.equal(sendpays(h), sent);
-      assert.deepEqual(events.map((e) => e.status), ['complete']);
+      assert.deepEqual(
+        events.map((e) => e.status),
+        ['complete'],
+      );
 
       // An engine on another journal learns it from the node (sendpartialpay's already_complete).
       const other = await createEngine({ node: clnNode(h.wallet), store: memoryStore() });
@@ -248,7 +278,10 @@ describe('pay() with the node planning', () => {
   test('two pay() calls of one invoice at once send one set and give one result', () =>
     withHarness(async (h, engine) => {
       const inv = await h.invoice(BIG);
-      const [a, b] = await Promise.all([engine.pay({ planner: 'node', bolt11: inv.bolt11 }), engine.pay({ planner: 'node', bolt11: inv.bolt11, maxfee_msat: 100_000 })]);
+      const [a, b] = await Promise.all([
+        engine.pay({ planner: 'node', bolt11: inv.bolt11 }),
+        engine.pay({ planner: 'node', bolt11: inv.bolt11, maxfee_msat: 100_000 }),
+      ]);
       assert.equal(a, b);
       assert.equal(a.status, 'complete');
       assert.equal(sendpays(h), a.attempts);
@@ -332,7 +365,18 @@ describe('pay() input: INVALID_ARGUMENT, nothing sent', () => {
   const payee = new Uint8Array(32).fill(9);
   const now = Math.floor(Date.now() / 1000);
   const invoice = (o: { amount_msat?: number; created_at?: number; expiry?: number; features?: number[] } = {}, key = payee) =>
-    encodeBolt11({ currency: 'bcrt', payment_hash: 'aa'.repeat(32), payment_secret: 'bb'.repeat(32), description: 'x', created_at: now, features: [8, 14, 17], ...o }, key);
+    encodeBolt11(
+      {
+        currency: 'bcrt',
+        payment_hash: 'aa'.repeat(32),
+        payment_secret: 'bb'.repeat(32),
+        description: 'x',
+        created_at: now,
+        features: [8, 14, 17],
+        ...o,
+      },
+      key,
+    );
   const priced = invoice({ amount_msat: 1_000_000 });
   const BAD: Array<[string, unknown]> = [
     ['no arguments', undefined],
@@ -344,7 +388,7 @@ describe('pay() input: INVALID_ARGUMENT, nothing sent', () => {
     ['an amountless invoice without amount_msat', { bolt11: invoice() }],
     ['an amountless invoice with amount_msat 0', { bolt11: invoice(), amount_msat: 0 }],
     ['an amountless invoice with a fractional amount_msat', { bolt11: invoice(), amount_msat: 1.5 }],
-    ['an amount_msat other than the invoice\'s', { bolt11: priced, amount_msat: 999_999 }],
+    ["an amount_msat other than the invoice's", { bolt11: priced, amount_msat: 999_999 }],
     ['a negative maxfee_msat', { bolt11: priced, maxfee_msat: -1 }],
     ['a maxfee_msat above the amount', { bolt11: priced, maxfee_msat: 1_000_001 }],
     ['a maxfee_msat as a string', { bolt11: priced, maxfee_msat: '5000' }],
@@ -373,9 +417,12 @@ describe('pay() input: INVALID_ARGUMENT, nothing sent', () => {
     });
   }
 
-  test('the codec\'s reason comes along in data', async () => {
+  test("the codec's reason comes along in data", async () => {
     const engine = await createEngine({ node: silentNode(ours).node, store: memoryStore() });
-    await assert.rejects(engine.pay({ bolt11: priced.slice(0, -1) + (priced.endsWith('q') ? 'p' : 'q') }), (e: AmpkitError) => e.code === 'INVALID_ARGUMENT' && (e.data as { reason: string }).reason === 'BECH32');
+    await assert.rejects(
+      engine.pay({ bolt11: priced.slice(0, -1) + (priced.endsWith('q') ? 'p' : 'q') }),
+      (e: AmpkitError) => e.code === 'INVALID_ARGUMENT' && (e.data as { reason: string }).reason === 'BECH32',
+    );
     engine.close();
   });
 
@@ -387,7 +434,7 @@ describe('pay() input: INVALID_ARGUMENT, nothing sent', () => {
 });
 
 describe('decode() and getinfo()', () => {
-  test('decode gives Core Lightning decode\'s fields, here, without the node', () =>
+  test("decode gives Core Lightning decode's fields, here, without the node", () =>
     withHarness(async (h, engine) => {
       const inv = await h.invoice(42_000, 'decode-me');
       const calls = [...h.simnet.node('wallet').calls.values()].reduce((a, b) => a + b, 0);
@@ -404,15 +451,28 @@ describe('decode() and getinfo()', () => {
         min_final_cltv_expiry: full.min_final_cltv_expiry,
         payment_secret: inv.payment_secret,
       });
-      assert.equal([...h.simnet.node('wallet').calls.values()].reduce((a, b) => a + b, 0), calls, 'no node call');
-      await assert.rejects(engine.decode({ bolt11: 'lnbcrt1garbage' }), (e: AmpkitError) => e.code === 'INVALID_ARGUMENT' && (e.data as { reason: string }).reason === 'BECH32');
+      assert.equal(
+        [...h.simnet.node('wallet').calls.values()].reduce((a, b) => a + b, 0),
+        calls,
+        'no node call',
+      );
+      await assert.rejects(
+        engine.decode({ bolt11: 'lnbcrt1garbage' }),
+        (e: AmpkitError) => e.code === 'INVALID_ARGUMENT' && (e.data as { reason: string }).reason === 'BECH32',
+      );
       await assert.rejects(engine.decode(null as never), (e: AmpkitError) => e.code === 'INVALID_ARGUMENT');
       await assert.rejects(engine.decode({ bolt11: 7 } as never), (e: AmpkitError) => e.code === 'INVALID_ARGUMENT');
     }));
 
-  test('getinfo gives the node\'s id, alias, color, network and block height', () =>
+  test("getinfo gives the node's id, alias, color, network and block height", () =>
     withHarness(async (h, engine) => {
       const wallet = h.simnet.node('wallet').node;
-      assert.deepEqual(await engine.getinfo(), { id: wallet.id, alias: 'wallet', color: wallet.color, network: 'regtest', blockheight: 1000 });
+      assert.deepEqual(await engine.getinfo(), {
+        id: wallet.id,
+        alias: 'wallet',
+        color: wallet.color,
+        network: 'regtest',
+        blockheight: 1000,
+      });
     }));
 });

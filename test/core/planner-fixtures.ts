@@ -27,7 +27,14 @@ let nextBlock = 100;
  * policy `a` charges to forward towards `b`, `ba` the other way (omit `ba` for a
  * one-way channel: its other direction is disabled).
  */
-export function channel(a: string, b: string, capacity: number, ab: Side = {}, ba?: Side, scid = `${nextBlock++}x1x0`): ListChannelsEntry[] {
+export function channel(
+  a: string,
+  b: string,
+  capacity: number,
+  ab: Side = {},
+  ba?: Side,
+  scid = `${nextBlock++}x1x0`,
+): ListChannelsEntry[] {
   const entry = (from: string, to: string, side: Side | undefined): ListChannelsEntry => ({
     source: id(from),
     destination: id(to),

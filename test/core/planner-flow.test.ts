@@ -20,7 +20,12 @@ import { channel, id } from './planner-fixtures.ts';
 
 /** A network over `arcs` ([from, to, ...[segment end, unit cost] pairs]). */
 function network(n: number, arcs: number[][], K: number): FlowNetwork {
-  const net = createFlowNetwork(n, Int32Array.from(arcs, (a) => a[0]!), Int32Array.from(arcs, (a) => a[1]!), K);
+  const net = createFlowNetwork(
+    n,
+    Int32Array.from(arcs, (a) => a[0]!),
+    Int32Array.from(arcs, (a) => a[1]!),
+    K,
+  );
   arcs.forEach((a, i) => {
     for (let k = 0; k < K; k++) {
       net.segEnd[i * K + k] = a[2 + 2 * k]!;
@@ -38,7 +43,16 @@ function ok(plan: ReturnType<typeof planPayment>): Plan {
 describe('minCostFlow', () => {
   test('linear costs: the cheap path fills first, the rest takes the dear one', () => {
     // 0 → 1 → 3 costs 2 per unit for 10 units; 0 → 2 → 3 costs 4 per unit.
-    const net = network(4, [[0, 1, 10, 1], [1, 3, 10, 1], [0, 2, 10, 2], [2, 3, 10, 2]], 1);
+    const net = network(
+      4,
+      [
+        [0, 1, 10, 1],
+        [1, 3, 10, 1],
+        [0, 2, 10, 2],
+        [2, 3, 10, 2],
+      ],
+      1,
+    );
     const r = minCostFlow(net, 0, 3, 15);
     assert.equal(r.value, 15);
     assert.equal(r.cost, 10 * 2 + 5 * 4);
@@ -47,7 +61,14 @@ describe('minCostFlow', () => {
 
   test('convex segments: each arc fills its cheap segments before the dear ones', () => {
     // Two parallel arcs, segments [5 at 1, then to 10 at 3] and [5 at 2, then to 10 at 4].
-    const net = network(2, [[0, 1, 5, 1, 10, 3], [0, 1, 5, 2, 10, 4]], 2);
+    const net = network(
+      2,
+      [
+        [0, 1, 5, 1, 10, 3],
+        [0, 1, 5, 2, 10, 4],
+      ],
+      2,
+    );
     const r = minCostFlow(net, 0, 1, 12);
     // Order of unit costs: 1 (5 units), 2 (5 units), 3 (2 units): 5 + 10 + 6 = 21.
     assert.equal(r.cost, 21);
@@ -56,7 +77,17 @@ describe('minCostFlow', () => {
 
   test('a cheaper flow found by undoing an earlier augmentation (the residual arc is used)', () => {
     // The classic trap: 0→1→2→3 looks best for one unit, but two units need 0→1→3 and 0→2→3.
-    const net = network(4, [[0, 1, 1, 1], [1, 2, 1, 0], [2, 3, 1, 1], [1, 3, 1, 3], [0, 2, 1, 3]], 1);
+    const net = network(
+      4,
+      [
+        [0, 1, 1, 1],
+        [1, 2, 1, 0],
+        [2, 3, 1, 1],
+        [1, 3, 1, 3],
+        [0, 2, 1, 3],
+      ],
+      1,
+    );
     const r = minCostFlow(net, 0, 3, 2);
     assert.equal(r.value, 2);
     assert.equal(r.cost, 8);
@@ -64,14 +95,21 @@ describe('minCostFlow', () => {
   });
 
   test('too little room: the value is the max flow', () => {
-    const net = network(3, [[0, 1, 4, 1], [1, 2, 3, 1]], 1);
+    const net = network(
+      3,
+      [
+        [0, 1, 4, 1],
+        [1, 2, 3, 1],
+      ],
+      1,
+    );
     const r = minCostFlow(net, 0, 2, 10);
     assert.equal(r.value, 3);
   });
 
   test('optimal on random graphs: no negative cycle is left in the residual graph', () => {
     let seed = 12345;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     for (let trial = 0; trial < 400; trial++) {
       const K = 1 + (trial % 3);
       const n = 4 + Math.floor(random() * 6);
@@ -124,7 +162,18 @@ describe('minCostFlow', () => {
 describe('decomposeFlow', () => {
   test('paths widest first, summing to the flow; a zero-cost loop is cancelled', () => {
     // 0→1→3 (5), 0→2→3 (2), and a loop 1→2→1 carrying 1.
-    const net = network(4, [[0, 1, 9, 0], [1, 3, 9, 0], [0, 2, 9, 0], [2, 3, 9, 0], [1, 2, 9, 0], [2, 1, 9, 0]], 1);
+    const net = network(
+      4,
+      [
+        [0, 1, 9, 0],
+        [1, 3, 9, 0],
+        [0, 2, 9, 0],
+        [2, 3, 9, 0],
+        [1, 2, 9, 0],
+        [2, 1, 9, 0],
+      ],
+      1,
+    );
     const flow = Float64Array.from([5, 5, 2, 2, 1, 1]);
     const paths = decomposeFlow(net, flow, 0, 3);
     assert.deepEqual(
@@ -147,7 +196,9 @@ describe('planPayment on small graphs', () => {
   }
 
   test('a diamond whose best split is 2:1 (equal head-room left on both uncertain channels)', () => {
-    const plan = ok(planPayment(diamond(), new Liquidity(), { source: id('s'), destination: id('t'), amount_msat: 1_500_000, maxfee_msat: 0, now: 0 }));
+    const plan = ok(
+      planPayment(diamond(), new Liquidity(), { source: id('s'), destination: id('t'), amount_msat: 1_500_000, maxfee_msat: 0, now: 0 }),
+    );
     const byPeer = new Map(plan.routes.map((r) => [r.hops[0]!.id, r.amount_msat]));
     assert.equal(byPeer.get(id('a')), 1_000_000);
     assert.equal(byPeer.get(id('b')), 500_000);
@@ -157,7 +208,9 @@ describe('planPayment on small graphs', () => {
   });
 
   test('a small amount takes one part, over the wider channel', () => {
-    const plan = ok(planPayment(diamond(), new Liquidity(), { source: id('s'), destination: id('t'), amount_msat: 100_000, maxfee_msat: 0, now: 0 }));
+    const plan = ok(
+      planPayment(diamond(), new Liquidity(), { source: id('s'), destination: id('t'), amount_msat: 100_000, maxfee_msat: 0, now: 0 }),
+    );
     assert.equal(plan.routes.length, 1);
     assert.equal(plan.routes[0]!.hops[0]!.id, id('a'));
   });
@@ -193,16 +246,24 @@ describe('planPayment on small graphs', () => {
   });
 
   test('no plan fits the budget: FEE_BUDGET', () => {
-    const graph = ChannelGraph.fromListChannels([...channel('s', 'd', 100_000_000, {}, {}), ...channel('d', 't', 100_000_000, { base: 5000 }, {})]);
+    const graph = ChannelGraph.fromListChannels([
+      ...channel('s', 'd', 100_000_000, {}, {}),
+      ...channel('d', 't', 100_000_000, { base: 5000 }, {}),
+    ]);
     const plan = planPayment(graph, new Liquidity(), { ...ask, maxfee_msat: 4999 });
     assert.equal(plan.ok, false);
     assert.equal(!plan.ok && plan.reason, 'FEE_BUDGET');
   });
 
   test('parallel channels between the same two nodes share the amount', () => {
-    const graph = ChannelGraph.fromListChannels([...channel('a', 't', 600_000, {}, {}, '5x1x0'), ...channel('a', 't', 600_000, {}, {}, '5x2x0')]);
+    const graph = ChannelGraph.fromListChannels([
+      ...channel('a', 't', 600_000, {}, {}, '5x1x0'),
+      ...channel('a', 't', 600_000, {}, {}, '5x2x0'),
+    ]);
     graph.setOwnChannel(id('s'), { peer_id: id('a'), short_channel_id: '1x1x1', spendable_msat: 10_000_000 });
-    const plan = ok(planPayment(graph, new Liquidity(), { source: id('s'), destination: id('t'), amount_msat: 800_000, maxfee_msat: 0, now: 0 }));
+    const plan = ok(
+      planPayment(graph, new Liquidity(), { source: id('s'), destination: id('t'), amount_msat: 800_000, maxfee_msat: 0, now: 0 }),
+    );
     assert.equal(plan.routes.length, 2);
     assert.deepEqual(plan.routes.map((r) => r.hops[1]!.channel).sort(), ['5x1x0', '5x2x0']);
     // Linearised, any split inside both channels' second segments (300,000 … 480,000) is as good.
@@ -212,25 +273,55 @@ describe('planPayment on small graphs', () => {
 
   test('what no bounds allow: CAPACITY; no way at all: NO_PATH; unknown nodes: UNKNOWN_NODE', () => {
     const graph = diamond();
-    const big = planPayment(graph, new Liquidity(), { source: id('s'), destination: id('t'), amount_msat: 3_000_001, maxfee_msat: 0, now: 0 });
+    const big = planPayment(graph, new Liquidity(), {
+      source: id('s'),
+      destination: id('t'),
+      amount_msat: 3_000_001,
+      maxfee_msat: 0,
+      now: 0,
+    });
     assert.equal(!big.ok && big.reason, 'CAPACITY');
     graph.upsert(channel('x', 'y', 1_000_000, {}, {})[0]!);
     const none = planPayment(graph, new Liquidity(), { source: id('s'), destination: id('y'), amount_msat: 1000, maxfee_msat: 0, now: 0 });
     assert.equal(!none.ok && none.reason, 'NO_PATH');
-    const unknown = planPayment(graph, new Liquidity(), { source: id('s'), destination: id('zz'), amount_msat: 1000, maxfee_msat: 0, now: 0 });
+    const unknown = planPayment(graph, new Liquidity(), {
+      source: id('s'),
+      destination: id('zz'),
+      amount_msat: 1000,
+      maxfee_msat: 0,
+      now: 0,
+    });
     assert.equal(!unknown.ok && unknown.reason, 'UNKNOWN_NODE');
   });
 
   test('a replan of the remainder keeps off what the parts in flight hold', () => {
     const graph = diamond();
     const liquidity = new Liquidity();
-    const first = ok(planPayment(graph, liquidity, { source: id('s'), destination: id('t'), amount_msat: 1_500_000, maxfee_msat: 0, now: 0 }));
+    const first = ok(
+      planPayment(graph, liquidity, { source: id('s'), destination: id('t'), amount_msat: 1_500_000, maxfee_msat: 0, now: 0 }),
+    );
     const viaA = first.routes.find((r) => r.hops[0]!.id === id('a'))!;
     // The part over a is in flight; plan 1,000,000 more: a has 1,000,000 of its 2,000,000 left at most.
-    const again = ok(planPayment(graph, liquidity, { source: id('s'), destination: id('t'), amount_msat: 1_500_000, maxfee_msat: 0, inflight: [viaA.hops], now: 0 }));
+    const again = ok(
+      planPayment(graph, liquidity, {
+        source: id('s'),
+        destination: id('t'),
+        amount_msat: 1_500_000,
+        maxfee_msat: 0,
+        inflight: [viaA.hops],
+        now: 0,
+      }),
+    );
     const onA = again.routes.filter((r) => r.hops[0]!.id === id('a')).reduce((s, r) => s + r.amount_msat, 0);
     assert.ok(onA <= 1_000_000, `${onA} on a`);
-    const toomuch = planPayment(graph, liquidity, { source: id('s'), destination: id('t'), amount_msat: 2_000_001, maxfee_msat: 0, inflight: [viaA.hops], now: 0 });
+    const toomuch = planPayment(graph, liquidity, {
+      source: id('s'),
+      destination: id('t'),
+      amount_msat: 2_000_001,
+      maxfee_msat: 0,
+      inflight: [viaA.hops],
+      now: 0,
+    });
     assert.equal(toomuch.ok, false);
   });
 });

@@ -9,7 +9,15 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { feeFor } from '@ampkit/simnet';
 import { AmpkitError } from '../../packages/core/src/index.ts';
-import { ChannelGraph, Liquidity, forwardFee, planPayment, type ListChannelsEntry, type Plan, type PlanRequest } from '../../packages/core/src/planner/index.ts';
+import {
+  ChannelGraph,
+  Liquidity,
+  forwardFee,
+  planPayment,
+  type ListChannelsEntry,
+  type Plan,
+  type PlanRequest,
+} from '../../packages/core/src/planner/index.ts';
 import { channel, id, sent } from './planner-fixtures.ts';
 
 function ok(plan: ReturnType<typeof planPayment>): Plan {
@@ -28,14 +36,27 @@ function checkRoutes(graph: ChannelGraph, plan: Plan, final = 18): void {
     for (let i = 1; i < hops.length; i++) {
       const e = graph.channelIndex(hops[i]!.channel, hops[i]!.direction!);
       const policy = graph.entry(e);
-      const fee = feeFor({ fee_base_msat: policy.base_fee_millisatoshi, fee_proportional_millionths: policy.fee_per_millionth, cltv_expiry_delta: policy.delay, htlc_minimum_msat: 0, htlc_maximum_msat: 0, active: true }, hops[i]!.amount_msat);
+      const fee = feeFor(
+        {
+          fee_base_msat: policy.base_fee_millisatoshi,
+          fee_proportional_millionths: policy.fee_per_millionth,
+          cltv_expiry_delta: policy.delay,
+          htlc_minimum_msat: 0,
+          htlc_maximum_msat: 0,
+          active: true,
+        },
+        hops[i]!.amount_msat,
+      );
       assert.equal(hops[i - 1]!.amount_msat, hops[i]!.amount_msat + fee, `hop ${i - 1} carries hop ${i}'s fee`);
       assert.equal(hops[i - 1]!.delay, hops[i]!.delay + policy.delay, `hop ${i - 1} adds hop ${i}'s delta`);
     }
     assert.equal(route.fee_msat, hops[0]!.amount_msat - route.amount_msat);
     assert.equal(route.delay, hops[0]!.delay);
   }
-  assert.equal(plan.fee_msat, plan.routes.reduce((s, r) => s + r.fee_msat, 0));
+  assert.equal(
+    plan.fee_msat,
+    plan.routes.reduce((s, r) => s + r.fee_msat, 0),
+  );
 }
 
 describe('hop amounts and delays', () => {
@@ -61,7 +82,11 @@ describe('hop amounts and delays', () => {
   test('forwardFee rounds down like BOLT 7 and stays exact past 2^53 / ppm', () => {
     assert.equal(forwardFee(1, 1, 999_999), 1);
     assert.equal(forwardFee(0, 1, 1_000_000), 1);
-    for (const [ppm, amount] of [[999_999, 2 ** 53 - 1], [333, 1_000_000_000_001], [4_294_967, 2_100_000_000_000_000]] as const) {
+    for (const [ppm, amount] of [
+      [999_999, 2 ** 53 - 1],
+      [333, 1_000_000_000_001],
+      [4_294_967, 2_100_000_000_000_000],
+    ] as const) {
       const exact = (BigInt(amount) * BigInt(ppm)) / 1_000_000n;
       assert.equal(BigInt(forwardFee(0, ppm, amount)), exact, `${ppm} ppm of ${amount}`);
     }
@@ -81,16 +106,23 @@ describe('htlc limits', () => {
   });
 
   test('a direction with a small htlc maximum carries the amount in several parts, each within it', () => {
-    const graph = ChannelGraph.fromListChannels([...channel('s', 'a', 50_000_000, {}, {}), ...channel('a', 't', 50_000_000, { max: 300_000 }, {})]);
+    const graph = ChannelGraph.fromListChannels([
+      ...channel('s', 'a', 50_000_000, {}, {}),
+      ...channel('a', 't', 50_000_000, { max: 300_000 }, {}),
+    ]);
     const plan = ok(planPayment(graph, new Liquidity(), base));
     assert.ok(plan.routes.length >= 4, `${plan.routes.length} parts`);
-    for (const r of plan.routes) for (const h of r.hops) assert.ok(h.amount_msat <= 300_000 || h.channel !== plan.routes[0]!.hops[1]!.channel);
+    for (const r of plan.routes)
+      for (const h of r.hops) assert.ok(h.amount_msat <= 300_000 || h.channel !== plan.routes[0]!.hops[1]!.channel);
     assert.equal(plan.amount_msat, 1_000_000);
     checkRoutes(graph, plan);
   });
 
   test('… and no plan when maxparts cannot hold that many', () => {
-    const graph = ChannelGraph.fromListChannels([...channel('s', 'a', 50_000_000, {}, {}), ...channel('a', 't', 50_000_000, { max: 300_000 }, {})]);
+    const graph = ChannelGraph.fromListChannels([
+      ...channel('s', 'a', 50_000_000, {}, {}),
+      ...channel('a', 't', 50_000_000, { max: 300_000 }, {}),
+    ]);
     const plan = planPayment(graph, new Liquidity(), { ...base, maxparts: 3 });
     assert.equal(!plan.ok && plan.reason, 'MAXPARTS');
   });
@@ -142,7 +174,10 @@ describe('maxdelay', () => {
 
 describe('fee budget', () => {
   test('the plan never spends more than maxfee_msat', () => {
-    const entries = ['a', 'b', 'c'].flatMap((v, i) => [...channel('s', v, 50_000_000, {}, {}), ...channel(v, 't', 700_000, { base: 100 * i, ppm: 1000 * i }, {})]);
+    const entries = ['a', 'b', 'c'].flatMap((v, i) => [
+      ...channel('s', v, 50_000_000, {}, {}),
+      ...channel(v, 't', 700_000, { base: 100 * i, ppm: 1000 * i }, {}),
+    ]);
     const graph = ChannelGraph.fromListChannels(entries);
     for (const maxfee of [5000, 2000, 1000]) {
       const plan = planPayment(graph, new Liquidity(), { ...base, maxfee_msat: maxfee, mu: 0 });
@@ -155,7 +190,10 @@ describe('fee budget', () => {
 
 describe('our own channels', () => {
   test('known balances are exact: the parts over a channel never exceed its spendable amount', () => {
-    const graph = ChannelGraph.fromListChannels([...channel('a', 't', 50_000_000, {}, {}), ...channel('b', 't', 50_000_000, { ppm: 10 }, {})]);
+    const graph = ChannelGraph.fromListChannels([
+      ...channel('a', 't', 50_000_000, {}, {}),
+      ...channel('b', 't', 50_000_000, { ppm: 10 }, {}),
+    ]);
     graph.setOwnChannel(id('s'), { peer_id: id('a'), short_channel_id: '9x1x0', spendable_msat: 300_000 });
     graph.setOwnChannel(id('s'), { peer_id: id('b'), short_channel_id: '9x2x0', spendable_msat: 5_000_000 });
     const plan = ok(planPayment(graph, new Liquidity(), base));
@@ -181,9 +219,14 @@ describe('our own channels', () => {
 
 describe('route hints', () => {
   test('a destination reached only through its hint: the hinted channel with the hint fees and delta', () => {
-    const graph = ChannelGraph.fromListChannels([...channel('s', 'a', 50_000_000, {}, {}), ...channel('a', 'h', 50_000_000, { ppm: 100 }, {})]);
+    const graph = ChannelGraph.fromListChannels([
+      ...channel('s', 'a', 50_000_000, {}, {}),
+      ...channel('a', 'h', 50_000_000, { ppm: 100 }, {}),
+    ]);
     assert.equal(planPayment(graph, new Liquidity(), base).ok, false);
-    const [hint] = graph.addRouteHints(id('t'), [[{ pubkey: id('h'), short_channel_id: '700x1x1', fee_base_msat: 1000, fee_proportional_millionths: 200, cltv_expiry_delta: 80 }]]);
+    const [hint] = graph.addRouteHints(id('t'), [
+      [{ pubkey: id('h'), short_channel_id: '700x1x1', fee_base_msat: 1000, fee_proportional_millionths: 200, cltv_expiry_delta: 80 }],
+    ]);
     assert.equal(graph.entry(hint!).hint, true);
     const plan = ok(planPayment(graph, new Liquidity(), base));
     assert.equal(plan.routes.length, 1);
@@ -197,14 +240,21 @@ describe('route hints', () => {
   test('a hint over a known channel takes its fees and keeps its capacity', () => {
     const graph = ChannelGraph.fromListChannels(channel('h', 't', 3_000_000, { ppm: 1 }, {}, '701x1x0'));
     const e = graph.channelIndex('701x1x0', id('h') < id('t') ? 0 : 1);
-    graph.addRouteHints(id('t'), [[{ pubkey: id('h'), short_channel_id: '701x1x0', fee_base_msat: 5, fee_proportional_millionths: 50, cltv_expiry_delta: 30 }]]);
+    graph.addRouteHints(id('t'), [
+      [{ pubkey: id('h'), short_channel_id: '701x1x0', fee_base_msat: 5, fee_proportional_millionths: 50, cltv_expiry_delta: 30 }],
+    ]);
     assert.deepEqual([graph.capacity[e], graph.baseFee[e], graph.ppm[e], graph.cltv[e]], [3_000_000, 5, 50, 30]);
   });
 });
 
 describe('excluded channels and nodes', () => {
   test('exclude keeps a plan off a direction or a node', () => {
-    const entries = [...channel('s', 'a', 50_000_000, {}, {}), ...channel('a', 't', 50_000_000, {}, {}), ...channel('s', 'b', 50_000_000, {}, {}), ...channel('b', 't', 50_000_000, { ppm: 50 }, {})];
+    const entries = [
+      ...channel('s', 'a', 50_000_000, {}, {}),
+      ...channel('a', 't', 50_000_000, {}, {}),
+      ...channel('s', 'b', 50_000_000, {}, {}),
+      ...channel('b', 't', 50_000_000, { ppm: 50 }, {}),
+    ];
     const graph = ChannelGraph.fromListChannels(entries);
     const viaA = entries[2]!;
     const noA = ok(planPayment(graph, new Liquidity(), { ...base, exclude: [`${viaA.short_channel_id}/${viaA.direction}`] }));
@@ -238,17 +288,39 @@ describe('hostile inputs are refused at the edge', () => {
     const graph = ChannelGraph.fromListChannels([]);
     rejects(() => graph.addRouteHints(id('t'), 'x' as never), 'hints not an array');
     rejects(() => graph.addRouteHints(id('t'), [[]]), 'empty hint');
-    rejects(() => graph.addRouteHints(id('t'), [[{ pubkey: 'x', short_channel_id: '1x1x1', fee_base_msat: 0, fee_proportional_millionths: 0, cltv_expiry_delta: 0 }]]), 'bad pubkey');
-    rejects(() => graph.addRouteHints(id('t'), [[{ pubkey: id('h'), short_channel_id: '1x1x1', fee_base_msat: -1, fee_proportional_millionths: 0, cltv_expiry_delta: 0 }]]), 'negative fee');
-    rejects(() => graph.addRouteHints(id('t'), [[{ pubkey: id('t'), short_channel_id: '1x1x1', fee_base_msat: 0, fee_proportional_millionths: 0, cltv_expiry_delta: 0 }]]), 'hint to itself');
+    rejects(
+      () =>
+        graph.addRouteHints(id('t'), [
+          [{ pubkey: 'x', short_channel_id: '1x1x1', fee_base_msat: 0, fee_proportional_millionths: 0, cltv_expiry_delta: 0 }],
+        ]),
+      'bad pubkey',
+    );
+    rejects(
+      () =>
+        graph.addRouteHints(id('t'), [
+          [{ pubkey: id('h'), short_channel_id: '1x1x1', fee_base_msat: -1, fee_proportional_millionths: 0, cltv_expiry_delta: 0 }],
+        ]),
+      'negative fee',
+    );
+    rejects(
+      () =>
+        graph.addRouteHints(id('t'), [
+          [{ pubkey: id('t'), short_channel_id: '1x1x1', fee_base_msat: 0, fee_proportional_millionths: 0, cltv_expiry_delta: 0 }],
+        ]),
+      'hint to itself',
+    );
     rejects(() => graph.setOwnChannel(id('s'), { peer_id: id('a'), short_channel_id: '1x1x1', spendable_msat: -5 }), 'negative balance');
-    rejects(() => graph.setOwnChannel(id('s'), { peer_id: id('s'), short_channel_id: '1x1x1', spendable_msat: 5 }), 'own channel to ourselves');
+    rejects(
+      () => graph.setOwnChannel(id('s'), { peer_id: id('s'), short_channel_id: '1x1x1', spendable_msat: 5 }),
+      'own channel to ourselves',
+    );
   });
 
   test('plan requests', () => {
     const graph = ChannelGraph.fromListChannels(channel('s', 't', 1_000_000, {}, {}));
     const liquidity = new Liquidity();
-    const bad = (patch: Record<string, unknown>, what: string) => rejects(() => planPayment(graph, liquidity, { ...base, ...patch } as PlanRequest), what);
+    const bad = (patch: Record<string, unknown>, what: string) =>
+      rejects(() => planPayment(graph, liquidity, { ...base, ...patch } as PlanRequest), what);
     rejects(() => planPayment(graph, liquidity, null as never), 'null request');
     bad({ source: 'me' }, 'bad source');
     bad({ destination: base.source }, 'to ourselves');
@@ -267,7 +339,9 @@ describe('hostile inputs are refused at the edge', () => {
   });
 
   test('a real Core Lightning listchannels reply loads, with its node ids and policies', () => {
-    const fixture = JSON.parse(readFileSync(new URL('../fixtures/reference/cln-fixtures/listchannels.json', import.meta.url), 'utf8')) as { channels: ListChannelsEntry[] };
+    const fixture = JSON.parse(readFileSync(new URL('../fixtures/reference/cln-fixtures/listchannels.json', import.meta.url), 'utf8')) as {
+      channels: ListChannelsEntry[];
+    };
     const graph = ChannelGraph.fromListChannels(fixture.channels);
     assert.equal(graph.size, fixture.channels.length);
     const first = fixture.channels[0]!;
@@ -279,7 +353,10 @@ describe('hostile inputs are refused at the edge', () => {
 
 describe('the plan sends what it says', () => {
   test('parts add up to the amount, and what leaves us to amount plus fees', () => {
-    const entries = ['a', 'b', 'c'].flatMap((v, i) => [...channel('s', v, 50_000_000, {}, {}), ...channel(v, 't', 500_000, { base: i, ppm: 10 * i }, {})]);
+    const entries = ['a', 'b', 'c'].flatMap((v, i) => [
+      ...channel('s', v, 50_000_000, {}, {}),
+      ...channel(v, 't', 500_000, { base: i, ppm: 10 * i }, {}),
+    ]);
     const graph = ChannelGraph.fromListChannels(entries);
     const plan = ok(planPayment(graph, new Liquidity(), { ...base, amount_msat: 1_200_000 }));
     assert.equal(plan.amount_msat, 1_200_000);

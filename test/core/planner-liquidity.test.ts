@@ -19,7 +19,11 @@ function line(): { graph: ChannelGraph; path: number[] } {
     ...channel('b', 't', 10_000_000, { ppm: 100 }, {}, '1x3x0'),
   ]);
   const dir = (x: string, y: string) => (id(x) < id(y) ? 0 : 1);
-  const path = [graph.channelIndex('1x1x0', dir('s', 'a')), graph.channelIndex('1x2x0', dir('a', 'b')), graph.channelIndex('1x3x0', dir('b', 't'))];
+  const path = [
+    graph.channelIndex('1x1x0', dir('s', 'a')),
+    graph.channelIndex('1x2x0', dir('a', 'b')),
+    graph.channelIndex('1x3x0', dir('b', 't')),
+  ];
   return { graph, path };
 }
 
@@ -35,7 +39,13 @@ describe('successProbability', () => {
   });
 
   test('refuses what is not a number of msat', () => {
-    const bad: [number, number, number][] = [[-1, 0, 1], [1, -1, 1], [1, 0, -2], [Number.NaN, 0, 1], [1, 0, Number.NaN]];
+    const bad: [number, number, number][] = [
+      [-1, 0, 1],
+      [1, -1, 1],
+      [1, 0, -2],
+      [Number.NaN, 0, 1],
+      [1, 0, Number.NaN],
+    ];
     for (const [x, lower, upper] of bad) assert.throws(() => successProbability(x, lower, upper), invalid, `${x}, ${lower}, ${upper}`);
   });
 });
@@ -65,7 +75,13 @@ describe('learn', () => {
     assert.deepEqual(liquidity.bounds(graph, path[1]!, 0), { lower: route[1]!.amount_msat, upper: 10_000_000 });
     assert.deepEqual(liquidity.bounds(graph, path[0]!, 0), { lower: route[0]!.amount_msat, upper: 10_000_000 });
     // The next plan knows: more than 2,999,999 over b → t cannot be.
-    const plan = planPayment(graph, liquidity, { source: id('s'), destination: id('t'), amount_msat: 3_000_000, maxfee_msat: 10_000, now: 0 });
+    const plan = planPayment(graph, liquidity, {
+      source: id('s'),
+      destination: id('t'),
+      amount_msat: 3_000_000,
+      maxfee_msat: 10_000,
+      now: 0,
+    });
     assert.equal(!plan.ok && plan.reason, 'CAPACITY');
   });
 
@@ -164,7 +180,17 @@ describe('decay, settling and the serialised form', () => {
     assert.deepEqual(back.toJSON(), liquidity.toJSON());
     assert.deepEqual(back.bounds(graph, path[2]!, 100), { lower: 0, upper: 4_999 });
     assert.equal(back.halfLifeHours, 3);
-    for (const bad of [null, 1, {}, { version: 2, half_life_hours: 1, bounds: [] }, { version: 1, half_life_hours: -1, bounds: [] }, { version: 1, half_life_hours: 1, bounds: [['1x1x1/2', 0, 1, 0]] }, { version: 1, half_life_hours: 1, bounds: [['1x1x1/0', -1, 1, 0]] }, { version: 1, half_life_hours: 1, bounds: [['1x1x1/0', 0, 1.5, 0]] }, { version: 1, half_life_hours: 1, bounds: [['1x1x1/0', 0, 1]] }]) {
+    for (const bad of [
+      null,
+      1,
+      {},
+      { version: 2, half_life_hours: 1, bounds: [] },
+      { version: 1, half_life_hours: -1, bounds: [] },
+      { version: 1, half_life_hours: 1, bounds: [['1x1x1/2', 0, 1, 0]] },
+      { version: 1, half_life_hours: 1, bounds: [['1x1x1/0', -1, 1, 0]] },
+      { version: 1, half_life_hours: 1, bounds: [['1x1x1/0', 0, 1.5, 0]] },
+      { version: 1, half_life_hours: 1, bounds: [['1x1x1/0', 0, 1]] },
+    ]) {
       assert.throws(() => Liquidity.fromJSON(bad), invalid, JSON.stringify(bad));
     }
     assert.throws(() => new Liquidity({ half_life_hours: 0 }), invalid);

@@ -70,12 +70,19 @@ export function invoice(payment_hash: string, label: string): StoredInvoice {
   };
 }
 
-const request = <T>(r: IDBRequest<T>) => new Promise<T>((resolve, reject) => ((r.onsuccess = () => resolve(r.result)), (r.onerror = () => reject(r.error))));
+const request = <T>(r: IDBRequest<T>) =>
+  new Promise<T>((resolve, reject) => ((r.onsuccess = () => resolve(r.result)), (r.onerror = () => reject(r.error))));
 
 /** A raw connection to the node's journal (`version`: open at that version, running `upgrade` if newer). */
-export function rawOpen(idb: IDBFactory, options: { version?: number; upgrade?: (db: IDBDatabase, oldVersion: number) => void; name?: string } = {}): Promise<IDBDatabase> {
+export function rawOpen(
+  idb: IDBFactory,
+  options: { version?: number; upgrade?: (db: IDBDatabase, oldVersion: number) => void; name?: string } = {},
+): Promise<IDBDatabase> {
   return new Promise((resolve, reject) => {
-    const open = options.version === undefined ? idb.open(options.name ?? `ampkit:${NODE}`) : idb.open(options.name ?? `ampkit:${NODE}`, options.version);
+    const open =
+      options.version === undefined
+        ? idb.open(options.name ?? `ampkit:${NODE}`)
+        : idb.open(options.name ?? `ampkit:${NODE}`, options.version);
     open.onupgradeneeded = (event) => options.upgrade?.(open.result, event.oldVersion);
     open.onsuccess = () => resolve(open.result);
     open.onerror = () => reject(open.error);

@@ -6,7 +6,16 @@
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { decodeBolt11, type CommandoClient } from '../../packages/wire/src/index.ts';
-import { clnNode, createEngine, indexedDbStore, type Engine, type EngineEvents, type EngineOptions, type Node, type Store } from '../../packages/core/src/index.ts';
+import {
+  clnNode,
+  createEngine,
+  indexedDbStore,
+  type Engine,
+  type EngineEvents,
+  type EngineOptions,
+  type Node,
+  type Store,
+} from '../../packages/core/src/index.ts';
 import { harness, type Harness } from '../simnet/harness.ts';
 import type { SimnetOptions } from '../../packages/simnet/src/index.ts';
 
@@ -36,13 +45,20 @@ export function recordEvents(engine: Engine): string[] {
   const seen: string[] = [];
   const types: (keyof EngineEvents)[] = ['invoice-part', 'invoice-part-gone', 'invoice-paid', 'invoice-expired'];
   for (const type of types) {
-    engine.on(type, (detail) => seen.push(type === 'invoice-part-gone' ? `${type}:${(detail as EngineEvents['invoice-part-gone']).reason}` : type));
+    engine.on(type, (detail) =>
+      seen.push(type === 'invoice-part-gone' ? `${type}:${(detail as EngineEvents['invoice-part-gone']).reason}` : type),
+    );
   }
   return seen;
 }
 
 /** Resolves when `engine` emits `type` (matching `where`), or rejects after `ms`. */
-export function nextEvent<K extends keyof EngineEvents>(engine: Engine, type: K, where: (d: EngineEvents[K]) => boolean = () => true, ms = 10_000): Promise<EngineEvents[K]> {
+export function nextEvent<K extends keyof EngineEvents>(
+  engine: Engine,
+  type: K,
+  where: (d: EngineEvents[K]) => boolean = () => true,
+  ms = 10_000,
+): Promise<EngineEvents[K]> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       stop();
@@ -85,8 +101,12 @@ export async function receiveHarness(options: SimnetOptions = {}): Promise<Recei
       const p = h.simnet.node(alias).node;
       const channel = p.channels.find((c) => c.other(p) === full.node)!;
       // The final CLTV the invoice asks for: 18 for the node's own, 80 for the hold plugin's.
-      const route = [{ id: full.node.id, channel: channel.scid, direction: channel.side(p), amount_msat: amount, delay: decoded.min_final_cltv_expiry }];
-      await (await payer(alias)).request('sendpay', {
+      const route = [
+        { id: full.node.id, channel: channel.scid, direction: channel.side(p), amount_msat: amount, delay: decoded.min_final_cltv_expiry },
+      ];
+      await (
+        await payer(alias)
+      ).request('sendpay', {
         route,
         payment_hash: decoded.payment_hash,
         payment_secret: decoded.payment_secret,
@@ -97,7 +117,9 @@ export async function receiveHarness(options: SimnetOptions = {}): Promise<Recei
     },
     async outcome(alias, payment_hash, partid) {
       try {
-        const part = await (await payer(alias)).request('waitsendpay', { payment_hash, partid, groupid: 1, timeout: 30 }, { timeout: 40_000 });
+        const part = await (
+          await payer(alias)
+        ).request('waitsendpay', { payment_hash, partid, groupid: 1, timeout: 30 }, { timeout: 40_000 });
         return { status: part.status };
       } catch (error) {
         // CLN's failed waitsendpay: the part in `data` (whose status still says pending, as

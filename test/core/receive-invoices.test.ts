@@ -65,8 +65,20 @@ describe('plain invoices', () => {
         return rest;
       }),
       [
-        { payment_hash: inv.payment_hash, total_amount_msat: 42, incoming_scid: scidFrom('alice'), partial_amount_msat: 6, state: 'RCVD_ADD_ACK_REVOCATION' },
-        { payment_hash: inv.payment_hash, total_amount_msat: 42, incoming_scid: scidFrom('bob'), partial_amount_msat: 9, state: 'RCVD_ADD_ACK_REVOCATION' },
+        {
+          payment_hash: inv.payment_hash,
+          total_amount_msat: 42,
+          incoming_scid: scidFrom('alice'),
+          partial_amount_msat: 6,
+          state: 'RCVD_ADD_ACK_REVOCATION',
+        },
+        {
+          payment_hash: inv.payment_hash,
+          total_amount_msat: 42,
+          incoming_scid: scidFrom('bob'),
+          partial_amount_msat: 9,
+          state: 'RCVD_ADD_ACK_REVOCATION',
+        },
       ],
     );
     let [listed] = (await engine.listinvoices({ payment_hash: inv.payment_hash })).invoices;
@@ -87,7 +99,11 @@ describe('plain invoices', () => {
     assert.deepEqual((await engine.listpartialinvoices({ payment_hash: inv.payment_hash })).partialinvoices, []);
     [listed] = (await engine.listinvoices({ payment_hash: inv.payment_hash })).invoices;
     assert.deepEqual(listed, record);
-    for (const [payer, partid] of [['alice', 1], ['bob', 2], ['carol', 3]] as const) {
+    for (const [payer, partid] of [
+      ['alice', 1],
+      ['bob', 2],
+      ['carol', 3],
+    ] as const) {
       assert.equal((await h.outcome(payer, inv.payment_hash, partid)).status, 'complete');
     }
     assert.deepEqual(events.slice(0, 4), ['invoice-part', 'invoice-part', 'invoice-part', 'invoice-paid']);
@@ -128,7 +144,11 @@ describe('hold invoices', () => {
     assert.equal(record.parts, 3);
     assert.equal(h.nodePreimage(inv.payment_hash), record.payment_preimage);
     assert.equal(h.calls('settleholdinvoice'), settlesBefore + 1);
-    for (const [payer, partid] of [['alice', 1], ['bob', 2], ['carol', 3]] as const) {
+    for (const [payer, partid] of [
+      ['alice', 1],
+      ['bob', 2],
+      ['carol', 3],
+    ] as const) {
       assert.equal((await h.outcome(payer, inv.payment_hash, partid)).status, 'complete');
     }
     await sleep(100);
@@ -153,8 +173,14 @@ describe('hold invoices', () => {
     assert.deepEqual([record.status, record.amount_received_msat, record.parts], ['paid', 42, 2]);
     assert.equal(h.calls('settleholdinvoice'), settles + 1);
     [row] = (await h.shop.request('listholdinvoices', { payment_hash: inv.payment_hash })).holdinvoices;
-    assert.deepEqual([row.state, row.preimage, row.htlcs.map((x: { state: string }) => x.state)], ['paid', record.payment_preimage, ['paid', 'paid']]);
-    for (const [payer, partid] of [['alice', 1], ['bob', 2]] as const) {
+    assert.deepEqual(
+      [row.state, row.preimage, row.htlcs.map((x: { state: string }) => x.state)],
+      ['paid', record.payment_preimage, ['paid', 'paid']],
+    );
+    for (const [payer, partid] of [
+      ['alice', 1],
+      ['bob', 2],
+    ] as const) {
       assert.equal((await h.outcome(payer, inv.payment_hash, partid)).status, 'complete');
     }
   });
@@ -176,11 +202,17 @@ describe('invoice input', () => {
     ]) {
       await assert.rejects(engine.invoice(bad as never), (e: unknown) => e instanceof AmpkitError && e.code === 'INVALID_ARGUMENT');
     }
-    await assert.rejects(engine.invoice({ amount_msat: 10, description: 'x', label: 'plain-1' }), (e: unknown) => e instanceof AmpkitError && e.code === 'INVALID_ARGUMENT');
+    await assert.rejects(
+      engine.invoice({ amount_msat: 10, description: 'x', label: 'plain-1' }),
+      (e: unknown) => e instanceof AmpkitError && e.code === 'INVALID_ARGUMENT',
+    );
     assert.equal((await engine.listinvoices()).invoices.length, before);
     assert.equal(h.calls('invoice') + h.calls('holdinvoice'), nodeBefore);
     await assert.rejects(engine.waitinvoice({ label: 'nope' }), (e: unknown) => e instanceof AmpkitError && e.code === 'NOT_FOUND');
     await assert.rejects(engine.waitinvoice({} as never), (e: unknown) => e instanceof AmpkitError && e.code === 'INVALID_ARGUMENT');
-    await assert.rejects(engine.listpartialinvoices({ payment_hash: 'zz' }), (e: unknown) => e instanceof AmpkitError && e.code === 'INVALID_ARGUMENT');
+    await assert.rejects(
+      engine.listpartialinvoices({ payment_hash: 'zz' }),
+      (e: unknown) => e instanceof AmpkitError && e.code === 'INVALID_ARGUMENT',
+    );
   });
 });

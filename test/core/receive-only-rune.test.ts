@@ -11,15 +11,34 @@ import { after, before, describe, test } from 'node:test';
 import { IDBFactory } from 'fake-indexeddb';
 import { connect, decodeBolt11, type CommandoClient } from '../../packages/wire/src/index.ts';
 import { NodeWebSocket } from '../../packages/wire/src/node.ts';
-import { clnNode, createEngine, indexedDbStore, type AmpkitError, type Engine, type RouteHop, type Store } from '../../packages/core/src/index.ts';
+import {
+  clnNode,
+  createEngine,
+  indexedDbStore,
+  type AmpkitError,
+  type Engine,
+  type RouteHop,
+  type Store,
+} from '../../packages/core/src/index.ts';
 import { harness, twoHopRoute, type Harness } from '../simnet/harness.ts';
 
 /** The methods of the invoice-only rune (README; simnet's `invoice_rune`). */
-const INVOICE_RUNE_METHODS = ['invoice', 'listinvoices', 'holdinvoice', 'listholdinvoices', 'settleholdinvoice', 'cancelholdinvoice', 'listhtlcs', 'wait'];
+const INVOICE_RUNE_METHODS = [
+  'invoice',
+  'listinvoices',
+  'holdinvoice',
+  'listholdinvoices',
+  'settleholdinvoice',
+  'cancelholdinvoice',
+  'listhtlcs',
+  'wait',
+];
 /** What a real Core Lightning node answers that rune for a method outside it (test/fixtures/cln/rune-errors.json). */
-const REFUSAL = (JSON.parse(readFileSync(new URL('../fixtures/cln/rune-errors.json', import.meta.url), 'utf8')) as { answers: Record<string, { message: string }> }).answers[
-  'invoice-only rune calling listsendpays'
-]!.message;
+const REFUSAL = (
+  JSON.parse(readFileSync(new URL('../fixtures/cln/rune-errors.json', import.meta.url), 'utf8')) as {
+    answers: Record<string, { message: string }>;
+  }
+).answers['invoice-only rune calling listsendpays']!.message;
 
 let h: Harness;
 const clients: CommandoClient[] = [];
@@ -36,12 +55,21 @@ after(async () => {
 
 async function shopClient(rune: 'rune' | 'invoice_rune'): Promise<CommandoClient> {
   const info = h.simnet.nodes.find((n) => n.alias === 'shop')!;
-  const client = await connect({ nodeId: info.id, url: info.ws_url, rune: info[rune], WebSocket: NodeWebSocket, reconnect: { minDelay: 20, maxDelay: 100, attempts: 50 } });
+  const client = await connect({
+    nodeId: info.id,
+    url: info.ws_url,
+    rune: info[rune],
+    WebSocket: NodeWebSocket,
+    reconnect: { minDelay: 20, maxDelay: 100, attempts: 50 },
+  });
   clients.push(client);
   return client;
 }
 
-async function engineOn(client: CommandoClient, store: Store = indexedDbStore({ indexedDB: new IDBFactory() })): Promise<{ engine: Engine; errors: AmpkitError[] }> {
+async function engineOn(
+  client: CommandoClient,
+  store: Store = indexedDbStore({ indexedDB: new IDBFactory() }),
+): Promise<{ engine: Engine; errors: AmpkitError[] }> {
   const engine = await createEngine({ node: clnNode(client), store, waitChunk: 5, mppTimeout: 5 });
   engines.push(engine);
   const errors: AmpkitError[] = [];
@@ -70,7 +98,7 @@ async function walletInvoice(amount_msat: number) {
 const route = (amount_msat: number) => twoHopRoute(h.simnet, 'shop', 'alice', 'wallet', amount_msat) as RouteHop[];
 
 async function eventually<T>(what: string, check: () => T | undefined | Promise<T | undefined>, seconds = 10): Promise<T> {
-  for (const end = Date.now() + seconds * 1000; ; ) {
+  for (const end = Date.now() + seconds * 1000; ;) {
     const value = await check();
     if (value !== undefined) return value;
     if (Date.now() > end) throw new Error(`${what} did not happen within ${seconds} s`);
@@ -94,9 +122,16 @@ describe('an engine on the invoice-only rune', () => {
 
     const { calls, refused } = counts(since);
     assert.deepEqual(refused, {}, 'no call was refused by the rune');
-    assert.deepEqual(Object.keys(calls).filter((m) => !INVOICE_RUNE_METHODS.includes(m)), [], `only the rune's methods: ${JSON.stringify(calls)}`);
+    assert.deepEqual(
+      Object.keys(calls).filter((m) => !INVOICE_RUNE_METHODS.includes(m)),
+      [],
+      `only the rune's methods: ${JSON.stringify(calls)}`,
+    );
     assert.ok(calls.invoice && calls.holdinvoice && calls.settleholdinvoice, JSON.stringify(calls));
-    assert.deepEqual(errors.map((e) => e.code), []);
+    assert.deepEqual(
+      errors.map((e) => e.code),
+      [],
+    );
   });
 
   test('on a journal with a part an earlier engine left pending, asks nothing about it until its sending side is used; then PERMISSION once, naming listsendpays', async () => {
@@ -106,9 +141,16 @@ describe('an engine on the invoice-only rune', () => {
     const sender = await createEngine({ node: { ...clnNode(full), sendpay: () => new Promise(() => {}) }, store });
     const owed = await walletInvoice(10_000_000);
     void sender
-      .sendpartialpay({ route: route(owed.amount_msat), payment_hash: owed.payment_hash, intended_amount_msat: owed.amount_msat, payment_secret: owed.payment_secret })
+      .sendpartialpay({
+        route: route(owed.amount_msat),
+        payment_hash: owed.payment_hash,
+        intended_amount_msat: owed.amount_msat,
+        payment_secret: owed.payment_secret,
+      })
       .catch(() => undefined);
-    await eventually('the part journaled', async () => ((await sender.listpartialpayments({})).partialpayments.length === 1 ? true : undefined));
+    await eventually('the part journaled', async () =>
+      (await sender.listpartialpayments({})).partialpayments.length === 1 ? true : undefined,
+    );
     sender.close();
 
     const since = snapshot();
@@ -122,10 +164,16 @@ describe('an engine on the invoice-only rune', () => {
 
     // The payment history is the sending side: the journal answers, and the part is reconciled behind it.
     const { payments } = await engine.listpayments({});
-    assert.deepEqual(payments.map((p) => [p.payment_hash, p.status]), [[owed.payment_hash, 'pending']]);
+    assert.deepEqual(
+      payments.map((p) => [p.payment_hash, p.status]),
+      [[owed.payment_hash, 'pending']],
+    );
     await eventually('the refusal reported', () => (errors.length ? true : undefined));
     assert.equal(errors[0]!.code, 'PERMISSION');
-    assert.equal(errors[0]!.message, 'the rune does not permit listsendpays (needed to send payments); make a rune that allows it, see README');
+    assert.equal(
+      errors[0]!.message,
+      'the rune does not permit listsendpays (needed to send payments); make a rune that allows it, see README',
+    );
     assert.equal(errors[0]!.nodeCode, 19537);
     assert.deepEqual(errors[0]!.data, { method: 'listsendpays', message: REFUSAL });
     // Refused once, not retried in the background.
@@ -133,12 +181,15 @@ describe('an engine on the invoice-only rune', () => {
     assert.deepEqual(counts(since).refused, { listsendpays: 1 });
 
     // A wait on that payment asks again, and is told why at once instead of running into its timeout.
-    await assert.rejects(engine.waitsendpay({ payment_hash: owed.payment_hash, timeout: 30 }), (e: AmpkitError) => e.code === 'PERMISSION' && /listsendpays/.test(e.message));
+    await assert.rejects(
+      engine.waitsendpay({ payment_hash: owed.payment_hash, timeout: 30 }),
+      (e: AmpkitError) => e.code === 'PERMISSION' && /listsendpays/.test(e.message),
+    );
     assert.deepEqual(counts(since).refused, { listsendpays: 2 });
     assert.equal(errors.length, 1, 'the same refusal is reported once');
   });
 
-  test('a payment is PERMISSION naming listsendpays, with the node\'s code and words, and sends nothing; getinfo is PERMISSION naming getinfo', async () => {
+  test("a payment is PERMISSION naming listsendpays, with the node's code and words, and sends nothing; getinfo is PERMISSION naming getinfo", async () => {
     const since = snapshot();
     const { engine } = await engineOn(await shopClient('invoice_rune'));
     const owed = await walletInvoice(5_000_000);
@@ -149,9 +200,21 @@ describe('an engine on the invoice-only rune', () => {
       assert.deepEqual(e.data, { method: 'listsendpays', message: REFUSAL });
       return true;
     });
-    await assert.rejects(engine.sendpartialpay({ route: route(owed.amount_msat), payment_hash: owed.payment_hash, intended_amount_msat: owed.amount_msat, payment_secret: owed.payment_secret }), (e: AmpkitError) => e.code === 'PERMISSION' && e.message.startsWith('the rune does not permit listsendpays'));
+    await assert.rejects(
+      engine.sendpartialpay({
+        route: route(owed.amount_msat),
+        payment_hash: owed.payment_hash,
+        intended_amount_msat: owed.amount_msat,
+        payment_secret: owed.payment_secret,
+      }),
+      (e: AmpkitError) => e.code === 'PERMISSION' && e.message.startsWith('the rune does not permit listsendpays'),
+    );
     assert.deepEqual((await engine.listpartialpayments({})).partialpayments, [], 'nothing journaled, nothing sent');
-    await assert.rejects(engine.getinfo(), (e: AmpkitError) => e.code === 'PERMISSION' && e.message.startsWith('the rune does not permit getinfo (needed to read the node\'s name and network)'));
+    await assert.rejects(
+      engine.getinfo(),
+      (e: AmpkitError) =>
+        e.code === 'PERMISSION' && e.message.startsWith("the rune does not permit getinfo (needed to read the node's name and network)"),
+    );
     assert.deepEqual(counts(since).refused, { listsendpays: 2, getinfo: 1 });
     assert.equal(counts(since).calls.sendpay, undefined);
   });

@@ -15,7 +15,6 @@ import { invoice as record } from './raw-journal.ts';
 const NODE = '02' + 'ab'.repeat(32);
 const HASH = '9b122bbd07488ba0c006282240e5fde0ec36554b9f0da87c348d0e10d8195224';
 
-
 const isCode = (code: string) => (e: unknown) => e instanceof AmpkitError && e.code === code;
 
 describe('the journal of invoices', () => {
@@ -53,7 +52,10 @@ describe('the journal of invoices', () => {
     test(`${name}: labels are unique, a throwing change writes nothing, null deletes, filters`, async () => {
       const journal = await store().open(NODE);
       await journal.updateInvoice('11'.repeat(32), () => ({ invoice: record('11'.repeat(32), 'one'), result: undefined }));
-      await assert.rejects(journal.updateInvoice('22'.repeat(32), () => ({ invoice: record('22'.repeat(32), 'one'), result: undefined })), isCode('INVALID_ARGUMENT'));
+      await assert.rejects(
+        journal.updateInvoice('22'.repeat(32), () => ({ invoice: record('22'.repeat(32), 'one'), result: undefined })),
+        isCode('INVALID_ARGUMENT'),
+      );
       await assert.rejects(
         journal.updateInvoice('11'.repeat(32), () => {
           throw new Error('refused');
@@ -61,9 +63,18 @@ describe('the journal of invoices', () => {
         /refused/,
       );
       assert.equal((await journal.getInvoice('11'.repeat(32)))!.label, 'one');
-      await journal.updateInvoice('22'.repeat(32), () => ({ invoice: { ...record('22'.repeat(32), 'two'), status: 'paid' }, result: undefined }));
-      assert.deepEqual((await journal.listInvoices({ status: 'unpaid' })).map((i) => i.label), ['one']);
-      assert.deepEqual((await journal.listInvoices()).map((i) => i.label), ['one', 'two']);
+      await journal.updateInvoice('22'.repeat(32), () => ({
+        invoice: { ...record('22'.repeat(32), 'two'), status: 'paid' },
+        result: undefined,
+      }));
+      assert.deepEqual(
+        (await journal.listInvoices({ status: 'unpaid' })).map((i) => i.label),
+        ['one'],
+      );
+      assert.deepEqual(
+        (await journal.listInvoices()).map((i) => i.label),
+        ['one', 'two'],
+      );
       await journal.updateInvoice('11'.repeat(32), () => ({ invoice: null, result: undefined }));
       assert.equal(await journal.getInvoice('11'.repeat(32)), undefined);
       journal.close();
@@ -92,7 +103,16 @@ describe('clnNode reads the receiving replies', () => {
   });
 
   test('missing fields, wrong types and unknown states are BAD_REPLY', () => {
-    const row = { short_channel_id: '1x2x3', id: 0, expiry: 119, amount_msat: 5, direction: 'in', payment_hash: HASH, state: 'RCVD_ADD_ACK_REVOCATION', created_index: 1 };
+    const row = {
+      short_channel_id: '1x2x3',
+      id: 0,
+      expiry: 119,
+      amount_msat: 5,
+      direction: 'in',
+      payment_hash: HASH,
+      state: 'RCVD_ADD_ACK_REVOCATION',
+      created_index: 1,
+    };
     readHtlc(row);
     for (const bad of [
       { ...row, state: 'RCVD_NONSENSE' },
@@ -111,7 +131,12 @@ describe('clnNode reads the receiving replies', () => {
     // The hold plugin's rows (BoltzExchange/hold v0.3.3; more in hold-plugin-adapter.test.ts).
     const hold = holdFixture('listholdinvoices-accepted.json').response.holdinvoices[0];
     assert.equal(readHoldInvoice(hold).htlcs[1]!.amount_msat, 400_000);
-    for (const bad of [{ ...hold, state: 'limbo' }, { ...hold, htlcs: 'none' }, { ...hold, htlcs: [{ scid: '1x2x3', id: 0 }] }, { ...hold, invoice: null }]) {
+    for (const bad of [
+      { ...hold, state: 'limbo' },
+      { ...hold, htlcs: 'none' },
+      { ...hold, htlcs: [{ scid: '1x2x3', id: 0 }] },
+      { ...hold, invoice: null },
+    ]) {
       assert.throws(() => readHoldInvoice(bad), isCode('BAD_REPLY'), JSON.stringify(bad));
     }
     for (const bad of [{ ...fixture('listinvoices-paid-mpp.json').invoices[0], status: 'settled' }, { label: 1 }]) {
@@ -120,7 +145,12 @@ describe('clnNode reads the receiving replies', () => {
   });
 
   test('lists that are not lists, and a wait that answers no index, are BAD_REPLY', async () => {
-    const client = { nodeId: NODE, state: 'open', on: () => () => undefined, request: async () => ({ htlcs: 'many', invoices: {}, holdinvoices: null }) } as unknown as CommandoClient;
+    const client = {
+      nodeId: NODE,
+      state: 'open',
+      on: () => () => undefined,
+      request: async () => ({ htlcs: 'many', invoices: {}, holdinvoices: null }),
+    } as unknown as CommandoClient;
     const node = clnNode(client);
     await assert.rejects(node.listhtlcs({ index: 'created', start: 1 }), isCode('BAD_REPLY'));
     await assert.rejects(node.listinvoices({ payment_hash: HASH }), isCode('BAD_REPLY'));

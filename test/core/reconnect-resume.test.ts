@@ -63,7 +63,10 @@ describe('reconnect: waits resume and are never doubled', () => {
       const calls = c.stats.calls;
       h.simnet.dropConnections('wallet');
       await until(() => h.wallet.state !== 'open', 'the drop');
-      await until(() => h.wallet.state === 'open' && c.outstanding() === 2 && c.stats.calls >= calls + 2, 'waits resumed after the reconnect');
+      await until(
+        () => h.wallet.state === 'open' && c.outstanding() === 2 && c.stats.calls >= calls + 2,
+        'waits resumed after the reconnect',
+      );
     }
     assert.equal(c.stats.maxPerPart, 1, 'never two waits on one part');
     h.simnet.setFaults('alice', { hold: false });
@@ -84,7 +87,12 @@ describe('reconnect: waits resume and are never doubled', () => {
     });
     const engine = await h.engine(() => c.wrapped);
     const inv = await h.invoice(1_000_000);
-    const sent = await engine.sendpartialpay({ route: h.route('bob', 1_000_000), payment_hash: inv.payment_hash, intended_amount_msat: inv.amount_msat, payment_secret: inv.payment_secret });
+    const sent = await engine.sendpartialpay({
+      route: h.route('bob', 1_000_000),
+      payment_hash: inv.payment_hash,
+      intended_amount_msat: inv.amount_msat,
+      payment_secret: inv.payment_secret,
+    });
     assert.equal(sent.status, 'pending', 'unknown until the node is asked');
     h.simnet.setFaults('wallet', { slowReplies: 0 });
     const payment = await engine.waitsendpay({ payment_hash: inv.payment_hash, timeout: 20 });

@@ -10,7 +10,16 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { encodeBolt11, publicKeyOf } from '../../packages/wire/src/index.ts';
-import { AmpkitError, type GetroutesRequest, type Node, type NodePart, type NodeRoute, type PartFailure, type RouteHop, type SendpayRequest } from '../../packages/core/src/index.ts';
+import {
+  AmpkitError,
+  type GetroutesRequest,
+  type Node,
+  type NodePart,
+  type NodeRoute,
+  type PartFailure,
+  type RouteHop,
+  type SendpayRequest,
+} from '../../packages/core/src/index.ts';
 import { noReceiving } from './fake-node.ts';
 
 const key = (n: number) => new Uint8Array(32).fill(n);
@@ -31,7 +40,16 @@ export const PAYMENT_HASH = bytesToHex(sha256(Uint8Array.from(Buffer.from(PREIMA
 /** An invoice from dave for `amount_msat`. */
 export function daveInvoice(amount_msat: number): string {
   return encodeBolt11(
-    { currency: 'bcrt', amount_msat, payment_hash: PAYMENT_HASH, payment_secret: 'cd'.repeat(32), description: 'scripted', created_at: Math.floor(Date.now() / 1000), min_final_cltv_expiry: 18, features: [8, 14, 17] },
+    {
+      currency: 'bcrt',
+      amount_msat,
+      payment_hash: PAYMENT_HASH,
+      payment_secret: 'cd'.repeat(32),
+      description: 'scripted',
+      created_at: Math.floor(Date.now() / 1000),
+      min_final_cltv_expiry: 18,
+      features: [8, 14, 17],
+    },
     key(13),
   );
 }
@@ -39,7 +57,14 @@ export function daveInvoice(amount_msat: number): string {
 /** A two-hop path to dave over `via` delivering `amount_msat` (a fee of 1,000 msat to the hop in the middle). */
 export function path(via: 'bob' | 'carol', amount_msat: number): NodeRoute {
   const [mid, first, second] = via === 'bob' ? [BOB, OURS_BOB, BOB_DAVE] : [CAROL, OURS_CAROL, CAROL_DAVE];
-  const hop = (id: string, dir: string, amount: number, delay: number): RouteHop => ({ id, channel: dir.split('/')[0]!, direction: 0, amount_msat: amount, delay, style: 'tlv' });
+  const hop = (id: string, dir: string, amount: number, delay: number): RouteHop => ({
+    id,
+    channel: dir.split('/')[0]!,
+    direction: 0,
+    amount_msat: amount,
+    delay,
+    style: 'tlv',
+  });
   return { amount_msat, route: [hop(mid, first, amount_msat + 1000, 24), hop(DAVE, second, amount_msat, 18)] };
 }
 
@@ -84,7 +109,10 @@ export function scriptedNode(script: Script): ScriptedNode {
   const partKey = (p: { payment_hash: string; groupid: number; partid: number }) => `${p.payment_hash}/${p.groupid}/${p.partid}`;
   const askrene = (method: string, detail: string, run: () => void): Promise<void> => {
     calls.push(`${method} ${detail}`);
-    if (script.refuseLayers) return Promise.reject(fail('NODE_ERROR', `${method}: Invalid rune: Not permitted: method is not equal to getroutes`, { nodeCode: 19537 }));
+    if (script.refuseLayers)
+      return Promise.reject(
+        fail('NODE_ERROR', `${method}: Invalid rune: Not permitted: method is not equal to getroutes`, { nodeCode: 19537 }),
+      );
     try {
       run();
     } catch (error) {
@@ -107,7 +135,14 @@ export function scriptedNode(script: Script): ScriptedNode {
       calls.push('sendpay');
       sent.push(viaOf(request.route));
       const last = request.route[request.route.length - 1]!;
-      const part: NodePart = { payment_hash: request.payment_hash, groupid: request.groupid, partid: request.partid, status: 'pending', amount_msat: last.amount_msat, amount_sent_msat: request.route[0]!.amount_msat };
+      const part: NodePart = {
+        payment_hash: request.payment_hash,
+        groupid: request.groupid,
+        partid: request.partid,
+        status: 'pending',
+        amount_msat: last.amount_msat,
+        amount_sent_msat: request.route[0]!.amount_msat,
+      };
       const outcome = script.outcome(request.route);
       if (outcome === 'hold') held.set(partKey(part), { part, wake: [] });
       parts.set(partKey(part), outcome === 'hold' ? part : settle(part, outcome));
@@ -132,7 +167,8 @@ export function scriptedNode(script: Script): ScriptedNode {
       const combined: Layer = { constraints: new Map(), disabledChannels: new Set(), disabledNodes: new Set() };
       for (const name of mine) {
         const l = layers.get(name);
-        if (!l || (forget > 0 && forget--)) throw fail('NODE_ERROR', `getroutes: layers: unknown layer: invalid token '"${name}"'`, { nodeCode: -32602 });
+        if (!l || (forget > 0 && forget--))
+          throw fail('NODE_ERROR', `getroutes: layers: unknown layer: invalid token '"${name}"'`, { nodeCode: -32602 });
         for (const [dir, max] of l.constraints) combined.constraints.set(dir, Math.min(max, combined.constraints.get(dir) ?? Infinity));
         l.disabledChannels.forEach((d) => combined.disabledChannels.add(d));
         l.disabledNodes.forEach((n) => combined.disabledNodes.add(n));
@@ -147,10 +183,19 @@ export function scriptedNode(script: Script): ScriptedNode {
         layers.set(name, { constraints: new Map(), disabledChannels: new Set(), disabledNodes: new Set() });
       }),
     askreneconstrainchannel: ({ layer: name, short_channel_id_dir, amount_msat }) =>
-      askrene('askrene-inform-channel', `${short_channel_id_dir} ${amount_msat}`, () => void layer('askrene-inform-channel', name).constraints.set(short_channel_id_dir, amount_msat - 1)),
+      askrene(
+        'askrene-inform-channel',
+        `${short_channel_id_dir} ${amount_msat}`,
+        () => void layer('askrene-inform-channel', name).constraints.set(short_channel_id_dir, amount_msat - 1),
+      ),
     askrenedisablechannel: ({ layer: name, short_channel_id_dir }) =>
-      askrene('askrene-update-channel', short_channel_id_dir, () => void layer('askrene-update-channel', name).disabledChannels.add(short_channel_id_dir)),
-    askrenedisablenode: ({ layer: name, node: id }) => askrene('askrene-disable-node', id, () => void layer('askrene-disable-node', name).disabledNodes.add(id)),
+      askrene(
+        'askrene-update-channel',
+        short_channel_id_dir,
+        () => void layer('askrene-update-channel', name).disabledChannels.add(short_channel_id_dir),
+      ),
+    askrenedisablenode: ({ layer: name, node: id }) =>
+      askrene('askrene-disable-node', id, () => void layer('askrene-disable-node', name).disabledNodes.add(id)),
     askreneremovelayer: ({ layer: name }) =>
       askrene('askrene-remove-layer', name, () => {
         layer('askrene-remove-layer', name);

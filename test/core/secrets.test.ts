@@ -10,14 +10,37 @@ import { NodeWebSocket } from '../../packages/wire/src/node.ts';
 import { clnNode, createEngine, memoryStore, type Engine, type EngineEvents } from '../../packages/core/src/index.ts';
 import { receiveHarness, type ReceiveHarness } from './receive-harness.ts';
 
-const EVENTS: (keyof EngineEvents)[] = ['part-created', 'part-updated', 'payment-updated', 'pay-progress', 'error', 'invoice-updated', 'invoice-part', 'invoice-part-gone', 'invoice-paid', 'invoice-expired'];
+const EVENTS: (keyof EngineEvents)[] = [
+  'part-created',
+  'part-updated',
+  'payment-updated',
+  'pay-progress',
+  'error',
+  'invoice-updated',
+  'invoice-part',
+  'invoice-part-gone',
+  'invoice-paid',
+  'invoice-expired',
+];
 
 /** Everything printed to the console while `run` runs, as text. */
 async function captureConsole<T>(run: () => Promise<T>): Promise<{ value: T; printed: string }> {
   const methods = ['log', 'info', 'warn', 'error', 'debug'] as const;
   const saved = methods.map((m) => console[m]);
   const lines: string[] = [];
-  for (const m of methods) console[m] = (...args: unknown[]) => void lines.push(args.map((a) => (a instanceof Error ? `${a.message} ${a.stack} ${JSON.stringify((a as { data?: unknown }).data)}` : typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
+  for (const m of methods)
+    console[m] = (...args: unknown[]) =>
+      void lines.push(
+        args
+          .map((a) =>
+            a instanceof Error
+              ? `${a.message} ${a.stack} ${JSON.stringify((a as { data?: unknown }).data)}`
+              : typeof a === 'string'
+                ? a
+                : JSON.stringify(a),
+          )
+          .join(' '),
+      );
   try {
     return { value: await run(), printed: lines.join('\n') };
   } finally {
@@ -28,7 +51,13 @@ async function captureConsole<T>(run: () => Promise<T>): Promise<{ value: T; pri
 /** Every event an engine emits, in order, as [type, JSON]. */
 function recordAll(engine: Engine): [string, string][] {
   const seen: [string, string][] = [];
-  for (const type of EVENTS) engine.on(type, (detail) => seen.push([type, JSON.stringify(detail, (_, v) => (v instanceof Error ? { message: v.message, data: (v as { data?: unknown }).data } : v))]));
+  for (const type of EVENTS)
+    engine.on(type, (detail) =>
+      seen.push([
+        type,
+        JSON.stringify(detail, (_, v) => (v instanceof Error ? { message: v.message, data: (v as { data?: unknown }).data } : v)),
+      ]),
+    );
   return seen;
 }
 
@@ -41,7 +70,7 @@ describe('secrets', () => {
   });
   after(() => h.stop());
 
-  test("the rune is in no log, error or event: a working engine, refused requests, a bad rune, a dropped link", async () => {
+  test('the rune is in no log, error or event: a working engine, refused requests, a bad rune, a dropped link', async () => {
     const info = h.simnet.nodes.find((n) => n.alias === 'shop')!;
     const { printed, value: texts } = await captureConsole(async () => {
       const texts: string[] = [];
@@ -50,7 +79,11 @@ describe('secrets', () => {
       const events = recordAll(engine);
       await engine.getinfo();
       await engine.invoice({ amount_msat: 1000, description: 'x' });
-      for (const bad of [() => engine.invoice({ amount_msat: -1, description: 'x' } as never), () => engine.waitinvoice({ payment_hash: 'ab'.repeat(32), timeout: 0 }), () => client.request('no-such-method', {})]) {
+      for (const bad of [
+        () => engine.invoice({ amount_msat: -1, description: 'x' } as never),
+        () => engine.waitinvoice({ payment_hash: 'ab'.repeat(32), timeout: 0 }),
+        () => client.request('no-such-method', {}),
+      ]) {
         await bad().then(
           () => undefined,
           (e: unknown) => void texts.push(errorText(e)),

@@ -30,7 +30,13 @@ before(async () => {
 after(() => h.stop());
 
 function part(inv: Invoice, via: 'alice' | 'bob' | 'carol' | 'dave', amount: number, extra: Record<string, unknown> = {}) {
-  return { route: h.route(via, amount), payment_hash: inv.payment_hash, intended_amount_msat: inv.amount_msat, payment_secret: inv.payment_secret, ...extra };
+  return {
+    route: h.route(via, amount),
+    payment_hash: inv.payment_hash,
+    intended_amount_msat: inv.amount_msat,
+    payment_secret: inv.payment_secret,
+    ...extra,
+  };
 }
 
 async function nodeParts(payment_hash: string): Promise<any[]> {
@@ -78,7 +84,10 @@ describe('sendpartialpay rule 2: journal, then CLN sendpay', () => {
     const sent = [];
     for (const via of ['alice', 'bob', 'carol'] as const) sent.push(await engine.sendpartialpay(part(inv, via, 3_000_000)));
     const made = sendpays.slice(before);
-    assert.deepEqual(made.map((s) => s.partid), [1, 2, 3]);
+    assert.deepEqual(
+      made.map((s) => s.partid),
+      [1, 2, 3],
+    );
     for (const s of made) {
       assert.equal(s.groupid, 1);
       assert.equal(s.amount_msat, 9_000_000);
@@ -87,7 +96,11 @@ describe('sendpartialpay rule 2: journal, then CLN sendpay', () => {
     }
     // The node holds exactly these three parts, under the engine's partids.
     const atNode = await nodeParts(inv.payment_hash);
-    assert.deepEqual(atNode.map((p) => [p.groupid, p.partid]).sort(), [[1, 1], [1, 2], [1, 3]]);
+    assert.deepEqual(atNode.map((p) => [p.groupid, p.partid]).sort(), [
+      [1, 1],
+      [1, 2],
+      [1, 3],
+    ]);
     const done = await engine.waitsendpay({ payment_hash: inv.payment_hash, timeout: 10 });
     assert.equal(done.status, 'complete');
   });
@@ -98,11 +111,32 @@ describe('sendpartialpay rule 2: journal, then CLN sendpay', () => {
     await engine.sendpartialpay(part(inv, 'bob', 2_000_000));
     const done = await engine.waitpartialpay({ id: (a as { id: number }).id, timeout: 10 });
     assert.deepEqual(Object.keys(done).sort(), [
-      'amount_msat', 'amount_sent_msat', 'completed_at', 'created_at', 'destination', 'groupid', 'id', 'partid', 'payment_hash', 'payment_preimage', 'route', 'status',
+      'amount_msat',
+      'amount_sent_msat',
+      'completed_at',
+      'created_at',
+      'destination',
+      'groupid',
+      'id',
+      'partid',
+      'payment_hash',
+      'payment_preimage',
+      'route',
+      'status',
     ]);
     const payment = await engine.waitsendpay({ payment_hash: inv.payment_hash, timeout: 10 });
     assert.deepEqual(Object.keys(payment).sort(), [
-      'amount_msat', 'amount_sent_msat', 'bolt11', 'completed_at', 'created_at', 'destination', 'groupid', 'parts', 'payment_hash', 'payment_preimage', 'status',
+      'amount_msat',
+      'amount_sent_msat',
+      'bolt11',
+      'completed_at',
+      'created_at',
+      'destination',
+      'groupid',
+      'parts',
+      'payment_hash',
+      'payment_preimage',
+      'status',
     ]);
   });
 });
@@ -121,7 +155,10 @@ describe('sendpartialpay rule 1.2.1: another amount for the same hash', () => {
 
   test('an invoice asking for another amount is refused before anything is stored', async () => {
     const inv = await h.invoice(5_000_000);
-    await rejectsWith(engine.sendpartialpay({ ...part(inv, 'bob', 1_000_000), intended_amount_msat: 4_500_000, bolt11: inv.bolt11 }), 'AMOUNT_MISMATCH');
+    await rejectsWith(
+      engine.sendpartialpay({ ...part(inv, 'bob', 1_000_000), intended_amount_msat: 4_500_000, bolt11: inv.bolt11 }),
+      'AMOUNT_MISMATCH',
+    );
     assert.deepEqual((await engine.listpayments({ payment_hash: inv.payment_hash })).payments, []);
   });
 });
@@ -234,7 +271,11 @@ describe('resolution steps', () => {
   test('every wait on a part and on its payment wakes once it completes (steps 2 and 4)', async () => {
     const inv = await h.invoice(3_000_000);
     const a = (await engine.sendpartialpay(part(inv, 'alice', 1_500_000))) as { id: number };
-    const waits = [engine.waitpartialpay({ id: a.id }), engine.waitpartialpay({ id: a.id }), engine.waitsendpay({ payment_hash: inv.payment_hash })];
+    const waits = [
+      engine.waitpartialpay({ id: a.id }),
+      engine.waitpartialpay({ id: a.id }),
+      engine.waitsendpay({ payment_hash: inv.payment_hash }),
+    ];
     await engine.sendpartialpay(part(inv, 'bob', 1_500_000));
     const [p1, p2, payment] = await Promise.all(waits);
     assert.equal((p1 as { status: string }).status, 'complete');
@@ -244,7 +285,7 @@ describe('resolution steps', () => {
 });
 
 describe('the node refusing', () => {
-  test('a sendpay the rune refuses is PERMISSION naming sendpay, with the node\'s code, and the part is recorded failed', async () => {
+  test("a sendpay the rune refuses is PERMISSION naming sendpay, with the node's code, and the part is recorded failed", async () => {
     const info = h.simnet.nodes.find((n) => n.alias === 'wallet')!;
     const readonly = await h.client('wallet', { readonly: true });
     const { clnNode, createEngine, memoryStore } = await import('../../packages/core/src/index.ts');
@@ -299,7 +340,15 @@ describe('events', () => {
     const { partialpayments } = await engine.listpartialpayments({ payment_hash: inv.payment_hash });
     await Promise.all(partialpayments.map((p) => engine.waitpartialpay({ id: p.id, timeout: 10 })));
     for (const stop of stops) stop();
-    assert.deepEqual(seen.slice(0, 4), ['part-created 1 pending', 'payment-updated pending 1', 'part-created 2 pending', 'payment-updated pending 2']);
-    assert.deepEqual(seen.slice(4).sort(), ['part-updated 1 complete', 'part-updated 2 complete', 'payment-updated complete 2', 'payment-updated complete 2'].sort());
+    assert.deepEqual(seen.slice(0, 4), [
+      'part-created 1 pending',
+      'payment-updated pending 1',
+      'part-created 2 pending',
+      'payment-updated pending 2',
+    ]);
+    assert.deepEqual(
+      seen.slice(4).sort(),
+      ['part-updated 1 complete', 'part-updated 2 complete', 'payment-updated complete 2', 'payment-updated complete 2'].sort(),
+    );
   });
 });

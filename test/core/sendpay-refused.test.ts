@@ -54,9 +54,11 @@ const request: SendpayRequest = {
 
 describe('clnNode: a sendpay refused before the node records it', () => {
   test('"No connection to first peer found": the part failed, with the node\'s words and failure fields', async () => {
-    const node = clnNode(scriptedClient(() => {
-      throw refusal('sendpay-no-first-peer.json');
-    }));
+    const node = clnNode(
+      scriptedClient(() => {
+        throw refusal('sendpay-no-first-peer.json');
+      }),
+    );
     const data = realFixture('sendpay-no-first-peer.json').error.data;
     assert.deepEqual(await node.sendpay(request), {
       payment_hash: HASH,
@@ -74,9 +76,11 @@ describe('clnNode: a sendpay refused before the node records it', () => {
   });
 
   test('"First peer not ready": the erring channel and direction come along', async () => {
-    const node = clnNode(scriptedClient(() => {
-      throw refusal('sendpay-first-peer-not-ready.json');
-    }));
+    const node = clnNode(
+      scriptedClient(() => {
+        throw refusal('sendpay-first-peer-not-ready.json');
+      }),
+    );
     const part = await node.sendpay(request);
     assert.equal(part.status, 'failed');
     assert.deepEqual([part.erring_index, part.failcode, part.erring_channel, part.erring_direction], [0, 0x1007, '105x1x0', 1]);
@@ -84,16 +88,31 @@ describe('clnNode: a sendpay refused before the node records it', () => {
   });
 
   test('a refusal whose data is not an object is BAD_REPLY, not a failed part', async () => {
-    const node = clnNode(scriptedClient(() => {
-      throw new RpcError('sendpay', 204, 'No connection to first peer found', 'gibberish');
-    }));
+    const node = clnNode(
+      scriptedClient(() => {
+        throw new RpcError('sendpay', 204, 'No connection to first peer found', 'gibberish');
+      }),
+    );
     await assert.rejects(node.sendpay(request), (e: AmpkitError) => e.code === 'BAD_REPLY');
   });
 });
 
 describe('clnNode: a waitsendpay failure without the part', () => {
   const listed = (status: string) => ({
-    payments: [{ created_index: 1, id: 1, payment_hash: HASH, groupid: 2, partid: 3, destination: DAVE, amount_msat: 1_000_000, amount_sent_msat: 1_001_000, created_at: 1, status }],
+    payments: [
+      {
+        created_index: 1,
+        id: 1,
+        payment_hash: HASH,
+        groupid: 2,
+        partid: 3,
+        destination: DAVE,
+        amount_msat: 1_000_000,
+        amount_sent_msat: 1_001_000,
+        created_at: 1,
+        status,
+      },
+    ],
   });
   // lightningd/pay.c wait_payment: a failed part whose failure was not stored.
   const unknownReason = () => {
@@ -101,7 +120,7 @@ describe('clnNode: a waitsendpay failure without the part', () => {
   };
   const key = { payment_hash: HASH, groupid: 2, partid: 3, timeout: 5 };
 
-  test('the node lists it failed: failed, with the node\'s words', async () => {
+  test("the node lists it failed: failed, with the node's words", async () => {
     const client = scriptedClient((method) => (method === 'listsendpays' ? listed('failed') : unknownReason()));
     const part = await clnNode(client).waitsendpay(key);
     assert.equal(part.status, 'failed');
@@ -110,13 +129,19 @@ describe('clnNode: a waitsendpay failure without the part', () => {
   });
 
   test('the node does not list it: NOT_FOUND (it never had it); it lists it pending: BAD_REPLY (asked again later)', async () => {
-    await assert.rejects(clnNode(scriptedClient((m) => (m === 'listsendpays' ? { payments: [] } : unknownReason()))).waitsendpay(key), (e: AmpkitError) => e.code === 'NOT_FOUND');
-    await assert.rejects(clnNode(scriptedClient((m) => (m === 'listsendpays' ? listed('pending') : unknownReason()))).waitsendpay(key), (e: AmpkitError) => e.code === 'BAD_REPLY');
+    await assert.rejects(
+      clnNode(scriptedClient((m) => (m === 'listsendpays' ? { payments: [] } : unknownReason()))).waitsendpay(key),
+      (e: AmpkitError) => e.code === 'NOT_FOUND',
+    );
+    await assert.rejects(
+      clnNode(scriptedClient((m) => (m === 'listsendpays' ? listed('pending') : unknownReason()))).waitsendpay(key),
+      (e: AmpkitError) => e.code === 'BAD_REPLY',
+    );
   });
 });
 
 describe('the engine: a part refused before the node recorded it', () => {
-  test('sendpartialpay answers failed at once; the journal has the node\'s reason and failure fields; nothing is sent again or waited for', async () => {
+  test("sendpartialpay answers failed at once; the journal has the node's reason and failure fields; nothing is sent again or waited for", async () => {
     const client = scriptedClient((method) => {
       if (method === 'listsendpays') return { payments: [] };
       if (method === 'sendpay') throw refusal('sendpay-first-peer-not-ready.json');
@@ -124,7 +149,12 @@ describe('the engine: a part refused before the node recorded it', () => {
     });
     const engine = await createEngine({ node: clnNode(client), store: memoryStore() });
     try {
-      const sent = (await engine.sendpartialpay({ route: request.route, payment_hash: HASH, intended_amount_msat: 5_000_000, payment_secret: 'bb'.repeat(32) })) as SentPart;
+      const sent = (await engine.sendpartialpay({
+        route: request.route,
+        payment_hash: HASH,
+        intended_amount_msat: 5_000_000,
+        payment_secret: 'bb'.repeat(32),
+      })) as SentPart;
       assert.equal(sent.status, 'failed');
       const part = await engine.waitpartialpay({ id: sent.id, timeout: 0 });
       assert.equal(part.status, 'failed');

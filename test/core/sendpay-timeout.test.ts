@@ -24,12 +24,21 @@ const route: SendpayRequest['route'] = [
   { id: BOB, channel: '105x1x0', direction: 1, amount_msat: 1_001_000, delay: 42, style: 'tlv' },
   { id: DAVE, channel: '105x2x0', direction: 0, amount_msat: 1_000_000, delay: 18, style: 'tlv' },
 ];
-const request: SendpayRequest = { route, payment_hash: HASH, partid: 1, groupid: 1, amount_msat: 1_000_000, payment_secret: 'bb'.repeat(32) };
+const request: SendpayRequest = {
+  route,
+  payment_hash: HASH,
+  partid: 1,
+  groupid: 1,
+  amount_msat: 1_000_000,
+  payment_secret: 'bb'.repeat(32),
+};
 
 /** Fails the test (rather than hanging it) when `promise` takes longer than `ms`. */
 function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout>;
-  const guard = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: still waiting after ${ms} ms`)), ms)));
+  const guard = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: still waiting after ${ms} ms`)), ms)),
+  );
   return Promise.race([promise, guard]).finally(() => clearTimeout(timer));
 }
 
@@ -66,7 +75,10 @@ describe('clnNode: the sendpay timeout', () => {
 
   test('a sendpayTimeout that is not a number of seconds is INVALID_ARGUMENT', () => {
     for (const bad of [-1, Number.NaN, '60' as unknown as number]) {
-      assert.throws(() => clnNode(recording().client, { sendpayTimeout: bad }), (e: AmpkitError) => e.code === 'INVALID_ARGUMENT');
+      assert.throws(
+        () => clnNode(recording().client, { sendpayTimeout: bad }),
+        (e: AmpkitError) => e.code === 'INVALID_ARGUMENT',
+      );
     }
   });
 });
@@ -111,7 +123,8 @@ describe('a sendpay the node never answers', () => {
       if (fate === 'lost') return;
       return reply(r, { result: { message: 'Monitor status with listpays or waitsendpay', ...parts.get(key) } });
     }
-    if (method === 'listsendpays') return reply(r, { result: { payments: [...parts.values()].filter((p) => p.payment_hash === params.payment_hash) } });
+    if (method === 'listsendpays')
+      return reply(r, { result: { payments: [...parts.values()].filter((p) => p.payment_hash === params.payment_hash) } });
     if (method === 'waitsendpay') {
       const part = parts.get(key);
       if (!part) return reply(r, { error: { code: 208, message: 'Never attempted payment part' } });
@@ -133,10 +146,16 @@ describe('a sendpay the node never answers', () => {
   test('clnNode: it ends with TIMEOUT (a wire failure: the part may be in flight), not NODE_ERROR', async () => {
     parts.clear();
     plan = ['lost'];
-    const error = await within(5_000, clnNode(client, { sendpayTimeout: 0.2 }).sendpay(request).then(
-      () => assert.fail('a lost sendpay cannot be answered'),
-      (e: AmpkitError) => e,
-    ), 'sendpay');
+    const error = await within(
+      5_000,
+      clnNode(client, { sendpayTimeout: 0.2 })
+        .sendpay(request)
+        .then(
+          () => assert.fail('a lost sendpay cannot be answered'),
+          (e: AmpkitError) => e,
+        ),
+      'sendpay',
+    );
     assert.ok(error instanceof AmpkitError);
     assert.equal(error.code, 'TIMEOUT');
     assert.equal(error.nodeCode, undefined);

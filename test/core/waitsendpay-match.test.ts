@@ -16,7 +16,10 @@ before(async () => {
 after(() => h.stop());
 
 /** A node whose first `waitsendpay` answers with `lie(the asked part)` instead of asking the node. */
-function lyingWait(lie: (asked: { payment_hash: string; groupid: number; partid: number }) => NodePart, counts: { sendpay: number; lies: number }): (node: Node) => Node {
+function lyingWait(
+  lie: (asked: { payment_hash: string; groupid: number; partid: number }) => NodePart,
+  counts: { sendpay: number; lies: number },
+): (node: Node) => Node {
   return (node) => ({
     ...node,
     id: node.id,
@@ -53,7 +56,7 @@ const failedPart = (r: { payment_hash: string; groupid: number; partid: number }
 });
 
 describe('waitsendpay answers are matched to the part', () => {
-  test('a failed answer naming another partid is not this part\'s fate: the part completes, pay() sends no replacement', async () => {
+  test("a failed answer naming another partid is not this part's fate: the part completes, pay() sends no replacement", async () => {
     const inv = await h.invoice(250_000);
     const counts = { sendpay: 0, lies: 0 };
     const engine = await h.engine(lyingWait((r) => failedPart(r, { partid: r.partid + 98 }), counts));
@@ -63,7 +66,10 @@ describe('waitsendpay answers are matched to the part', () => {
       const result = await engine.pay({ bolt11: inv.bolt11, retry_for: 20, planner: 'node' });
       assert.equal(result.status, 'complete', result.failreason);
       assert.equal(counts.sendpay, 1, 'one part, no replacement');
-      assert.ok(seen.some((e) => e.code === 'BAD_REPLY' && /answered about part/.test(e.message)), 'the mismatch is reported');
+      assert.ok(
+        seen.some((e) => e.code === 'BAD_REPLY' && /answered about part/.test(e.message)),
+        'the mismatch is reported',
+      );
     } finally {
       h.simnet.setFaults('shop', { latency: 0 });
     }
@@ -76,7 +82,12 @@ describe('waitsendpay answers are matched to the part', () => {
     const seen = errors(engine);
     h.simnet.setFaults('shop', { latency: 300 });
     try {
-      const sent = await engine.sendpartialpay({ route: h.route('bob', 260_000), payment_hash: inv.payment_hash, intended_amount_msat: 260_000, payment_secret: inv.payment_secret });
+      const sent = await engine.sendpartialpay({
+        route: h.route('bob', 260_000),
+        payment_hash: inv.payment_hash,
+        intended_amount_msat: 260_000,
+        payment_secret: inv.payment_secret,
+      });
       assert.equal(sent.already_complete, undefined);
       const done = await engine.waitpartialpay({ id: (sent as { id: number }).id, timeout: 15 });
       assert.equal(done.status, 'complete');
@@ -88,11 +99,16 @@ describe('waitsendpay answers are matched to the part', () => {
     }
   });
 
-  test('a failure the node confirms counts, with waitsendpay\'s details', async () => {
+  test("a failure the node confirms counts, with waitsendpay's details", async () => {
     const inv = await h.invoice(270_000);
     const engine = await h.engine();
     h.simnet.setFaults('shop', { failNext: 1 });
-    const sent = await engine.sendpartialpay({ route: h.route('carol', 270_000), payment_hash: inv.payment_hash, intended_amount_msat: 270_000, payment_secret: inv.payment_secret });
+    const sent = await engine.sendpartialpay({
+      route: h.route('carol', 270_000),
+      payment_hash: inv.payment_hash,
+      intended_amount_msat: 270_000,
+      payment_secret: inv.payment_secret,
+    });
     const done = await engine.waitpartialpay({ id: (sent as { id: number }).id, timeout: 15 });
     assert.equal(done.status, 'failed');
     assert.equal(typeof done.failcode, 'number');

@@ -41,7 +41,12 @@ async function screenshot(name: string): Promise<void> {
 
 const state = (selector: string) => page.$eval(selector, (el) => (el as unknown as { state: string }).state);
 const waitState = (selector: string, wanted: string, timeout = 30_000) =>
-  page.waitForFunction((s, w) => (document.querySelector(s) as unknown as { state?: string } | null)?.state === w, { timeout }, selector, wanted);
+  page.waitForFunction(
+    (s, w) => (document.querySelector(s) as unknown as { state?: string } | null)?.state === w,
+    { timeout },
+    selector,
+    wanted,
+  );
 
 /** Checks out the chosen item, waits for the wallet to show the invoice, clicks Pay. */
 async function checkout(item: string): Promise<void> {
@@ -57,7 +62,11 @@ async function checkout(item: string): Promise<void> {
 
 async function fault(name: string): Promise<void> {
   await page.click(`button[data-fault="${name}"]`);
-  await page.waitForFunction((n) => document.getElementById('fault-log')!.textContent!.length > 0 && document.querySelector(`button[data-fault="${n}"]`), {}, name);
+  await page.waitForFunction(
+    (n) => document.getElementById('fault-log')!.textContent!.length > 0 && document.querySelector(`button[data-fault="${n}"]`),
+    {},
+    name,
+  );
 }
 
 /** What the shop's node says it received for the invoice the page shows. */
@@ -84,7 +93,10 @@ describe('the demo checkout in Chromium', () => {
     await screenshot('paid');
     const segments = await page.$eval('#wallet-pay', (el) => el.shadowRoot!.querySelectorAll('[part~="segment-settled"]').length);
     assert.ok(segments >= 3, `${segments} settled segments in the wallet's bar`);
-    const result = await page.$eval('#wallet-pay', (el) => (el as unknown as { result: { status: string; amount_msat: number; parts: { status: string }[] } }).result);
+    const result = await page.$eval(
+      '#wallet-pay',
+      (el) => (el as unknown as { result: { status: string; amount_msat: number; parts: { status: string }[] } }).result,
+    );
     assert.equal(result.status, 'complete');
     assert.ok(result.parts.filter((p) => p.status === 'complete').length >= 3);
     const shop = await shopReceived();
@@ -93,12 +105,14 @@ describe('the demo checkout in Chromium', () => {
     assert.ok(shop.parts >= 3, `the shop claimed ${shop.parts} parts`);
   });
 
-  test('the checkout makes plain invoices only: its rune cannot make a hold invoice, which belongs to the shop\'s own engine', async () => {
+  test("the checkout makes plain invoices only: its rune cannot make a hold invoice, which belongs to the shop's own engine", async () => {
     const out = await page.$eval('#checkout-invoice', async (el) => {
       type Client = { invoice(r: unknown): Promise<unknown>; listinvoices(): Promise<{ invoices: { hold: boolean }[] }> };
       const client = (el as unknown as { client: Client }).client;
       let refused = 'made';
-      await client.invoice({ amount_msat: 21_000_000, description: 'held at the checkout', hold: true }).catch((e: { code?: string }) => (refused = String(e.code)));
+      await client
+        .invoice({ amount_msat: 21_000_000, description: 'held at the checkout', hold: true })
+        .catch((e: { code?: string }) => (refused = String(e.code)));
       const { invoices } = await client.listinvoices();
       return { refused, invoices: invoices.length, hold: invoices.filter((i) => i.hold).length };
     });
@@ -110,7 +124,10 @@ describe('the demo checkout in Chromium', () => {
   test('a dropped connection during a slow payment: it still completes, paid once', async () => {
     await fault('slow');
     await checkout('600000000');
-    await page.waitForFunction(() => ((document.querySelector('#wallet-pay') as unknown as { progress?: { parts: unknown[] } }).progress?.parts.length ?? 0) > 0, { timeout: 20_000 });
+    await page.waitForFunction(
+      () => ((document.querySelector('#wallet-pay') as unknown as { progress?: { parts: unknown[] } }).progress?.parts.length ?? 0) > 0,
+      { timeout: 20_000 },
+    );
     await fault('drop');
     await screenshot('dropped');
     assert.equal(await state('#wallet-pay'), 'paying', 'the drop came while parts were in flight');
@@ -123,11 +140,12 @@ describe('the demo checkout in Chromium', () => {
     assert.deepEqual(pageErrors, []);
   });
 
-  test('the node console lists the wallet\'s payments and partial payments from the shared journal, live', async () => {
+  test("the node console lists the wallet's payments and partial payments from the shared journal, live", async () => {
     const consolePage = await browser.newPage();
     try {
       await consolePage.goto(`${origin}/console.html`);
-      const rows = (table: string) => consolePage.$$eval(`#${table} tbody tr`, (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+      const rows = (table: string) =>
+        consolePage.$$eval(`#${table} tbody tr`, (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
       await consolePage.waitForFunction(() => document.querySelectorAll('#payments tbody tr td').length > 1, { timeout: 20_000 });
       const payments = await rows('payments');
       assert.equal(payments.filter((r) => r[1] === 'complete').length, 2, 'both orders, complete');
@@ -137,7 +155,10 @@ describe('the demo checkout in Chromium', () => {
       await page.bringToFront();
       await checkout('21000000');
       await waitState('#wallet-pay', 'paid', 30_000);
-      await consolePage.waitForFunction(() => [...document.querySelectorAll('#payments tbody tr')].filter((tr) => tr.textContent!.includes('complete')).length === 3, { timeout: 20_000, polling: 100 }); // a background tab: no animation frames
+      await consolePage.waitForFunction(
+        () => [...document.querySelectorAll('#payments tbody tr')].filter((tr) => tr.textContent!.includes('complete')).length === 3,
+        { timeout: 20_000, polling: 100 },
+      ); // a background tab: no animation frames
     } finally {
       await consolePage.close();
     }

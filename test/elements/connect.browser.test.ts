@@ -14,14 +14,24 @@ const INVOICE_RUNE = createRune({ masterSecret, uniqueId: 1, restrictions: ['met
 const SHOP_RUNE = createRune({
   masterSecret,
   uniqueId: 2,
-  restrictions: ['method=invoice|method=listinvoices|method=holdinvoice|method=listholdinvoices|method=settleholdinvoice|method=cancelholdinvoice|method=listhtlcs|method=wait'],
+  restrictions: [
+    'method=invoice|method=listinvoices|method=holdinvoice|method=listholdinvoices|method=settleholdinvoice|method=cancelholdinvoice|method=listhtlcs|method=wait',
+  ],
 });
 /** Core Lightning's list…/get… recipe: it reaches listconfigs and any list… a plugin adds, so not provably read-only. */
-const LIST_GET_RUNE = createRune({ masterSecret, uniqueId: 3, restrictions: ['method^list|method^get|method=summary', 'method/listdatastore'] });
+const LIST_GET_RUNE = createRune({
+  masterSecret,
+  uniqueId: 3,
+  restrictions: ['method^list|method^get|method=summary', 'method/listdatastore'],
+});
 /** Names every read-only method it may call. */
 const READ_ONLY_RUNE = createRune({ masterSecret, uniqueId: 4, restrictions: ['method=getinfo|method=listfunds|method=listpeerchannels'] });
 /** Excludes the spenders a page might think of, and so still reaches multiwithdraw, signpsbt and any new method. */
-const EXCLUDING_RUNE = createRune({ masterSecret, uniqueId: 5, restrictions: ['method/pay', 'method/xpay', 'method/withdraw', 'method/sendpsbt'] });
+const EXCLUDING_RUNE = createRune({
+  masterSecret,
+  uniqueId: 5,
+  restrictions: ['method/pay', 'method/xpay', 'method/withdraw', 'method/sendpsbt'],
+});
 const URL_ = 'wss://node.example:5019';
 
 /** A connect element whose factory hands out `client` (or waits, when `hold`). */
@@ -114,7 +124,7 @@ describe('<ampkit-connect>', () => {
     assert.isFalse(input(el, 'url').disabled);
   });
 
-  it('with a rune that may not call getinfo (the README\'s shop rune): connected, and getinfo never asked', async () => {
+  it("with a rune that may not call getinfo (the README's shop rune): connected, and getinfo never asked", async () => {
     const { el, client, release } = await connectEl({ 'node-id': PAYEE, url: URL_, rune: SHOP_RUNE });
     $(el, '[part=button]')!.click();
     release();
@@ -131,7 +141,8 @@ describe('<ampkit-connect>', () => {
     const { el, fail } = await connectEl({ 'node-id': PAYEE, url: URL_, rune: SPENDING_RUNE });
     const logged: string[] = [];
     const saved = { log: console.log, warn: console.warn, error: console.error, info: console.info, debug: console.debug };
-    for (const k of Object.keys(saved) as (keyof typeof saved)[]) console[k] = (...args: unknown[]) => void logged.push(args.map(String).join(' '));
+    for (const k of Object.keys(saved) as (keyof typeof saved)[])
+      console[k] = (...args: unknown[]) => void logged.push(args.map(String).join(' '));
     try {
       const done = el.connect();
       fail(new Error('could not open the node: the handshake failed'));
@@ -143,7 +154,10 @@ describe('<ampkit-connect>', () => {
     assert.equal(el.state, 'failed');
     assert.include(text(el), 'Could not connect: could not open the node: the handshake failed');
     assert.include(text(el, '[part=state]'), 'Connection failed');
-    assert.isFalse(logged.some((l) => l.includes(SPENDING_RUNE)), 'a rune was logged');
+    assert.isFalse(
+      logged.some((l) => l.includes(SPENDING_RUNE)),
+      'a rune was logged',
+    );
     await el.auditReady();
     assertContrast(el);
     await shot(el, 'ampkit-connect-failed');
@@ -183,7 +197,7 @@ describe('<ampkit-connect>', () => {
   it('default deny: no warning only for a read-only or invoice-only rune', async () => {
     const { el } = await connectEl({ 'node-id': PAYEE, url: URL_, rune: SHOP_RUNE });
     assert.isTrue((await el.auditReady())!.invoiceOnly);
-    assert.notExists($(el, '[part=warning]'), 'the README\'s shop rune is invoice-only');
+    assert.notExists($(el, '[part=warning]'), "the README's shop rune is invoice-only");
     const rune = input(el, 'rune');
     const enter = async (value: string) => {
       rune.value = value;
@@ -228,7 +242,11 @@ describe('<ampkit-connect>', () => {
   it('autoconnect with all three attributes; closes its client when removed', async () => {
     const client = new FakeClient();
     client.handlers.getinfo = () => nodeInfo();
-    const el = await mount<AmpkitConnect>('ampkit-connect', { clientFactory: async () => client }, { 'node-id': PAYEE, url: URL_, rune: INVOICE_RUNE, autoconnect: '', 'worker-url': '/x/ampkit-worker.js', storage: 'memory' });
+    const el = await mount<AmpkitConnect>(
+      'ampkit-connect',
+      { clientFactory: async () => client },
+      { 'node-id': PAYEE, url: URL_, rune: INVOICE_RUNE, autoconnect: '', 'worker-url': '/x/ampkit-worker.js', storage: 'memory' },
+    );
     await until(() => el.state === 'open', 'autoconnect');
     el.remove();
     await until(() => client.closed, 'the client to close with its element');

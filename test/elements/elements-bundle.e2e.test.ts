@@ -32,7 +32,12 @@ after(async () => {
 });
 
 const loaded = () =>
-  tab.page.evaluate(() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname).filter((p) => p.startsWith('/dist/')));
+  tab.page.evaluate(() =>
+    performance
+      .getEntriesByType('resource')
+      .map((e) => new URL(e.name).pathname)
+      .filter((p) => p.startsWith('/dist/')),
+  );
 
 async function screenshot(selector: string, name: string): Promise<void> {
   mkdirSync('artifacts/screenshots', { recursive: true });
@@ -42,7 +47,9 @@ async function screenshot(selector: string, name: string): Promise<void> {
 
 describe('dist/ampkit-elements.js in Chromium on simnet', () => {
   test('registers the elements; takes the client from ./ampkit.js, loaded once; a paying page loads no QR or rune chunk', async () => {
-    const defined = await tab.page.evaluate(() => ['ampkit-pay', 'ampkit-invoice', 'ampkit-connect'].map((t) => Boolean(customElements.get(t))));
+    const defined = await tab.page.evaluate(() =>
+      ['ampkit-pay', 'ampkit-invoice', 'ampkit-connect'].map((t) => Boolean(customElements.get(t))),
+    );
     assert.deepEqual(defined, [true, true, true]);
     const files = await loaded();
     assert.equal(files.filter((f) => f === '/dist/ampkit.js').length, 1, files.join(' '));
@@ -76,11 +83,15 @@ describe('dist/ampkit-elements.js in Chromium on simnet', () => {
       bolt11,
     );
     await tab.page.waitForFunction(() => (document.querySelector('ampkit-pay') as any).state === 'ready', { timeout: 20_000 });
-    const shown = await tab.page.evaluate(() => (document.querySelector('ampkit-pay') as any).shadowRoot.querySelector('[part=amount]').textContent.trim());
+    const shown = await tab.page.evaluate(() =>
+      (document.querySelector('ampkit-pay') as any).shadowRoot.querySelector('[part=amount]').textContent.trim(),
+    );
     assert.equal(shown, '1,800,000 sat');
     await screenshot('#pay-stage', 'ampkit-pay-simnet-ready');
     await tab.page.evaluate(() => (document.querySelector('ampkit-pay') as any).shadowRoot.querySelector('button').click());
-    await tab.page.waitForFunction(() => ['paid', 'failed'].includes((document.querySelector('ampkit-pay') as any).state), { timeout: 60_000 });
+    await tab.page.waitForFunction(() => ['paid', 'failed'].includes((document.querySelector('ampkit-pay') as any).state), {
+      timeout: 60_000,
+    });
     const out = await tab.page.evaluate(() => {
       const w = window as any;
       const pay = document.querySelector('ampkit-pay') as any;
@@ -89,7 +100,10 @@ describe('dist/ampkit-elements.js in Chromium on simnet', () => {
     assert.equal(out.state, 'paid', JSON.stringify(out.events.failed));
     const [result] = out.events.paid as { payment_preimage: string; payment_hash: string; parts: unknown[]; attempts: number }[];
     assert.ok(result!.parts.length >= 3, `${result!.parts.length} parts`);
-    assert.equal(createHash('sha256').update(Buffer.from(result!.payment_preimage, 'hex')).digest('hex'), decodeBolt11(bolt11).payment_hash);
+    assert.equal(
+      createHash('sha256').update(Buffer.from(result!.payment_preimage, 'hex')).digest('hex'),
+      decodeBolt11(bolt11).payment_hash,
+    );
     assert.equal(out.segments, result!.parts.length);
     assert.ok(out.events.progress.length >= result!.attempts, 'a progress event per part at least');
     await screenshot('#pay-stage', 'ampkit-pay-simnet-paid');
@@ -98,7 +112,7 @@ describe('dist/ampkit-elements.js in Chromium on simnet', () => {
     assert.equal(paid.status, 'paid');
   });
 
-  test('<ampkit-invoice> makes the shop an invoice, lists each payer\'s part as it is held, then shows it paid', async () => {
+  test("<ampkit-invoice> makes the shop an invoice, lists each payer's part as it is held, then shows it paid", async () => {
     const access = h.access('shop');
     await tab.page.evaluate((a) => {
       const w = window as any;
@@ -115,7 +129,9 @@ describe('dist/ampkit-elements.js in Chromium on simnet', () => {
       document.body.append(stage);
     }, access);
     await tab.page.waitForFunction(() => (window as any).invoiceEvents.created.length === 1, { timeout: 20_000 });
-    await tab.page.waitForFunction(() => (document.querySelector('ampkit-invoice') as any).shadowRoot.querySelector('svg.qr'), { timeout: 10_000 });
+    await tab.page.waitForFunction(() => (document.querySelector('ampkit-invoice') as any).shadowRoot.querySelector('svg.qr'), {
+      timeout: 10_000,
+    });
     assert.ok((await loaded()).includes('/dist/ampkit-elements-qr.js'), 'the QR chunk loads beside the bundle');
     const bolt11: string = await tab.page.evaluate(() => (window as any).invoiceEvents.created[0]);
     const payers = await directPayers(h, bolt11, 42_000);
@@ -123,7 +139,9 @@ describe('dist/ampkit-elements.js in Chromium on simnet', () => {
     await pay(0, 6_000);
     await pay(1, 9_000);
     await tab.page.waitForFunction(() => (window as any).invoiceEvents.parts.length === 2, { timeout: 20_000 });
-    const received = await tab.page.evaluate(() => (document.querySelector('ampkit-invoice') as any).shadowRoot.querySelector('[part=received]').textContent);
+    const received = await tab.page.evaluate(
+      () => (document.querySelector('ampkit-invoice') as any).shadowRoot.querySelector('[part=received]').textContent,
+    );
     assert.equal(received, 'Received 15 sat of 42 sat');
     await screenshot('#invoice-stage', 'ampkit-invoice-simnet-parts');
     await pay(2, 27_000);

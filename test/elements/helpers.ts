@@ -13,7 +13,12 @@ export function stage(width = 380): HTMLElement {
 }
 
 /** Makes `tag`, sets its properties, puts it on a stage, waits for its first render. */
-export async function mount<T extends LitElement>(tag: string, props: Record<string, unknown> = {}, attrs: Record<string, string> = {}, width?: number): Promise<T> {
+export async function mount<T extends LitElement>(
+  tag: string,
+  props: Record<string, unknown> = {},
+  attrs: Record<string, string> = {},
+  width?: number,
+): Promise<T> {
   const element = document.createElement(tag) as T;
   for (const [k, v] of Object.entries(attrs)) element.setAttribute(k, v);
   Object.assign(element, props);
@@ -88,7 +93,10 @@ export function contrast(fg: string, bg: string): number {
   const parse = (c: string) => {
     // color-mix() computes to `color(srgb r g b / a)` with channels 0..1.
     const unit = c.startsWith('color(') ? 255 : 1;
-    const m = c.replace(/^color\(srgb/, '').match(/[\d.]+/g)!.map(Number);
+    const m = c
+      .replace(/^color\(srgb/, '')
+      .match(/[\d.]+/g)!
+      .map(Number);
     return { r: m[0]! * unit, g: m[1]! * unit, b: m[2]! * unit, a: m[3] ?? 1 };
   };
   const b = parse(bg);
@@ -108,7 +116,7 @@ export function contrast(fg: string, bg: string): number {
 
 /** The background a node's text sits on: the first ancestor (through shadow roots) with an opaque one. */
 export function backgroundOf(node: Element): string {
-  for (let el: Element | null = node; el; el = el.parentElement ?? ((el.getRootNode() as ShadowRoot).host ?? null)) {
+  for (let el: Element | null = node; el; el = el.parentElement ?? (el.getRootNode() as ShadowRoot).host ?? null) {
     const bg = getComputedStyle(el).backgroundColor;
     if (bg && !/rgba\(.*,\s*0\)$/.test(bg) && bg !== 'transparent') return bg;
   }

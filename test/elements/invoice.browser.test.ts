@@ -55,7 +55,11 @@ describe('<ampkit-invoice>', () => {
 
   it('creating: hold, amount and description go to client.invoice(); ampkit-invoice-created carries the Invoice', async () => {
     const client = new FakeClient();
-    const el = await mount<AmpkitInvoice>('ampkit-invoice', { client }, { 'amount-msat': '3000000', description: 'Order #1042', hold: '', expiry: '600' });
+    const el = await mount<AmpkitInvoice>(
+      'ampkit-invoice',
+      { client },
+      { 'amount-msat': '3000000', description: 'Order #1042', hold: '', expiry: '600' },
+    );
     const call = await client.next('invoice');
     assert.deepEqual(call.input, { amount_msat: 3_000_000, description: 'Order #1042', hold: true, expiry: 600 });
     assert.equal(el.state, 'creating');
@@ -121,7 +125,10 @@ describe('<ampkit-invoice>', () => {
     assert.include($(el, 'svg.qr')!.getAttribute('aria-label')!, '3,000 sat');
     assert.equal(($(el, '[part~=open]') as HTMLAnchorElement).href, `lightning:${BOLT11}`);
     const bar = $(el, '[role=progressbar]')!;
-    assert.deepEqual(['aria-valuemin', 'aria-valuemax', 'aria-valuenow'].map((a) => bar.getAttribute(a)), ['0', '3000', '0']);
+    assert.deepEqual(
+      ['aria-valuemin', 'aria-valuemax', 'aria-valuenow'].map((a) => bar.getAttribute(a)),
+      ['0', '3000', '0'],
+    );
     assert.include(text(el), 'Received 0 sat of 3,000 sat');
     assert.include(text(el), 'Waiting for the first part…');
     await shot(el, 'ampkit-invoice-unpaid');
@@ -170,7 +177,13 @@ describe('<ampkit-invoice>', () => {
   it('paid: invoice-paid (and invoice-updated) give one ampkit-invoice-paid, announced', async () => {
     const { client, el } = await watching();
     const paid = record(document, 'ampkit-invoice-paid');
-    const invoice = invoiceRecord({ status: 'paid', amount_received_msat: 3_000_000, parts: 3, paid_at: 1_764_600_100, payment_preimage: '9e'.repeat(32) });
+    const invoice = invoiceRecord({
+      status: 'paid',
+      amount_received_msat: 3_000_000,
+      parts: 3,
+      paid_at: 1_764_600_100,
+      payment_preimage: '9e'.repeat(32),
+    });
     client.emit('invoice-updated', invoice);
     client.emit('invoice-paid', invoice);
     await reach(el, 'paid');
@@ -197,7 +210,10 @@ describe('<ampkit-invoice>', () => {
     const invoice = invoiceRecord({ status: 'expired' });
     client.emit('invoice-expired', invoice);
     await reach(el, 'expired');
-    assert.deepEqual(expired.map((e) => e.detail), [invoice]);
+    assert.deepEqual(
+      expired.map((e) => e.detail),
+      [invoice],
+    );
     assert.include(text(el), 'This invoice expired unpaid.');
     assert.include(live(el), 'expired');
     await shot(el, 'ampkit-invoice-expired');
@@ -221,7 +237,10 @@ describe('<ampkit-invoice>', () => {
     await until(() => button.textContent!.trim() === 'Copied', 'the confirmation');
     assert.deepEqual(copied, [BOLT11]);
     assert.equal(live(el), 'Copied');
-    Object.defineProperty(navigator, 'clipboard', { value: { writeText: async () => Promise.reject(new Error('denied')) }, configurable: true });
+    Object.defineProperty(navigator, 'clipboard', {
+      value: { writeText: async () => Promise.reject(new Error('denied')) },
+      configurable: true,
+    });
     await sendKeys({ press: 'Tab' });
     assert.equal(el.shadowRoot!.activeElement, $(el, '[part~=open]'), 'Tab goes on to the wallet link');
   });
@@ -246,7 +265,11 @@ describe('<ampkit-invoice>', () => {
 
   it('strings: the part-arrived announcement and the received line are translatable', async () => {
     const { client, el } = await watching([]);
-    el.strings = { locale: 'fr-FR', invoiceReceived: '{received} reçus sur {amount}', invoicePartArrived: '{amount} arrivés par {channel}' };
+    el.strings = {
+      locale: 'fr-FR',
+      invoiceReceived: '{received} reçus sur {amount}',
+      invoicePartArrived: '{amount} arrivés par {channel}',
+    };
     client.emit('invoice-part', heldPart(4, 1_500_000));
     await el.updateComplete;
     assert.include(text(el).replace(/\s/g, ' '), '1 500 sat reçus sur 3 000 sat');

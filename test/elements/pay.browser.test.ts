@@ -29,7 +29,12 @@ async function emitProgress(client: FakeClient, el: AmpkitPay, p: PayProgress) {
   await el.updateComplete;
 }
 
-const PARTS_MIDWAY = [sentPart(1, 1_200_000, 'complete', 3), sentPart(2, 600_000, 'failed', 2), sentPart(3, 1_000_000, 'pending', 2), sentPart(4, 800_000, 'pending', 4)];
+const PARTS_MIDWAY = [
+  sentPart(1, 1_200_000, 'complete', 3),
+  sentPart(2, 600_000, 'failed', 2),
+  sentPart(3, 1_000_000, 'pending', 2),
+  sentPart(4, 800_000, 'pending', 4),
+];
 
 describe('<ampkit-pay>', () => {
   afterEach(cleanup);
@@ -198,7 +203,12 @@ describe('<ampkit-pay>', () => {
     const call = await startPaying(client, el);
     await emitProgress(client, el, progress(PARTS_MIDWAY));
     const paid = record(el, 'ampkit-paid');
-    const parts = [sentPart(1, 1_200_000, 'complete', 3), sentPart(2, 600_000, 'failed'), sentPart(3, 1_000_000, 'complete'), sentPart(4, 800_000, 'complete', 4)];
+    const parts = [
+      sentPart(1, 1_200_000, 'complete', 3),
+      sentPart(2, 600_000, 'failed'),
+      sentPart(3, 1_000_000, 'complete'),
+      sentPart(4, 800_000, 'complete', 4),
+    ];
     const result = payResult(parts, 'complete');
     call.resolve(result);
     await reach(el, 'paid');
@@ -223,7 +233,10 @@ describe('<ampkit-pay>', () => {
     const { client, el } = await ready();
     const call = await startPaying(client, el);
     const failed = record(el, 'ampkit-pay-failed');
-    const result = payResult([sentPart(1, 1_500_000, 'failed', 3), sentPart(2, 1_500_000, 'failed', 2), sentPart(3, 1_500_000, 'failed', 4)], 'failed');
+    const result = payResult(
+      [sentPart(1, 1_500_000, 'failed', 3), sentPart(2, 1_500_000, 'failed', 2), sentPart(3, 1_500_000, 'failed', 4)],
+      'failed',
+    );
     await emitProgress(client, el, progress(result.parts));
     call.resolve(result);
     await reach(el, 'failed');
@@ -252,19 +265,26 @@ describe('<ampkit-pay>', () => {
     assert.equal(client.listenerCount('pay-progress'), 0, 'stops listening once the payment ends');
   });
 
-  it('failed: a rune that may not pay shows the plain PERMISSION message, not the node\'s refusal text', async () => {
+  it("failed: a rune that may not pay shows the plain PERMISSION message, not the node's refusal text", async () => {
     const { client, el } = await ready();
     const call = await startPaying(client, el);
     const failed = record(document, 'ampkit-pay-failed');
     const node = 'Invalid rune: Not permitted: method is not equal to invoice AND method is not equal to listinvoices';
     call.reject(
-      new AmpkitError('PERMISSION', 'the rune does not permit listsendpays (needed to send payments); make a rune that allows it, see README', {
-        nodeCode: 19537,
-        data: { method: 'listsendpays', message: node },
-      }),
+      new AmpkitError(
+        'PERMISSION',
+        'the rune does not permit listsendpays (needed to send payments); make a rune that allows it, see README',
+        {
+          nodeCode: 19537,
+          data: { method: 'listsendpays', message: node },
+        },
+      ),
     );
     await reach(el, 'failed');
-    assert.include(text(el), 'The payment failed: the rune does not permit listsendpays (needed to send payments); make a rune that allows it, see README');
+    assert.include(
+      text(el),
+      'The payment failed: the rune does not permit listsendpays (needed to send payments); make a rune that allows it, see README',
+    );
     assert.notInclude(text(el), 'Invalid rune');
     const detail = failed[0]!.detail as { error: AmpkitError };
     assert.equal(detail.error.code, 'PERMISSION');
@@ -328,7 +348,11 @@ describe('<ampkit-pay>', () => {
     const client = new FakeClient();
     client.handlers.decode = () => decoded();
     client.handlers.getinfo = () => ({ alias: 'wallet' });
-    const connect = await mount<AmpkitConnect>('ampkit-connect', { clientFactory: async () => client }, { id: 'wallet-1', 'node-id': PAYEE, url: 'wss://n', rune: 'r' });
+    const connect = await mount<AmpkitConnect>(
+      'ampkit-connect',
+      { clientFactory: async () => client },
+      { id: 'wallet-1', 'node-id': PAYEE, url: 'wss://n', rune: 'r' },
+    );
     const el = await mount<AmpkitPay>('ampkit-pay', {}, { invoice: BOLT11, connection: 'wallet-1' });
     assert.equal(el.state, 'error');
     await connect.connect();

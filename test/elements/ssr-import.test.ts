@@ -5,7 +5,18 @@ import assert from 'node:assert/strict';
 test('the index imports in Node and exports the elements, the WebLN provider and the strings', async () => {
   assert.equal(typeof (globalThis as { HTMLElement?: unknown }).HTMLElement, 'undefined', 'this test is about a DOM-less Node');
   const elements = await import('@ampkit/elements');
-  for (const name of ['AmpkitPay', 'AmpkitInvoice', 'AmpkitConnect', 'AmpkitWebLN', 'createWebLNProvider', 'installWebLN', 'setStrings', 'getStrings', 'DEFAULT_STRINGS', 'defaultMaxFee']) {
+  for (const name of [
+    'AmpkitPay',
+    'AmpkitInvoice',
+    'AmpkitConnect',
+    'AmpkitWebLN',
+    'createWebLNProvider',
+    'installWebLN',
+    'setStrings',
+    'getStrings',
+    'DEFAULT_STRINGS',
+    'defaultMaxFee',
+  ]) {
     assert.ok(name in elements, `${name} is exported`);
   }
   assert.equal(elements.defaultMaxFee(3_000_000), 15_000);

@@ -61,11 +61,16 @@ describe('the packages as installed from their tarballs', { concurrency: 1, time
     }
     dir = mkdtempSync(join(tmpdir(), 'ampkit-pack-'));
     mkdirSync(join(dir, 'packs'));
-    const { stdout } = await run(npm, ['pack', '--workspaces', '--json', '--pack-destination', join(dir, 'packs')], { cwd: root, maxBuffer: 64 << 20 });
+    const { stdout } = await run(npm, ['pack', '--workspaces', '--json', '--pack-destination', join(dir, 'packs')], {
+      cwd: root,
+      maxBuffer: 64 << 20,
+    });
     const packed = JSON.parse(stdout) as { name: string; filename: string; size: number; unpackedSize: number; entryCount: number }[];
     for (const p of packed) {
       tarballs.set(p.name, join(dir, 'packs', p.filename));
-      console.log(`packed ${p.name}: ${(p.size / 1024).toFixed(1)} kB (${(p.unpackedSize / 1024).toFixed(1)} kB unpacked, ${p.entryCount} files)`);
+      console.log(
+        `packed ${p.name}: ${(p.size / 1024).toFixed(1)} kB (${(p.unpackedSize / 1024).toFixed(1)} kB unpacked, ${p.entryCount} files)`,
+      );
     }
     // An empty project that depends on every tarball, and on what a consumer adds itself:
     // ws (wire's optional peer, for Node), TypeScript and the types of Node and ws.
@@ -78,7 +83,11 @@ describe('the packages as installed from their tarballs', { concurrency: 1, time
         private: true,
         type: 'module',
         dependencies: { ...dependencies, ws: manifest('wire').peerDependencies!.ws },
-        devDependencies: { typescript: rootManifest.devDependencies.typescript, '@types/node': rootManifest.devDependencies['@types/node'], '@types/ws': rootManifest.devDependencies['@types/ws'] },
+        devDependencies: {
+          typescript: rootManifest.devDependencies.typescript,
+          '@types/node': rootManifest.devDependencies['@types/node'],
+          '@types/ws': rootManifest.devDependencies['@types/ws'],
+        },
       }),
     );
     await inApp(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts'], 300_000);
@@ -175,7 +184,16 @@ export async function consumer(node: SimnetNodeInfo): Promise<number> {
     writeFileSync(
       join(dir, 'app', 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2022', 'DOM', 'DOM.Iterable'], types: ['node'], strict: true, noEmit: true, skipLibCheck: false },
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          lib: ['ES2022', 'DOM', 'DOM.Iterable'],
+          types: ['node'],
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+        },
         files: ['consumer.ts'],
       }),
     );

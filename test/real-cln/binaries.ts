@@ -78,10 +78,13 @@ export function findRealBinaries(env: NodeJS.ProcessEnv = process.env): RealBina
   const run = spawnSync(found.lightningd!, ['--version'], { encoding: 'utf8', timeout: 10_000 });
   const version = run.stdout?.trim();
   if (run.status !== 0 || !version) {
-    return { missing: `lightningd does not start (${(run.stderr || run.error?.message || 'no output').trim().split('\n')[0]}); are its runtime libraries installed?` };
+    return {
+      missing: `lightningd does not start (${(run.stderr || run.error?.message || 'no output').trim().split('\n')[0]}); are its runtime libraries installed?`,
+    };
   }
   const m = /^v?(\d+)\.(\d+)/.exec(version);
-  if (!m || Number(m[1]) * 100 + Number(m[2]) < 2505) return { missing: `lightningd ${version} is older than v25.05 (listhtlcs indexes, wait htlcs)` };
+  if (!m || Number(m[1]) * 100 + Number(m[2]) < 2505)
+    return { missing: `lightningd ${version} is older than v25.05 (listhtlcs indexes, wait htlcs)` };
   const btc = spawnSync(found.bitcoind!, ['-version'], { encoding: 'utf8', timeout: 10_000 });
   if (btc.status !== 0) return { missing: `bitcoind does not start (${(btc.stderr || btc.error?.message || '').trim().split('\n')[0]})` };
   return { bitcoind: found.bitcoind!, bitcoinCli: found.bitcoinCli!, lightningd: found.lightningd!, version };

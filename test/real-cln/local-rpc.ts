@@ -94,7 +94,10 @@ export class BitcoinRpc {
   async call<T = any>(method: string, params: unknown[] = []): Promise<T> {
     const res = await fetch(`http://127.0.0.1:${this.port}/`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${this.user}:${this.password}`).toString('base64')}` },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from(`${this.user}:${this.password}`).toString('base64')}`,
+      },
       body: JSON.stringify({ jsonrpc: '1.0', id: this.nextId++, method, params }),
     });
     const body = (await res.json().catch(() => undefined)) as { result?: T; error?: { code: number; message: string } | null } | undefined;

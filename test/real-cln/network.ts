@@ -33,7 +33,16 @@ export const CHANNELS: readonly [Alias, Alias, number][] = [
 
 /** The invoice-only rune the README gives shops (it can make and follow invoices, never spend). */
 export const INVOICE_RUNE_RESTRICTIONS = [
-  ['method=invoice', 'method=listinvoices', 'method=holdinvoice', 'method=listholdinvoices', 'method=settleholdinvoice', 'method=cancelholdinvoice', 'method=listhtlcs', 'method=wait'],
+  [
+    'method=invoice',
+    'method=listinvoices',
+    'method=holdinvoice',
+    'method=listholdinvoices',
+    'method=settleholdinvoice',
+    'method=cancelholdinvoice',
+    'method=listhtlcs',
+    'method=wait',
+  ],
 ];
 /** Read-only: list*, get*, summary, decode (it cannot call `wait`). */
 export const READONLY_RUNE_RESTRICTIONS = [['method^list', 'method^get', 'method=summary', 'method=decode'], ['method/listdatastore']];
@@ -126,8 +135,18 @@ export async function startRealNetwork(bin: RealBinaries, options: { keep?: bool
   const bitcoinProcess = start(
     bin.bitcoind,
     [
-      '-regtest', '-server', '-listen=0', '-txindex=0', `-datadir=${btcDir}`, `-rpcuser=${rpcUser}`, `-rpcpassword=${rpcPassword}`,
-      `-rpcport=${rpcPort}`, '-rpcbind=127.0.0.1', '-rpcallowip=127.0.0.1', '-fallbackfee=0.00001', '-printtoconsole=0',
+      '-regtest',
+      '-server',
+      '-listen=0',
+      '-txindex=0',
+      `-datadir=${btcDir}`,
+      `-rpcuser=${rpcUser}`,
+      `-rpcpassword=${rpcPassword}`,
+      `-rpcport=${rpcPort}`,
+      '-rpcbind=127.0.0.1',
+      '-rpcallowip=127.0.0.1',
+      '-fallbackfee=0.00001',
+      '-printtoconsole=0',
     ],
     join(root, 'bitcoind.out'),
   );
@@ -139,9 +158,7 @@ export async function startRealNetwork(bin: RealBinaries, options: { keep?: bool
   const nodeArgs = new Map<Alias, string[]>();
 
   const stop = async () => {
-    await Promise.all(
-      ALIASES.filter((a) => nodes[a]).map((a) => end(nodeProcesses.get(a)!, () => nodes[a].rpc.call('stop'))),
-    );
+    await Promise.all(ALIASES.filter((a) => nodes[a]).map((a) => end(nodeProcesses.get(a)!, () => nodes[a].rpc.call('stop'))));
     for (const a of ALIASES) nodes[a]?.rpc.close();
     await end(bitcoinProcess, () => bitcoin.call('stop'));
     for (const p of processes) live.delete(p.child);
@@ -163,13 +180,23 @@ export async function startRealNetwork(bin: RealBinaries, options: { keep?: bool
       mkdirSync(dir);
       const [p2p, ws] = [await freePort(), await freePort()];
       nodeArgs.set(alias, [
-        '--network=regtest', `--lightning-dir=${dir}`, `--alias=${alias}`,
-        `--bitcoin-cli=${bin.bitcoinCli}`, `--bitcoin-datadir=${btcDir}`, `--bitcoin-rpcuser=${rpcUser}`,
-        `--bitcoin-rpcpassword=${rpcPassword}`, `--bitcoin-rpcport=${rpcPort}`, '--bitcoin-rpcconnect=127.0.0.1',
-        `--addr=127.0.0.1:${p2p}`, `--bind-addr=ws:127.0.0.1:${ws}`,
-        `--log-file=${join(dir, 'log')}`, '--log-level=debug',
+        '--network=regtest',
+        `--lightning-dir=${dir}`,
+        `--alias=${alias}`,
+        `--bitcoin-cli=${bin.bitcoinCli}`,
+        `--bitcoin-datadir=${btcDir}`,
+        `--bitcoin-rpcuser=${rpcUser}`,
+        `--bitcoin-rpcpassword=${rpcPassword}`,
+        `--bitcoin-rpcport=${rpcPort}`,
+        '--bitcoin-rpcconnect=127.0.0.1',
+        `--addr=127.0.0.1:${p2p}`,
+        `--bind-addr=ws:127.0.0.1:${ws}`,
+        `--log-file=${join(dir, 'log')}`,
+        '--log-level=debug',
         // Fast gossip and block polling (seconds, not minutes); deprecated APIs off, as a current node.
-        '--developer', '--dev-fast-gossip', '--dev-bitcoind-poll=1',
+        '--developer',
+        '--dev-fast-gossip',
+        '--dev-bitcoind-poll=1',
       ]);
       nodes[alias] = {
         alias,

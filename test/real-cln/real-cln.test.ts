@@ -43,7 +43,9 @@ if ('missing' in found) {
     });
     after(async () => {
       await network?.stop();
-      console.log(`real-node tests: ${ran} ran against Core Lightning ${found.version} in ${((Date.now() - began) / 1000).toFixed(1)} s (network up in ${network?.startupSeconds.toFixed(1)} s)`);
+      console.log(
+        `real-node tests: ${ran} ran against Core Lightning ${found.version} in ${((Date.now() - began) / 1000).toFixed(1)} s (network up in ${network?.startupSeconds.toFixed(1)} s)`,
+      );
     });
 
     allScenarios(() => target);
@@ -53,7 +55,11 @@ if ('missing' in found) {
       if (process.env.AMPKIT_RECORD_FIXTURES === '1') {
         const file = new URL('../fixtures/cln/differential.json', import.meta.url);
         // The temp folder's name is this machine's business, not the fixture's.
-        const text = JSON.stringify({ version: found.version, captured: new Date().toISOString().slice(0, 10), outcomes: real }, null, 1).replace(/"[^"]*ampkit-realcln-[^/"]+\//g, '"<tmp>/');
+        const text = JSON.stringify(
+          { version: found.version, captured: new Date().toISOString().slice(0, 10), outcomes: real },
+          null,
+          1,
+        ).replace(/"[^"]*ampkit-realcln-[^/"]+\//g, '"<tmp>/');
         writeFileSync(file, `${text}\n`);
       }
       const sim = await simnetTarget({ holdPlugin: false });

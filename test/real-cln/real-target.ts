@@ -24,7 +24,8 @@ export function realTarget(network: RealNetwork): RealTarget {
       // A commando client is a peer with an ephemeral key: every peer that is not one of our nodes.
       const { peers } = await network.nodes[alias].rpc.call('listpeers', {});
       for (const peer of peers as { id: string; connected: boolean }[]) {
-        if (!ids.has(peer.id) && peer.connected) await network.nodes[alias].rpc.call('disconnect', { id: peer.id, force: true }).catch(() => {});
+        if (!ids.has(peer.id) && peer.connected)
+          await network.nodes[alias].rpc.call('disconnect', { id: peer.id, force: true }).catch(() => {});
       }
     },
     rebalance: () => payBack(target),

@@ -22,7 +22,9 @@ import { posix } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\\/g, '/').replace(/\/$/, '');
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+  .replace(/\\/g, '/')
+  .replace(/\/$/, '');
 
 const DOT2 = '.' + '.';
 const UP = DOT2 + '/';
@@ -147,7 +149,8 @@ function scanText(file: string, text: string): string[] {
         segments.push(value);
         path = posix.join(path, value);
       }
-      if (segments.some((s) => s.split('/').includes(DOT2)) && outside(path) && !exempt(file, line.slice(m.index!))) hits.push(`${m[0]}${args.join(', ')})`);
+      if (segments.some((s) => s.split('/').includes(DOT2)) && outside(path) && !exempt(file, line.slice(m.index!)))
+        hits.push(`${m[0]}${args.join(', ')})`);
     }
     if (hits.length > 0) offences.push(`${file}:${i + 1}: ${line.trim().slice(0, 200)}`);
   });
@@ -165,7 +168,12 @@ function scanned(file: string): boolean {
 /** The repository's files: git's tracked ones, or (no git) a walk that skips what git would ignore. */
 function repositoryFiles(): string[] {
   try {
-    const out = execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 * 1024 * 1024 });
+    const out = execFileSync('git', ['ls-files', '-z'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      maxBuffer: 64 * 1024 * 1024,
+    });
     const files = out.split('\0').filter(Boolean);
     if (files.length > 0) return files;
   } catch {

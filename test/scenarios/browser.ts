@@ -39,7 +39,15 @@ export function browserScenarios(target: () => Target): void {
         w.wallet = await w.ampkit.createAmpkit(a);
         const result = await w.wallet.pay({ bolt11 });
         const { payments } = await w.wallet.listpayments({ payment_hash: result.payment_hash });
-        return { mode: w.wallet.mode, state: w.wallet.state, status: result.status, failreason: result.failreason, preimage: result.payment_preimage, hash: result.payment_hash, journal: payments.map((p: any) => p.status) };
+        return {
+          mode: w.wallet.mode,
+          state: w.wallet.state,
+          status: result.status,
+          failreason: result.failreason,
+          preimage: result.payment_preimage,
+          hash: result.payment_hash,
+          journal: payments.map((p: any) => p.status),
+        };
       },
       access(),
       inv.bolt11,
@@ -49,7 +57,10 @@ export function browserScenarios(target: () => Target): void {
     assert.equal(out.status, 'complete', out.failreason);
     assert.equal(sha256(out.preimage), inv.payment_hash);
     assert.deepEqual(out.journal, ['complete']);
-    assert.deepEqual(tab.errors.filter((e) => /Content Security Policy/.test(e)), []);
+    assert.deepEqual(
+      tab.errors.filter((e) => /Content Security Policy/.test(e)),
+      [],
+    );
     await tab.page.evaluate(() => (window as any).wallet.close());
   });
 
@@ -69,7 +80,8 @@ export function browserScenarios(target: () => Target): void {
           const stage = document.createElement('div');
           stage.id = 'pay-stage';
           stage.style.cssText = 'width:380px;padding:20px;background:#f3f4f6;display:grid;gap:16px';
-          stage.innerHTML = '<ampkit-connect id="wallet" storage="memory" autoconnect></ampkit-connect><ampkit-pay connection="wallet"></ampkit-pay>';
+          stage.innerHTML =
+            '<ampkit-connect id="wallet" storage="memory" autoconnect></ampkit-connect><ampkit-pay connection="wallet"></ampkit-pay>';
           Object.assign(stage.querySelector('ampkit-connect') as any, a);
           const pay = stage.querySelector('ampkit-pay') as any;
           pay.invoice = bolt11;
@@ -84,7 +96,9 @@ export function browserScenarios(target: () => Target): void {
       );
       await tab.page.waitForFunction(() => (document.querySelector('ampkit-pay') as any).state === 'ready', { timeout: 30_000 });
       await tab.page.evaluate(() => (document.querySelector('ampkit-pay') as any).shadowRoot.querySelector('button').click());
-      await tab.page.waitForFunction(() => ['paid', 'failed'].includes((document.querySelector('ampkit-pay') as any).state), { timeout: 120_000 });
+      await tab.page.waitForFunction(() => ['paid', 'failed'].includes((document.querySelector('ampkit-pay') as any).state), {
+        timeout: 120_000,
+      });
       const out = await tab.page.evaluate(() => {
         const pay = document.querySelector('ampkit-pay') as any;
         return { state: pay.state, events: (window as any).payEvents, segments: pay.shadowRoot.querySelectorAll('[part~=segment]').length };
@@ -95,10 +109,16 @@ export function browserScenarios(target: () => Target): void {
       const [result] = out.events.paid as { payment_preimage: string; parts: { status: string; amount_msat: number }[] }[];
       const complete = result!.parts.filter((p) => p.status === 'complete');
       assert.ok(complete.length >= 2, `${complete.length} parts`);
-      assert.equal(complete.reduce((s, p) => s + p.amount_msat, 0), amount);
+      assert.equal(
+        complete.reduce((s, p) => s + p.amount_msat, 0),
+        amount,
+      );
       assert.equal(sha256(result!.payment_preimage), inv.payment_hash);
       assert.equal(out.segments, result!.parts.length);
-      assert.deepEqual(tab.errors.filter((e) => /Content Security Policy/.test(e)), []);
+      assert.deepEqual(
+        tab.errors.filter((e) => /Content Security Policy/.test(e)),
+        [],
+      );
     } finally {
       await tab.page.evaluate(() => document.querySelector('#pay-stage')?.remove());
       await offChannels(t, [inv.payment_hash]);

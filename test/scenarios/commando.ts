@@ -9,7 +9,7 @@ import { eventually } from './helpers.ts';
 import { clientOf, type Target } from './target.ts';
 
 export function commandoScenarios(target: () => Target): void {
-  test('connects after the handshake and the node\'s gossip, and getinfo names the node dialled', async () => {
+  test("connects after the handshake and the node's gossip, and getinfo names the node dialled", async () => {
     const t = target();
     const client = await clientOf(t, 'alice');
     try {
@@ -31,7 +31,11 @@ export function commandoScenarios(target: () => Target): void {
     try {
       const info = await client.request('getinfo', {}, { filter: { id: true, alias: true } });
       assert.deepEqual(Object.keys(info).sort(), ['alias', 'id']);
-      const { channels } = await client.request('listpeerchannels', {}, { filter: { channels: [{ short_channel_id: true, spendable_msat: true }] } });
+      const { channels } = await client.request(
+        'listpeerchannels',
+        {},
+        { filter: { channels: [{ short_channel_id: true, spendable_msat: true }] } },
+      );
       assert.equal(channels.length, 2);
       for (const c of channels) assert.deepEqual(Object.keys(c).sort(), ['short_channel_id', 'spendable_msat']);
     } finally {
@@ -68,7 +72,9 @@ export function commandoScenarios(target: () => Target): void {
     try {
       const stamp = `${t.kind}-${Date.now()}`;
       const description = 'a long description to make a long reply '.repeat(12);
-      await Promise.all(Array.from({ length: 80 }, (_, i) => client.request('invoice', { amount_msat: 1000, label: `long-${stamp}-${i}`, description })));
+      await Promise.all(
+        Array.from({ length: 80 }, (_, i) => client.request('invoice', { amount_msat: 1000, label: `long-${stamp}-${i}`, description })),
+      );
       const { invoices } = await client.request<{ invoices: { label: string }[] }>('listinvoices', {});
       assert.ok(JSON.stringify(invoices).length > 2 * 65_535, 'several commando messages');
       assert.equal(invoices.filter((i) => i.label.startsWith(`long-${stamp}-`)).length, 80);
@@ -87,7 +93,10 @@ export function commandoScenarios(target: () => Target): void {
       client.on('state', (s) => states.push(s));
       // A call that stays in flight: waiting for an invoice nobody pays.
       // Its outcome is taken at once: the drop may reject it before dropClients returns.
-      const waiting = client.request('waitinvoice', { label }, { timeout: 60_000 }).then(() => undefined, (e: unknown) => e);
+      const waiting = client.request('waitinvoice', { label }, { timeout: 60_000 }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       await new Promise((r) => setTimeout(r, 200));
       await t.dropClients('dave');
       const error = await waiting;

@@ -18,7 +18,8 @@ async function outcome(call: Promise<unknown>): Promise<Outcome> {
   try {
     return { result: await call };
   } catch (error) {
-    if (error instanceof RpcError) return { error: { code: error.code, message: error.message, ...(error.data === undefined ? {} : { data: error.data }) } };
+    if (error instanceof RpcError)
+      return { error: { code: error.code, message: error.message, ...(error.data === undefined ? {} : { data: error.data }) } };
     throw error;
   }
 }
@@ -29,19 +30,71 @@ async function outcome(call: Promise<unknown>): Promise<Outcome> {
  */
 export const READ_FIELDS: Record<string, string[]> = {
   getinfo: ['id', 'alias', 'color', 'network', 'blockheight'],
-  listpeerchannels: ['channels[].peer_id', 'channels[].short_channel_id', 'channels[].state', 'channels[].peer_connected', 'channels[].spendable_msat', 'channels[].total_msat', 'channels[].minimum_htlc_out_msat', 'channels[].maximum_htlc_out_msat'],
-  listchannels: ['channels[].source', 'channels[].destination', 'channels[].short_channel_id', 'channels[].direction', 'channels[].amount_msat', 'channels[].active', 'channels[].base_fee_millisatoshi', 'channels[].fee_per_millionth', 'channels[].delay', 'channels[].htlc_minimum_msat', 'channels[].htlc_maximum_msat', 'channels[].last_update'],
+  listpeerchannels: [
+    'channels[].peer_id',
+    'channels[].short_channel_id',
+    'channels[].state',
+    'channels[].peer_connected',
+    'channels[].spendable_msat',
+    'channels[].total_msat',
+    'channels[].minimum_htlc_out_msat',
+    'channels[].maximum_htlc_out_msat',
+  ],
+  listchannels: [
+    'channels[].source',
+    'channels[].destination',
+    'channels[].short_channel_id',
+    'channels[].direction',
+    'channels[].amount_msat',
+    'channels[].active',
+    'channels[].base_fee_millisatoshi',
+    'channels[].fee_per_millionth',
+    'channels[].delay',
+    'channels[].htlc_minimum_msat',
+    'channels[].htlc_maximum_msat',
+    'channels[].last_update',
+  ],
   listnodes: ['nodes[].nodeid'],
   invoice: ['payment_hash', 'bolt11', 'expires_at'],
-  'listinvoices unpaid': ['invoices[].label', 'invoices[].bolt11', 'invoices[].payment_hash', 'invoices[].status', 'invoices[].expires_at', 'invoices[].amount_msat'],
+  'listinvoices unpaid': [
+    'invoices[].label',
+    'invoices[].bolt11',
+    'invoices[].payment_hash',
+    'invoices[].status',
+    'invoices[].expires_at',
+    'invoices[].amount_msat',
+  ],
   'sendpay first part': ['payment_hash', 'groupid', 'partid', 'status', 'amount_msat', 'amount_sent_msat'],
   'sendpay the same part again': ['payment_hash', 'groupid', 'partid', 'status', 'amount_msat', 'amount_sent_msat'],
-  'listsendpays pending': ['payments[].payment_hash', 'payments[].groupid', 'payments[].partid', 'payments[].status', 'payments[].amount_msat', 'payments[].amount_sent_msat'],
-  'listhtlcs at the payee': ['htlcs[].short_channel_id', 'htlcs[].id', 'htlcs[].expiry', 'htlcs[].amount_msat', 'htlcs[].direction', 'htlcs[].payment_hash', 'htlcs[].state', 'htlcs[].created_index'],
+  'listsendpays pending': [
+    'payments[].payment_hash',
+    'payments[].groupid',
+    'payments[].partid',
+    'payments[].status',
+    'payments[].amount_msat',
+    'payments[].amount_sent_msat',
+  ],
+  'listhtlcs at the payee': [
+    'htlcs[].short_channel_id',
+    'htlcs[].id',
+    'htlcs[].expiry',
+    'htlcs[].amount_msat',
+    'htlcs[].direction',
+    'htlcs[].payment_hash',
+    'htlcs[].state',
+    'htlcs[].created_index',
+  ],
   'wait htlcs created': ['created'],
   'waitsendpay complete': ['payment_hash', 'groupid', 'partid', 'status', 'amount_msat', 'amount_sent_msat', 'payment_preimage'],
   'listinvoices paid': ['invoices[].status', 'invoices[].amount_received_msat', 'invoices[].paid_at', 'invoices[].payment_preimage'],
-  getroutes: ['routes[].amount_msat', 'routes[].final_cltv', 'routes[].path[].short_channel_id_dir', 'routes[].path[].next_node_id', 'routes[].path[].amount_msat', 'routes[].path[].delay'],
+  getroutes: [
+    'routes[].amount_msat',
+    'routes[].final_cltv',
+    'routes[].path[].short_channel_id_dir',
+    'routes[].path[].next_node_id',
+    'routes[].path[].amount_msat',
+    'routes[].path[].delay',
+  ],
 };
 
 /** Runs the script on `target` (alice pays dave); the answers by call name, in order. */
@@ -78,18 +131,26 @@ export async function runDifferential(target: Target): Promise<Record<string, Ou
     out['sendpay first part'] = await outcome(part('bob', 1));
     out['sendpay the same part again'] = await outcome(part('bob', 1));
     out['listsendpays pending'] = await outcome(alice.request('listsendpays', { payment_hash: inv.payment_hash }));
-    out['waitsendpay times out'] = await outcome(alice.request('waitsendpay', { payment_hash: inv.payment_hash, partid: 1, groupid: 1, timeout: 1 }));
+    out['waitsendpay times out'] = await outcome(
+      alice.request('waitsendpay', { payment_hash: inv.payment_hash, partid: 1, groupid: 1, timeout: 1 }),
+    );
     await waitHeld(dave, inv.payment_hash);
     out['listhtlcs at the payee'] = await outcome(dave.request('listhtlcs', { index: 'created', start: 0 }));
     out['wait htlcs created'] = await outcome(dave.request('wait', { subsystem: 'htlcs', indexname: 'created', nextvalue: 1 }));
     out['listinvoices with a held part'] = await outcome(dave.request('listinvoices', { label: `${stamp}-a` }));
     out['sendpay second part'] = await outcome(part('carol', 2));
-    out['waitsendpay complete'] = await outcome(alice.request('waitsendpay', { payment_hash: inv.payment_hash, partid: 2, groupid: 1, timeout: 60 }, { timeout: 90_000 }));
-    await outcome(alice.request('waitsendpay', { payment_hash: inv.payment_hash, partid: 1, groupid: 1, timeout: 60 }, { timeout: 90_000 }));
+    out['waitsendpay complete'] = await outcome(
+      alice.request('waitsendpay', { payment_hash: inv.payment_hash, partid: 2, groupid: 1, timeout: 60 }, { timeout: 90_000 }),
+    );
+    await outcome(
+      alice.request('waitsendpay', { payment_hash: inv.payment_hash, partid: 1, groupid: 1, timeout: 60 }, { timeout: 90_000 }),
+    );
     out['listsendpays complete'] = await outcome(alice.request('listsendpays', { payment_hash: inv.payment_hash }));
     out['listinvoices paid'] = await outcome(dave.request('listinvoices', { label: `${stamp}-a` }));
     out['waitinvoice paid'] = await outcome(dave.request('waitinvoice', { label: `${stamp}-a` }));
-    out['invoice with a label in use'] = await outcome(dave.request('invoice', { amount_msat: 1000, label: `${stamp}-a`, description: 'again' }));
+    out['invoice with a label in use'] = await outcome(
+      dave.request('invoice', { amount_msat: 1000, label: `${stamp}-a`, description: 'again' }),
+    );
 
     // A hash dave never issued: the part fails at dave; the same (groupid, partid) again is refused.
     const unknown = createHash('sha256').update(stamp).digest('hex');
@@ -103,9 +164,13 @@ export async function runDifferential(target: Target): Promise<Record<string, Ou
         groupid: 1,
       });
     out['sendpay for an unknown hash'] = await outcome(stray());
-    out['waitsendpay failed at the payee'] = await outcome(alice.request('waitsendpay', { payment_hash: unknown, partid: 1, groupid: 1, timeout: 60 }, { timeout: 90_000 }));
+    out['waitsendpay failed at the payee'] = await outcome(
+      alice.request('waitsendpay', { payment_hash: unknown, partid: 1, groupid: 1, timeout: 60 }, { timeout: 90_000 }),
+    );
     out['sendpay the failed part again'] = await outcome(stray());
-    out['waitsendpay for a part never sent'] = await outcome(alice.request('waitsendpay', { payment_hash: unknown, partid: 9, groupid: 9, timeout: 1 }));
+    out['waitsendpay for a part never sent'] = await outcome(
+      alice.request('waitsendpay', { payment_hash: unknown, partid: 9, groupid: 9, timeout: 1 }),
+    );
 
     out.getroutes = await outcome(
       alice.request('getroutes', {
@@ -198,11 +263,15 @@ export function compareOutcomes(real: Record<string, Outcome>, sim: Record<strin
       continue;
     }
     if ('error' in r || 'error' in s) {
-      if (!('error' in r)) out.push(`${name}: simnet fails (${(s as { error: { code: number; message: string } }).error.code} ${(s as { error: { message: string } }).error.message}), the real node answers`);
+      if (!('error' in r))
+        out.push(
+          `${name}: simnet fails (${(s as { error: { code: number; message: string } }).error.code} ${(s as { error: { message: string } }).error.message}), the real node answers`,
+        );
       else if (!('error' in s)) out.push(`${name}: the real node fails (${r.error.code} ${r.error.message}), simnet answers`);
       else {
         if (r.error.code !== s.error.code) out.push(`${name}: code ${s.error.code} at simnet, ${r.error.code} at the real node`);
-        if (genericMessage(r.error.message) !== genericMessage(s.error.message)) out.push(`${name}: message ${JSON.stringify(s.error.message)} at simnet, ${JSON.stringify(r.error.message)} at the real node`);
+        if (genericMessage(r.error.message) !== genericMessage(s.error.message))
+          out.push(`${name}: message ${JSON.stringify(s.error.message)} at simnet, ${JSON.stringify(r.error.message)} at the real node`);
         if (r.error.data !== undefined || s.error.data !== undefined) {
           const diffs: string[] = [];
           shapeDiff(r.error.data ?? null, s.error.data ?? null, 'data', diffs);

@@ -7,7 +7,15 @@ import { IDBFactory } from 'fake-indexeddb';
 import { after, before } from 'node:test';
 import type { CommandoClient } from '../../packages/wire/src/index.ts';
 import { decodeBolt11 } from '../../packages/wire/src/index.ts';
-import { clnNode, createEngine, indexedDbStore, type Engine, type EngineOptions, type RouteHop, type Store } from '../../packages/core/src/index.ts';
+import {
+  clnNode,
+  createEngine,
+  indexedDbStore,
+  type Engine,
+  type EngineOptions,
+  type RouteHop,
+  type Store,
+} from '../../packages/core/src/index.ts';
 import { clientOf, type Alias, type RuneKind, type Target } from './target.ts';
 
 /** One journal (an IndexedDB of its own), shared by the engines opened on it. */
@@ -65,7 +73,13 @@ export async function nodeInvoice(target: Target, amount_msat: number, payee: Al
     const label = `scenario-${target.kind}-${Date.now()}-${++labels}`;
     const { bolt11 } = await client.request('invoice', { amount_msat, label, description: label });
     const d = decodeBolt11(bolt11);
-    return { bolt11, payment_hash: d.payment_hash, payment_secret: d.payment_secret!, amount_msat, min_final_cltv_expiry: d.min_final_cltv_expiry };
+    return {
+      bolt11,
+      payment_hash: d.payment_hash,
+      payment_secret: d.payment_secret!,
+      amount_msat,
+      min_final_cltv_expiry: d.min_final_cltv_expiry,
+    };
   } finally {
     client.close();
   }
@@ -85,7 +99,15 @@ interface GossipDirection {
  * The route `from` → `via` → `to` delivering `amount_msat` to `to`, with the fee and delay
  * `via` asks (from `from`'s own `listchannels`), as `sendpay` takes it.
  */
-export async function twoHops(target: Target, client: CommandoClient, via: Alias, amount_msat: number, finalCltv: number, from: Alias = 'alice', to: Alias = 'dave'): Promise<RouteHop[]> {
+export async function twoHops(
+  target: Target,
+  client: CommandoClient,
+  via: Alias,
+  amount_msat: number,
+  finalCltv: number,
+  from: Alias = 'alice',
+  to: Alias = 'dave',
+): Promise<RouteHop[]> {
   const { channels } = await client.request<{ channels: GossipDirection[] }>('listchannels', {});
   const n = target.nodes;
   const find = (a: Alias, b: Alias) => {
@@ -97,7 +119,14 @@ export async function twoHops(target: Target, client: CommandoClient, via: Alias
   const second = find(via, to);
   const fee = second.base_fee_millisatoshi + Math.floor((amount_msat * second.fee_per_millionth) / 1_000_000);
   return [
-    { id: n[via].id, channel: first.short_channel_id, direction: first.direction, amount_msat: amount_msat + fee, delay: finalCltv + second.delay, style: 'tlv' },
+    {
+      id: n[via].id,
+      channel: first.short_channel_id,
+      direction: first.direction,
+      amount_msat: amount_msat + fee,
+      delay: finalCltv + second.delay,
+      style: 'tlv',
+    },
     { id: n[to].id, channel: second.short_channel_id, direction: second.direction, amount_msat, delay: finalCltv, style: 'tlv' },
   ];
 }

@@ -39,7 +39,8 @@ function repeatsOfFailures(engine: Engine, payment_hash: string): { repeats: str
       if (inFlight.size === 0) failedAt = new Map();
       for (const hop of part.route) {
         const limit = failedAt.get(dirOf(hop));
-        if (limit !== undefined && hop.amount_msat >= limit) repeats.push(`part ${part.partid}: ${dirOf(hop)} with ${hop.amount_msat} msat, after it failed for ${limit}`);
+        if (limit !== undefined && hop.amount_msat >= limit)
+          repeats.push(`part ${part.partid}: ${dirOf(hop)} with ${hop.amount_msat} msat, after it failed for ${limit}`);
       }
       inFlight.add(part.id);
     }),
@@ -86,7 +87,9 @@ export function nodePlannerScenarios(target: () => Target): void {
       const inv = decodeBolt11(bolt11);
       const { channels } = await from.request('listpeerchannels', { id: t.nodes[to].id });
       const channel = (channels as { short_channel_id: string; state: string }[]).find((c) => c.state === 'CHANNELD_NORMAL')!;
-      const route = [{ id: t.nodes[to].id, channel: channel.short_channel_id, amount_msat, delay: inv.min_final_cltv_expiry + 2, style: 'tlv' }];
+      const route = [
+        { id: t.nodes[to].id, channel: channel.short_channel_id, amount_msat, delay: inv.min_final_cltv_expiry + 2, style: 'tlv' },
+      ];
       await from.request('sendpay', { route, payment_hash: inv.payment_hash, payment_secret: inv.payment_secret, amount_msat });
       const done = await from.request('waitsendpay', { payment_hash: inv.payment_hash, timeout: 60 }, { timeout: 90_000 });
       assert.equal(done.status, 'complete');
@@ -121,7 +124,11 @@ export function nodePlannerScenarios(target: () => Target): void {
   };
 
   /** pay() with the node planner (on `by`, alice's engine by default), watched for repeats of what failed. */
-  const payWatched = async (amount_msat: number, retry_for: number, by = engine): Promise<{ result: PayResult; repeats: string[]; sendpays: number }> => {
+  const payWatched = async (
+    amount_msat: number,
+    retry_for: number,
+    by = engine,
+  ): Promise<{ result: PayResult; repeats: string[]; sendpays: number }> => {
     const inv = await nodeInvoice(target(), amount_msat);
     const watch = repeatsOfFailures(by, inv.payment_hash);
     try {
@@ -143,13 +150,19 @@ export function nodePlannerScenarios(target: () => Target): void {
       result = watched.result;
       const { repeats, sendpays } = watched;
       assert.deepEqual(repeats, []);
-      assert.ok(result.parts.every((p) => p.status !== 'pending'), 'every part in flight was waited for');
+      assert.ok(
+        result.parts.every((p) => p.status !== 'pending'),
+        'every part in flight was waited for',
+      );
       assert.equal(sendpays, result.attempts, 'the journal has every part the node has');
       // A real node once took 194 parts in 20 s; each failure now teaches the node's planner.
-      assert.ok(result.attempts <= 10, `${result.attempts} parts: ${result.parts.map((p) => `${p.route[0]!.id.slice(0, 8)}:${p.amount_msat}:${p.failcodename ?? p.status}`).join(', ')}`);
+      assert.ok(
+        result.attempts <= 10,
+        `${result.attempts} parts: ${result.parts.map((p) => `${p.route[0]!.id.slice(0, 8)}:${p.amount_msat}:${p.failcodename ?? p.status}`).join(', ')}`,
+      );
       if (result.status === 'failed') assert.match(result.failreason!, /retry_for|no route/);
       // The layer of this pay() is removed once it ends.
-      await eventually('the pay()\'s layer removed', async () => ((await ours()).length === 0 ? true : undefined));
+      await eventually("the pay()'s layer removed", async () => ((await ours()).length === 0 ? true : undefined));
     } finally {
       await released();
       if (result?.status === 'complete') await target().rebalance();
@@ -166,7 +179,7 @@ export function nodePlannerScenarios(target: () => Target): void {
       assert.equal(result.amount_delivered_msat, 1_200_000_000);
       assert.equal(sendpays, result.attempts);
       assert.ok(result.attempts <= 10, `${result.attempts} parts`);
-      await eventually('the pay()\'s layer removed', async () => ((await ours()).length === 0 ? true : undefined));
+      await eventually("the pay()'s layer removed", async () => ((await ours()).length === 0 ? true : undefined));
     } finally {
       await released();
       await target().rebalance();
@@ -177,7 +190,14 @@ export function nodePlannerScenarios(target: () => Target): void {
     const t = target();
     // Everything but askrene-create-layer: the node refuses the layer (19537), as a rune that never heard of askrene would.
     const { rune } = await alice.request('createrune', { restrictions: [['method/askrene-create-layer']] });
-    const limited = await connect({ nodeId: t.nodes.alice.id, url: t.nodes.alice.ws_url, rune, WebSocket: NodeWebSocket, reconnect: false, timeout: 30_000 });
+    const limited = await connect({
+      nodeId: t.nodes.alice.id,
+      url: t.nodes.alice.ws_url,
+      rune,
+      WebSocket: NodeWebSocket,
+      reconnect: false,
+      timeout: 30_000,
+    });
     const other = await createEngine({ node: clnNode(limited), store: journal(), waitChunk: 5, mppTimeout: t.mppTimeout });
     const released = await drainBobDave(40_000_000);
     let result: PayResult | undefined;
@@ -186,7 +206,10 @@ export function nodePlannerScenarios(target: () => Target): void {
       result = watched.result;
       assert.deepEqual(watched.repeats, []);
       assert.equal(watched.sendpays, result.attempts);
-      assert.ok(result.attempts <= 10, `${result.attempts} parts: ${result.parts.map((p) => `${p.route[0]!.id.slice(0, 8)}:${p.amount_msat}:${p.failcodename ?? p.status}`).join(', ')}`);
+      assert.ok(
+        result.attempts <= 10,
+        `${result.attempts} parts: ${result.parts.map((p) => `${p.route[0]!.id.slice(0, 8)}:${p.amount_msat}:${p.failcodename ?? p.status}`).join(', ')}`,
+      );
       assert.deepEqual(await ours(), [], 'no layer was made');
     } finally {
       other.close();

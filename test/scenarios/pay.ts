@@ -12,10 +12,15 @@ import { nodeInvoice, suiteEngine } from './helpers.ts';
 import { offChannels, type Target } from './target.ts';
 
 /** The journal's parts and the node's, as `groupid/partid:status:amount`, side by side. */
-export async function journalAndNode(engine: Engine, client: CommandoClient, payment_hash: string): Promise<{ journal: string[]; node: string[] }> {
+export async function journalAndNode(
+  engine: Engine,
+  client: CommandoClient,
+  payment_hash: string,
+): Promise<{ journal: string[]; node: string[] }> {
   const { partialpayments } = await engine.listpartialpayments({ payment_hash });
   const { payments } = await client.request('listsendpays', { payment_hash });
-  const row = (p: { groupid: number; partid: number; status: string; amount_msat: number }) => `${p.groupid}/${p.partid}:${p.status}:${p.amount_msat}`;
+  const row = (p: { groupid: number; partid: number; status: string; amount_msat: number }) =>
+    `${p.groupid}/${p.partid}:${p.status}:${p.amount_msat}`;
   return { journal: partialpayments.map(row).sort(), node: (payments as PartialPayment[]).map(row).sort() };
 }
 
@@ -47,11 +52,20 @@ export function payScenarios(target: () => Target): void {
     const result = await alice.engine.pay({ bolt11: inv.bolt11, retry_for: 90 });
     stop();
     try {
-      const summary = result.parts.map((p) => `${p.route[0]!.id === t.nodes.bob.id ? 'bob' : 'carol'}:${p.amount_msat}:${p.status}${p.failcodename ? `:${p.failcodename}@${p.erring_index}` : ''}${p.failreason ? `:${p.failreason}` : ''}`).join(', ');
+      const summary = result.parts
+        .map(
+          (p) =>
+            `${p.route[0]!.id === t.nodes.bob.id ? 'bob' : 'carol'}:${p.amount_msat}:${p.status}${p.failcodename ? `:${p.failcodename}@${p.erring_index}` : ''}${p.failreason ? `:${p.failreason}` : ''}`,
+        )
+        .join(', ');
       assert.equal(result.status, 'complete', `${result.failreason}; parts: ${summary}`);
       const done = result.parts.filter((p) => p.status === 'complete');
       assert.ok(done.length >= 2, `${done.length} parts`);
-      assert.equal(done.reduce((s, p) => s + p.amount_msat, 0), amount, 'exactly the invoice, no more');
+      assert.equal(
+        done.reduce((s, p) => s + p.amount_msat, 0),
+        amount,
+        'exactly the invoice, no more',
+      );
       const firstHops = new Set(done.map((p) => p.route[0]!.id));
       assert.deepEqual([...firstHops].sort(), [t.nodes.bob.id, t.nodes.carol.id].sort());
       const { journal, node } = await journalAndNode(alice.engine, alice.client, inv.payment_hash);

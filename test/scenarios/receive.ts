@@ -43,7 +43,10 @@ export function receiveScenarios(target: () => Target): void {
     const events: string[] = [];
     const parts: PartialInvoice[] = [];
     const offs = [
-      shop.on('invoice-part', (p) => p.payment_hash === invoice.payment_hash && (parts.push(p), events.push(`part:${p.partial_amount_msat}`))),
+      shop.on(
+        'invoice-part',
+        (p) => p.payment_hash === invoice.payment_hash && (parts.push(p), events.push(`part:${p.partial_amount_msat}`)),
+      ),
       shop.on('invoice-paid', (i) => i.payment_hash === invoice.payment_hash && events.push(`paid:${i.amount_received_msat}`)),
     ];
     try {
@@ -53,7 +56,10 @@ export function receiveScenarios(target: () => Target): void {
         const { partialinvoices } = await shop.listpartialinvoices({ payment_hash: invoice.payment_hash });
         if (partialinvoices.length === 1) return partialinvoices[0];
         const [sent] = (await payer.listpartialpayments({ id: first.id })).partialpayments;
-        if (sent?.status === 'failed') assert.fail(`the first part failed on its way: ${sent.failcodename} ${sent.failreason} at hop ${sent.erring_index} (${sent.erring_channel})`);
+        if (sent?.status === 'failed')
+          assert.fail(
+            `the first part failed on its way: ${sent.failcodename} ${sent.failreason} at hop ${sent.erring_index} (${sent.erring_channel})`,
+          );
         return undefined;
       });
       assert.equal(held.partial_amount_msat, 30_000_000);
@@ -99,7 +105,9 @@ export function mppTimeoutScenario(target: () => Target): void {
         intended_amount_msat: invoice.amount_msat,
         payment_secret: d.payment_secret!,
       })) as SentPart;
-      await eventually('the part held at the shop', async () => ((await s.engine.listpartialinvoices({ payment_hash: invoice.payment_hash })).partialinvoices.length === 1 ? true : undefined));
+      await eventually('the part held at the shop', async () =>
+        (await s.engine.listpartialinvoices({ payment_hash: invoice.payment_hash })).partialinvoices.length === 1 ? true : undefined,
+      );
       const failed = await p.engine.waitpartialpay({ id: sent.id, timeout: t.mppTimeout + 60 });
       const seconds = (Date.now() - began) / 1000;
       assert.equal(failed.status, 'failed');

@@ -76,7 +76,12 @@ export const RUNE_PROBES: RuneProbe[] = [
   { name: 'base64 shorter than an authcode', rune: () => 'AAAA', method: 'getinfo', params: {} },
   { name: 'a rune that is a number', rune: () => ({ json: 12345 }), method: 'getinfo', params: {} },
   { name: 'a rune that is null', rune: () => ({ json: null }), method: 'getinfo', params: {} },
-  { name: 'standard base64 (+ and /) is not base64url', rune: (ctx) => own(ctx).replace(/-/g, '+').replace(/_/g, '/').replace(/^(.)/, '+'), method: 'getinfo', params: {} },
+  {
+    name: 'standard base64 (+ and /) is not base64url',
+    rune: (ctx) => own(ctx).replace(/-/g, '+').replace(/_/g, '/').replace(/^(.)/, '+'),
+    method: 'getinfo',
+    params: {},
+  },
   {
     name: 'a bad base64 length (one character past a whole quartet)',
     rune: (ctx) => {
@@ -86,10 +91,10 @@ export const RUNE_PROBES: RuneProbe[] = [
     method: 'getinfo',
     params: {},
   },
-  { name: 'the node\'s rune without its = padding', rune: (ctx) => unpadded(own(ctx)), method: 'getinfo', params: {} },
-  { name: 'the node\'s rune with padding added', rune: (ctx) => unpadded(own(ctx)) + '====', method: 'getinfo', params: {} },
+  { name: "the node's rune without its = padding", rune: (ctx) => unpadded(own(ctx)), method: 'getinfo', params: {} },
+  { name: "the node's rune with padding added", rune: (ctx) => unpadded(own(ctx)) + '====', method: 'getinfo', params: {} },
   {
-    name: 'the node\'s rune with the unused bits of its last character set',
+    name: "the node's rune with the unused bits of its last character set",
     rune: (ctx) => {
       const text = unpadded(own(ctx));
       // Only a last character that carries unused bits (a length of 2 or 3 mod 4) can be bent.
@@ -102,12 +107,22 @@ export const RUNE_PROBES: RuneProbe[] = [
     method: 'getinfo',
     params: {},
   },
-  { name: '43 A\'s: base64 that decodes, no unique id', rune: () => 'A'.repeat(43), method: 'getinfo', params: {} },
+  { name: "43 A's: base64 that decodes, no unique id", rune: () => 'A'.repeat(43), method: 'getinfo', params: {} },
   { name: 'restriction text with no condition', rune: () => forged('=0&method'), method: 'getinfo', params: {} },
   { name: 'restriction text ending in a backslash', rune: () => forged('=0&method=get\\'), method: 'getinfo', params: {} },
   { name: 'restriction text ending in |', rune: () => forged('=0&method=getinfo|'), method: 'getinfo', params: {} },
-  { name: 'restriction bytes that are not UTF-8', rune: () => base64url.encode(new Uint8Array([...new Uint8Array(32), 0x3d, 0x31, 0x26, 0x6d, 0x3d, 0xff, 0xfe])), method: 'getinfo', params: {} },
-  { name: 'restriction bytes that are not UTF-8, no unique id', rune: () => base64url.encode(new Uint8Array([...new Uint8Array(32), 0x6d, 0x3d, 0xff, 0xfe])), method: 'getinfo', params: {} },
+  {
+    name: 'restriction bytes that are not UTF-8',
+    rune: () => base64url.encode(new Uint8Array([...new Uint8Array(32), 0x3d, 0x31, 0x26, 0x6d, 0x3d, 0xff, 0xfe])),
+    method: 'getinfo',
+    params: {},
+  },
+  {
+    name: 'restriction bytes that are not UTF-8, no unique id',
+    rune: () => base64url.encode(new Uint8Array([...new Uint8Array(32), 0x6d, 0x3d, 0xff, 0xfe])),
+    method: 'getinfo',
+    params: {},
+  },
   { name: 'a NUL in the restrictions', rune: () => forged('=0&method=get\u0000info'), method: 'getinfo', params: {} },
   { name: 'a unique id that is not the first restriction', rune: () => forged('method=getinfo&=1'), method: 'getinfo', params: {} },
   { name: 'a unique id with alternatives', rune: () => forged('=1|method=getinfo'), method: 'getinfo', params: {} },
@@ -121,7 +136,12 @@ export const RUNE_PROBES: RuneProbe[] = [
   { name: 'a hexadecimal unique id, not derived', rune: () => forged('=0x1'), method: 'getinfo', params: {} },
   { name: 'an empty unique id, not derived', rune: () => forged('='), method: 'getinfo', params: {} },
   { name: 'a versioned unique id', rune: () => forged('=0-v2'), method: 'getinfo', params: {} },
-  { name: 'another node\'s rune', rune: (ctx) => ctx.target.nodes[ctx.alias === 'bob' ? 'carol' : 'bob'].rune, method: 'getinfo', params: {} },
+  {
+    name: "another node's rune",
+    rune: (ctx) => ctx.target.nodes[ctx.alias === 'bob' ? 'carol' : 'bob'].rune,
+    method: 'getinfo',
+    params: {},
+  },
   {
     name: 'a rune whose added restriction was cut off (authcode kept)',
     rune: (ctx) => {
@@ -134,26 +154,76 @@ export const RUNE_PROBES: RuneProbe[] = [
     params: {},
   },
   // Restrictions.
-  { name: 'invoice-only rune calling listsendpays', rune: (ctx) => ctx.target.nodes[ctx.alias].invoice_rune, method: 'listsendpays', params: {} },
+  {
+    name: 'invoice-only rune calling listsendpays',
+    rune: (ctx) => ctx.target.nodes[ctx.alias].invoice_rune,
+    method: 'listsendpays',
+    params: {},
+  },
   { name: 'invoice-only rune calling getinfo', rune: (ctx) => ctx.target.nodes[ctx.alias].invoice_rune, method: 'getinfo', params: {} },
-  { name: 'invoice-only rune calling sendpay', rune: (ctx) => ctx.target.nodes[ctx.alias].invoice_rune, method: 'sendpay', params: { route: [], payment_hash: '00'.repeat(32) } },
-  { name: 'read-only rune calling wait', rune: (ctx) => ctx.createrune(READONLY), method: 'wait', params: { subsystem: 'htlcs', indexname: 'created', nextvalue: 0 } },
+  {
+    name: 'invoice-only rune calling sendpay',
+    rune: (ctx) => ctx.target.nodes[ctx.alias].invoice_rune,
+    method: 'sendpay',
+    params: { route: [], payment_hash: '00'.repeat(32) },
+  },
+  {
+    name: 'read-only rune calling wait',
+    rune: (ctx) => ctx.createrune(READONLY),
+    method: 'wait',
+    params: { subsystem: 'htlcs', indexname: 'created', nextvalue: 0 },
+  },
   { name: 'read-only rune calling listdatastore', rune: (ctx) => ctx.createrune(READONLY), method: 'listdatastore', params: {} },
   { name: 'unknown method with the full rune', rune: own, method: 'frobnicate', params: {} },
-  { name: 'unknown method with a rune that does not allow it', rune: (ctx) => ctx.target.nodes[ctx.alias].invoice_rune, method: 'frobnicate', params: {} },
+  {
+    name: 'unknown method with a rune that does not allow it',
+    rune: (ctx) => ctx.target.nodes[ctx.alias].invoice_rune,
+    method: 'frobnicate',
+    params: {},
+  },
   { name: 'id= another peer', rune: (ctx) => restricted(ctx, `id=${ctx.target.nodes.carol.id}`), method: 'getinfo', params: {} },
   { name: 'id= this client', rune: (ctx) => restricted(ctx, `id=${PROBE_CLIENT_ID}`), method: 'getinfo', params: {} },
-  { name: 'id^ a prefix this client does not have', rune: (ctx) => restricted(ctx, `id^${PROBE_CLIENT_ID.startsWith('02') ? '03' : '02'}ff`), method: 'getinfo', params: {} },
+  {
+    name: 'id^ a prefix this client does not have',
+    rune: (ctx) => restricted(ctx, `id^${PROBE_CLIENT_ID.startsWith('02') ? '03' : '02'}ff`),
+    method: 'getinfo',
+    params: {},
+  },
   { name: 'time< in the past', rune: (ctx) => restricted(ctx, 'time<1000000000'), method: 'getinfo', params: {} },
   { name: 'time> in the future', rune: (ctx) => restricted(ctx, 'time>9999999999'), method: 'getinfo', params: {} },
   { name: 'time< not a number', rune: (ctx) => restricted(ctx, 'time<soon'), method: 'getinfo', params: {} },
   { name: 'time< in the future passes', rune: (ctx) => restricted(ctx, 'time<9999999999'), method: 'getinfo', params: {} },
-  { name: 'pname< an integer param over the limit', rune: (ctx) => restricted(ctx, 'pnameamount_msat<1000'), method: 'listinvoices', params: { amount_msat: 5000 } },
-  { name: 'pname< without punctuation matches amount_msat', rune: (ctx) => restricted(ctx, 'pnameamountmsat<1000'), method: 'listinvoices', params: { amount_msat: 5000 } },
-  { name: 'pname< a string param that reads as a number', rune: (ctx) => restricted(ctx, 'pnamelabel<1000'), method: 'listinvoices', params: { label: '123' } },
+  {
+    name: 'pname< an integer param over the limit',
+    rune: (ctx) => restricted(ctx, 'pnameamount_msat<1000'),
+    method: 'listinvoices',
+    params: { amount_msat: 5000 },
+  },
+  {
+    name: 'pname< without punctuation matches amount_msat',
+    rune: (ctx) => restricted(ctx, 'pnameamountmsat<1000'),
+    method: 'listinvoices',
+    params: { amount_msat: 5000 },
+  },
+  {
+    name: 'pname< a string param that reads as a number',
+    rune: (ctx) => restricted(ctx, 'pnamelabel<1000'),
+    method: 'listinvoices',
+    params: { label: '123' },
+  },
   { name: 'pname= a param that is absent', rune: (ctx) => restricted(ctx, 'pnamelabel=x'), method: 'listinvoices', params: {} },
-  { name: 'pname= a param that is an object', rune: (ctx) => restricted(ctx, 'pnamelabel=x'), method: 'listinvoices', params: { label: { a: 1, b: [true, null] } } },
-  { name: 'pname= a string with a quote and a backslash', rune: (ctx) => restricted(ctx, 'pnamelabel=x'), method: 'listinvoices', params: { label: 'a"b\\c' } },
+  {
+    name: 'pname= a param that is an object',
+    rune: (ctx) => restricted(ctx, 'pnamelabel=x'),
+    method: 'listinvoices',
+    params: { label: { a: 1, b: [true, null] } },
+  },
+  {
+    name: 'pname= a string with a quote and a backslash',
+    rune: (ctx) => restricted(ctx, 'pnamelabel=x'),
+    method: 'listinvoices',
+    params: { label: 'a"b\\c' },
+  },
   {
     name: 'pname= a string is compared as its JSON text (escapes kept)',
     rune: (ctx) => restricted(ctx, [{ fieldname: 'pnamelabel', condition: '=', value: 'a\\"b' }]),
@@ -166,15 +236,30 @@ export const RUNE_PROBES: RuneProbe[] = [
     method: 'listinvoices',
     params: { label: 'a"b' },
   },
-  { name: 'pname= an integer compared as text', rune: (ctx) => restricted(ctx, 'pnamestart=5000'), method: 'listinvoices', params: { index: 'created', start: 5000 } },
+  {
+    name: 'pname= an integer compared as text',
+    rune: (ctx) => restricted(ctx, 'pnamestart=5000'),
+    method: 'listinvoices',
+    params: { index: 'created', start: 5000 },
+  },
   { name: 'pname< a boolean', rune: (ctx) => restricted(ctx, 'pnamelabel<5'), method: 'listinvoices', params: { label: true } },
   { name: 'pname! a param that is present', rune: (ctx) => restricted(ctx, 'pnamelabel!'), method: 'listinvoices', params: { label: 'x' } },
   { name: 'parr0= with array params', rune: (ctx) => restricted(ctx, 'parr0=x'), method: 'listinvoices', params: ['y'] },
   { name: 'parr0= with object params', rune: (ctx) => restricted(ctx, 'parr0=x'), method: 'listinvoices', params: { label: 'x' } },
   { name: 'pnum< too many params', rune: (ctx) => restricted(ctx, 'pnum<1'), method: 'listinvoices', params: { label: 'x' } },
   { name: 'pnum with no params field', rune: (ctx) => restricted(ctx, 'pnum=0'), method: 'getinfo' },
-  { name: 'the second restriction fails', rune: (ctx) => restricted(ctx, 'method^get|method^list', 'method/getinfo'), method: 'getinfo', params: {} },
-  { name: 'every condition, none holding', rune: (ctx) => restricted(ctx, 'method/getinfo|method$x|method~zz|method{a|method}z|method<1|method>1|method!'), method: 'getinfo', params: {} },
+  {
+    name: 'the second restriction fails',
+    rune: (ctx) => restricted(ctx, 'method^get|method^list', 'method/getinfo'),
+    method: 'getinfo',
+    params: {},
+  },
+  {
+    name: 'every condition, none holding',
+    rune: (ctx) => restricted(ctx, 'method/getinfo|method$x|method~zz|method{a|method}z|method<1|method>1|method!'),
+    method: 'getinfo',
+    params: {},
+  },
   { name: 'a comment always holds', rune: (ctx) => restricted(ctx, 'method=x|note#anything'), method: 'getinfo', params: {} },
   {
     name: 'a restriction value with a quote and a backslash',
@@ -282,7 +367,12 @@ export async function runRuneProbes(target: Target, probes: RuneProbe[] = RUNE_P
         target,
         alias,
         async createrune(restrictions) {
-          const reply = await raw.call({ id: 'probe-createrune', method: 'createrune', params: { restrictions }, rune: target.nodes[alias].rune });
+          const reply = await raw.call({
+            id: 'probe-createrune',
+            method: 'createrune',
+            params: { restrictions },
+            rune: target.nodes[alias].rune,
+          });
           if (!reply.result) throw new Error(`createrune ${JSON.stringify(restrictions)}: ${JSON.stringify(reply.error)}`);
           return (reply.result as { rune: string }).rune;
         },
@@ -294,9 +384,7 @@ export async function runRuneProbes(target: Target, probes: RuneProbe[] = RUNE_P
       if (rune !== undefined) body.rune = typeof rune === 'string' ? rune : rune.json;
       let reply: Awaited<ReturnType<RawCommando['call']>> = {};
       for (let i = 0; i < (probe.times ?? 1); i++) reply = await raw.call(body);
-      answers[probe.name] = reply.error
-        ? { code: reply.error.code, message: generalize(target, reply.error.message, rune) }
-        : { ok: true };
+      answers[probe.name] = reply.error ? { code: reply.error.code, message: generalize(target, reply.error.message, rune) } : { ok: true };
     }
   } finally {
     for (const raw of links.values()) raw.close();

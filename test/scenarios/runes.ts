@@ -19,13 +19,26 @@ const fixture = JSON.parse(readFileSync(new URL('../fixtures/cln/rune-errors.jso
 };
 
 /** The methods of the invoice-only rune (README). */
-const INVOICE_RUNE_METHODS = ['invoice', 'listinvoices', 'holdinvoice', 'listholdinvoices', 'settleholdinvoice', 'cancelholdinvoice', 'listhtlcs', 'wait'];
+const INVOICE_RUNE_METHODS = [
+  'invoice',
+  'listinvoices',
+  'holdinvoice',
+  'listholdinvoices',
+  'settleholdinvoice',
+  'cancelholdinvoice',
+  'listhtlcs',
+  'wait',
+];
 
 /** Records every request the client makes, and the code of every refusal. */
 function recorded(client: CommandoClient): { methods: Set<string>; refusals: string[] } {
   const seen = { methods: new Set<string>(), refusals: [] as string[] };
   const request = client.request.bind(client);
-  client.request = (async (method: string, params?: Record<string, unknown> | unknown[], options?: Parameters<CommandoClient['request']>[2]) => {
+  client.request = (async (
+    method: string,
+    params?: Record<string, unknown> | unknown[],
+    options?: Parameters<CommandoClient['request']>[2],
+  ) => {
     seen.methods.add(method);
     try {
       return await request(method, params, options);
@@ -63,8 +76,14 @@ export function runeScenarios(target: () => Target): void {
       assert.equal(paid.status, 'paid');
       assert.equal(paid.amount_received_msat, 20_000_000);
       assert.deepEqual(seen.refusals, []);
-      assert.deepEqual([...seen.methods].filter((m) => !INVOICE_RUNE_METHODS.includes(m)), []);
-      assert.deepEqual(errors.map((e) => e.message), []);
+      assert.deepEqual(
+        [...seen.methods].filter((m) => !INVOICE_RUNE_METHODS.includes(m)),
+        [],
+      );
+      assert.deepEqual(
+        errors.map((e) => e.message),
+        [],
+      );
     } finally {
       engine.close();
       client.close();
@@ -72,7 +91,7 @@ export function runeScenarios(target: () => Target): void {
     }
   });
 
-  test('a payment on the invoice-only rune fails with PERMISSION naming listsendpays, with the node\'s words, and nothing is sent', async () => {
+  test("a payment on the invoice-only rune fails with PERMISSION naming listsendpays, with the node's words, and nothing is sent", async () => {
     const t = target();
     const client = await clientOf(t, 'alice', { rune: 'invoice_rune', reconnect: true });
     const seen = recorded(client);
@@ -85,7 +104,10 @@ export function runeScenarios(target: () => Target): void {
         assert.equal(e.code, 'PERMISSION');
         assert.equal(e.message, 'the rune does not permit listsendpays (needed to send payments); make a rune that allows it, see README');
         assert.equal(e.nodeCode, 19537);
-        assert.deepEqual(e.data, { method: 'listsendpays', message: (fixture.answers['invoice-only rune calling listsendpays'] as { message: string }).message });
+        assert.deepEqual(e.data, {
+          method: 'listsendpays',
+          message: (fixture.answers['invoice-only rune calling listsendpays'] as { message: string }).message,
+        });
         return true;
       });
       assert.ok(!seen.methods.has('sendpay'), 'nothing was sent');

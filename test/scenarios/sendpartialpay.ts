@@ -29,7 +29,14 @@ export function sendpartialpayScenarios(target: () => Target): void {
     ...extra,
   });
   const nodeParts = async (payment_hash: string) =>
-    ((await alice.client.request('listsendpays', { payment_hash })).payments as { groupid: number; partid: number; status: string; amount_msat: number }[])
+    (
+      (await alice.client.request('listsendpays', { payment_hash })).payments as {
+        groupid: number;
+        partid: number;
+        status: string;
+        amount_msat: number;
+      }[]
+    )
       .map((p) => `${p.groupid}/${p.partid}:${p.status}:${p.amount_msat}`)
       .sort();
   /** The node's parts once none is pending: a payment is complete with its first complete part, the rest follow. */
@@ -46,7 +53,10 @@ export function sendpartialpayScenarios(target: () => Target): void {
     const sent = (await alice.engine.sendpartialpay(await part(inv, 'bob', 100_000_000, { bolt11: inv.bolt11 }))) as SentPart;
     stop();
     assert.deepEqual([sent.status, sent.partid, sent.groupid, sent.amount_msat], ['pending', 1, 1, 100_000_000]);
-    assert.deepEqual(created.map((p) => p.id), [sent.id]);
+    assert.deepEqual(
+      created.map((p) => p.id),
+      [sent.id],
+    );
     const [payment] = (await alice.engine.listpayments({ payment_hash: inv.payment_hash })).payments;
     assert.equal(payment!.amount_msat, 300_000_000);
     assert.equal(payment!.status, 'pending');
@@ -58,19 +68,26 @@ export function sendpartialpayScenarios(target: () => Target): void {
     const third = (await alice.engine.sendpartialpay(await part(inv, 'carol', 100_000_000))) as SentPart;
     const done = await alice.engine.waitsendpay({ payment_hash: inv.payment_hash, timeout: 60 });
     // The payment is complete with its first complete part; each part resolves on its own.
-    for (const id of [sent.id, second.id, third.id]) assert.equal((await alice.engine.waitpartialpay({ id, timeout: 60 })).status, 'complete');
+    for (const id of [sent.id, second.id, third.id])
+      assert.equal((await alice.engine.waitpartialpay({ id, timeout: 60 })).status, 'complete');
     assert.equal(done.status, 'complete');
     assert.equal(createHash('sha256').update(Buffer.from(done.payment_preimage!, 'hex')).digest('hex'), inv.payment_hash);
     assert.equal(done.parts, 3);
     assert.deepEqual(await nodeParts(inv.payment_hash), ['1/1:complete:100000000', '1/2:complete:100000000', '1/3:complete:100000000']);
     const { partialpayments } = await alice.engine.listpartialpayments({ payment_hash: inv.payment_hash });
-    assert.deepEqual(partialpayments.map((p) => p.status), ['complete', 'complete', 'complete']);
+    assert.deepEqual(
+      partialpayments.map((p) => p.status),
+      ['complete', 'complete', 'complete'],
+    );
   });
 
   test('rule 1.2.1: another intended amount for the same hash fails with AMOUNT_MISMATCH and sends nothing', async () => {
     const inv = await nodeInvoice(target(), 50_000_000);
     await alice.engine.sendpartialpay(await part(inv, 'bob', 20_000_000));
-    await rejectsWith(alice.engine.sendpartialpay({ ...(await part(inv, 'carol', 20_000_000)), intended_amount_msat: 40_000_000 }), 'AMOUNT_MISMATCH');
+    await rejectsWith(
+      alice.engine.sendpartialpay({ ...(await part(inv, 'carol', 20_000_000)), intended_amount_msat: 40_000_000 }),
+      'AMOUNT_MISMATCH',
+    );
     assert.deepEqual(await nodeParts(inv.payment_hash), ['1/1:pending:20000000']);
     // The guard beyond the proposal: more than the amount in flight is OVERPAY, also refused before the node.
     await rejectsWith(alice.engine.sendpartialpay(await part(inv, 'carol', 30_000_001)), 'OVERPAY');
@@ -92,7 +109,10 @@ export function sendpartialpayScenarios(target: () => Target): void {
   test('resolution: a part the payee refuses fails with its BOLT 4 code and erring index; rule 1.2.3 retries the failed payment in a new group', async () => {
     const inv = await nodeInvoice(target(), 12_000_000);
     // A wrong payment secret: the payee answers incorrect_or_unknown_payment_details (PERM|15).
-    const sent = (await alice.engine.sendpartialpay({ ...(await part(inv, 'bob', 12_000_000)), payment_secret: '11'.repeat(32) })) as SentPart;
+    const sent = (await alice.engine.sendpartialpay({
+      ...(await part(inv, 'bob', 12_000_000)),
+      payment_secret: '11'.repeat(32),
+    })) as SentPart;
     const failed = await alice.engine.waitpartialpay({ id: sent.id, timeout: 60 });
     assert.equal(failed.status, 'failed');
     assert.equal(failed.failcode, 0x4000 | 15);

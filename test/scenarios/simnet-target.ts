@@ -21,10 +21,23 @@ export interface SimnetTarget extends Target {
 /** Starts the scenario network on simnet; `mppTimeout` in seconds (short, so tests stay fast). */
 export async function simnetTarget(options: { mppTimeout?: number; seed?: number; holdPlugin?: boolean } = {}): Promise<SimnetTarget> {
   const mppTimeout = options.mppTimeout ?? 2;
-  const simnet = await startSimnet({ topology: SCENARIO_TOPOLOGY, mppTimeout, hopDelay: 2, seed: options.seed ?? 5, ...(options.holdPlugin === false ? { holdPlugin: false } : {}) });
+  const simnet = await startSimnet({
+    topology: SCENARIO_TOPOLOGY,
+    mppTimeout,
+    hopDelay: 2,
+    seed: options.seed ?? 5,
+    ...(options.holdPlugin === false ? { holdPlugin: false } : {}),
+  });
   const nodes = {} as Record<Alias, TargetNode>;
   for (const n of simnet.nodes) {
-    nodes[n.alias as Alias] = { alias: n.alias as Alias, id: n.id, ws_url: n.ws_url, rune: n.rune, invoice_rune: n.invoice_rune, readonly_rune: n.readonly_rune };
+    nodes[n.alias as Alias] = {
+      alias: n.alias as Alias,
+      id: n.id,
+      ws_url: n.ws_url,
+      rune: n.rune,
+      invoice_rune: n.invoice_rune,
+      readonly_rune: n.readonly_rune,
+    };
   }
   const target: SimnetTarget = {
     kind: 'simnet',

@@ -48,7 +48,11 @@ export interface Target {
 export type RuneKind = 'rune' | 'invoice_rune' | 'readonly_rune';
 
 /** A commando client to `alias` with one of its runes; `reconnect`: it comes back after a drop. */
-export async function clientOf(target: Target, alias: Alias, options: { rune?: RuneKind; reconnect?: boolean } = {}): Promise<CommandoClient> {
+export async function clientOf(
+  target: Target,
+  alias: Alias,
+  options: { rune?: RuneKind; reconnect?: boolean } = {},
+): Promise<CommandoClient> {
   const node = target.nodes[alias];
   return connect({
     nodeId: node.id,
@@ -72,9 +76,16 @@ interface PeerChannel {
 
 /** Per path, dave pays alice what alice is missing on her channel to that path (see {@link Target.rebalance}). */
 export async function payBack(target: Target): Promise<void> {
-  const [alice, dave, ...vias] = await Promise.all([clientOf(target, 'alice'), clientOf(target, 'dave'), clientOf(target, 'bob'), clientOf(target, 'carol')]);
+  const [alice, dave, ...vias] = await Promise.all([
+    clientOf(target, 'alice'),
+    clientOf(target, 'dave'),
+    clientOf(target, 'bob'),
+    clientOf(target, 'carol'),
+  ]);
   const channels = async (c: CommandoClient, peer: Alias) =>
-    ((await c.request('listpeerchannels', {})).channels as PeerChannel[]).find((x) => x.peer_id === target.nodes[peer].id && x.state === 'CHANNELD_NORMAL')!;
+    ((await c.request('listpeerchannels', {})).channels as PeerChannel[]).find(
+      (x) => x.peer_id === target.nodes[peer].id && x.state === 'CHANNELD_NORMAL',
+    )!;
   try {
     for (const [i, via] of (['bob', 'carol'] as const).entries()) {
       const ours = await channels(alice, via);
@@ -84,7 +95,11 @@ export async function payBack(target: Target): Promise<void> {
       const amount = Math.min(ours.total_msat - ours.to_us_msat, back.spendable_msat - 1_000_000, forward.spendable_msat - 1_000_000);
       if (amount < 10_000_000) continue;
       const label = `rebalance-${Date.now()}-${Math.random().toString(36).slice(2)}`;
-      const { bolt11, payment_hash, payment_secret } = await alice.request('invoice', { amount_msat: amount, label, description: 'rebalance' });
+      const { bolt11, payment_hash, payment_secret } = await alice.request('invoice', {
+        amount_msat: amount,
+        label,
+        description: 'rebalance',
+      });
       const cltv = decodeBolt11(bolt11).min_final_cltv_expiry;
       // Core Lightning's default policy, which both networks use: 1 msat + 10 ppm, 6 blocks.
       const fee = 1 + Math.floor((amount * 10) / 1_000_000);

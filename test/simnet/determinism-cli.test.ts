@@ -25,13 +25,19 @@ describe('simnet: determinism', () => {
     assert.deepEqual(a, b);
     assert.notDeepEqual(a.nodes[0], c.nodes[0]);
     assert.notEqual(a.bolt11, c.bolt11);
-    assert.deepEqual(a.nodes.map((n) => n.alias), DEMO_TOPOLOGY.nodes.map((n) => n.alias));
+    assert.deepEqual(
+      a.nodes.map((n) => n.alias),
+      DEMO_TOPOLOGY.nodes.map((n) => n.alias),
+    );
   });
 
   test('generated:N goes through the graph loader: a wallet and a shop attached to hubs can pay each other', async () => {
     const s = await startSimnet({ topology: 'generated:400', seed: 2, hopDelay: 1 });
     try {
-      assert.deepEqual(s.nodes.map((n) => n.alias), ['wallet', 'shop']);
+      assert.deepEqual(
+        s.nodes.map((n) => n.alias),
+        ['wallet', 'shop'],
+      );
       assert.ok(s.network.channels.size > 400);
       const info = s.nodes[0]!;
       const client = await connect({ nodeId: info.id, url: info.ws_url, rune: info.rune, WebSocket: NodeWebSocket, reconnect: false });
@@ -70,7 +76,9 @@ describe('simnet: determinism', () => {
 describe('simnet: CLI', () => {
   test('--json prints one line with every node once they listen; control commands work; SIGTERM exits 0', async () => {
     const bin = fileURLToPath(new URL('../../packages/simnet/bin/ampkit-simnet.mjs', import.meta.url));
-    const child = spawn(process.execPath, [bin, '--json', '--seed', '4', '--mpp-timeout', '5', '--hop-delay', '1'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, '--json', '--seed', '4', '--mpp-timeout', '5', '--hop-delay', '1'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const first = await new Promise<string>((resolve, reject) => {
       createInterface({ input: child.stdout! }).once('line', resolve);
       child.once('exit', (code) => reject(new Error(`exited ${code}`)));

@@ -11,7 +11,10 @@ import { test } from 'node:test';
 import { compareOutcomes, runDifferential, type Outcome } from '../scenarios/differential.ts';
 import { simnetTarget } from '../scenarios/simnet-target.ts';
 
-const recorded = JSON.parse(readFileSync(new URL('../fixtures/cln/differential.json', import.meta.url), 'utf8')) as { version: string; outcomes: Record<string, Outcome> };
+const recorded = JSON.parse(readFileSync(new URL('../fixtures/cln/differential.json', import.meta.url), 'utf8')) as {
+  version: string;
+  outcomes: Record<string, Outcome>;
+};
 
 test(`simnet answers the differential script as Core Lightning ${recorded.version} did`, async () => {
   const sim = await simnetTarget({ holdPlugin: false });

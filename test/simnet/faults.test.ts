@@ -19,7 +19,14 @@ async function invoice(amount: number, label: string) {
 
 async function sendVia(via: string, inv: { payment_hash: string; payment_secret: string }, amount: number, partid = 1) {
   const wallet = await h.client('wallet');
-  await wallet.request('sendpay', { route: twoHopRoute(h.simnet, 'wallet', via, 'shop', amount), payment_hash: inv.payment_hash, payment_secret: inv.payment_secret, amount_msat: amount, partid, groupid: 1 });
+  await wallet.request('sendpay', {
+    route: twoHopRoute(h.simnet, 'wallet', via, 'shop', amount),
+    payment_hash: inv.payment_hash,
+    payment_secret: inv.payment_secret,
+    amount_msat: amount,
+    partid,
+    groupid: 1,
+  });
   return wallet;
 }
 
@@ -50,26 +57,37 @@ describe('simnet: faults', () => {
     assert.equal(await runControl(h.simnet, `fail ${scid} 1`), `ok fail ${scid} 1`);
     const inv = await invoice(2_000_000, 'failnext');
     const wallet = await sendVia('bob', inv, 2_000_000, 1);
-    await assert.rejects(wallet.request('waitsendpay', { payment_hash: inv.payment_hash, partid: 1, groupid: 1, timeout: 10 }), (e: { code: number; data: Record<string, unknown> }) => {
-      assert.equal(e.code, 204);
-      assert.equal(e.data.failcodename, 'WIRE_TEMPORARY_CHANNEL_FAILURE');
-      assert.equal(e.data.erring_channel, scid);
-      return true;
-    });
+    await assert.rejects(
+      wallet.request('waitsendpay', { payment_hash: inv.payment_hash, partid: 1, groupid: 1, timeout: 10 }),
+      (e: { code: number; data: Record<string, unknown> }) => {
+        assert.equal(e.code, 204);
+        assert.equal(e.data.failcodename, 'WIRE_TEMPORARY_CHANNEL_FAILURE');
+        assert.equal(e.data.erring_channel, scid);
+        return true;
+      },
+    );
     await sendVia('bob', inv, 2_000_000, 2);
-    assert.equal((await wallet.request('waitsendpay', { payment_hash: inv.payment_hash, partid: 2, groupid: 1, timeout: 10 })).status, 'complete');
+    assert.equal(
+      (await wallet.request('waitsendpay', { payment_hash: inv.payment_hash, partid: 2, groupid: 1, timeout: 10 })).status,
+      'complete',
+    );
   });
 
   test('hold keeps HTLCs unresolved until switched off', async () => {
     const inv = await invoice(3_000_000, 'hold');
     h.simnet.setFaults('carol', { hold: true });
     const wallet = await sendVia('carol', inv, 3_000_000);
-    await assert.rejects(wallet.request('waitsendpay', { payment_hash: inv.payment_hash, partid: 1, groupid: 1, timeout: 1 }), { code: 200 });
+    await assert.rejects(wallet.request('waitsendpay', { payment_hash: inv.payment_hash, partid: 1, groupid: 1, timeout: 1 }), {
+      code: 200,
+    });
     const carol = (await wallet.request('listpeerchannels', { id: h.simnet.node('carol').node.id })).channels[0];
     assert.equal(carol.htlcs.length, 1);
     assert.equal(carol.htlcs[0].direction, 'out');
     h.simnet.setFaults('carol', { hold: false });
-    assert.equal((await wallet.request('waitsendpay', { payment_hash: inv.payment_hash, partid: 1, groupid: 1, timeout: 10 })).status, 'complete');
+    assert.equal(
+      (await wallet.request('waitsendpay', { payment_hash: inv.payment_hash, partid: 1, groupid: 1, timeout: 10 })).status,
+      'complete',
+    );
   });
 
   test('drop every socket: in-flight requests fail with CONNECTION, a new connection works', async () => {
@@ -86,7 +104,10 @@ describe('simnet: faults', () => {
   test('offline: no connection, peers see it disconnected and cannot route through it; back online all works', async () => {
     await h.simnet.setOnline('dave', false);
     const info = h.simnet.nodes.find((n) => n.alias === 'dave')!;
-    await assert.rejects(connect({ nodeId: info.id, url: info.ws_url, rune: info.rune, WebSocket: NodeWebSocket, reconnect: false, connectTimeout: 2000 }), { code: 'CONNECTION' });
+    await assert.rejects(
+      connect({ nodeId: info.id, url: info.ws_url, rune: info.rune, WebSocket: NodeWebSocket, reconnect: false, connectTimeout: 2000 }),
+      { code: 'CONNECTION' },
+    );
     const wallet = await h.client('wallet');
     const ch = (await wallet.request('listpeerchannels', { id: info.id })).channels[0];
     assert.equal(ch.peer_connected, false);
@@ -95,18 +116,37 @@ describe('simnet: faults', () => {
     const notReady = realFixture('sendpay-first-peer-not-ready.json').error;
     const viaDave = twoHopRoute(h.simnet, 'wallet', 'dave', 'shop', 1_000_000);
     await assert.rejects(
-      wallet.request('sendpay', { route: viaDave, payment_hash: inv.payment_hash, payment_secret: inv.payment_secret, amount_msat: 1_000_000, partid: 1, groupid: 1 }),
+      wallet.request('sendpay', {
+        route: viaDave,
+        payment_hash: inv.payment_hash,
+        payment_secret: inv.payment_secret,
+        amount_msat: 1_000_000,
+        partid: 1,
+        groupid: 1,
+      }),
       (e: { code: number; message: string; data: Record<string, unknown> }) => {
         assert.deepEqual([e.code, e.message], [notReady.code, notReady.message]);
-        assert.deepEqual(e.data, { ...notReady.data, erring_node: h.simnet.node('wallet').node.id, erring_channel: viaDave[0]!.channel, erring_direction: viaDave[0]!.direction });
+        assert.deepEqual(e.data, {
+          ...notReady.data,
+          erring_node: h.simnet.node('wallet').node.id,
+          erring_channel: viaDave[0]!.channel,
+          erring_direction: viaDave[0]!.direction,
+        });
         return true;
       },
     );
-    assert.deepEqual((await wallet.request('listsendpays', { payment_hash: inv.payment_hash })).payments, [], 'the node has no record of it');
+    assert.deepEqual(
+      (await wallet.request('listsendpays', { payment_hash: inv.payment_hash })).payments,
+      [],
+      'the node has no record of it',
+    );
     await h.simnet.setOnline('dave', true);
     const dave = await h.client('dave');
     assert.equal((await dave.request('getinfo')).alias, 'dave');
     await sendVia('dave', inv, 1_000_000, 2);
-    assert.equal((await wallet.request('waitsendpay', { payment_hash: inv.payment_hash, partid: 2, groupid: 1, timeout: 10 })).status, 'complete');
+    assert.equal(
+      (await wallet.request('waitsendpay', { payment_hash: inv.payment_hash, partid: 2, groupid: 1, timeout: 10 })).status,
+      'complete',
+    );
   });
 });

@@ -14,7 +14,7 @@ describe('simnet: getroutes', () => {
   });
   after(() => h.stop());
 
-  test('one path wallet → alice → shop: both hops carry what enters alice\'s channel to the shop', async () => {
+  test("one path wallet → alice → shop: both hops carry what enters alice's channel to the shop", async () => {
     const wallet = await h.client('wallet');
     const shop = h.simnet.node('shop').node.id;
     const amount = 100_000_000;
@@ -38,9 +38,19 @@ describe('simnet: getroutes', () => {
     // The cheapest path goes through alice (100 ppm); sendpay's route for it, hop by hop:
     const hops = twoHopRoute(h.simnet, 'wallet', 'alice', 'shop', amount);
     assert.deepEqual(route.path, [
-      { short_channel_id_dir: `${hops[0]!.channel}/${hops[0]!.direction}`, next_node_id: hops[0]!.id, amount_msat: hops[0]!.amount_msat, delay: hops[0]!.delay },
-      { short_channel_id_dir: `${hops[1]!.channel}/${hops[1]!.direction}`, next_node_id: shop, amount_msat: hops[0]!.amount_msat, delay: hops[0]!.delay },
+      {
+        short_channel_id_dir: `${hops[0]!.channel}/${hops[0]!.direction}`,
+        next_node_id: hops[0]!.id,
+        amount_msat: hops[0]!.amount_msat,
+        delay: hops[0]!.delay,
+      },
+      {
+        short_channel_id_dir: `${hops[1]!.channel}/${hops[1]!.direction}`,
+        next_node_id: shop,
+        amount_msat: hops[0]!.amount_msat,
+        delay: hops[0]!.delay,
+      },
     ]);
-    assert.ok(hops[0]!.amount_msat > amount, 'alice\'s fee is in what enters her hop');
+    assert.ok(hops[0]!.amount_msat > amount, "alice's fee is in what enters her hop");
   });
 });

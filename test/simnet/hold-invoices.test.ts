@@ -28,7 +28,13 @@ async function holdRow(hash: string): Promise<any> {
 }
 
 /** One part from the wallet through `via`, with the final CLTV the hold invoice asks for (80) unless told. */
-async function pay(bolt11: string, via: string, amount: number, partid: number, options: { finalCltv?: number; secret?: string; total?: number } = {}): Promise<void> {
+async function pay(
+  bolt11: string,
+  via: string,
+  amount: number,
+  partid: number,
+  options: { finalCltv?: number; secret?: string; total?: number } = {},
+): Promise<void> {
   const d = await wallet.request('decode', [bolt11]);
   await wallet.request('sendpay', {
     route: twoHopRoute(h.simnet, 'wallet', via, 'shop', amount, options.finalCltv ?? d.min_final_cltv_expiry),
@@ -72,7 +78,10 @@ describe('simnet: the hold plugin', () => {
     assert.equal(d.payee, h.simnet.node('shop').node.id);
     assert.deepEqual((await shop.request('listinvoices', { payment_hash: hash })).invoices, []);
     const row = await holdRow(hash);
-    assert.deepEqual({ state: row.state, invoice: row.invoice, htlcs: row.htlcs, preimage: row.preimage }, { state: 'unpaid', invoice: bolt11, htlcs: [], preimage: undefined });
+    assert.deepEqual(
+      { state: row.state, invoice: row.invoice, htlcs: row.htlcs, preimage: row.preimage },
+      { state: 'unpaid', invoice: bolt11, htlcs: [], preimage: undefined },
+    );
   });
 
   test('unpaid while the parts fall short, accepted once they reach the amount, held past the MPP timeout, paid on settle', async () => {
@@ -84,10 +93,19 @@ describe('simnet: the hold plugin', () => {
     await pay(bolt11, 'bob', 10_000_000, 2);
     row = await rows(hash, 2);
     assert.equal(row.state, 'accepted');
-    assert.deepEqual(row.htlcs.map((x: any) => [x.state, x.msat, x.invoice_id === row.id]), [['accepted', 10_000_000, true], ['accepted', 10_000_000, true]]);
+    assert.deepEqual(
+      row.htlcs.map((x: any) => [x.state, x.msat, x.invoice_id === row.id]),
+      [
+        ['accepted', 10_000_000, true],
+        ['accepted', 10_000_000, true],
+      ],
+    );
     // `channel_id` is the HTLC's id in its channel: the same HTLC listhtlcs shows.
     const incoming = (await shop.request('listhtlcs', {})).htlcs.filter((x: any) => x.payment_hash === hash);
-    assert.deepEqual(row.htlcs.map((x: any) => `${x.scid}/${x.channel_id}`).sort(), incoming.map((x: any) => `${x.short_channel_id}/${x.id}`).sort());
+    assert.deepEqual(
+      row.htlcs.map((x: any) => `${x.scid}/${x.channel_id}`).sort(),
+      incoming.map((x: any) => `${x.short_channel_id}/${x.id}`).sort(),
+    );
     // An accepted set waits for the preimage past the MPP timeout (0.5 s here).
     await sleep(800);
     await assert.rejects(wallet.request('waitsendpay', { payment_hash: hash, partid: 1, groupid: 1, timeout: 0 }), { code: 200 });
@@ -99,10 +117,16 @@ describe('simnet: the hold plugin', () => {
     assert.equal(row.state, 'paid');
     assert.equal(row.preimage, preimage);
     assert.match(row.settled_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?$/);
-    assert.deepEqual(row.htlcs.map((x: any) => x.state), ['paid', 'paid']);
+    assert.deepEqual(
+      row.htlcs.map((x: any) => x.state),
+      ['paid', 'paid'],
+    );
     // Idempotent settle; a paid invoice cannot be cancelled.
     assert.deepEqual(await shop.request('settleholdinvoice', [preimage]), {});
-    await assert.rejects(shop.request('cancelholdinvoice', { payment_hash: hash }), pluginError('could not update invoice in database: state paid is final'));
+    await assert.rejects(
+      shop.request('cancelholdinvoice', { payment_hash: hash }),
+      pluginError('could not update invoice in database: state paid is final'),
+    );
   });
 
   test('an incomplete set: each part leaves with mpp_timeout and its row is cancelled; the invoice stays unpaid and takes a new set', async () => {
@@ -160,7 +184,17 @@ describe('simnet: the hold plugin', () => {
     await pay(bolt11, 'bob', 2_000_001, 3, { total: 2_000_001 });
     assert.equal((await outcome(hash, 3)).failcode, 0x400f);
     let row = await holdRow(hash);
-    assert.deepEqual([row.state, row.htlcs.map((x: any) => [x.state, x.msat])], ['unpaid', [['cancelled', 1_000_000], ['cancelled', 1_000_000], ['cancelled', 2_000_001]]]);
+    assert.deepEqual(
+      [row.state, row.htlcs.map((x: any) => [x.state, x.msat])],
+      [
+        'unpaid',
+        [
+          ['cancelled', 1_000_000],
+          ['cancelled', 1_000_000],
+          ['cancelled', 2_000_001],
+        ],
+      ],
+    );
     // Up to twice the amount is taken (the invoice's amount decides, not the onion's total).
     await pay(bolt11, 'bob', 1_500_000, 4, { total: 1_500_000 });
     row = await rows(hash, 4);
@@ -189,13 +223,22 @@ describe('simnet: the hold plugin', () => {
     }
     const { bolt11 } = await shop.request('holdinvoice', { payment_hash: hash.toUpperCase(), amount: 1000, cltv: 9 });
     assert.equal((await holdRow(hash)).invoice, bolt11);
-    assert.deepEqual((await shop.request('listholdinvoices', { invoice: bolt11 })).holdinvoices.map((r: any) => r.payment_hash), [hash]);
-    assert.deepEqual((await shop.request('listholdinvoices', [null, bolt11])).holdinvoices.map((r: any) => r.payment_hash), [hash]);
+    assert.deepEqual(
+      (await shop.request('listholdinvoices', { invoice: bolt11 })).holdinvoices.map((r: any) => r.payment_hash),
+      [hash],
+    );
+    assert.deepEqual(
+      (await shop.request('listholdinvoices', [null, bolt11])).holdinvoices.map((r: any) => r.payment_hash),
+      [hash],
+    );
     assert.deepEqual((await shop.request('listholdinvoices', { payment_hash: '00'.repeat(32) })).holdinvoices, []);
     // `bolt11`, the key of plugins before v0.3.0, is ignored like any unknown key: every invoice comes back.
     const all = (await shop.request('listholdinvoices', { bolt11 })).holdinvoices;
     assert.ok(all.length > 1);
-    assert.deepEqual(all.map((r: any) => r.id), [...all.map((r: any) => r.id)].sort((a: number, b: number) => a - b));
+    assert.deepEqual(
+      all.map((r: any) => r.id),
+      [...all.map((r: any) => r.id)].sort((a: number, b: number) => a - b),
+    );
   });
 
   test('cleanholdinvoices deletes cancelled invoices; injectholdinvoice holds an invoice payable to the node', async () => {
@@ -220,10 +263,24 @@ describe('simnet: a node without the hold plugin', () => {
     const bare = await harness({ seed: 9, holdPlugin: false });
     try {
       const client = await bare.client('shop');
-      for (const method of ['holdinvoice', 'listholdinvoices', 'settleholdinvoice', 'cancelholdinvoice', 'injectholdinvoice', 'cleanholdinvoices']) {
-        await assert.rejects(client.request(method, {}), (e: any) => e.code === -32601 && e.message === `Unknown command '${method}'` && e.data === undefined, method);
+      for (const method of [
+        'holdinvoice',
+        'listholdinvoices',
+        'settleholdinvoice',
+        'cancelholdinvoice',
+        'injectholdinvoice',
+        'cleanholdinvoices',
+      ]) {
+        await assert.rejects(
+          client.request(method, {}),
+          (e: any) => e.code === -32601 && e.message === `Unknown command '${method}'` && e.data === undefined,
+          method,
+        );
       }
-      assert.equal((await client.request('invoice', { amount_msat: 1000, label: 'plain', description: 'x' })).bolt11.startsWith('lnbcrt'), true);
+      assert.equal(
+        (await client.request('invoice', { amount_msat: 1000, label: 'plain', description: 'x' })).bolt11.startsWith('lnbcrt'),
+        true,
+      );
     } finally {
       await bare.stop();
     }

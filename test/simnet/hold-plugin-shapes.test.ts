@@ -48,7 +48,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function pay(bolt11: string, via: string, amount: number, partid: number): Promise<void> {
   const d = await wallet.request('decode', [bolt11]);
-  await wallet.request('sendpay', { route: twoHopRoute(h.simnet, 'wallet', via, 'shop', amount, 80), payment_hash: d.payment_hash, payment_secret: d.payment_secret, amount_msat: d.amount_msat, partid, groupid: 1 });
+  await wallet.request('sendpay', {
+    route: twoHopRoute(h.simnet, 'wallet', via, 'shop', amount, 80),
+    payment_hash: d.payment_hash,
+    payment_secret: d.payment_secret,
+    amount_msat: d.amount_msat,
+    partid,
+    groupid: 1,
+  });
 }
 
 async function list(hash: string): Promise<any> {
@@ -97,14 +104,25 @@ describe('simnet: hold plugin replies in the plugin’s shapes', () => {
   test('holdinvoice, settleholdinvoice and cancelholdinvoice', async () => {
     const { hash } = newPreimage();
     const request = holdFixture('holdinvoice.json').request;
-    sameShape(await shop.request('holdinvoice', { ...request.params, payment_hash: hash }), holdFixture('holdinvoice.json').response, 'holdinvoice');
+    sameShape(
+      await shop.request('holdinvoice', { ...request.params, payment_hash: hash }),
+      holdFixture('holdinvoice.json').response,
+      'holdinvoice',
+    );
     const accepted = await acceptedInvoice();
-    sameShape(await shop.request('settleholdinvoice', { preimage: accepted.preimage }), holdFixture('settleholdinvoice.json').response, 'settle');
+    sameShape(
+      await shop.request('settleholdinvoice', { preimage: accepted.preimage }),
+      holdFixture('settleholdinvoice.json').response,
+      'settle',
+    );
     sameShape(await shop.request('cancelholdinvoice', { payment_hash: hash }), holdFixture('cancelholdinvoice.json').response, 'cancel');
   });
 
   test('listholdinvoices: unknown, unpaid, accepted, paid, cancelled', async () => {
-    check('listholdinvoices-unknown.json', await shop.request('listholdinvoices', holdFixture('listholdinvoices-unknown.json').request.params));
+    check(
+      'listholdinvoices-unknown.json',
+      await shop.request('listholdinvoices', holdFixture('listholdinvoices-unknown.json').request.params),
+    );
     const { hash } = newPreimage();
     await shop.request('holdinvoice', { payment_hash: hash, amount: 1_000_000 });
     check('listholdinvoices-unpaid.json', await list(hash));
@@ -118,7 +136,10 @@ describe('simnet: hold plugin replies in the plugin’s shapes', () => {
     await shop.request('cancelholdinvoice', { payment_hash: cancelled.hash });
     const reply = await list(cancelled.hash);
     check('listholdinvoices-cancelled.json', reply);
-    assert.deepEqual(reply.holdinvoices[0].htlcs.map((x: any) => x.state), ['cancelled', 'cancelled', 'cancelled']);
+    assert.deepEqual(
+      reply.holdinvoices[0].htlcs.map((x: any) => x.state),
+      ['cancelled', 'cancelled', 'cancelled'],
+    );
   });
 
   test('the plugin’s errors, word for word', async () => {

@@ -18,7 +18,10 @@ before(async () => {
 after(() => h.stop());
 
 test('wait htlcs: 0 gives the current index at once; a higher value waits for the next HTLC and describes it', async () => {
-  assert.deepEqual(await shop.request('wait', { subsystem: 'htlcs', indexname: 'created', nextvalue: 0 }), { subsystem: 'htlcs', created: 0 });
+  assert.deepEqual(await shop.request('wait', { subsystem: 'htlcs', indexname: 'created', nextvalue: 0 }), {
+    subsystem: 'htlcs',
+    created: 0,
+  });
   const waiting = shop.request('wait', { subsystem: 'htlcs', indexname: 'created', nextvalue: 1 });
   const updated = shop.request('wait', ['htlcs', 'updated', 2]);
   let settled = false;
@@ -27,7 +30,14 @@ test('wait htlcs: 0 gives the current index at once; a higher value waits for th
   assert.equal(settled, false);
 
   const inv = await shop.request('invoice', { amount_msat: 5000, label: 'history', description: 'history' });
-  await wallet.request('sendpay', { route: twoHopRoute(h.simnet, 'wallet', 'alice', 'shop', 5000), payment_hash: inv.payment_hash, payment_secret: inv.payment_secret, amount_msat: 5000, partid: 1, groupid: 1 });
+  await wallet.request('sendpay', {
+    route: twoHopRoute(h.simnet, 'wallet', 'alice', 'shop', 5000),
+    payment_hash: inv.payment_hash,
+    payment_secret: inv.payment_secret,
+    amount_msat: 5000,
+    partid: 1,
+    groupid: 1,
+  });
   const created = await waiting;
   assert.equal(created.subsystem, 'htlcs');
   assert.equal(created.created, 1);
@@ -43,7 +53,17 @@ test('listhtlcs by created index and by updated index, from a start, with a limi
   const all = (await shop.request('listhtlcs', {})).htlcs;
   assert.equal(all.length, 1);
   const [row] = all;
-  assert.deepEqual(Object.keys(row).sort(), ['amount_msat', 'created_index', 'direction', 'expiry', 'id', 'payment_hash', 'short_channel_id', 'state', 'updated_index']);
+  assert.deepEqual(Object.keys(row).sort(), [
+    'amount_msat',
+    'created_index',
+    'direction',
+    'expiry',
+    'id',
+    'payment_hash',
+    'short_channel_id',
+    'state',
+    'updated_index',
+  ]);
   assert.equal(row.state, 'SENT_REMOVE_ACK_REVOCATION');
   assert.equal(row.created_index, 1);
   assert.equal(row.updated_index, 2);

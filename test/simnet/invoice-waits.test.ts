@@ -23,13 +23,21 @@ describe('simnet: waiting for and deleting invoices', () => {
     assert.equal(a.pay_index, 1);
     assert.deepEqual(b, a);
     await assert.rejects(shop.request('waitinvoice', ['nope']), { code: -1, message: 'Unknown invoice' });
-    await assert.rejects(shop.request('delinvoice', { label: 'w1', status: 'unpaid' }), { code: 906, message: 'Invoice status is paid not unpaid' });
+    await assert.rejects(shop.request('delinvoice', { label: 'w1', status: 'unpaid' }), {
+      code: 906,
+      message: 'Invoice status is paid not unpaid',
+    });
     assert.equal((await shop.request('delinvoice', { label: 'w1', status: 'paid' })).label, 'w1');
     assert.deepEqual((await shop.request('listinvoices', { label: 'w1' })).invoices, []);
-    await assert.rejects(shop.request('invoice', { amount_msat: 1, label: 'dup', description: 'x' }).then(() => shop.request('invoice', { amount_msat: 1, label: 'dup', description: 'x' })), {
-      code: 900,
-      message: "Duplicate label 'dup'",
-    });
+    await assert.rejects(
+      shop
+        .request('invoice', { amount_msat: 1, label: 'dup', description: 'x' })
+        .then(() => shop.request('invoice', { amount_msat: 1, label: 'dup', description: 'x' })),
+      {
+        code: 900,
+        message: "Duplicate label 'dup'",
+      },
+    );
   });
 
   test('an invoice past its expiry is expired: waitinvoice fails with 903 and payments are refused', async () => {

@@ -45,13 +45,27 @@ describe('simnet: a three-part payment over disjoint paths', () => {
       assert.equal(s.amount_msat, parts[i]);
       assert.ok(s.amount_sent_msat > s.amount_msat, 'fees are paid to the routing node');
     }
-    const done = await Promise.all(parts.map((_, i) => wallet.request('waitsendpay', { payment_hash: inv.payment_hash, partid: i + 1, groupid: 1, timeout: 10 })));
+    const done = await Promise.all(
+      parts.map((_, i) => wallet.request('waitsendpay', { payment_hash: inv.payment_hash, partid: i + 1, groupid: 1, timeout: 10 })),
+    );
     const preimages = new Set(done.map((d) => d.payment_preimage));
     assert.equal(preimages.size, 1);
-    assert.deepEqual(
-      Object.keys(done[0]),
-      ['created_index', 'id', 'payment_hash', 'groupid', 'updated_index', 'partid', 'destination', 'amount_msat', 'amount_sent_msat', 'created_at', 'completed_at', 'status', 'payment_preimage', 'bolt11'],
-    );
+    assert.deepEqual(Object.keys(done[0]), [
+      'created_index',
+      'id',
+      'payment_hash',
+      'groupid',
+      'updated_index',
+      'partid',
+      'destination',
+      'amount_msat',
+      'amount_sent_msat',
+      'created_at',
+      'completed_at',
+      'status',
+      'payment_preimage',
+      'bolt11',
+    ]);
     const { invoices } = await shop.request('listinvoices', { label: 'order-1' });
     assert.equal(invoices[0].status, 'paid');
     assert.equal(invoices[0].amount_received_msat, total);
@@ -83,7 +97,6 @@ describe('simnet: a three-part payment over disjoint paths', () => {
     assert.equal(again.status, 'complete');
     assert.equal(again.payment_preimage, paid.payment_preimage);
   });
-
 });
 
 describe('simnet: pay', () => {

@@ -61,7 +61,12 @@ describe('simnet: bad input gets Core Lightning errors', () => {
     const c = await h.client('wallet');
     const cases: [string, unknown, number, string | RegExp][] = [
       ['invoice', { label: 'x', description: 'y' }, -32602, 'missing required parameter: amount_msat'],
-      ['invoice', { amount_msat: 'lots', label: 'x', description: 'y' }, -32602, `amount_msat: should be a millisatoshi amount: invalid token '"lots"'`],
+      [
+        'invoice',
+        { amount_msat: 'lots', label: 'x', description: 'y' },
+        -32602,
+        `amount_msat: should be a millisatoshi amount: invalid token '"lots"'`,
+      ],
       ['invoice', { amount_msat: 2 ** 53, label: 'x', description: 'y' }, -32602, /^amount_msat: should be a millisatoshi amount/],
       ['invoice', { amount_msat: 1.5, label: 'x', description: 'y' }, -32602, /^amount_msat: should be a millisatoshi amount/],
       ['invoice', { amount_msat: 1000, label: 'x', description: 'y', colour: 'red' }, -32602, /^unknown parameter: colour/],
@@ -89,50 +94,68 @@ describe('simnet: bad input gets Core Lightning errors', () => {
     // No channel 1x1x1 to our first peer: refused before the part is recorded, only the
     // failure fields in data (test/fixtures/cln/sendpay-no-first-peer.json).
     const noPeer = realFixture('sendpay-no-first-peer.json').error;
-    await assert.rejects(c.request('sendpay', { route: [{ ...route[0]!, channel: '1x1x1' }, route[1]], payment_hash: '01'.repeat(32) }), (e: { code: number; message: string; data: Record<string, unknown> }) => {
-      assert.deepEqual([e.code, e.message], [noPeer.code, noPeer.message]);
-      assert.deepEqual(e.data, { ...noPeer.data, erring_node: h.simnet.node('wallet').node.id });
-      return true;
-    });
+    await assert.rejects(
+      c.request('sendpay', { route: [{ ...route[0]!, channel: '1x1x1' }, route[1]], payment_hash: '01'.repeat(32) }),
+      (e: { code: number; message: string; data: Record<string, unknown> }) => {
+        assert.deepEqual([e.code, e.message], [noPeer.code, noPeer.message]);
+        assert.deepEqual(e.data, { ...noPeer.data, erring_node: h.simnet.node('wallet').node.id });
+        return true;
+      },
+    );
     assert.deepEqual((await c.request('listsendpays', { payment_hash: '01'.repeat(32) })).payments, []);
     // alice has no channel 1x1x1 to the shop: she answers unknown_next_peer.
     await c.request('sendpay', { route: [route[0], { ...route[1]!, channel: '1x1x1' }], payment_hash: '02'.repeat(32) });
-    await assert.rejects(c.request('waitsendpay', { payment_hash: '02'.repeat(32), timeout: 5 }), (e: { code: number; data: Record<string, unknown> }) => {
-      assert.equal(e.code, 204);
-      assert.equal(e.data.failcodename, 'WIRE_UNKNOWN_NEXT_PEER');
-      assert.equal(e.data.erring_index, 1);
-      assert.equal(e.data.erring_node, h.simnet.node('alice').node.id);
-      return true;
-    });
+    await assert.rejects(
+      c.request('waitsendpay', { payment_hash: '02'.repeat(32), timeout: 5 }),
+      (e: { code: number; data: Record<string, unknown> }) => {
+        assert.equal(e.code, 204);
+        assert.equal(e.data.failcodename, 'WIRE_UNKNOWN_NEXT_PEER');
+        assert.equal(e.data.erring_index, 1);
+        assert.equal(e.data.erring_node, h.simnet.node('alice').node.id);
+        return true;
+      },
+    );
     // A fee too low for alice's policy: fee_insufficient from alice, for her outgoing channel.
     const cheap = twoHopRoute(h.simnet, 'wallet', 'alice', 'shop', 5_000_000);
     cheap[0]!.amount_msat = cheap[1]!.amount_msat;
     await c.request('sendpay', { route: cheap, payment_hash: '03'.repeat(32) });
-    await assert.rejects(c.request('waitsendpay', { payment_hash: '03'.repeat(32), timeout: 5 }), (e: { data: Record<string, unknown> }) => {
-      assert.equal(e.data.failcodename, 'WIRE_FEE_INSUFFICIENT');
-      assert.equal(e.data.erring_channel, cheap[1]!.channel);
-      return true;
-    });
+    await assert.rejects(
+      c.request('waitsendpay', { payment_hash: '03'.repeat(32), timeout: 5 }),
+      (e: { data: Record<string, unknown> }) => {
+        assert.equal(e.data.failcodename, 'WIRE_FEE_INSUFFICIENT');
+        assert.equal(e.data.erring_channel, cheap[1]!.channel);
+        return true;
+      },
+    );
     // A delay that leaves alice no cltv_expiry_delta: incorrect_cltv_expiry.
     const tight = twoHopRoute(h.simnet, 'wallet', 'alice', 'shop', 5_000_000);
     tight[0]!.delay = tight[1]!.delay;
     await c.request('sendpay', { route: tight, payment_hash: '04'.repeat(32) });
-    await assert.rejects(c.request('waitsendpay', { payment_hash: '04'.repeat(32), timeout: 5 }), (e: { data: Record<string, unknown> }) => e.data.failcodename === 'WIRE_INCORRECT_CLTV_EXPIRY');
+    await assert.rejects(
+      c.request('waitsendpay', { payment_hash: '04'.repeat(32), timeout: 5 }),
+      (e: { data: Record<string, unknown> }) => e.data.failcodename === 'WIRE_INCORRECT_CLTV_EXPIRY',
+    );
     // More than the next channel holds: temporary_channel_failure.
     const huge = twoHopRoute(h.simnet, 'wallet', 'alice', 'bob', 700_000_000);
     await c.request('sendpay', { route: huge, payment_hash: '05'.repeat(32) });
-    await assert.rejects(c.request('waitsendpay', { payment_hash: '05'.repeat(32), timeout: 5 }), (e: { data: Record<string, unknown> }) => e.data.failcodename === 'WIRE_TEMPORARY_CHANNEL_FAILURE');
+    await assert.rejects(
+      c.request('waitsendpay', { payment_hash: '05'.repeat(32), timeout: 5 }),
+      (e: { data: Record<string, unknown> }) => e.data.failcodename === 'WIRE_TEMPORARY_CHANNEL_FAILURE',
+    );
     // More than our own first channel can spend: recorded pending, then failed by our own
     // node (test/fixtures/cln/sendpay-capacity-exceeded.json, waitsendpay-capacity-exceeded.json).
     const local = twoHopRoute(h.simnet, 'wallet', 'alice', 'shop', 745_000_000);
     assert.equal((await c.request('sendpay', { route: local, payment_hash: '06'.repeat(32) })).status, 'pending');
     const exceeded = realFixture('waitsendpay-capacity-exceeded.json').error;
-    await assert.rejects(c.request('waitsendpay', { payment_hash: '06'.repeat(32), timeout: 5 }), (e: { code: number; message: string; data: Record<string, unknown> }) => {
-      assert.equal(e.code, exceeded.code);
-      assert.match(e.message, /^failed: WIRE_TEMPORARY_CHANNEL_FAILURE \(WIRE_TEMPORARY_CHANNEL_FAILURE: Capacity exceeded/);
-      assert.deepEqual([e.data.erring_index, e.data.failcode, e.data.erring_channel], [0, exceeded.data.failcode, local[0]!.channel]);
-      return true;
-    });
+    await assert.rejects(
+      c.request('waitsendpay', { payment_hash: '06'.repeat(32), timeout: 5 }),
+      (e: { code: number; message: string; data: Record<string, unknown> }) => {
+        assert.equal(e.code, exceeded.code);
+        assert.match(e.message, /^failed: WIRE_TEMPORARY_CHANNEL_FAILURE \(WIRE_TEMPORARY_CHANNEL_FAILURE: Capacity exceeded/);
+        assert.deepEqual([e.data.erring_index, e.data.failcode, e.data.erring_channel], [0, exceeded.data.failcode, local[0]!.channel]);
+        return true;
+      },
+    );
     // The node still works.
     assert.equal((await c.request('getinfo')).alias, 'wallet');
   });
@@ -145,7 +168,11 @@ describe('simnet: bad input gets Core Lightning errors', () => {
     try {
       const got = (await ln.commando({ method: 'getinfo', params: [], rune: info.rune })) as Record<string, unknown>;
       assert.deepEqual(Object.keys(got), Object.keys(fixture('getinfo.json')));
-      const inv = (await ln.commando({ method: 'invoice', params: { amount_msat: 5000, label: 'ln', description: 'lnmessage' }, rune: info.rune })) as { bolt11: string };
+      const inv = (await ln.commando({
+        method: 'invoice',
+        params: { amount_msat: 5000, label: 'ln', description: 'lnmessage' },
+        rune: info.rune,
+      })) as { bolt11: string };
       assert.match(inv.bolt11, /^lnbcrt50n1/);
       await assert.rejects(ln.commando({ method: 'sendpay', params: {}, rune: info.readonly_rune }));
     } finally {

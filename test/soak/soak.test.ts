@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { soak } from './soak.ts';
 
-for (const [topology, payments] of [['demo', 100], ['graph:200', 50]] as const) {
+for (const [topology, payments] of [
+  ['demo', 100],
+  ['graph:200', 50],
+] as const) {
   test(`soak, short (${topology}): ${payments} payments under random faults and engine restarts lose nothing and pay nothing twice`, async () => {
     const counts = await soak({ payments, seed: 5, retry_for: 8, topology });
     assert.equal(counts.payments, payments);
@@ -12,7 +15,13 @@ for (const [topology, payments] of [['demo', 100], ['graph:200', 50]] as const) 
     assert.ok(counts.complete > payments / 2, `${counts.complete} of ${payments} complete`);
     assert.ok(Object.values(counts.faults).reduce((a, b) => a + b, 0) > 0, 'faults were injected');
     assert.deepEqual(
-      { double_sends: counts.double_sends, overpayments: counts.overpayments, early_preimages: counts.early_preimages, lost_records: counts.lost_records, mismatches: counts.mismatches },
+      {
+        double_sends: counts.double_sends,
+        overpayments: counts.overpayments,
+        early_preimages: counts.early_preimages,
+        lost_records: counts.lost_records,
+        mismatches: counts.mismatches,
+      },
       { double_sends: 0, overpayments: 0, early_preimages: 0, lost_records: 0, mismatches: 0 },
     );
   });

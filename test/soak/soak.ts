@@ -81,7 +81,14 @@ export async function soak(options: SoakOptions): Promise<SoakCounts> {
   const engineClients = new Map<Engine, CommandoClient>();
   const client = async (alias: string) => {
     const info = simnet.nodes.find((n) => n.alias === alias)!;
-    const c = await connect({ nodeId: info.id, url: info.ws_url, rune: info.rune, WebSocket: NodeWebSocket, reconnect: { minDelay: 20, maxDelay: 200, attempts: 1000 }, timeout: 30_000 });
+    const c = await connect({
+      nodeId: info.id,
+      url: info.ws_url,
+      rune: info.rune,
+      WebSocket: NodeWebSocket,
+      reconnect: { minDelay: 20, maxDelay: 200, attempts: 1000 },
+      timeout: 30_000,
+    });
     clients.push(c);
     return c;
   };
@@ -157,8 +164,16 @@ export async function soak(options: SoakOptions): Promise<SoakCounts> {
   const stuck = async (hash: string): Promise<string> => {
     try {
       const c = engineClients.get(wallets[0]!)!;
-      const parts = (await c.request('listsendpays', { payment_hash: hash })).payments as { groupid: number; partid: number; status: string; amount_msat: number }[];
-      const held = (await shopClient.request('listholdinvoices', { payment_hash: hash })).holdinvoices as { state: string; htlcs: unknown[] }[];
+      const parts = (await c.request('listsendpays', { payment_hash: hash })).payments as {
+        groupid: number;
+        partid: number;
+        status: string;
+        amount_msat: number;
+      }[];
+      const held = (await shopClient.request('listholdinvoices', { payment_hash: hash })).holdinvoices as {
+        state: string;
+        htlcs: unknown[];
+      }[];
       const journal = (await wallets[0]!.listpartialpayments({ payment_hash: hash })).partialpayments;
       const faulty = ROUTERS.filter((r) => Object.values((simnet.network.nodes.get(r) ?? simnet.node(r).node).faults).some((f) => f));
       return `node parts ${JSON.stringify(parts.map((p) => `${p.groupid}/${p.partid}:${p.status}`))}, journal ${JSON.stringify(journal.map((p) => `${p.groupid}/${p.partid}:${p.status}`))}, payee ${JSON.stringify(held.map((h) => `${h.state} with ${h.htlcs.length} htlcs`))}, routers with faults ${faulty.length}`;
@@ -177,7 +192,11 @@ export async function soak(options: SoakOptions): Promise<SoakCounts> {
     const done = (async () => {
       for (let attempt = 0; attempt < 20; attempt++) {
         try {
-          const back = await walletRpc.request('invoice', { amount_msat, label: `soak-back-${recycled}-${attempt}-${Date.now()}`, description: 'soak: liquidity back' });
+          const back = await walletRpc.request('invoice', {
+            amount_msat,
+            label: `soak-back-${recycled}-${attempt}-${Date.now()}`,
+            description: 'soak: liquidity back',
+          });
           const paid = await shopClient.request('pay', { bolt11: back.bolt11, retry_for: 30 });
           if (paid.status === 'complete') {
             recycled++;
@@ -235,7 +254,8 @@ export async function soak(options: SoakOptions): Promise<SoakCounts> {
       }
       // Liquidity comes back before the next one goes out.
       while (recycling.size > width) await sleep(20);
-      if (entry.result?.status === 'failed') log(`soak: payment ${n} (${amount_msat} msat, ${hold ? 'hold' : 'plain'}) failed: ${entry.result.failreason}`);
+      if (entry.result?.status === 'failed')
+        log(`soak: payment ${n} (${amount_msat} msat, ${hold ? 'hold' : 'plain'}) failed: ${entry.result.failreason}`);
       if ((n + 1) % 50 === 0) log(`soak: ${n + 1} of ${options.payments} paid or failed`);
     }
   };
@@ -257,7 +277,9 @@ export async function soak(options: SoakOptions): Promise<SoakCounts> {
   }
   // Hold invoices: the shop engine settles complete sets; give it the time to.
   for (let i = 0; i < 100; i++) {
-    const open = (await shop.listinvoices({})).invoices.filter((x) => x.status === 'unpaid' && results.get(x.payment_hash)?.result?.status === 'complete');
+    const open = (await shop.listinvoices({})).invoices.filter(
+      (x) => x.status === 'unpaid' && results.get(x.payment_hash)?.result?.status === 'complete',
+    );
     if (open.length === 0) break;
     await sleep(100);
   }
@@ -273,22 +295,34 @@ export async function soak(options: SoakOptions): Promise<SoakCounts> {
   const journalPayments = new Map((await auditor.listpayments({})).payments.map((p) => [p.payment_hash, p]));
   const shopInvoices = new Map((await shop.listinvoices({})).invoices.map((x) => [x.payment_hash, x]));
   for (const [hash, entry] of results) {
-    const nodeParts = (await walletClient.request('listsendpays', { payment_hash: hash })).payments as { groupid: number; partid: number; status: string; amount_msat: number }[];
+    const nodeParts = (await walletClient.request('listsendpays', { payment_hash: hash })).payments as {
+      groupid: number;
+      partid: number;
+      status: string;
+      amount_msat: number;
+    }[];
     const keys = new Map<string, number>();
     for (const p of nodeParts) keys.set(`${p.groupid}/${p.partid}`, (keys.get(`${p.groupid}/${p.partid}`) ?? 0) + 1);
     for (const [key, n] of keys) if (n > 1) bad('double_sends', hash, `the node has part ${key} ${n} times`);
     const completeGroups = new Set(nodeParts.filter((p) => p.status === 'complete').map((p) => p.groupid));
     if (completeGroups.size > 1) bad('double_sends', hash, `the node completed groups ${[...completeGroups].join(', ')}`);
     const delivered = nodeParts.filter((p) => p.status === 'complete').reduce((s, p) => s + p.amount_msat, 0);
-    if (delivered > entry.amount_msat) bad('overpayments', hash, `the node delivered ${delivered} msat of an invoice for ${entry.amount_msat}`);
+    if (delivered > entry.amount_msat)
+      bad('overpayments', hash, `the node delivered ${delivered} msat of an invoice for ${entry.amount_msat}`);
     const mine = journalParts.filter((p) => p.payment_hash === hash);
     for (const p of nodeParts) {
       const j = mine.find((m) => m.groupid === p.groupid && m.partid === p.partid);
       if (!j) bad('lost_records', hash, `the node has part ${p.groupid}/${p.partid} (${p.status}), the journal has not`);
-      else if (j.status !== p.status) bad('mismatches', hash, `part ${p.groupid}/${p.partid}: journal ${j.status}${j.failreason ? ` (${j.failreason})` : ''}, node ${p.status}`);
+      else if (j.status !== p.status)
+        bad(
+          'mismatches',
+          hash,
+          `part ${p.groupid}/${p.partid}: journal ${j.status}${j.failreason ? ` (${j.failreason})` : ''}, node ${p.status}`,
+        );
     }
     for (const j of mine) {
-      if (j.status !== 'failed' && !nodeParts.some((p) => p.groupid === j.groupid && p.partid === j.partid)) bad('mismatches', hash, `part ${j.groupid}/${j.partid}: journal ${j.status}, the node has no such part`);
+      if (j.status !== 'failed' && !nodeParts.some((p) => p.groupid === j.groupid && p.partid === j.partid))
+        bad('mismatches', hash, `part ${j.groupid}/${j.partid}: journal ${j.status}, the node has no such part`);
     }
     const payment = journalPayments.get(hash);
     if (payment && (payment.status === 'complete') !== completeGroups.size > 0) {
@@ -297,19 +331,29 @@ export async function soak(options: SoakOptions): Promise<SoakCounts> {
     // The payee's side.
     const record = shopInvoices.get(hash);
     if (!record) {
-      bad('lost_records', hash, 'the shop\'s node has an invoice its journal has not');
+      bad('lost_records', hash, "the shop's node has an invoice its journal has not");
       continue;
     }
     if (entry.hold) {
-      const [held] = (await shopClient.request('listholdinvoices', { payment_hash: hash })).holdinvoices as { state: string; htlcs: { msat: number; state: string }[] }[];
+      const [held] = (await shopClient.request('listholdinvoices', { payment_hash: hash })).holdinvoices as {
+        state: string;
+        htlcs: { msat: number; state: string }[];
+      }[];
       const got = (held?.htlcs ?? []).filter((x) => x.state === 'paid').reduce((s, x) => s + x.msat, 0);
-      if (held?.state === 'paid' && got < entry.amount_msat) bad('early_preimages', hash, `hold invoice settled with ${got} of ${entry.amount_msat} msat held`);
-      if ((held?.state === 'paid') !== (record.status === 'paid')) bad('mismatches', hash, `hold invoice: journal ${record.status}, node ${held?.state ?? 'none'}`);
+      if (held?.state === 'paid' && got < entry.amount_msat)
+        bad('early_preimages', hash, `hold invoice settled with ${got} of ${entry.amount_msat} msat held`);
+      if ((held?.state === 'paid') !== (record.status === 'paid'))
+        bad('mismatches', hash, `hold invoice: journal ${record.status}, node ${held?.state ?? 'none'}`);
     } else {
-      const [inv] = (await shopClient.request('listinvoices', { payment_hash: hash })).invoices as { status: string; amount_received_msat?: number }[];
-      if ((inv?.status === 'paid') !== (record.status === 'paid')) bad('mismatches', hash, `invoice: journal ${record.status}, node ${inv?.status ?? 'none'}`);
+      const [inv] = (await shopClient.request('listinvoices', { payment_hash: hash })).invoices as {
+        status: string;
+        amount_received_msat?: number;
+      }[];
+      if ((inv?.status === 'paid') !== (record.status === 'paid'))
+        bad('mismatches', hash, `invoice: journal ${record.status}, node ${inv?.status ?? 'none'}`);
     }
-    if (record.status === 'paid' && (record.amount_received_msat ?? 0) < entry.amount_msat) bad('early_preimages', hash, `invoice paid with ${record.amount_received_msat ?? 0} of ${entry.amount_msat} msat`);
+    if (record.status === 'paid' && (record.amount_received_msat ?? 0) < entry.amount_msat)
+      bad('early_preimages', hash, `invoice paid with ${record.amount_received_msat ?? 0} of ${entry.amount_msat} msat`);
   }
   const done = [...results.values()].filter((r) => r.result?.status === 'complete');
   const complete = done.length;

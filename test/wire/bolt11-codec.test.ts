@@ -86,8 +86,20 @@ describe('BOLT 11 examples, valid', () => {
     const routed = byTitle('On mainnet, with fallback address 1RustyRX2oai4EYYDpQGWvEL62BBGqN9T');
     assert.deepEqual(routed.routes, [
       [
-        { pubkey: '029e03a901b85534ff1e92c43c74431f7ce72046060fcf7a95c37e148f78c77255', short_channel_id: '66051x263430x1800', fee_base_msat: 1, fee_proportional_millionths: 20, cltv_expiry_delta: 3 },
-        { pubkey: '039e03a901b85534ff1e92c43c74431f7ce72046060fcf7a95c37e148f78c77255', short_channel_id: '197637x395016x2314', fee_base_msat: 2, fee_proportional_millionths: 30, cltv_expiry_delta: 4 },
+        {
+          pubkey: '029e03a901b85534ff1e92c43c74431f7ce72046060fcf7a95c37e148f78c77255',
+          short_channel_id: '66051x263430x1800',
+          fee_base_msat: 1,
+          fee_proportional_millionths: 20,
+          cltv_expiry_delta: 3,
+        },
+        {
+          pubkey: '039e03a901b85534ff1e92c43c74431f7ce72046060fcf7a95c37e148f78c77255',
+          short_channel_id: '197637x395016x2314',
+          fee_base_msat: 2,
+          fee_proportional_millionths: 30,
+          cltv_expiry_delta: 4,
+        },
       ],
     ]);
   });
@@ -127,15 +139,25 @@ describe('BOLT 11 examples, invalid', () => {
     test(`refused with ${reason}: ${title}`, () => {
       const example = invalid.find((e) => e.title.startsWith(title));
       assert.ok(example, `example '${title}' is in the file`);
-      assert.throws(() => decodeBolt11(example.invoice), (e: unknown) => e instanceof Bolt11Error && e.code === 'BAD_INVOICE' && e.reason === reason);
+      assert.throws(
+        () => decodeBolt11(example.invoice),
+        (e: unknown) => e instanceof Bolt11Error && e.code === 'BAD_INVOICE' && e.reason === reason,
+      );
     });
   }
 
   test('an amount of zero is refused (found by bolt11-fuzz): an invoice for any amount leaves it out', () => {
-    const any = encodeBolt11({ currency: 'bc', created_at: 1_700_000_000, payment_hash: '11'.repeat(32), payment_secret: '22'.repeat(32), description: 'x' }, PRIV);
+    const any = encodeBolt11(
+      { currency: 'bc', created_at: 1_700_000_000, payment_hash: '11'.repeat(32), payment_secret: '22'.repeat(32), description: 'x' },
+      PRIV,
+    );
     const { words } = bech32.decode(any as `${string}1${string}`, false);
     for (const hrp of ['lnbc0', 'lnbc0m', 'lnbc0p']) {
-      assert.throws(() => decodeBolt11(bech32.encode(hrp, words, false)), (e: unknown) => e instanceof Bolt11Error && e.reason === 'AMOUNT', hrp);
+      assert.throws(
+        () => decodeBolt11(bech32.encode(hrp, words, false)),
+        (e: unknown) => e instanceof Bolt11Error && e.reason === 'AMOUNT',
+        hrp,
+      );
     }
   });
 

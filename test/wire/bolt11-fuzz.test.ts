@@ -15,7 +15,17 @@ import { FUZZ_N } from '../fuzz-count.ts';
 import { prng } from './helpers.ts';
 
 const CHARSET = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
-const REASONS = new Set(['BECH32', 'PREFIX', 'AMOUNT', 'SUB_MSAT', 'TOO_SHORT', 'SIGNATURE', 'MISSING_FIELD', 'UNKNOWN_REQUIRED_FEATURE', 'FIELD']);
+const REASONS = new Set([
+  'BECH32',
+  'PREFIX',
+  'AMOUNT',
+  'SUB_MSAT',
+  'TOO_SHORT',
+  'SIGNATURE',
+  'MISSING_FIELD',
+  'UNKNOWN_REQUIRED_FEATURE',
+  'FIELD',
+]);
 
 /** The spec's examples (valid and invalid) and two of our own with every field. */
 function seeds(): string[] {
@@ -23,7 +33,20 @@ function seeds(): string[] {
   const spec = [...text.matchAll(/^> (ln[0-9a-z]+)$/gim)].map((m) => m[1]!);
   const key = new Uint8Array(32).fill(3);
   const ours = [
-    encodeBolt11({ currency: 'bcrt', amount_msat: 1_234_567, created_at: 1_700_000_000, payment_hash: 'ab'.repeat(32), payment_secret: 'cd'.repeat(32), description: 'coffee ☕', expiry: 600, min_final_cltv_expiry: 18, features: [8, 14, 17] }, key),
+    encodeBolt11(
+      {
+        currency: 'bcrt',
+        amount_msat: 1_234_567,
+        created_at: 1_700_000_000,
+        payment_hash: 'ab'.repeat(32),
+        payment_secret: 'cd'.repeat(32),
+        description: 'coffee ☕',
+        expiry: 600,
+        min_final_cltv_expiry: 18,
+        features: [8, 14, 17],
+      },
+      key,
+    ),
     encodeBolt11(
       {
         currency: 'bc',
@@ -32,7 +55,17 @@ function seeds(): string[] {
         payment_secret: '02'.repeat(32),
         description_hash: '03'.repeat(32),
         features: [9, 15, 16, 48],
-        routes: [[{ pubkey: `02${'11'.repeat(32)}`, short_channel_id: '800000x10x1', fee_base_msat: 1000, fee_proportional_millionths: 100, cltv_expiry_delta: 40 }]],
+        routes: [
+          [
+            {
+              pubkey: `02${'11'.repeat(32)}`,
+              short_channel_id: '800000x10x1',
+              fee_base_msat: 1000,
+              fee_proportional_millionths: 100,
+              cltv_expiry_delta: 40,
+            },
+          ],
+        ],
         payment_metadata: 'beef',
         includePayee: true,
       },
@@ -56,7 +89,8 @@ function judge(input: string): 'ok' | 'refused' {
   assert.match(invoice.payee, /^0[23][0-9a-f]{64}$/);
   assert.match(invoice.payment_hash, /^[0-9a-f]{64}$/);
   assert.ok(Number.isSafeInteger(invoice.created_at) && invoice.created_at >= 0);
-  if (invoice.amount_msat !== undefined) assert.ok(Number.isSafeInteger(invoice.amount_msat) && invoice.amount_msat > 0, `amount ${invoice.amount_msat}`);
+  if (invoice.amount_msat !== undefined)
+    assert.ok(Number.isSafeInteger(invoice.amount_msat) && invoice.amount_msat > 0, `amount ${invoice.amount_msat}`);
   return 'ok';
 }
 
@@ -111,7 +145,26 @@ function mutateWords(rand: () => number, s: string): string {
         w.length = Math.max(0, at);
         break;
       case 5:
-        hrp = pick(rand, ['lnbc', 'lnbc0', 'lnbc1', 'lnbc10p', 'lnbc11p', 'lnbc2500u', 'lnbc99999999999999999999m', 'lnbc1000000000000000000000n', 'lnbc1.5m', 'lnbcm', 'lnbc01m', 'lntb', 'lnbcrt', 'lnsb1u', 'ln', 'bc', 'lnbc-1m', 'lnbc9007199254740993p']);
+        hrp = pick(rand, [
+          'lnbc',
+          'lnbc0',
+          'lnbc1',
+          'lnbc10p',
+          'lnbc11p',
+          'lnbc2500u',
+          'lnbc99999999999999999999m',
+          'lnbc1000000000000000000000n',
+          'lnbc1.5m',
+          'lnbcm',
+          'lnbc01m',
+          'lntb',
+          'lnbcrt',
+          'lnsb1u',
+          'ln',
+          'bc',
+          'lnbc-1m',
+          'lnbc9007199254740993p',
+        ]);
         break;
       default:
         w.splice(0, 7, ...Array.from({ length: 7 }, () => (rand() * 32) | 0));
@@ -174,7 +227,9 @@ describe(`BOLT 11 decoder, ${FUZZ_N.toLocaleString('en')} hostile invoices each`
     const rand = prng(13);
     for (let i = 0; i < Math.max(1000, FUZZ_N / 10); i++) {
       const length = (rand() * 2000) | 0;
-      const junk = Array.from({ length }, () => (rand() < 0.9 ? pick(rand, [...CHARSET, '1']) : String.fromCharCode((rand() * 0x3000) | 0))).join('');
+      const junk = Array.from({ length }, () =>
+        rand() < 0.9 ? pick(rand, [...CHARSET, '1']) : String.fromCharCode((rand() * 0x3000) | 0),
+      ).join('');
       judge(pick(rand, ['', 'ln', 'lnbc1', 'lnbc']) + junk);
     }
     const t = performance.now();
@@ -182,7 +237,10 @@ describe(`BOLT 11 decoder, ${FUZZ_N.toLocaleString('en')} hostile invoices each`
     judge(`lnbc${'9'.repeat(100_000)}1qqqq`);
     assert.ok(performance.now() - t < 5000, 'huge inputs are refused quickly');
     for (const value of [undefined, null, 42, {}, [], Symbol('x')]) {
-      assert.throws(() => decodeBolt11(value as never), (e: unknown) => e instanceof Bolt11Error);
+      assert.throws(
+        () => decodeBolt11(value as never),
+        (e: unknown) => e instanceof Bolt11Error,
+      );
     }
   });
 });

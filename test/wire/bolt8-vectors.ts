@@ -3,13 +3,7 @@
  * into a runnable case. Used by the Node test and the Chromium test alike, so both run the
  * very same checks on the very same text.
  */
-import {
-  HandshakeError,
-  InitiatorHandshake,
-  NoiseTransport,
-  ResponderHandshake,
-  publicKeyOf,
-} from '../../packages/wire/src/noise.ts';
+import { HandshakeError, InitiatorHandshake, NoiseTransport, ResponderHandshake, publicKeyOf } from '../../packages/wire/src/noise.ts';
 import { fromHex, toHex } from '../../packages/wire/src/bytes.ts';
 
 export interface VectorCase {

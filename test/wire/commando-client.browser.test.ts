@@ -8,7 +8,12 @@ describe('commando client in Chromium', () => {
   let client: CommandoClient;
 
   before(async () => {
-    client = await connect({ nodeId: config.nodeId, url: config.url, rune: config.rune, reconnect: { attempts: 5, minDelay: 20, maxDelay: 100 } });
+    client = await connect({
+      nodeId: config.nodeId,
+      url: config.url,
+      rune: config.rune,
+      reconnect: { attempts: 5, minDelay: 20, maxDelay: 100 },
+    });
   });
   after(() => client.close());
 
@@ -73,7 +78,8 @@ describe('runes in Chromium', () => {
   });
 
   it('audits the CLN list*/get* rune as not provably read-only (default deny)', () => {
-    const rune = 'eTyDzFKNx9_cBvewFBVtEQCIP5pWQrMpSqH-WL--nsU9MSZtZXRob2RebGlzdHxtZXRob2ReZ2V0fG1ldGhvZD1zdW1tYXJ5Jm1ldGhvZC9saXN0ZGF0YXN0b3Jl';
+    const rune =
+      'eTyDzFKNx9_cBvewFBVtEQCIP5pWQrMpSqH-WL--nsU9MSZtZXRob2RebGlzdHxtZXRob2ReZ2V0fG1ldGhvZD1zdW1tYXJ5Jm1ldGhvZC9saXN0ZGF0YXN0b3Jl';
     assert.equal(parseRune(rune).uniqueId, '1');
     assert.isFalse(auditRune(rune).readOnly);
     assert.isTrue(auditRune(rune).canSpend);

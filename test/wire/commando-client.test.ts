@@ -68,9 +68,7 @@ describe('commando client against serveCommando', () => {
   });
 
   test('concurrent requests on one connection each get their own reply', async () => {
-    const replies = await Promise.all(
-      Array.from({ length: 64 }, (_, i) => client.request('echo', { i, wait: (i * 7) % 30 })),
-    );
+    const replies = await Promise.all(Array.from({ length: 64 }, (_, i) => client.request('echo', { i, wait: (i * 7) % 30 })));
     replies.forEach((r, i) => assert.equal(r.echo.i, i));
   });
 
@@ -161,16 +159,25 @@ describe('runes over commando', () => {
 
 describe('connect() input and failures', () => {
   test('a malformed nodeId is an INVALID_ARGUMENT', async () => {
-    await assert.rejects(connect({ nodeId: 'abc', url: server.url, WebSocket: NodeWebSocket }), (e: WireError) => e.code === 'INVALID_ARGUMENT');
+    await assert.rejects(
+      connect({ nodeId: 'abc', url: server.url, WebSocket: NodeWebSocket }),
+      (e: WireError) => e.code === 'INVALID_ARGUMENT',
+    );
   });
 
   test('a URL that is not ws:// is an INVALID_ARGUMENT', async () => {
-    await assert.rejects(connect({ nodeId: server.nodeId, url: 'http://x', WebSocket: NodeWebSocket }), (e: WireError) => e.code === 'INVALID_ARGUMENT');
+    await assert.rejects(
+      connect({ nodeId: server.nodeId, url: 'http://x', WebSocket: NodeWebSocket }),
+      (e: WireError) => e.code === 'INVALID_ARGUMENT',
+    );
   });
 
   test('the wrong node key fails the handshake', async () => {
     const wrongKey = '0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798';
-    await assert.rejects(connect({ nodeId: wrongKey, url: server.url, WebSocket: NodeWebSocket }), (e: WireError) => e.code === 'HANDSHAKE');
+    await assert.rejects(
+      connect({ nodeId: wrongKey, url: server.url, WebSocket: NodeWebSocket }),
+      (e: WireError) => e.code === 'HANDSHAKE',
+    );
   });
 
   test('nothing listening: CONNECTION', async () => {

@@ -78,7 +78,7 @@ describe('commando client: hostile replies get typed errors', () => {
     };
     await assert.rejects(client.request('forged'), (e: WireError) => {
       assert.equal(e.code, 'CONNECTION');
-      assert.equal(((e as { cause?: WireError }).cause)?.code, 'PROTOCOL');
+      assert.equal((e as { cause?: WireError }).cause?.code, 'PROTOCOL');
       return true;
     });
     script = (r) => term(r, '{"result":{"back":true}}');
@@ -204,11 +204,15 @@ describe('commando server: hostile clients', () => {
     const socket = await openWebSocket(server.url, NodeWebSocket, 2000);
     const replies: string[] = [];
     const peer = await new Promise<Peer>((resolve, reject) => {
-      const p: Peer = new Peer(socket, { role: 'initiator', localPrivateKey: new Uint8Array(32).fill(1), remotePublicKey: publicKeyOf(serverKey) }, {
-        onReady: () => resolve(p),
-        onMessage: (_type, payload) => replies.push(new TextDecoder().decode(payload.subarray(8))),
-        onClose: (e) => reject(e),
-      });
+      const p: Peer = new Peer(
+        socket,
+        { role: 'initiator', localPrivateKey: new Uint8Array(32).fill(1), remotePublicKey: publicKeyOf(serverKey) },
+        {
+          onReady: () => resolve(p),
+          onMessage: (_type, payload) => replies.push(new TextDecoder().decode(payload.subarray(8))),
+          onClose: (e) => reject(e),
+        },
+      );
     });
     const id = new Uint8Array(8);
     for (const body of ['not json', '[1]', '{"params":{}}', '{"method":"m","params":3,"id":1}', '{"method":"m","params":{}}']) {
@@ -219,8 +223,14 @@ describe('commando server: hostile clients', () => {
     for (const frame of commandoFrames('request', id, new TextEncoder().encode('{"method":"m","params":{},"id":"x"}'))) peer.send(frame);
     for (let i = 0; i < 200 && replies.length < 6; i++) await delay(5);
     const errors = replies.slice(0, 5).map((r) => JSON.parse(r).error);
-    assert.deepEqual(errors.map((e) => e.code), [19536, 19536, 19536, 19536, 19536]);
-    assert.deepEqual(errors.map((e) => e.message), ['Invalid JSON', 'Not a JSON object', 'No method', 'Params must be object or array', 'missing id field']);
+    assert.deepEqual(
+      errors.map((e) => e.code),
+      [19536, 19536, 19536, 19536, 19536],
+    );
+    assert.deepEqual(
+      errors.map((e) => e.message),
+      ['Invalid JSON', 'Not a JSON object', 'No method', 'Params must be object or array', 'missing id field'],
+    );
     assert.deepEqual(JSON.parse(replies[5]!), { jsonrpc: '2.0', id: 'x', result: { ok: 1 } });
     peer.close();
     await server.close();

@@ -100,7 +100,12 @@ describe('commando client: dropped sockets', () => {
 
   test('when the node stays away the client ends failed and rejects everything', async () => {
     const { server } = await slowServer();
-    const client = await connect({ nodeId: server.nodeId, url: server.url, WebSocket: NodeWebSocket, reconnect: { attempts: 2, minDelay: 5, maxDelay: 10 } });
+    const client = await connect({
+      nodeId: server.nodeId,
+      url: server.url,
+      WebSocket: NodeWebSocket,
+      reconnect: { attempts: 2, minDelay: 5, maxDelay: 10 },
+    });
     const states = recordStates(client);
     await server.close();
     await until(() => client.state !== 'open');

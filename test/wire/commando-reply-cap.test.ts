@@ -33,7 +33,8 @@ after(async () => {
 
 /** Sends `body` as reply frames that continue it, each within a Lightning message's 65 535 bytes. */
 const more = (r: FakeRequest, body: string) => {
-  for (let at = 0; at < body.length; at += 60_000) r.send(MessageType.COMMANDO_REPLY_CONTINUES, replyPayload(r.id, body.slice(at, at + 60_000)));
+  for (let at = 0; at < body.length; at += 60_000)
+    r.send(MessageType.COMMANDO_REPLY_CONTINUES, replyPayload(r.id, body.slice(at, at + 60_000)));
 };
 const term = (r: FakeRequest, body: string) => r.send(MessageType.COMMANDO_REPLY_TERM, replyPayload(r.id, body));
 /** A chunk of `bytes` bytes: the reply's head and padding for the first, padding after. */
@@ -49,8 +50,13 @@ function whenAll(n: number, answer: (requests: FakeRequest[]) => void): void {
 }
 
 type Outcome = { pad: number } | WireError;
-const settle = (p: Promise<{ pad: string }>): Promise<Outcome> => p.then((v) => ({ pad: v.pad.length }), (e: WireError) => e);
-const isCapError = (o: Outcome | undefined): boolean => o instanceof WireError && o.code === 'BAD_REPLY' && /maxBufferedReplyBytes/.test(o.message);
+const settle = (p: Promise<{ pad: string }>): Promise<Outcome> =>
+  p.then(
+    (v) => ({ pad: v.pad.length }),
+    (e: WireError) => e,
+  );
+const isCapError = (o: Outcome | undefined): boolean =>
+  o instanceof WireError && o.code === 'BAD_REPLY' && /maxBufferedReplyBytes/.test(o.message);
 
 describe('commando client: maxBufferedReplyBytes', () => {
   test('the request whose chunk passes the cap fails typed and frees what it held; the others are answered whole', async () => {

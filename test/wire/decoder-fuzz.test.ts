@@ -9,13 +9,7 @@ import { FUZZ_N } from '../fuzz-count.ts';
 import { decodeReply } from '../../packages/wire/src/commando.ts';
 import { RpcError, WireError } from '../../packages/wire/src/errors.ts';
 import { decodeInit, decodeMessage, decodePing, encodeMessage } from '../../packages/wire/src/message.ts';
-import {
-  HandshakeError,
-  InitiatorHandshake,
-  NoiseTransport,
-  ResponderHandshake,
-  publicKeyOf,
-} from '../../packages/wire/src/noise.ts';
+import { HandshakeError, InitiatorHandshake, NoiseTransport, ResponderHandshake, publicKeyOf } from '../../packages/wire/src/noise.ts';
 import { prng, randomBytes } from './helpers.ts';
 import { CLIENT_KEY, SERVER_KEY, responderHarness } from './peer-harness.ts';
 
@@ -136,7 +130,27 @@ describe(`decoder fuzz (${N.toLocaleString('en')} inputs each)`, () => {
 
   test('commando reply decoder', () => {
     const rand = prng(5);
-    const fragments = ['{', '}', '[', ']', '"result"', '"error"', '"code"', '"message"', ':', ',', '1', '-32602', '1e400', '9007199254740993', 'null', 'true', '"x"', '\\u0000', '"\\ud800"'];
+    const fragments = [
+      '{',
+      '}',
+      '[',
+      ']',
+      '"result"',
+      '"error"',
+      '"code"',
+      '"message"',
+      ':',
+      ',',
+      '1',
+      '-32602',
+      '1e400',
+      '9007199254740993',
+      'null',
+      'true',
+      '"x"',
+      '\\u0000',
+      '"\\ud800"',
+    ];
     const encoder = new TextEncoder();
     let results = 0;
     for (let i = 0; i < N; i++) {
@@ -150,7 +164,13 @@ describe(`decoder fuzz (${N.toLocaleString('en')} inputs each)`, () => {
         if (rand() < 0.2) text = `{"error":{"code":${text || 1},"message":"m"}}`;
         bytes = encoder.encode(text);
       }
-      if (expectTyped(() => decodeReply('fuzz', bytes), (e) => e instanceof RpcError || isWire('BAD_REPLY')(e)) === 'ok') results++;
+      if (
+        expectTyped(
+          () => decodeReply('fuzz', bytes),
+          (e) => e instanceof RpcError || isWire('BAD_REPLY')(e),
+        ) === 'ok'
+      )
+        results++;
     }
     assert.ok(results > 0);
     // Deep nesting and huge arrays are no exception to the rule.

@@ -25,16 +25,20 @@ export async function fakeNode(respond: (request: FakeRequest) => void) {
   let connections = 0;
   wss.on('connection', (ws) => {
     connections++;
-    const peer: Peer = new Peer(wrapWebSocket(ws as unknown as WebSocketLike), { role: 'responder', localPrivateKey: privateKey }, {
-      onReady: () => {},
-      onClose: () => {},
-      onMessage: (type, payload) => {
-        if (type !== 0x4c4f) return;
-        const frame = readCommandoPayload(payload)!;
-        const json = JSON.parse(new TextDecoder().decode(frame.chunk));
-        respond({ id: frame.id.slice(), json, peer, send: (t, p) => peer.send(encodeMessage(t, p)) });
+    const peer: Peer = new Peer(
+      wrapWebSocket(ws as unknown as WebSocketLike),
+      { role: 'responder', localPrivateKey: privateKey },
+      {
+        onReady: () => {},
+        onClose: () => {},
+        onMessage: (type, payload) => {
+          if (type !== 0x4c4f) return;
+          const frame = readCommandoPayload(payload)!;
+          const json = JSON.parse(new TextDecoder().decode(frame.chunk));
+          respond({ id: frame.id.slice(), json, peer, send: (t, p) => peer.send(encodeMessage(t, p)) });
+        },
       },
-    });
+    );
   });
   const port = (wss.address() as { port: number }).port;
   return {

@@ -34,9 +34,33 @@ const sig = new Uint8Array(64).fill(0x55);
 function gossipSamples(): { type: number; payload: Uint8Array }[] {
   const strip = (m: Uint8Array) => ({ type: (m[0]! << 8) | m[1]!, payload: m.subarray(2) });
   return [
-    strip(encodeChannelAnnouncement({ chainHash: chain, shortChannelId: '103x1x0', nodeId1: key(1), nodeId2: key(2), bitcoinKey1: key(3), bitcoinKey2: key(4), signatures: [sig, sig, sig, sig] })),
+    strip(
+      encodeChannelAnnouncement({
+        chainHash: chain,
+        shortChannelId: '103x1x0',
+        nodeId1: key(1),
+        nodeId2: key(2),
+        bitcoinKey1: key(3),
+        bitcoinKey2: key(4),
+        signatures: [sig, sig, sig, sig],
+      }),
+    ),
     strip(encodeNodeAnnouncement({ signature: sig, timestamp: 1_700_000_000, nodeId: key(1), rgb: Uint8Array.of(1, 2, 3), alias: 'bob' })),
-    strip(encodeChannelUpdate({ signature: sig, chainHash: chain, shortChannelId: '103x1x0', timestamp: 1_700_000_000, direction: 1, disabled: false, cltvExpiryDelta: 6, htlcMinimumMsat: 0, feeBaseMsat: 1, feeProportionalMillionths: 10, htlcMaximumMsat: 990_000_000 })),
+    strip(
+      encodeChannelUpdate({
+        signature: sig,
+        chainHash: chain,
+        shortChannelId: '103x1x0',
+        timestamp: 1_700_000_000,
+        direction: 1,
+        disabled: false,
+        cltvExpiryDelta: 6,
+        htlcMinimumMsat: 0,
+        feeBaseMsat: 1,
+        feeProportionalMillionths: 10,
+        htlcMaximumMsat: 990_000_000,
+      }),
+    ),
     { type: MessageType.ANNOUNCEMENT_SIGNATURES, payload: new Uint8Array(32 + 8 + 128) },
     strip(encodeGossipTimestampFilter(chain, 1_700_000_000, 0xffffffff)),
     { type: MessageType.REPLY_SHORT_CHANNEL_IDS_END, payload: Uint8Array.of(...chain, 1) },
@@ -105,7 +129,10 @@ describe('gossip: the peer', () => {
     h.received();
     h.send(MessageType.QUERY_CHANNEL_RANGE, Uint8Array.of(...chain, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff));
     h.send(MessageType.QUERY_SHORT_CHANNEL_IDS, Uint8Array.of(...chain, 0, 1, 0));
-    assert.deepEqual(h.received().map((m) => m.type), [MessageType.REPLY_CHANNEL_RANGE, MessageType.REPLY_SHORT_CHANNEL_IDS_END]);
+    assert.deepEqual(
+      h.received().map((m) => m.type),
+      [MessageType.REPLY_CHANNEL_RANGE, MessageType.REPLY_SHORT_CHANNEL_IDS_END],
+    );
     assert.equal(h.closed, undefined);
   });
 
@@ -170,10 +197,11 @@ describe('gossip: simnet sends what a real node sends', () => {
         socket,
         { role: 'initiator', localPrivateKey: new Uint8Array(32).fill(9), remotePublicKey: Buffer.from(nodeId, 'hex'), features },
         {
-          onReady: () => setTimeout(() => {
-            peer.close();
-            resolve(counts);
-          }, 300),
+          onReady: () =>
+            setTimeout(() => {
+              peer.close();
+              resolve(counts);
+            }, 300),
           onMessage: () => {},
           onGossip: (type) => counts.set(type, (counts.get(type) ?? 0) + 1),
           onClose: (error) => error && reject(error),

@@ -70,7 +70,10 @@ describe('Lightning peer: ping, pong and unknown types', () => {
     const h = responderHarness({ init: true });
     h.send(0x8001, Uint8Array.of(1, 2, 3));
     assert.equal(h.closed, undefined);
-    assert.deepEqual(h.messages.map((m) => m.type), [0x8001]);
+    assert.deepEqual(
+      h.messages.map((m) => m.type),
+      [0x8001],
+    );
   });
 
   test('an unknown even type closes the connection with PROTOCOL', () => {
@@ -96,7 +99,7 @@ describe('Lightning peer: the byte stream', () => {
         h.transport.encrypt(encodeInit(new Uint8Array(0))),
         ...payloads.map((p) => h.transport.encrypt(encodeMessage(0x4c4f, p))),
       );
-      for (let at = 0; at < stream.length; ) {
+      for (let at = 0; at < stream.length;) {
         const size = rand() < 0.3 ? 1 : 1 + ((rand() * 5000) | 0);
         h.socket.feed(stream.subarray(at, at + size));
         at += size;
@@ -130,11 +133,15 @@ describe('Lightning peer: hostile handshakes', () => {
   function responder() {
     const socket = scriptedSocket();
     let closed: WireError | undefined;
-    new Peer(socket, { role: 'responder', localPrivateKey: SERVER_KEY }, {
-      onReady: () => assert.fail('must not become ready'),
-      onMessage: () => {},
-      onClose: (error) => (closed = error),
-    });
+    new Peer(
+      socket,
+      { role: 'responder', localPrivateKey: SERVER_KEY },
+      {
+        onReady: () => assert.fail('must not become ready'),
+        onMessage: () => {},
+        onClose: (error) => (closed = error),
+      },
+    );
     return { socket, closed: () => closed };
   }
 

@@ -28,33 +28,106 @@ const ALLOWED = new Set<string>([...READ_ONLY_METHODS, ...INVOICE_METHODS]);
 
 /** Methods that move funds or hand out the power to, whatever a future allow-list says. */
 const SPENDERS = [
-  'pay', 'xpay', 'xpay-as-pay', 'renepay', 'renesendpay', 'sendpay', 'sendonion', 'injectpaymentonion', 'keysend',
-  'withdraw', 'multiwithdraw', 'txsend', 'sendpsbt', 'signpsbt', 'fundchannel', 'fundchannel_start', 'fundchannel_complete',
-  'multifundchannel', 'openchannel_init', 'openchannel_signed', 'splice_init', 'splice_signed', 'close', 'createrune',
-  'exposesecret', 'invoicerequest', 'plugin', 'reckless',
+  'pay',
+  'xpay',
+  'xpay-as-pay',
+  'renepay',
+  'renesendpay',
+  'sendpay',
+  'sendonion',
+  'injectpaymentonion',
+  'keysend',
+  'withdraw',
+  'multiwithdraw',
+  'txsend',
+  'sendpsbt',
+  'signpsbt',
+  'fundchannel',
+  'fundchannel_start',
+  'fundchannel_complete',
+  'multifundchannel',
+  'openchannel_init',
+  'openchannel_signed',
+  'splice_init',
+  'splice_signed',
+  'close',
+  'createrune',
+  'exposesecret',
+  'invoicerequest',
+  'plugin',
+  'reckless',
 ];
 /** Not spenders, but not harmless either: they change the node, sign, or show secrets. */
 const NOT_HARMLESS = [
-  'stop', 'disconnect', 'connect', 'setchannel', 'setconfig', 'datastore', 'deldatastore', 'blacklistrune', 'destroyrune',
-  'signmessage', 'signinvoice', 'createinvoice', 'showrunes', 'listconfigs', 'listdatastore', 'makesecret', 'commando',
-  'getemergencyrecoverdata', 'staticbackup', 'check', 'txprepare', 'reserveinputs', 'sendinvoice', 'fetchinvoice',
-  'dev-forget-channel', 'dev-sign-last-tx', 'sendrawtransaction', 'newaddr', 'delpay', 'askrene-create-layer',
+  'stop',
+  'disconnect',
+  'connect',
+  'setchannel',
+  'setconfig',
+  'datastore',
+  'deldatastore',
+  'blacklistrune',
+  'destroyrune',
+  'signmessage',
+  'signinvoice',
+  'createinvoice',
+  'showrunes',
+  'listconfigs',
+  'listdatastore',
+  'makesecret',
+  'commando',
+  'getemergencyrecoverdata',
+  'staticbackup',
+  'check',
+  'txprepare',
+  'reserveinputs',
+  'sendinvoice',
+  'fetchinvoice',
+  'dev-forget-channel',
+  'dev-sign-last-tx',
+  'sendrawtransaction',
+  'newaddr',
+  'delpay',
+  'askrene-create-layer',
 ];
 
 /** The spending list ampkit had before default deny. */
 const OLD_SPENDING = [
-  'pay', 'xpay', 'renepay', 'sendpay', 'sendonion', 'injectpaymentonion', 'keysend', 'withdraw', 'txsend', 'sendpsbt',
-  'fundpsbt', 'utxopsbt', 'fundchannel', 'fundchannel_start', 'multifundchannel', 'openchannel_init', 'close',
-  'splice_init', 'spliceout', 'sendinvoice', 'createrune', 'commando',
+  'pay',
+  'xpay',
+  'renepay',
+  'sendpay',
+  'sendonion',
+  'injectpaymentonion',
+  'keysend',
+  'withdraw',
+  'txsend',
+  'sendpsbt',
+  'fundpsbt',
+  'utxopsbt',
+  'fundchannel',
+  'fundchannel_start',
+  'multifundchannel',
+  'openchannel_init',
+  'close',
+  'splice_init',
+  'spliceout',
+  'sendinvoice',
+  'createrune',
+  'commando',
 ];
 
 describe('every Core Lightning v25.12.1 method is classified', () => {
   test(`the fixture is ${help.version}'s help, and ampkit knows every method in it`, () => {
     assert.equal(help.version, 'v25.12.1');
     assert.ok(CLN_METHODS.length > 150, `${CLN_METHODS.length} methods`);
-    for (const m of ['pay', 'xpay', 'multiwithdraw', 'signpsbt', 'invoice', 'getinfo', 'dev-rawrequest']) assert.ok(CLN_METHODS.includes(m), m);
+    for (const m of ['pay', 'xpay', 'multiwithdraw', 'signpsbt', 'invoice', 'getinfo', 'dev-rawrequest'])
+      assert.ok(CLN_METHODS.includes(m), m);
     const known = new Set(KNOWN_METHODS);
-    assert.deepEqual(CLN_METHODS.filter((m) => !known.has(m)), []);
+    assert.deepEqual(
+      CLN_METHODS.filter((m) => !known.has(m)),
+      [],
+    );
     assert.equal(known.size, KNOWN_METHODS.length, 'no method listed twice');
   });
 
@@ -143,7 +216,7 @@ describe('default deny', () => {
 });
 
 describe('method conditions other than =', () => {
-  test('method^list (Core Lightning\'s read-only recipe) reaches listconfigs and any future list…', () => {
+  test("method^list (Core Lightning's read-only recipe) reaches listconfigs and any future list…", () => {
     const audit = auditRune(rune('method^list|method^get|method=summary', 'method/listdatastore'));
     assert.equal(audit.canSpend, true);
     assert.equal(audit.readOnly, false);
@@ -162,7 +235,8 @@ describe('method conditions other than =', () => {
   });
 
   test('$, ~, { and } are open too; ~pay reaches the payers', () => {
-    for (const r of ['method$invoice', 'method~list', 'method{b', 'method}w', 'method/pay']) assert.equal(auditRune(rune(r)).canSpend, true, r);
+    for (const r of ['method$invoice', 'method~list', 'method{b', 'method}w', 'method/pay'])
+      assert.equal(auditRune(rune(r)).canSpend, true, r);
     const pay = auditRune(rune('method~pay'));
     for (const m of ['pay', 'xpay', 'renepay', 'sendpay', 'xpay-as-pay']) assert.ok(pay.spendingMethods.includes(m), m);
   });
@@ -212,7 +286,9 @@ describe('conditions that may hold later, or for some call', () => {
   });
 
   test('rate, per, id, pnum and params are assumed satisfiable', () => {
-    const audit = auditRune(rune('method=pay', 'rate=1', 'per=1day', `id=02${'ab'.repeat(32)}`, 'pnum<2', 'pnameamount_msat<1000', 'parr0^lnbc'));
+    const audit = auditRune(
+      rune('method=pay', 'rate=1', 'per=1day', `id=02${'ab'.repeat(32)}`, 'pnum<2', 'pnameamount_msat<1000', 'parr0^lnbc'),
+    );
     assert.equal(audit.canSpend, true);
     assert.equal(audit.rateLimit, 1);
     for (const other of ['pnamelabel=shop', 'rate=5', 'per=10sec', `id=02${'ab'.repeat(32)}`, 'pnum=0']) {
@@ -233,14 +309,14 @@ describe('the runes ampkit hands out', () => {
     }
   });
 
-  test('simnet\'s read-only rune names its methods and is read-only', () => {
+  test("simnet's read-only rune names its methods and is read-only", () => {
     const audit = auditRune(rune(...READONLY_RESTRICTIONS));
     assert.equal(audit.readOnly, true);
     assert.equal(audit.canSpend, false);
     assert.ok(audit.methods.includes('listsendpays') && !audit.methods.includes('listconfigs'));
   });
 
-  test('the real-node harness\'s list*/get* rune (Core Lightning\'s recipe) is not provably read-only', () => {
+  test("the real-node harness's list*/get* rune (Core Lightning's recipe) is not provably read-only", () => {
     for (const restrictions of [READONLY_RUNE_RESTRICTIONS.map((r) => r.join('|'))]) {
       const audit = auditRune(rune(...restrictions));
       assert.equal(audit.readOnly, false);

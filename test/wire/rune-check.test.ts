@@ -96,7 +96,11 @@ describe('rune checks over calls', () => {
       stage: 'not-permitted',
       reason: 'pnameamount_msat not present AND parr1 not present',
     });
-    assert.deepEqual(c.check(rune, { method: 'xpay', params: {} }), { ok: false, stage: 'not-permitted', reason: 'method is not equal to pay' });
+    assert.deepEqual(c.check(rune, { method: 'xpay', params: {} }), {
+      ok: false,
+      stage: 'not-permitted',
+      reason: 'method is not equal to pay',
+    });
     // Only a JSON number is an integer: a string of digits is text, as lightningd reads the token.
     assert.deepEqual(c.check(rune, { method: 'pay', params: { bolt11: 'lnbcrt1x', amount_msat: '5' }, peerId }), {
       ok: false,
@@ -110,7 +114,11 @@ describe('rune checks over calls', () => {
     const rune = createRune({ masterSecret, uniqueId: 2, restrictions: [`time<${1_700_000_000 + 60}`] });
     assert.equal(c.check(rune, { method: 'getinfo' }).ok, true);
     tick(61_000);
-    assert.deepEqual(c.check(rune, { method: 'getinfo' }), { ok: false, stage: 'not-permitted', reason: `time is greater or equal to ${1_700_000_000 + 60}` });
+    assert.deepEqual(c.check(rune, { method: 'getinfo' }), {
+      ok: false,
+      stage: 'not-permitted',
+      reason: `time is greater or equal to ${1_700_000_000 + 60}`,
+    });
   });
 
   test('rate=N allows one call per 60/N seconds per unique id, counting only calls that pass (v25.12, no per-minute bucket)', () => {
@@ -127,11 +135,20 @@ describe('rune checks over calls', () => {
     tick(30_000);
     assert.equal(c.check(restrictRune(rune, ['pnum<9']), { method: 'invoice' }).ok, true);
     assert.equal(c.check(rune, { method: 'invoice' }).ok, false);
-    for (const [value, reason] of [['0', 'malformed rate'], ['x', 'malformed rate'], ['4294967295', 'malformed rate'], ['2x', 'malformed rate']]) {
+    for (const [value, reason] of [
+      ['0', 'malformed rate'],
+      ['x', 'malformed rate'],
+      ['4294967295', 'malformed rate'],
+      ['2x', 'malformed rate'],
+    ]) {
       const bad = createRune({ masterSecret, uniqueId: 30, restrictions: [`rate=${value}`] });
       assert.deepEqual(c.check(bad, { method: 'invoice' }), { ok: false, stage: 'not-permitted', reason });
     }
-    assert.deepEqual(c.check(createRune({ masterSecret, uniqueId: 31, restrictions: ['rate<2'] }), { method: 'x' }), { ok: false, stage: 'not-permitted', reason: 'rate operator must be =' });
+    assert.deepEqual(c.check(createRune({ masterSecret, uniqueId: 31, restrictions: ['rate<2'] }), { method: 'x' }), {
+      ok: false,
+      stage: 'not-permitted',
+      reason: 'rate operator must be =',
+    });
   });
 
   test('per=5sec allows one call per period', () => {
@@ -148,7 +165,11 @@ describe('rune checks over calls', () => {
     const parent = createRune({ masterSecret, uniqueId: 9, restrictions: ['method^list|method^get'] });
     const child = restrictRune(parent, ['method/listfunds']);
     assert.equal(c.check(child, { method: 'listpeers' }).ok, true);
-    assert.deepEqual(c.check(child, { method: 'listfunds' }), { ok: false, stage: 'not-permitted', reason: 'method is equal to listfunds' });
+    assert.deepEqual(c.check(child, { method: 'listfunds' }), {
+      ok: false,
+      stage: 'not-permitted',
+      reason: 'method is equal to listfunds',
+    });
     assert.equal(c.check(child, { method: 'pay' }).ok, false);
     // Drop the child's restriction but keep its authcode: no longer derived.
     const parsed = parseRune(child);
@@ -157,7 +178,11 @@ describe('rune checks over calls', () => {
     for (let bit = 0; bit < 256; bit += 37) {
       const flipped = parseRune(parent);
       flipped.authcode[bit >> 3]! ^= 1 << (bit & 7);
-      assert.deepEqual(c.check(encodeRune(flipped), { method: 'listpeers' }), { ok: false, stage: 'not-authorized', reason: 'Not derived from master' });
+      assert.deepEqual(c.check(encodeRune(flipped), { method: 'listpeers' }), {
+        ok: false,
+        stage: 'not-authorized',
+        reason: 'Not derived from master',
+      });
     }
     assert.equal(createRuneChecker({ masterSecret: new Uint8Array(32) }).check(parent, { method: 'listpeers' }).ok, false);
   });
@@ -165,7 +190,11 @@ describe('rune checks over calls', () => {
   test('values with \\, | and & survive encoding and checks; a string param is compared as its JSON text', () => {
     const { checker: c } = checker();
     // The label a|b&c\d is the JSON text a|b&c\\d: that is what the rune must say (lightningd compares the token).
-    const rune = createRune({ masterSecret, uniqueId: 6, restrictions: [[{ fieldname: 'pnamelabel', condition: '=', value: 'a|b&c\\\\d' }]] });
+    const rune = createRune({
+      masterSecret,
+      uniqueId: 6,
+      restrictions: [[{ fieldname: 'pnamelabel', condition: '=', value: 'a|b&c\\\\d' }]],
+    });
     assert.equal(parseRune(rune).restrictions[1]![0]!.value, 'a|b&c\\\\d');
     assert.equal(c.check(rune, { method: 'invoice', params: { label: 'a|b&c\\d' } }).ok, true);
     assert.equal(c.check(rune, { method: 'invoice', params: { label: 'a|b' } }).ok, false);
@@ -188,9 +217,18 @@ describe('rune checks over calls', () => {
       code: 1502,
       message: 'Not permitted: parameter label is not equal to a\\"b\\\\c',
     });
-    assert.equal(checkruneError({ stage: 'not-permitted', reason: 'parr0 not present' }, '').message, 'Not permitted: parameter #0 not present');
-    assert.equal(checkruneError({ stage: 'not-permitted', reason: 'pnum is greater or equal to 1' }, '').message, 'Not permitted: number of parameters is greater or equal to 1');
-    assert.deepEqual(checkruneError({ stage: 'not-authorized', reason: 'Version mismatch' }, ''), { code: 1501, message: 'Not authorized: Version mismatch' });
+    assert.equal(
+      checkruneError({ stage: 'not-permitted', reason: 'parr0 not present' }, '').message,
+      'Not permitted: parameter #0 not present',
+    );
+    assert.equal(
+      checkruneError({ stage: 'not-permitted', reason: 'pnum is greater or equal to 1' }, '').message,
+      'Not permitted: number of parameters is greater or equal to 1',
+    );
+    assert.deepEqual(checkruneError({ stage: 'not-authorized', reason: 'Version mismatch' }, ''), {
+      code: 1501,
+      message: 'Not authorized: Version mismatch',
+    });
     assert.deepEqual(checkruneError({ stage: 'unique-id', reason: 'should have valid numeric unique_id' }, '"AAAA"'), {
       code: -32602,
       message: 'rune: should have valid numeric unique_id: invalid token \'"AAAA"\'',
@@ -200,7 +238,11 @@ describe('rune checks over calls', () => {
 
 describe('auditRune for pages', () => {
   test('a pay rune limited by amount can still spend, and says so', () => {
-    const rune = createRune({ masterSecret, uniqueId: 5, restrictions: ['method=pay|method=xpay', 'pnameamount_msat<100000001', 'rate=6'] });
+    const rune = createRune({
+      masterSecret,
+      uniqueId: 5,
+      restrictions: ['method=pay|method=xpay', 'pnameamount_msat<100000001', 'rate=6'],
+    });
     const audit = auditRune(rune);
     assert.equal(audit.canSpend, true);
     assert.equal(audit.rateLimit, 6);

@@ -14,7 +14,11 @@ const masterSecret = new Uint8Array(32).fill(1);
 const seeds = [
   createRune({ masterSecret, uniqueId: 0 }),
   createRune({ masterSecret, uniqueId: 1, restrictions: ['method^list|method^get|method=summary', 'method/listdatastore'] }),
-  createRune({ masterSecret, uniqueId: 2, restrictions: ['method=pay', 'pnameamount_msat<1000', 'rate=3', 'per=1min', 'time<99999999999'] }),
+  createRune({
+    masterSecret,
+    uniqueId: 2,
+    restrictions: ['method=pay', 'pnameamount_msat<1000', 'rate=3', 'per=1min', 'time<99999999999'],
+  }),
 ];
 const specials = ['\\', '|', '&', '=', '!', '<', '>', '{', '}', '#', '^', '$', '~', '/', '_', '\u0000', 'é', '-'];
 
@@ -22,7 +26,9 @@ function hostileRune(rand: () => number): string {
   const kind = rand();
   if (kind < 0.25) {
     // Random text, random base64url.
-    return rand() < 0.5 ? String.fromCharCode(...randomBytes(rand, (rand() * 80) | 0)) : base64url.encode(randomBytes(rand, (rand() * 120) | 0));
+    return rand() < 0.5
+      ? String.fromCharCode(...randomBytes(rand, (rand() * 80) | 0))
+      : base64url.encode(randomBytes(rand, (rand() * 120) | 0));
   }
   const seed = seeds[(rand() * seeds.length) | 0]!;
   const bytes = base64url.decode(seed);

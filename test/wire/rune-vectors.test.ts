@@ -15,7 +15,9 @@ import {
 } from '../../packages/wire/src/runes.ts';
 
 const secret = new Uint8Array(16);
-const lines = readFileSync(new URL('../fixtures/rune-test-vectors.csv', import.meta.url), 'utf8').split('\n').filter(Boolean);
+const lines = readFileSync(new URL('../fixtures/rune-test-vectors.csv', import.meta.url), 'utf8')
+  .split('\n')
+  .filter(Boolean);
 
 function fields(parts: string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -67,7 +69,10 @@ describe('ccan/rune test vectors', () => {
     } else if (kind === 'MALFORMED') {
       const [name, , base64] = rest as [string, string, string];
       test(`MALFORMED ${name}`, () => {
-        assert.throws(() => parseRune(base64), (e: unknown) => e instanceof WireError && e.code === 'BAD_RUNE');
+        assert.throws(
+          () => parseRune(base64),
+          (e: unknown) => e instanceof WireError && e.code === 'BAD_RUNE',
+        );
       });
       counted++;
     } else if (kind === 'BAD DERIVATION') {

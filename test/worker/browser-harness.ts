@@ -30,7 +30,10 @@ function newest(dir: string): number {
 /** Builds the bundles unless dist/ is newer than every source of the packages (npm test builds first). */
 export function ensureBuilt(): void {
   const bundle = join(dist, 'ampkit-worker.js');
-  const sources = Math.max(...['wire', 'core', 'worker', 'elements'].map((p) => newest(join(root, 'packages', p, 'src'))), statSync(join(root, 'rollup.config.mjs')).mtimeMs);
+  const sources = Math.max(
+    ...['wire', 'core', 'worker', 'elements'].map((p) => newest(join(root, 'packages', p, 'src'))),
+    statSync(join(root, 'rollup.config.mjs')).mtimeMs,
+  );
   if (existsSync(bundle) && statSync(bundle).mtimeMs >= sources && existsSync(join(dist, 'ampkit.js'))) return;
   const build = spawnSync(process.execPath, ['node_modules/rollup/dist/bin/rollup', '-c', '--silent'], { cwd: root, stdio: 'inherit' });
   if (build.status !== 0) throw new Error(`the build failed (exit ${build.status})`);
@@ -46,7 +49,10 @@ function staticServer(): Server {
       res.writeHead(404).end();
       return;
     }
-    const headers: Record<string, string> = { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' };
+    const headers: Record<string, string> = {
+      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'cache-control': 'no-store',
+    };
     // dist/ is served as a CDN serves it: to any origin, with CORS (module scripts need it).
     if (base === dist) headers['access-control-allow-origin'] = '*';
     const csp = url.searchParams.get('csp');
@@ -99,7 +105,7 @@ export async function startBrowsing(): Promise<Browsing> {
   const executablePath = findChromium();
   if (!executablePath) throw new Error('no Chromium: apt-get install -y chromium, or set CHROME_PATH');
   const servers = [staticServer(), staticServer()];
-  const [origin, cdn] = await Promise.all(servers.map(listen)) as [string, string];
+  const [origin, cdn] = (await Promise.all(servers.map(listen))) as [string, string];
   const browser = await puppeteer.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
   return {
     origin,
@@ -164,7 +170,11 @@ export async function browserHarness(options: SimnetOptions = {}): Promise<Brows
  * `total_msat`) straight over its channel to the shop: `pay(i, amount)` sends payer i's.
  * `close()` closes their connections.
  */
-export async function directPayers(h: BrowserHarness, bolt11: string, total_msat: number): Promise<{ pay(i: number, amount: number): Promise<unknown>; close(): void }> {
+export async function directPayers(
+  h: BrowserHarness,
+  bolt11: string,
+  total_msat: number,
+): Promise<{ pay(i: number, amount: number): Promise<unknown>; close(): void }> {
   // The final CLTV the invoice asks for: 18 for the node's own, 80 for the hold plugin's.
   const { payment_hash, payment_secret, min_final_cltv_expiry } = decodeBolt11(bolt11);
   const aliases = ['alice', 'bob', 'carol'];

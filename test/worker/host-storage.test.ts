@@ -24,7 +24,10 @@ describe('the journal failing, seen from the page', () => {
   before(async () => {
     (globalThis as { WebSocket?: unknown }).WebSocket = NodeWebSocket;
     node = await fakeNode((r: FakeRequest) => {
-      r.send(MessageType.COMMANDO_REPLY_TERM, replyPayload(r.id, JSON.stringify({ error: { code: -32601, message: `Unknown command '${String(r.json.method)}'` } })));
+      r.send(
+        MessageType.COMMANDO_REPLY_TERM,
+        replyPayload(r.id, JSON.stringify({ error: { code: -32601, message: `Unknown command '${String(r.json.method)}'` } })),
+      );
     });
     // A newer ampkit in another tab left the database at version 9.
     await new Promise<void>((resolve, reject) => {
@@ -42,7 +45,10 @@ describe('the journal failing, seen from the page', () => {
   test('the host: STORAGE (version), in words, with the code kept', async () => {
     const host = new AmpkitHost();
     try {
-      const outcome = await host.open({ nodeId: node.nodeId, url: node.url, rune: 'unused', storage: 'indexeddb', database }, () => undefined);
+      const outcome = await host.open(
+        { nodeId: node.nodeId, url: node.url, rune: 'unused', storage: 'indexeddb', database },
+        () => undefined,
+      );
       assert.ok('error' in outcome, 'the open failed');
       assert.equal(outcome.error.code, 'STORAGE');
       assert.deepEqual((outcome.error.data as { reason: string }).reason, 'version');
@@ -58,7 +64,13 @@ describe('the journal failing, seen from the page', () => {
     try {
       for (let i = 0; i < 2; i++) {
         await assert.rejects(
-          createAmpkit({ nodeId: node.nodeId, url: node.url, rune: 'unused', database, worker: new URL('../../packages/worker/src/worker.ts', import.meta.url).href }),
+          createAmpkit({
+            nodeId: node.nodeId,
+            url: node.url,
+            rune: 'unused',
+            database,
+            worker: new URL('../../packages/worker/src/worker.ts', import.meta.url).href,
+          }),
           (e: unknown) => e instanceof AmpkitError && e.code === 'STORAGE' && /newer version of ampkit/.test(e.message),
         );
       }
@@ -70,7 +82,11 @@ describe('the journal failing, seen from the page', () => {
   test('serializeError: a STORAGE error keeps its code and data; a raw IndexedDB DOMException is STORAGE, not INTERNAL', () => {
     const typed = serializeError(new AmpkitError('STORAGE', 'full', { data: { reason: 'quota' } }));
     assert.deepEqual(typed, { code: 'STORAGE', message: 'full', data: { reason: 'quota' } });
-    for (const [name, reason] of [['QuotaExceededError', 'quota'], ['VersionError', 'version'], ['UnknownError', 'failed']]) {
+    for (const [name, reason] of [
+      ['QuotaExceededError', 'quota'],
+      ['VersionError', 'version'],
+      ['UnknownError', 'failed'],
+    ]) {
       const raw = serializeError(new DOMException('The quota has been exceeded.', name));
       assert.equal(raw.code, 'STORAGE', name);
       assert.equal((raw.data as { reason: string }).reason, reason);

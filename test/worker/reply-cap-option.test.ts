@@ -23,7 +23,10 @@ describe('createAmpkit: maxBufferedReplyBytes', () => {
     node = await fakeNode((r: FakeRequest) => {
       const method = r.json.method;
       if (method !== 'getinfo') {
-        r.send(MessageType.COMMANDO_REPLY_TERM, replyPayload(r.id, JSON.stringify({ error: { code: -32601, message: `Unknown command '${String(method)}'` } })));
+        r.send(
+          MessageType.COMMANDO_REPLY_TERM,
+          replyPayload(r.id, JSON.stringify({ error: { code: -32601, message: `Unknown command '${String(method)}'` } })),
+        );
         return;
       }
       // 60 000 bytes of a reply, then its end.
@@ -41,7 +44,13 @@ describe('createAmpkit: maxBufferedReplyBytes', () => {
     const host = new AmpkitHost();
     try {
       await host.open(
-        { nodeId: node.nodeId, url: node.url, rune: 'unused', storage: 'memory', ...(maxBufferedReplyBytes !== undefined ? { maxBufferedReplyBytes } : {}) },
+        {
+          nodeId: node.nodeId,
+          url: node.url,
+          rune: 'unused',
+          storage: 'memory',
+          ...(maxBufferedReplyBytes !== undefined ? { maxBufferedReplyBytes } : {}),
+        },
         () => undefined,
       );
       return await host.call('getinfo', undefined);

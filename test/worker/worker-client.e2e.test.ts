@@ -35,7 +35,9 @@ describe('createAmpkit in Chromium, engine in a worker', () => {
       w.wallet = await w.ampkit.createAmpkit({ ...access, storage: 'memory' });
       w.walletEvents = [];
       for (const type of ['part-created', 'part-updated', 'payment-updated', 'error']) {
-        w.wallet.on(type, (d: any) => w.walletEvents.push(type === 'error' ? `error:${d.code}` : `${type}:${d.partid ?? '-'}:${d.status}:${d.amount_sent_msat ?? ''}`));
+        w.wallet.on(type, (d: any) =>
+          w.walletEvents.push(type === 'error' ? `error:${d.code}` : `${type}:${d.partid ?? '-'}:${d.status}:${d.amount_sent_msat ?? ''}`),
+        );
       }
       return { mode: w.wallet.mode, state: w.wallet.state, nodeId: w.wallet.nodeId };
     }, h.access('wallet'));
@@ -51,7 +53,12 @@ describe('createAmpkit in Chromium, engine in a worker', () => {
     const payment = await tab.page.evaluate(
       async (routes, invoice) => {
         const w = window as any;
-        const base = { payment_hash: invoice.payment_hash, payment_secret: invoice.payment_secret, intended_amount_msat: 900_000, bolt11: invoice.bolt11 };
+        const base = {
+          payment_hash: invoice.payment_hash,
+          payment_secret: invoice.payment_secret,
+          intended_amount_msat: 900_000,
+          bolt11: invoice.bolt11,
+        };
         const sent = await Promise.all(routes.map((route: unknown) => w.wallet.sendpartialpay({ ...base, route })));
         const done = await w.wallet.waitsendpay({ payment_hash: invoice.payment_hash, timeout: 20 });
         await Promise.all(sent.map((part: any) => w.wallet.waitpartialpay({ id: part.id, timeout: 20 })));
@@ -84,10 +91,16 @@ describe('createAmpkit in Chromium, engine in a worker', () => {
     const payments = events.filter((e) => e.startsWith('payment-updated'));
     assert.equal(payments.at(-1)!.split(':')[2], 'complete');
     const first = payments.findIndex((e) => e.includes(':complete:'));
-    assert.ok(payments.slice(first).every((e) => e.includes(':complete:')), 'once complete, the payment stays complete');
+    assert.ok(
+      payments.slice(first).every((e) => e.includes(':complete:')),
+      'once complete, the payment stays complete',
+    );
     // Amounts sent only grow as parts complete, as the engine emitted them.
     const sent = payments.map((e) => Number(e.split(':')[3] || 0));
-    assert.deepEqual(sent, [...sent].sort((a, b) => a - b));
+    assert.deepEqual(
+      sent,
+      [...sent].sort((a, b) => a - b),
+    );
     assert.equal(events.filter((e) => e.startsWith('error')).length, 0);
   });
 
@@ -107,7 +120,9 @@ describe('createAmpkit in Chromium, engine in a worker', () => {
     await pay(0, 6_000);
     await pay(1, 9_000);
     await tab.page.waitForFunction(() => (window as any).shopEvents.filter((e: string) => e.startsWith('invoice-part:')).length === 2);
-    const held = await tab.page.evaluate(async () => (await (window as any).shop.listpartialinvoices({})).partialinvoices.map((p: any) => p.partial_amount_msat));
+    const held = await tab.page.evaluate(async () =>
+      (await (window as any).shop.listpartialinvoices({})).partialinvoices.map((p: any) => p.partial_amount_msat),
+    );
     assert.deepEqual(held.sort(), [6_000, 9_000]);
     await pay(2, 27_000);
     const paid = await tab.page.evaluate(async () => {
@@ -117,27 +132,37 @@ describe('createAmpkit in Chromium, engine in a worker', () => {
     assert.equal(paid.status, 'paid');
     assert.equal(paid.amount_received_msat, 42_000);
     const events: string[] = await tab.page.evaluate(() => (window as any).shopEvents);
-    assert.deepEqual(events.filter((e) => e.startsWith('invoice-part:')), ['invoice-part:6000', 'invoice-part:9000', 'invoice-part:27000']);
+    assert.deepEqual(
+      events.filter((e) => e.startsWith('invoice-part:')),
+      ['invoice-part:6000', 'invoice-part:9000', 'invoice-part:27000'],
+    );
     assert.equal(events.at(-1), 'invoice-paid:42000');
     payers.close();
   });
 
-  test('errors cross the boundary typed: code, message and the node\'s code', async () => {
-    const errors = await tab.page.evaluate(async (readonly) => {
-      const w = window as any;
-      const caught = w.caught;
-      const reader = await w.ampkit.createAmpkit({ ...readonly, storage: 'memory' });
-      const out = {
-        badHash: await caught(() => w.wallet.waitsendpay({ payment_hash: 'zz' })),
-        unknown: await caught(() => w.wallet.waitsendpay({ payment_hash: '00'.repeat(32), timeout: 1 })),
-        function: await caught(() => w.wallet.listpayments({ status: w.caught })),
-        badOptions: await caught(() => w.ampkit.createAmpkit({ nodeId: 'nope', url: 'ws://127.0.0.1:1', rune: 'x' })),
-        refused: await caught(() => reader.invoice({ amount_msat: 1000, description: 'no' })),
-      };
-      await reader.close();
-      return out;
-    }, h.access('shop', true));
-    assert.deepEqual(errors.badHash, { isAmpkitError: true, code: 'INVALID_ARGUMENT', message: 'payment_hash must be 32 bytes as 64 lowercase hex characters' });
+  test("errors cross the boundary typed: code, message and the node's code", async () => {
+    const errors = await tab.page.evaluate(
+      async (readonly) => {
+        const w = window as any;
+        const caught = w.caught;
+        const reader = await w.ampkit.createAmpkit({ ...readonly, storage: 'memory' });
+        const out = {
+          badHash: await caught(() => w.wallet.waitsendpay({ payment_hash: 'zz' })),
+          unknown: await caught(() => w.wallet.waitsendpay({ payment_hash: '00'.repeat(32), timeout: 1 })),
+          function: await caught(() => w.wallet.listpayments({ status: w.caught })),
+          badOptions: await caught(() => w.ampkit.createAmpkit({ nodeId: 'nope', url: 'ws://127.0.0.1:1', rune: 'x' })),
+          refused: await caught(() => reader.invoice({ amount_msat: 1000, description: 'no' })),
+        };
+        await reader.close();
+        return out;
+      },
+      h.access('shop', true),
+    );
+    assert.deepEqual(errors.badHash, {
+      isAmpkitError: true,
+      code: 'INVALID_ARGUMENT',
+      message: 'payment_hash must be 32 bytes as 64 lowercase hex characters',
+    });
     assert.equal(errors.unknown.code, 'NOT_FOUND');
     assert.equal(errors.function.code, 'INVALID_ARGUMENT', JSON.stringify(errors.function));
     assert.equal(errors.badOptions.code, 'INVALID_ARGUMENT');
@@ -155,7 +180,13 @@ describe('createAmpkit in Chromium, engine in a worker', () => {
       const w = window as any;
       const progress: { status: string; attempts: number; delivered: number; parts: string[] }[] = [];
       const stop = w.wallet.on('pay-progress', (p: any) =>
-        progress.push({ status: p.status, attempts: p.attempts, delivered: p.amount_delivered_msat, parts: p.parts.map((x: any) => x.status) }));
+        progress.push({
+          status: p.status,
+          attempts: p.attempts,
+          delivered: p.amount_delivered_msat,
+          parts: p.parts.map((x: any) => x.status),
+        }),
+      );
       const decoded = await w.wallet.decode({ bolt11 });
       const badInvoice = await w.caught(() => w.wallet.decode({ bolt11: 'lnbcrt1garbage' }));
       const info = await w.wallet.getinfo();
@@ -180,8 +211,17 @@ describe('createAmpkit in Chromium, engine in a worker', () => {
     // One event per part created and per part resolved, then the end, in the engine's order.
     assert.equal(progress.length, 2 * result.attempts + 1);
     assert.ok(progress.slice(0, -1).every((p) => p.status === 'pending'));
-    assert.deepEqual(progress.at(-1), { status: 'complete', attempts: result.attempts, delivered: amount, parts: result.parts.map((p: { status: string }) => p.status) });
-    assert.deepEqual(progress.map((p) => p.delivered), [...progress.map((p) => p.delivered)].sort((a, b) => a - b), 'what is delivered only grows');
+    assert.deepEqual(progress.at(-1), {
+      status: 'complete',
+      attempts: result.attempts,
+      delivered: amount,
+      parts: result.parts.map((p: { status: string }) => p.status),
+    });
+    assert.deepEqual(
+      progress.map((p) => p.delivered),
+      [...progress.map((p) => p.delivered)].sort((a, b) => a - b),
+      'what is delivered only grows',
+    );
     const shop = await h.client('shop');
     const [paid] = (await shop.request('listinvoices', { label: 'pay-1' })).invoices;
     shop.close();

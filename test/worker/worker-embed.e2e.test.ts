@@ -18,7 +18,9 @@ after(() => h?.stop());
 
 const STRICT = "default-src 'self'; connect-src ws://127.0.0.1:*; worker-src 'self' blob:";
 /** The rune the README tells a shop to make: invoices only, nothing that spends. */
-const INVOICE_ONLY = ['method=invoice|method=listinvoices|method=holdinvoice|method=listholdinvoices|method=settleholdinvoice|method=cancelholdinvoice|method=listhtlcs|method=wait'];
+const INVOICE_ONLY = [
+  'method=invoice|method=listinvoices|method=holdinvoice|method=listholdinvoices|method=settleholdinvoice|method=cancelholdinvoice|method=listhtlcs|method=wait',
+];
 
 /** Starts a client on the shop from the tab, makes an invoice and lists it back. */
 async function useShop(tab: Tab, label: string, rune = h.access('shop').rune) {
@@ -33,7 +35,14 @@ async function useShop(tab: Tab, label: string, rune = h.access('shop').rune) {
       const { invoices } = await client.listinvoices({ label });
       const databases = (await indexedDB.databases()).map((d) => d.name);
       const mode = client.mode;
-      return { mode, bolt11: invoice.bolt11, listed: invoices.map((i: any) => i.payment_hash), hash: invoice.payment_hash, databases, violations: w.violations };
+      return {
+        mode,
+        bolt11: invoice.bolt11,
+        listed: invoices.map((i: any) => i.payment_hash),
+        hash: invoice.payment_hash,
+        databases,
+        violations: w.violations,
+      };
     },
     { ...h.access('shop'), rune },
     label,
@@ -48,7 +57,15 @@ async function payFromAlice(bolt11: string): Promise<void> {
   const shop = h.simnet.node('shop').node;
   const channel = a.channels.find((c) => c.other(a) === shop)!;
   await alice.request('sendpay', {
-    route: [{ id: shop.id, channel: channel.scid, direction: channel.side(a), amount_msat: invoice.amount_msat, delay: invoice.min_final_cltv_expiry }],
+    route: [
+      {
+        id: shop.id,
+        channel: channel.scid,
+        direction: channel.side(a),
+        amount_msat: invoice.amount_msat,
+        delay: invoice.min_final_cltv_expiry,
+      },
+    ],
     payment_hash: invoice.payment_hash,
     payment_secret: invoice.payment_secret,
     amount_msat: invoice.amount_msat,
@@ -76,16 +93,19 @@ describe('embedding ampkit', () => {
     assert.deepEqual(await tab.page.evaluate(() => (window as any).errors), [], 'the rune allowed every call the engine made');
     assert.deepEqual(result.violations, [], 'nothing the policy refused');
     assert.deepEqual(tab.warnings, []);
-    assert.deepEqual(tab.errors.filter((e) => !e.includes('favicon') && !e.includes('404')), []);
+    assert.deepEqual(
+      tab.errors.filter((e) => !e.includes('favicon') && !e.includes('404')),
+      [],
+    );
   });
 
-  test('ampkit.js from another origin (a CDN) starts its worker through a blob module; the journal is the shop\'s', async () => {
+  test("ampkit.js from another origin (a CDN) starts its worker through a blob module; the journal is the shop's", async () => {
     const csp = `default-src 'self'; script-src 'self' ${h.cdn}; connect-src ws://127.0.0.1:*; worker-src 'self' blob:`;
     const tab = await h.tab({ csp, bundle: `${h.cdn}/dist/ampkit.js` });
     const result = await useShop(tab, 'cdn-worker');
     assert.equal(result.mode, 'worker');
     assert.deepEqual(result.listed, [result.hash]);
-    assert.ok(result.databases.includes(`ampkit:${h.access('shop').nodeId}`), 'the journal is in the shop\'s own IndexedDB');
+    assert.ok(result.databases.includes(`ampkit:${h.access('shop').nodeId}`), "the journal is in the shop's own IndexedDB");
     assert.deepEqual(result.violations, []);
     assert.deepEqual(tab.warnings, []);
   });
@@ -96,12 +116,15 @@ describe('embedding ampkit', () => {
     const result = await useShop(tab, 'cdn-page');
     assert.equal(result.mode, 'page');
     assert.deepEqual(result.listed, [result.hash], 'the same API works in the page');
-    assert.ok(result.violations.some((v: string) => v.startsWith('worker-src blob')), result.violations.join(', '));
+    assert.ok(
+      result.violations.some((v: string) => v.startsWith('worker-src blob')),
+      result.violations.join(', '),
+    );
     assert.equal(tab.warnings.length, 1);
     assert.match(tab.warnings[0]!, /^ampkit: no Web Worker could start .*; the engine runs in this page instead$/);
   });
 
-  test('without worker-src a same-origin worker still starts: default-src \'self\' covers it', async () => {
+  test("without worker-src a same-origin worker still starts: default-src 'self' covers it", async () => {
     const tab = await h.tab({ csp: "default-src 'self'; connect-src ws://127.0.0.1:*" });
     const result = await useShop(tab, 'same-origin-default');
     assert.equal(result.mode, 'worker');
@@ -111,7 +134,8 @@ describe('embedding ampkit', () => {
   test('a worker script that is not there: a warning, then a typed CONNECTION error, nothing half-open', async () => {
     const tab = await h.tab();
     const outcome = await tab.page.evaluate(
-      (access, missing) => (window as any).caught(() => (window as any).ampkit.createAmpkit({ ...access, worker: missing, storage: 'memory' })),
+      (access, missing) =>
+        (window as any).caught(() => (window as any).ampkit.createAmpkit({ ...access, worker: missing, storage: 'memory' })),
       h.access('shop'),
       `${h.cdn}/dist/no-such-worker.js`,
     );

@@ -28,7 +28,8 @@ async function clients(alias: string, name: string, types: string[]): Promise<vo
         const w = window as any;
         w[name] = await w.ampkit.createAmpkit(access);
         w[`${name}Events`] = [];
-        for (const type of types) w[name].on(type, (d: any) => w[`${name}Events`].push(`${type}:${d.id ?? d.payment_hash}:${d.status ?? ''}`));
+        for (const type of types)
+          w[name].on(type, (d: any) => w[`${name}Events`].push(`${type}:${d.id ?? d.payment_hash}:${d.status ?? ''}`));
       },
       h.access(alias),
       name,
@@ -53,25 +54,40 @@ describe('two tabs on one node', () => {
     };
     const sendpays = h.simnet.node('wallet').calls.get('sendpay') ?? 0;
     const outcomes = await Promise.all(
-      tabs.map((tab) => tab.page.evaluate((request) => (window as any).caught(async () => {
-        const w = window as any;
-        w.sent = await w.wallet.sendpartialpay(request);
-      }), request)),
+      tabs.map((tab) =>
+        tab.page.evaluate(
+          (request) =>
+            (window as any).caught(async () => {
+              const w = window as any;
+              w.sent = await w.wallet.sendpartialpay(request);
+            }),
+          request,
+        ),
+      ),
     );
     const sent = outcomes.filter((o) => o === 'no error').length;
     assert.equal(sent, 1, `one tab sends, the other is refused: ${JSON.stringify(outcomes)}`);
     assert.equal(outcomes.find((o) => o !== 'no error').code, 'OVERPAY');
     const results = await Promise.all(
-      tabs.map((tab) => tab.page.evaluate((hash) => (window as any).wallet.waitsendpay({ payment_hash: hash, timeout: 20 }), invoice.payment_hash)),
+      tabs.map((tab) =>
+        tab.page.evaluate((hash) => (window as any).wallet.waitsendpay({ payment_hash: hash, timeout: 20 }), invoice.payment_hash),
+      ),
     );
-    assert.deepEqual(results.map((r) => r.status), ['complete', 'complete']);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['complete', 'complete'],
+    );
     assert.equal(results[0].payment_preimage, results[1].payment_preimage);
     assert.equal((h.simnet.node('wallet').calls.get('sendpay') ?? 0) - sendpays, 1, 'one sendpay reached the node');
     const [paid] = (await shop.request('listinvoices', { label: 'tabs-send' })).invoices;
     assert.equal(paid.amount_received_msat, 200_000);
     shop.close();
     // Both tabs show the same records, and each heard of the part once, whichever sent it.
-    const listed = await Promise.all(tabs.map((tab) => tab.page.evaluate((hash) => (window as any).wallet.listpartialpayments({ payment_hash: hash }), invoice.payment_hash)));
+    const listed = await Promise.all(
+      tabs.map((tab) =>
+        tab.page.evaluate((hash) => (window as any).wallet.listpartialpayments({ payment_hash: hash }), invoice.payment_hash),
+      ),
+    );
     assert.deepEqual(listed[0], listed[1]);
     assert.equal(listed[0].partialpayments.length, 1);
     const id = listed[0].partialpayments[0].id;
@@ -85,9 +101,15 @@ describe('two tabs on one node', () => {
   test('a hold invoice made in one tab is followed by both and settled once', async () => {
     await clients('shop', 'shop', ['invoice-updated', 'invoice-paid']);
     const [a, b] = tabs as [Tab, Tab];
-    const invoice = await a.page.evaluate(() => (window as any).shop.invoice({ amount_msat: 30_000, description: 'hold in two tabs', hold: true }));
+    const invoice = await a.page.evaluate(() =>
+      (window as any).shop.invoice({ amount_msat: 30_000, description: 'hold in two tabs', hold: true }),
+    );
     // Tab B hears of it through the channel, and lists it from the shared journal.
-    await b.page.waitForFunction((hash) => (window as any).shopEvents.some((e: string) => e.startsWith(`invoice-updated:${hash}`)), {}, invoice.payment_hash);
+    await b.page.waitForFunction(
+      (hash) => (window as any).shopEvents.some((e: string) => e.startsWith(`invoice-updated:${hash}`)),
+      {},
+      invoice.payment_hash,
+    );
     const listed = await b.page.evaluate((hash) => (window as any).shop.listinvoices({ payment_hash: hash }), invoice.payment_hash);
     assert.equal(listed.invoices[0].bolt11, invoice.bolt11);
 
@@ -100,7 +122,15 @@ describe('two tabs on one node', () => {
         const channel = p.channels.find((c) => c.other(p) === shopNode)!;
         const amount = [10_000, 20_000][i]!;
         await payer.request('sendpay', {
-          route: [{ id: shopNode.id, channel: channel.scid, direction: channel.side(p), amount_msat: amount, delay: decoded.min_final_cltv_expiry }],
+          route: [
+            {
+              id: shopNode.id,
+              channel: channel.scid,
+              direction: channel.side(p),
+              amount_msat: amount,
+              delay: decoded.min_final_cltv_expiry,
+            },
+          ],
           payment_hash: decoded.payment_hash,
           payment_secret: decoded.payment_secret,
           amount_msat: 30_000,
@@ -109,8 +139,15 @@ describe('two tabs on one node', () => {
         });
       }),
     );
-    const paid = await Promise.all(tabs.map((tab) => tab.page.evaluate((hash) => (window as any).shop.waitinvoice({ payment_hash: hash, timeout: 20 }), invoice.payment_hash)));
-    assert.deepEqual(paid.map((p) => p.status), ['paid', 'paid']);
+    const paid = await Promise.all(
+      tabs.map((tab) =>
+        tab.page.evaluate((hash) => (window as any).shop.waitinvoice({ payment_hash: hash, timeout: 20 }), invoice.payment_hash),
+      ),
+    );
+    assert.deepEqual(
+      paid.map((p) => p.status),
+      ['paid', 'paid'],
+    );
     assert.equal(h.simnet.node('shop').calls.get('settleholdinvoice'), 1, 'one tab settled');
     for (const tab of tabs) {
       const seen = await events(tab, 'shop');
@@ -121,33 +158,53 @@ describe('two tabs on one node', () => {
   test('a tab closed mid-payment: its worker ends with it; a new tab on the journal finishes the payment, no part sent twice, nothing paid over', async () => {
     const amount = 1_800_000_000;
     const shop = await h.client('shop');
-    const { bolt11, payment_hash } = await shop.request('invoice', { amount_msat: amount, label: 'tabs-closed', description: 'closed tab' });
+    const { bolt11, payment_hash } = await shop.request('invoice', {
+      amount_msat: amount,
+      label: 'tabs-closed',
+      description: 'closed tab',
+    });
     const wallet = await h.client('wallet');
     // The payee holds every HTLC that reaches it: the parts stay in flight while the tab closes.
     h.simnet.setFaults('shop', { hold: true });
     const doomed = await h.tab();
-    await doomed.page.evaluate(async (access, bolt11) => {
-      const w = window as any;
-      w.doomed = await w.ampkit.createAmpkit(access);
-      w.paying = w.doomed.pay({ bolt11, retry_for: 60 }).catch(() => undefined);
-    }, h.access('wallet'), bolt11);
+    await doomed.page.evaluate(
+      async (access, bolt11) => {
+        const w = window as any;
+        w.doomed = await w.ampkit.createAmpkit(access);
+        w.paying = w.doomed.pay({ bolt11, retry_for: 60 }).catch(() => undefined);
+      },
+      h.access('wallet'),
+      bolt11,
+    );
     await waitFor(async () => ((await wallet.request('listsendpays', { payment_hash })).payments as unknown[]).length >= 3);
     await doomed.page.close();
     const inFlight = (await wallet.request('listsendpays', { payment_hash })).payments as { status: string }[];
-    assert.ok(inFlight.some((p) => p.status === 'pending'), `the closed tab left parts in flight: ${inFlight.map((p) => p.status).join(', ')}`);
+    assert.ok(
+      inFlight.some((p) => p.status === 'pending'),
+      `the closed tab left parts in flight: ${inFlight.map((p) => p.status).join(', ')}`,
+    );
 
     const next = tabs[0]!;
-    const paying = next.page.evaluate(async (access, bolt11) => {
-      const w = window as any;
-      w.next = await w.ampkit.createAmpkit(access);
-      return w.next.pay({ bolt11, retry_for: 60 });
-    }, h.access('wallet'), bolt11);
+    const paying = next.page.evaluate(
+      async (access, bolt11) => {
+        const w = window as any;
+        w.next = await w.ampkit.createAmpkit(access);
+        return w.next.pay({ bolt11, retry_for: 60 });
+      },
+      h.access('wallet'),
+      bolt11,
+    );
     await new Promise((r) => setTimeout(r, 500));
     h.simnet.setFaults('shop', { hold: false });
     const result = await paying;
     assert.equal(result.status, 'complete', result.failreason);
 
-    const parts = (await wallet.request('listsendpays', { payment_hash })).payments as { groupid: number; partid: number; status: string; amount_msat: number }[];
+    const parts = (await wallet.request('listsendpays', { payment_hash })).payments as {
+      groupid: number;
+      partid: number;
+      status: string;
+      amount_msat: number;
+    }[];
     const keys = parts.map((p) => `${p.groupid}/${p.partid}`);
     assert.equal(new Set(keys).size, keys.length, `no part twice: ${keys.join(', ')}`);
     const delivered = parts.filter((p) => p.status === 'complete').reduce((sum, p) => sum + p.amount_msat, 0);
@@ -158,11 +215,21 @@ describe('two tabs on one node', () => {
     // (A part the closed tab sent is followed by the new tab's watcher: its record may land a moment after the result.)
     const views = async () => {
       const journal = await next.page.evaluate((hash) => (window as any).next.listpartialpayments({ payment_hash: hash }), payment_hash);
-      const node = (await wallet.request('listsendpays', { payment_hash })).payments as { groupid: number; partid: number; status: string }[];
-      const show = (list: { groupid: number; partid: number; status: string }[]) => list.map((p) => `${p.groupid}/${p.partid}:${p.status}`).sort().join(', ');
+      const node = (await wallet.request('listsendpays', { payment_hash })).payments as {
+        groupid: number;
+        partid: number;
+        status: string;
+      }[];
+      const show = (list: { groupid: number; partid: number; status: string }[]) =>
+        list
+          .map((p) => `${p.groupid}/${p.partid}:${p.status}`)
+          .sort()
+          .join(', ');
       // A part refused before it reached the node is journaled as failed and the node lacks it.
       const reached = new Set(node.map((p) => `${p.groupid}/${p.partid}`));
-      const kept = journal.partialpayments.filter((p: { groupid: number; partid: number; status: string }) => reached.has(`${p.groupid}/${p.partid}`) || p.status !== 'failed');
+      const kept = journal.partialpayments.filter(
+        (p: { groupid: number; partid: number; status: string }) => reached.has(`${p.groupid}/${p.partid}`) || p.status !== 'failed',
+      );
       return [show(kept), show(node)] as const;
     };
     await waitFor(async () => {

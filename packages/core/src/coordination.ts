@@ -60,7 +60,8 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
  * (a channel is shared by everything on the origin).
  */
 export function readPeerMessage(message: unknown): PeerMessage | undefined {
-  if (!isRecord(message) || typeof message.type !== 'string' || !PEER_EVENTS.has(message.type) || !isRecord(message.detail)) return undefined;
+  if (!isRecord(message) || typeof message.type !== 'string' || !PEER_EVENTS.has(message.type) || !isRecord(message.detail))
+    return undefined;
   const detail = message.type === 'invoice-part-gone' ? message.detail.part : message.detail;
   if (!isRecord(detail) || typeof detail.payment_hash !== 'string') return undefined;
   if (message.type.startsWith('part-') && typeof detail.id !== 'number') return undefined;

@@ -11,11 +11,41 @@ export { AmpkitError, type EngineErrorCode } from './errors.ts';
 export { Engine, NEVER_SENT, SEND_LEASE_S, createEngine, type EngineEvents, type EngineOptions } from './payments/engine.ts';
 export { localLock, type Lock, type PeerChannel, type PeerEvent, type PeerMessage } from './coordination.ts';
 export { clnNode, type ClnNodeOptions } from './node/cln.ts';
-export type { GetroutesRequest, HoldHtlcState, HoldState, HtlcIndex, Node, NodeAnnouncement, NodeChannel, NodePeerChannel, NodeHoldHtlc, NodeHoldInvoice, NodeHtlc, NodeInvoice, NodePart, NodeRoute, PartKey, SendpayRequest } from './node/node.ts';
+export type {
+  GetroutesRequest,
+  HoldHtlcState,
+  HoldState,
+  HtlcIndex,
+  Node,
+  NodeAnnouncement,
+  NodeChannel,
+  NodePeerChannel,
+  NodeHoldHtlc,
+  NodeHoldInvoice,
+  NodeHtlc,
+  NodeInvoice,
+  NodePart,
+  NodeRoute,
+  PartKey,
+  SendpayRequest,
+} from './node/node.ts';
 export type { ReceiverEvents } from './invoices/receiver.ts';
 export { memoryStore } from './store/memory.ts';
 export { indexedDbStore, type IndexedDbStoreOptions } from './store/indexeddb.ts';
-export type { CacheKey, Change, InvoiceChange, Journal, OpenOptions, PaymentView, SealedPreimage, StorageProblem, Store, StoredInvoice, UpdateOptions, UpdateView } from './store/store.ts';
+export type {
+  CacheKey,
+  Change,
+  InvoiceChange,
+  Journal,
+  OpenOptions,
+  PaymentView,
+  SealedPreimage,
+  StorageProblem,
+  Store,
+  StoredInvoice,
+  UpdateOptions,
+  UpdateView,
+} from './store/store.ts';
 export type {
   AlreadyComplete,
   DecodedInvoice,

@@ -73,7 +73,8 @@ export function checkRoute(value: unknown): RouteHop[] {
     if (typeof h.id !== 'string' || !PUBKEY.test(h.id)) invalid(`${where}.id must be a 33-byte compressed public key in lowercase hex`);
     if (typeof h.channel !== 'string' || !SCID.test(h.channel)) invalid(`${where}.channel must be a short channel id like 103x1x0`);
     const amount_msat = checkAmount(h.amount_msat, `${where}.amount_msat`);
-    if (typeof h.delay !== 'number' || !Number.isSafeInteger(h.delay) || h.delay < 0) invalid(`${where}.delay must be a non-negative integer`);
+    if (typeof h.delay !== 'number' || !Number.isSafeInteger(h.delay) || h.delay < 0)
+      invalid(`${where}.delay must be a non-negative integer`);
     if (h.direction !== undefined && h.direction !== 0 && h.direction !== 1) invalid(`${where}.direction must be 0 or 1`);
     const style = optionalString(h.style, `${where}.style`);
     const previous = route[i - 1];
@@ -127,7 +128,7 @@ export function checkInvoice(request: SendPartialPayRequest, decode: (bolt11: st
   }
   if (invoice.payment_hash !== request.payment_hash) invalid('bolt11 is for another payment_hash');
   if (invoice.payment_secret !== undefined && invoice.payment_secret !== request.payment_secret) {
-    invalid('payment_secret is not the invoice\'s');
+    invalid("payment_secret is not the invoice's");
   }
   if (invoice.amount_msat !== undefined && invoice.amount_msat !== request.intended_amount_msat) {
     throw engineError('AMOUNT_MISMATCH', `the invoice asks for ${invoice.amount_msat} msat, not ${request.intended_amount_msat}`);
@@ -143,11 +144,13 @@ export function checkInvoiceRequest(value: unknown): Required<Omit<InvoiceReques
   const v = value as Record<string, unknown>;
   const amount_msat = checkAmount(v.amount_msat, 'amount_msat');
   if (typeof v.description !== 'string') invalid('description must be a string');
-  if (new TextEncoder().encode(v.description).length > MAX_DESCRIPTION_BYTES) invalid(`description must be at most ${MAX_DESCRIPTION_BYTES} bytes`);
+  if (new TextEncoder().encode(v.description).length > MAX_DESCRIPTION_BYTES)
+    invalid(`description must be at most ${MAX_DESCRIPTION_BYTES} bytes`);
   const label = optionalString(v.label, 'label');
   if (label !== undefined && (label.length === 0 || label.length > 200)) invalid('label must be 1 to 200 characters');
   const expiry = v.expiry ?? 3600;
-  if (typeof expiry !== 'number' || !Number.isSafeInteger(expiry) || expiry <= 0 || expiry > 31_536_000) invalid('expiry must be a whole number of seconds, 1 to a year');
+  if (typeof expiry !== 'number' || !Number.isSafeInteger(expiry) || expiry <= 0 || expiry > 31_536_000)
+    invalid('expiry must be a whole number of seconds, 1 to a year');
   if (v.hold !== undefined && typeof v.hold !== 'boolean') invalid('hold must be true or false');
   return { amount_msat, description: v.description, expiry, hold: v.hold === true, ...(label !== undefined ? { label } : {}) };
 }
@@ -169,13 +172,27 @@ export function checkBolt11(value: unknown, decode: (bolt11: string) => Bolt11In
     return decode(value);
   } catch (error) {
     const reason = error instanceof Bolt11Error ? error.reason : undefined;
-    throw engineError('INVALID_ARGUMENT', `bolt11 does not decode: ${(error as Error).message}`, { cause: error, ...(reason ? { data: { reason } } : {}) });
+    throw engineError('INVALID_ARGUMENT', `bolt11 does not decode: ${(error as Error).message}`, {
+      cause: error,
+      ...(reason ? { data: { reason } } : {}),
+    });
   }
 }
 
 /** The fields of a decoded invoice that `decode()` gives, as Core Lightning's `decode` names them. */
 export function decodedInvoice(invoice: Bolt11Invoice): DecodedInvoice {
-  const { currency, payment_hash, payee, amount_msat, description, description_hash, created_at, expiry, min_final_cltv_expiry, payment_secret } = invoice;
+  const {
+    currency,
+    payment_hash,
+    payee,
+    amount_msat,
+    description,
+    description_hash,
+    created_at,
+    expiry,
+    min_final_cltv_expiry,
+    payment_secret,
+  } = invoice;
   return {
     currency,
     payment_hash,
@@ -222,11 +239,13 @@ export function checkPayRequest(value: unknown, decode: (bolt11: string) => Bolt
   if (v.planner !== undefined && v.planner !== 'local' && v.planner !== 'node') invalid("planner must be 'local' or 'node'");
   const invoice = checkBolt11(v.bolt11, decode);
   if (invoice.payment_secret === undefined) invalid('the invoice has no payment_secret; ampkit pays only invoices that have one');
-  if (invoice.created_at + invoice.expiry <= nowSeconds) invalid(`the invoice expired at ${invoice.created_at + invoice.expiry} (unix seconds)`);
-  if (invoice.payee === ourId) invalid('the invoice is our own node\'s');
+  if (invoice.created_at + invoice.expiry <= nowSeconds)
+    invalid(`the invoice expired at ${invoice.created_at + invoice.expiry} (unix seconds)`);
+  if (invoice.payee === ourId) invalid("the invoice is our own node's");
   let amount_msat: number;
   if (invoice.amount_msat !== undefined) {
-    if (v.amount_msat !== undefined && v.amount_msat !== invoice.amount_msat) invalid(`the invoice asks for ${invoice.amount_msat} msat; amount_msat must be absent or the same`);
+    if (v.amount_msat !== undefined && v.amount_msat !== invoice.amount_msat)
+      invalid(`the invoice asks for ${invoice.amount_msat} msat; amount_msat must be absent or the same`);
     amount_msat = invoice.amount_msat;
   } else {
     if (v.amount_msat === undefined) invalid('the invoice has no amount: give amount_msat');
@@ -235,13 +254,20 @@ export function checkPayRequest(value: unknown, decode: (bolt11: string) => Bolt
   const floor = Math.max(5000, Math.floor(amount_msat / 200));
   const maxfee_msat = v.maxfee_msat ?? floor;
   // A budget above the amount (past the 5,000 msat floor) is most likely a unit mistake.
-  if (typeof maxfee_msat !== 'number' || !Number.isSafeInteger(maxfee_msat) || maxfee_msat < 0 || maxfee_msat > Math.max(amount_msat, 5000)) {
+  if (
+    typeof maxfee_msat !== 'number' ||
+    !Number.isSafeInteger(maxfee_msat) ||
+    maxfee_msat < 0 ||
+    maxfee_msat > Math.max(amount_msat, 5000)
+  ) {
     invalid('maxfee_msat must be a whole number of millisatoshi, 0 up to the amount');
   }
   const retry_for = v.retry_for ?? 60;
-  if (typeof retry_for !== 'number' || !Number.isFinite(retry_for) || retry_for <= 0 || retry_for > 86_400) invalid('retry_for must be a number of seconds, more than 0 and at most a day');
+  if (typeof retry_for !== 'number' || !Number.isFinite(retry_for) || retry_for <= 0 || retry_for > 86_400)
+    invalid('retry_for must be a number of seconds, more than 0 and at most a day');
   const maxparts = v.maxparts ?? 16;
-  if (typeof maxparts !== 'number' || !Number.isSafeInteger(maxparts) || maxparts < 1 || maxparts > MAX_PARTS) invalid(`maxparts must be a whole number from 1 to ${MAX_PARTS}`);
+  if (typeof maxparts !== 'number' || !Number.isSafeInteger(maxparts) || maxparts < 1 || maxparts > MAX_PARTS)
+    invalid(`maxparts must be a whole number from 1 to ${MAX_PARTS}`);
   const mpp = invoice.featureBits.some((bit) => BASIC_MPP.includes(bit));
   return {
     bolt11: v.bolt11 as string,

@@ -3,7 +3,16 @@
  * `createAmpkit()` fits it, and so does a test double. Elements reach the engine only
  * through it (docs/design.md, "Boundaries").
  */
-import type { AmpkitClient, AmpkitEvents, AmpkitOptions, DecodedInvoice, NodeInfo, PayProgress, PayRequest, PayResult } from '@ampkit/worker';
+import type {
+  AmpkitClient,
+  AmpkitEvents,
+  AmpkitOptions,
+  DecodedInvoice,
+  NodeInfo,
+  PayProgress,
+  PayRequest,
+  PayResult,
+} from '@ampkit/worker';
 
 export type { DecodedInvoice, NodeInfo, PayProgress, PayRequest, PayResult };
 

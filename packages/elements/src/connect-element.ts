@@ -138,7 +138,10 @@ export class AmpkitConnect extends LitElement {
     if (this.auditCache?.rune === rune) return this.auditCache.audit;
     if (!rune) return undefined;
     if (!auditor) {
-      loadAuditor().then(() => this.requestUpdate(), (error) => console.error('ampkit: the rune audit did not load', error));
+      loadAuditor().then(
+        () => this.requestUpdate(),
+        (error) => console.error('ampkit: the rune audit did not load', error),
+      );
       return undefined;
     }
     let audit: Audit;
@@ -293,14 +296,16 @@ export class AmpkitConnect extends LitElement {
     `;
     return html`<div class="card" part="card">
       <form @submit=${this.submit} novalidate>
-        ${field('nodeId', 'node-id', 'connectNodeId', 'text', '02…')}
-        ${field('url', 'url', 'connectUrl', 'url', 'wss://node.example:5019')}
+        ${field('nodeId', 'node-id', 'connectNodeId', 'text', '02…')} ${field('url', 'url', 'connectUrl', 'url', 'wss://node.example:5019')}
         ${field('rune', 'rune', 'connectRune', 'password', '')}
-        ${audit && 'audit' in audit && !(audit.audit.readOnly || audit.audit.invoiceOnly)
-          ? html`<div class="warning" part="warning" role="alert">
-              <strong>${t.t(audit.audit.spendingMethods.length > 0 ? 'runeCanSpend' : 'runeNotKnownSafe')}</strong><span class="summary">${audit.audit.summary}</span>
-            </div>`
-          : nothing}
+        ${
+          audit && 'audit' in audit && !(audit.audit.readOnly || audit.audit.invoiceOnly)
+            ? html`<div class="warning" part="warning" role="alert">
+                <strong>${t.t(audit.audit.spendingMethods.length > 0 ? 'runeCanSpend' : 'runeNotKnownSafe')}</strong
+                ><span class="summary">${audit.audit.summary}</span>
+              </div>`
+            : nothing
+        }
         ${audit && 'bad' in audit ? html`<p class="hint error" part="message">${t.t('runeBad')}</p>` : nothing}
         ${this._message ? html`<p class="hint error" part="message" role="alert">${this._message}</p>` : nothing}
         <div class="bottom">

@@ -7,7 +7,24 @@
 export { AmpkitPay, defaultMaxFee, type PayState } from './pay-element.ts';
 export { AmpkitInvoice, type InvoiceState } from './invoice-element.ts';
 export { AmpkitConnect, type ConnectState } from './connect-element.ts';
-export { AmpkitWebLN, createWebLNProvider, installWebLN, type WebLNClient, type WebLNInvoiceArgs, type WebLNNodeInfo, type WebLNProvider } from './webln.ts';
+export {
+  AmpkitWebLN,
+  createWebLNProvider,
+  installWebLN,
+  type WebLNClient,
+  type WebLNInvoiceArgs,
+  type WebLNNodeInfo,
+  type WebLNProvider,
+} from './webln.ts';
 export { DEFAULT_STRINGS, getStrings, setStrings, type AmpkitStrings, type StringKey } from './strings.ts';
 export type { AmpkitElementEventName, AmpkitElementEvents, AmpkitEvent } from './events.ts';
-export type { ClientFactory, DecodedInvoice, ElementsClient, ElementsEvents, NodeInfo, PayProgress, PayRequest, PayResult } from './client.ts';
+export type {
+  ClientFactory,
+  DecodedInvoice,
+  ElementsClient,
+  ElementsEvents,
+  NodeInfo,
+  PayProgress,
+  PayRequest,
+  PayResult,
+} from './client.ts';

@@ -86,10 +86,7 @@ export class AmpkitInvoice extends LitElement {
   };
 
   /** The element's shadow styles: the shared base, then its own (themable through `--ampkit-*` properties and `::part`). */
-  static override styles = [
-    base,
-    invoiceStyles,
-  ];
+  static override styles = [base, invoiceStyles];
 
   /** What to ask for, in msat, when the element makes the invoice (attribute `amount-msat`). */
   declare amountMsat: number | undefined;
@@ -189,7 +186,8 @@ export class AmpkitInvoice extends LitElement {
     const bolt11 = this.bolt11?.trim();
     const hash = this.paymentHash?.trim().toLowerCase();
     if (bolt11 || hash) return `watch:${hash || ''}:${bolt11 || ''}`;
-    if (this.amountMsat && this.amountMsat > 0) return `make:${this.amountMsat}:${this.hold}:${this.expiry ?? ''}:${this.description ?? ''}`;
+    if (this.amountMsat && this.amountMsat > 0)
+      return `make:${this.amountMsat}:${this.hold}:${this.expiry ?? ''}:${this.description ?? ''}`;
     return '';
   }
 
@@ -213,10 +211,13 @@ export class AmpkitInvoice extends LitElement {
   }
 
   private later(ms: number, task: () => void): void {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      task();
-    }, Math.min(ms, MAX_TIMER_MS));
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        task();
+      },
+      Math.min(ms, MAX_TIMER_MS),
+    );
     this.timers.add(timer);
   }
 
@@ -240,18 +241,22 @@ export class AmpkitInvoice extends LitElement {
       this._reason = [new Translator(this.strings).t(key), detail].filter(Boolean).join(' ');
     };
     if (target.startsWith('make:')) {
-      if (this.made?.target === target) return void this.watch(client, this.made.invoice.payment_hash, generation).catch((e) => fail(e, 'invoiceNotFound'));
+      if (this.made?.target === target)
+        return void this.watch(client, this.made.invoice.payment_hash, generation).catch((e) => fail(e, 'invoiceNotFound'));
       this._state = 'creating';
       const request: InvoiceRequest = { amount_msat: this.amountMsat!, description: this.description ?? '' };
       if (this.hold) request.hold = true;
       if (this.expiry) request.expiry = this.expiry;
-      client.invoice(request).then((invoice) => {
-        if (generation !== this.generation) return;
-        this.made = { target, invoice };
-        this._invoice = invoice;
-        fire(this, 'ampkit-invoice-created', invoice);
-        return this.watch(client, invoice.payment_hash, generation).catch((e) => fail(e, 'invoiceNotFound'));
-      }, (e) => fail(e, 'invoiceFailed'));
+      client.invoice(request).then(
+        (invoice) => {
+          if (generation !== this.generation) return;
+          this.made = { target, invoice };
+          this._invoice = invoice;
+          fire(this, 'ampkit-invoice-created', invoice);
+          return this.watch(client, invoice.payment_hash, generation).catch((e) => fail(e, 'invoiceNotFound'));
+        },
+        (e) => fail(e, 'invoiceFailed'),
+      );
       return;
     }
     this._state = 'loading';
@@ -292,7 +297,9 @@ export class AmpkitInvoice extends LitElement {
     if (this._state !== 'unpaid' && this._state !== 'loading' && this._state !== 'creating') return;
     const key = keyOf(part);
     if (this._parts.some((p) => keyOf(p.part) === key && !p.leaving)) return;
-    this._parts = [...this._parts.filter((p) => keyOf(p.part) !== key), { part }].sort((a, b) => a.part.incoming_time_unix - b.part.incoming_time_unix);
+    this._parts = [...this._parts.filter((p) => keyOf(p.part) !== key), { part }].sort(
+      (a, b) => a.part.incoming_time_unix - b.part.incoming_time_unix,
+    );
     if (!live) return;
     const t = new Translator(this.strings);
     this.announce(t.t('invoicePartArrived', { amount: t.sat(part.partial_amount_msat), channel: part.incoming_scid }));
@@ -356,7 +363,8 @@ export class AmpkitInvoice extends LitElement {
       case 'creating':
       case 'loading':
         return html`<p class="status muted" part="message">
-          <span class="spinner"></span>${t.t(this.source.missing.kind === 'connecting' ? 'errorConnecting' : this._state === 'creating' ? 'invoiceCreating' : 'invoiceLoading')}
+          <span class="spinner"></span
+          >${t.t(this.source.missing.kind === 'connecting' ? 'errorConnecting' : this._state === 'creating' ? 'invoiceCreating' : 'invoiceLoading')}
         </p>`;
       case 'error':
         return html`<p class="message error" part="message">${this._reason ?? t.t('errorNoClient')}</p>`;
@@ -366,7 +374,9 @@ export class AmpkitInvoice extends LitElement {
         return html`${this.head(invoice!, t)}
           <div class="done">
             <span class="mark" aria-hidden="true">✓</span>
-            <span class="big ok" part="message">${t.t('invoicePaid', { amount: t.sat(invoice!.amount_received_msat || invoice!.amount_msat) })}</span>
+            <span class="big ok" part="message"
+              >${t.t('invoicePaid', { amount: t.sat(invoice!.amount_received_msat || invoice!.amount_msat) })}</span
+            >
             <span class="muted">${t.count('parts', invoice!.parts)}${invoice!.paid_at ? ` · ${t.time(invoice!.paid_at)}` : ''}</span>
           </div>`;
       case 'expired':
@@ -401,8 +411,7 @@ export class AmpkitInvoice extends LitElement {
         </button>
         <a class="button secondary" part="button open" href=${`lightning:${invoice.bolt11}`}>${t.t('invoiceOpenWallet')}</a>
       </div>
-      ${receivedBar(held, invoice.amount_msat, t)}
-      ${partsList(this._parts, t)}
+      ${receivedBar(held, invoice.amount_msat, t)} ${partsList(this._parts, t)}
       <div class="footer muted"><span>${t.t('invoiceExpires', { time: t.time(invoice.expires_at) })}</span></div>`;
   }
 }

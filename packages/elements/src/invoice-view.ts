@@ -58,19 +58,24 @@ export function receivedBar(received: number, amount: number, t: Translator): Te
 export function partsList(parts: ShownPart[], t: Translator): TemplateResult {
   return html`<div class="parts-box">
     <div class="label">${t.t('invoiceParts')}</div>
-    ${parts.length === 0
-      ? html`<p class="message muted empty-parts">${t.t('invoiceNoParts')}</p>`
-      : html`<ul class="parts" part="parts">
-          ${repeat(
-            parts,
-            ({ part }) => `${part.incoming_scid}/${part.htlc_id}`,
-            ({ part, leaving }) => html`<li class="part ${leaving ? 'leaving' : ''}" part=${leaving ? 'part part-leaving' : 'part'}>
-              <span class="mono channel" title=${part.incoming_scid}>${part.incoming_scid}</span>
-              <span class="part-amount">${t.sat(part.partial_amount_msat)}</span>
-              <span class="muted time">${leaving ? t.t('invoicePartLeaving', { reason: t.t(GONE[leaving]) }) : t.time(part.incoming_time_unix)}</span>
-            </li>`,
-          )}
-        </ul>`}
+    ${
+      parts.length === 0
+        ? html`<p class="message muted empty-parts">${t.t('invoiceNoParts')}</p>`
+        : html`<ul class="parts" part="parts">
+            ${repeat(
+              parts,
+              ({ part }) => `${part.incoming_scid}/${part.htlc_id}`,
+              ({ part, leaving }) =>
+                html`<li class="part ${leaving ? 'leaving' : ''}" part=${leaving ? 'part part-leaving' : 'part'}>
+                  <span class="mono channel" title=${part.incoming_scid}>${part.incoming_scid}</span>
+                  <span class="part-amount">${t.sat(part.partial_amount_msat)}</span>
+                  <span class="muted time"
+                    >${leaving ? t.t('invoicePartLeaving', { reason: t.t(GONE[leaving]) }) : t.time(part.incoming_time_unix)}</span
+                  >
+                </li>`,
+            )}
+          </ul>`
+    }
   </div>`;
 }
 

@@ -49,14 +49,21 @@ export function payBar(progress: PayProgress, t: Translator): TemplateResult {
     </div>
     <div class="legend" part="legend">
       ${(['settled', 'inflight', 'failed'] as const).map((kind) =>
-        counts[kind] ? html`<span class="key"><span class="swatch ${kind}"></span>${t.t(WORD[kind])} ${t.number(counts[kind])}</span>` : nothing,
+        counts[kind]
+          ? html`<span class="key"><span class="swatch ${kind}"></span>${t.t(WORD[kind])} ${t.number(counts[kind])}</span>`
+          : nothing,
       )}
     </div>
   `;
 }
 
 function segment(part: PartialPayment, number: number, kind: keyof typeof WORD, align: string, t: Translator): TemplateResult {
-  const label = t.t('partLabel', { number: t.number(number), amount: t.sat(part.amount_msat), hops: t.count('hops', part.route.length), status: t.t(WORD[kind]) });
+  const label = t.t('partLabel', {
+    number: t.number(number),
+    amount: t.sat(part.amount_msat),
+    hops: t.count('hops', part.route.length),
+    status: t.t(WORD[kind]),
+  });
   return html`<span
     class="segment ${kind}"
     part="segment segment-${kind}"
@@ -65,7 +72,9 @@ function segment(part: PartialPayment, number: number, kind: keyof typeof WORD, 
     aria-label=${label}
     data-partid=${part.partid}
     ><span class="tip ${align}" part="tooltip" role="tooltip" aria-hidden="true"
-      ><strong>${t.sat(part.amount_msat)}</strong> · ${t.count('hops', part.route.length)}<br /><span class="tip-status">${t.t(WORD[kind])}</span></span
+      ><strong>${t.sat(part.amount_msat)}</strong> · ${t.count('hops', part.route.length)}<br /><span class="tip-status"
+        >${t.t(WORD[kind])}</span
+      ></span
     ></span
   >`;
 }
@@ -89,7 +98,9 @@ export const payBarStyles = css`
   }
   .segment {
     cursor: default;
-    transition: background-color 200ms ease, flex-grow 250ms ease;
+    transition:
+      background-color 200ms ease,
+      flex-grow 250ms ease;
   }
   .segment.settled,
   .swatch.settled {

@@ -219,9 +219,12 @@ export class AmpkitPay extends LitElement {
     }
     if (this._state !== 'failed') this._state = 'ready';
     clearTimeout(this.expiryTimer);
-    this.expiryTimer = setTimeout(() => {
-      if (this._state === 'ready' || this._state === 'failed') this.checkExpiry();
-    }, Math.min(left + 50, MAX_TIMER_MS));
+    this.expiryTimer = setTimeout(
+      () => {
+        if (this._state === 'ready' || this._state === 'failed') this.checkExpiry();
+      },
+      Math.min(left + 50, MAX_TIMER_MS),
+    );
   }
 
   /** The fee budget, in msat: the payment's own once it runs, else `max-fee-msat`, else pay()'s default. */
@@ -284,7 +287,10 @@ export class AmpkitPay extends LitElement {
       return result;
     } catch (caught) {
       if (generation !== this.generation) return undefined;
-      const error = caught instanceof AmpkitError ? caught : new AmpkitError('INTERNAL', (caught as Error)?.message ?? String(caught), { cause: caught });
+      const error =
+        caught instanceof AmpkitError
+          ? caught
+          : new AmpkitError('INTERNAL', (caught as Error)?.message ?? String(caught), { cause: caught });
       this._state = 'failed';
       this._reason = error.message;
       this.announce(t.t('payFailedReason', { reason: error.message }));
@@ -317,9 +323,13 @@ export class AmpkitPay extends LitElement {
       case 'empty':
         return html`<p class="message muted" part="message">${t.t('payEmpty')}</p>`;
       case 'loading':
-        return html`<p class="status muted" part="message"><span class="spinner"></span>${t.t(this.source.missing.kind === 'connecting' ? 'errorConnecting' : 'payLoading')}</p>`;
+        return html`<p class="status muted" part="message">
+          <span class="spinner"></span>${t.t(this.source.missing.kind === 'connecting' ? 'errorConnecting' : 'payLoading')}
+        </p>`;
       case 'error':
-        return html`<p class="message error" part="message">${this._reason ? t.t('connectFailed', { reason: this._reason }) : t.t('errorNoClient')}</p>`;
+        return html`<p class="message error" part="message">
+          ${this._reason ? t.t('connectFailed', { reason: this._reason }) : t.t('errorNoClient')}
+        </p>`;
       case 'invalid':
         return html`<p class="message error" part="message">${t.t('payInvalid')}</p>
           ${this._reason ? html`<p class="message muted">${this._reason}</p>` : nothing}`;
@@ -352,9 +362,26 @@ export class AmpkitPay extends LitElement {
         ${badge ? html`<span class="badge ${this._state}">${badge}</span>` : nothing}
       </div>
       <dl class="details" part="details">
-        <div class="row"><dt class="label">${t.t('payPayee')}</dt><dd class="value mono" title=${decoded.payee}>${shortId(decoded.payee)}</dd></div>
-        ${decoded.description ? html`<div class="row"><dt class="label">${t.t('payDescription')}</dt><dd class="value description">${decoded.description}</dd></div>` : nothing}
-        ${fee !== undefined ? html`<div class="row"><dt class="label">${t.t('payFeeBudget')}</dt><dd class="value">${t.t('payFeeUpTo', { amount: t.sat(fee) })}</dd></div>` : nothing}
+        <div class="row">
+          <dt class="label">${t.t('payPayee')}</dt>
+          <dd class="value mono" title=${decoded.payee}>${shortId(decoded.payee)}</dd>
+        </div>
+        ${
+          decoded.description
+            ? html`<div class="row">
+                <dt class="label">${t.t('payDescription')}</dt>
+                <dd class="value description">${decoded.description}</dd>
+              </div>`
+            : nothing
+        }
+        ${
+          fee !== undefined
+            ? html`<div class="row">
+                <dt class="label">${t.t('payFeeBudget')}</dt>
+                <dd class="value">${t.t('payFeeUpTo', { amount: t.sat(fee) })}</dd>
+              </div>`
+            : nothing
+        }
       </dl>
     `;
   }
@@ -365,8 +392,14 @@ export class AmpkitPay extends LitElement {
     return html`<div class="progress">
       ${payBar(progress, t)}
       <dl class="stats" part="stats">
-        <div><dt>${t.t('payAttempts')}</dt><dd>${t.number(progress.attempts)}</dd></div>
-        <div><dt>${t.t('payFees')}</dt><dd>${t.sat(progress.fee_msat)}</dd></div>
+        <div>
+          <dt>${t.t('payAttempts')}</dt>
+          <dd>${t.number(progress.attempts)}</dd>
+        </div>
+        <div>
+          <dt>${t.t('payFees')}</dt>
+          <dd>${t.sat(progress.fee_msat)}</dd>
+        </div>
       </dl>
     </div>`;
   }
@@ -381,7 +414,9 @@ export class AmpkitPay extends LitElement {
         <div class="amount ok" part="amount">${t.t('payPaid', { amount: t.sat(result.amount_msat) })}</div>
         <span class="check" aria-hidden="true">✓</span>
       </div>
-      <p class="message muted">${t.t('payPaidDetail', { fee: t.sat(result.fee_msat), parts: t.count('parts', parts), attempts: t.count('attempts', result.attempts) })}</p>
+      <p class="message muted">
+        ${t.t('payPaidDetail', { fee: t.sat(result.fee_msat), parts: t.count('parts', parts), attempts: t.count('attempts', result.attempts) })}
+      </p>
       <div class="progress">${payBar(result, t)}</div>
       <div class="proof" part="proof">
         <div class="row">

@@ -95,8 +95,10 @@ export const DEFAULT_STRINGS = {
   stateReconnecting: 'Reconnecting…',
   stateClosed: 'Disconnected',
   stateFailed: 'Connection failed',
-  runeCanSpend: 'Warning: this rune can spend from your node, and every script on this page can use it. Prefer a rune that can only make invoices.',
-  runeNotKnownSafe: 'Warning: this rune can call methods not known to be harmless, so it may be able to spend from your node, and every script on this page can use it. Prefer a rune that can only make invoices.',
+  runeCanSpend:
+    'Warning: this rune can spend from your node, and every script on this page can use it. Prefer a rune that can only make invoices.',
+  runeNotKnownSafe:
+    'Warning: this rune can call methods not known to be harmless, so it may be able to spend from your node, and every script on this page can use it. Prefer a rune that can only make invoices.',
   runeBad: 'This does not look like a rune.',
 } as const;
 
@@ -182,7 +184,9 @@ export class Translator {
 
   /** A Unix time as a time of day. */
   time(unixSeconds: number): string {
-    return cached(timeFormats, this.table.locale, (l) => new Intl.DateTimeFormat(l, { timeStyle: 'medium' })).format(new Date(unixSeconds * 1000));
+    return cached(timeFormats, this.table.locale, (l) => new Intl.DateTimeFormat(l, { timeStyle: 'medium' })).format(
+      new Date(unixSeconds * 1000),
+    );
   }
 }
 

@@ -90,8 +90,10 @@ export class AmpkitWebLN implements WebLNProvider {
     const amount = request.amount ?? request.defaultAmount;
     if (amount === undefined || amount === '') throw new Error('webln: makeInvoice needs an amount (or defaultAmount) in sat');
     const amount_msat = satToMsat(amount, 'amount');
-    if (request.minimumAmount !== undefined && amount_msat < satToMsat(request.minimumAmount, 'minimumAmount')) throw new Error('webln: amount is below minimumAmount');
-    if (request.maximumAmount !== undefined && amount_msat > satToMsat(request.maximumAmount, 'maximumAmount')) throw new Error('webln: amount is above maximumAmount');
+    if (request.minimumAmount !== undefined && amount_msat < satToMsat(request.minimumAmount, 'minimumAmount'))
+      throw new Error('webln: amount is below minimumAmount');
+    if (request.maximumAmount !== undefined && amount_msat > satToMsat(request.maximumAmount, 'maximumAmount'))
+      throw new Error('webln: amount is above maximumAmount');
     const invoice = await this.client.invoice({ amount_msat, description: request.defaultMemo ?? '' });
     return { paymentRequest: invoice.bolt11 };
   }

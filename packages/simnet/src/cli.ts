@@ -60,7 +60,7 @@ if (args.json) console.log(JSON.stringify({ nodes: simnet.nodes }));
 else {
   console.log(`ampkit-simnet: ${simnet.network.nodes.size} nodes, ${simnet.network.channels.size} channels; listening:`);
   for (const n of simnet.nodes) console.log(`  ${n.alias.padEnd(8)} ${n.id}  ${n.ws_url}`);
-  console.log('runes: --json prints each node\'s rune (full), readonly_rune and invoice_rune (invoice-only, for a shop)');
+  console.log("runes: --json prints each node's rune (full), readonly_rune and invoice_rune (invoice-only, for a shop)");
   console.log('control commands on stdin: latency|slow|fail|hold|drop|offline|online <node|scid> [arg]');
 }
 

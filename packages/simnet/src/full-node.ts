@@ -15,9 +15,28 @@ import { derive, deriveKey } from './seed.ts';
 /** The restrictions of the read-only rune: list*, get*, wait* and decode. */
 export const READONLY_RESTRICTIONS = [
   [
-    'getinfo', 'listpeers', 'listpeerchannels', 'listchannels', 'listnodes', 'listfunds', 'listinvoices', 'listsendpays', 'listpays',
-    'listforwards', 'listhtlcs', 'listholdinvoices', 'getroute', 'getroutes', 'decode', 'wait', 'waitinvoice', 'waitanyinvoice', 'waitsendpay',
-  ].map((m) => `method=${m}`).join('|'),
+    'getinfo',
+    'listpeers',
+    'listpeerchannels',
+    'listchannels',
+    'listnodes',
+    'listfunds',
+    'listinvoices',
+    'listsendpays',
+    'listpays',
+    'listforwards',
+    'listhtlcs',
+    'listholdinvoices',
+    'getroute',
+    'getroutes',
+    'decode',
+    'wait',
+    'waitinvoice',
+    'waitanyinvoice',
+    'waitsendpay',
+  ]
+    .map((m) => `method=${m}`)
+    .join('|'),
 ];
 
 /** The restrictions of the invoice-only rune a shop uses: make and follow invoices, never spend. */

@@ -145,7 +145,8 @@ export class HoldPlugin {
       throw new HoldPluginError((error as Error).message);
     }
     const us = this.full.node.id;
-    if (decoded.payee !== us && !(decoded.routes ?? []).some((route) => route.some((hop) => hop.pubkey === us))) throw new HoldPluginError('invoice is not related to us');
+    if (decoded.payee !== us && !(decoded.routes ?? []).some((route) => route.some((hop) => hop.pubkey === us)))
+      throw new HoldPluginError('invoice is not related to us');
     this.insert({
       payment_hash: decoded.payment_hash,
       invoice,
@@ -156,7 +157,9 @@ export class HoldPlugin {
     });
   }
 
-  private insert(o: Pick<HoldInvoice, 'payment_hash' | 'invoice' | 'amount_msat' | 'payment_secret' | 'min_final_cltv_expiry' | 'min_cltv'>): void {
+  private insert(
+    o: Pick<HoldInvoice, 'payment_hash' | 'invoice' | 'amount_msat' | 'payment_secret' | 'min_final_cltv_expiry' | 'min_cltv'>,
+  ): void {
     // The plugin's table has `payment_hash UNIQUE`; this is SQLite's refusal.
     if (this.invoices.has(o.payment_hash)) throw new HoldPluginError('UNIQUE constraint failed: invoices.payment_hash');
     this.invoices.set(o.payment_hash, { id: ++this.invoiceIds, state: 'unpaid', created_at: this.full.network.now(), htlcs: [], ...o });
@@ -164,7 +167,8 @@ export class HoldPlugin {
 
   /** `listholdinvoices`: the rows, all or the one with that hash (hex of any length). */
   list(payment_hash?: string): Record<string, unknown>[] {
-    const invoices = payment_hash === undefined ? [...this.invoices.values()] : [this.invoices.get(payment_hash)].filter((i) => i !== undefined);
+    const invoices =
+      payment_hash === undefined ? [...this.invoices.values()] : [this.invoices.get(payment_hash)].filter((i) => i !== undefined);
     return invoices.map((i) => ({
       id: i.id,
       payment_hash: i.payment_hash,
@@ -259,8 +263,10 @@ export class HoldPlugin {
       return true;
     };
     if (invoice.state !== 'unpaid') return refuse('incorrect_or_unknown_payment_details');
-    if (invoice.payment_secret !== undefined && attempt.final.payment_secret !== invoice.payment_secret) return refuse('incorrect_or_unknown_payment_details');
-    if (arrived.expiry - network.blockheight < (invoice.min_cltv ?? invoice.min_final_cltv_expiry)) return refuse('final_incorrect_cltv_expiry');
+    if (invoice.payment_secret !== undefined && attempt.final.payment_secret !== invoice.payment_secret)
+      return refuse('incorrect_or_unknown_payment_details');
+    if (arrived.expiry - network.blockheight < (invoice.min_cltv ?? invoice.min_final_cltv_expiry))
+      return refuse('final_incorrect_cltv_expiry');
     // The invoice's amount decides, not the onion's total_msat.
     const paid = invoice.htlcs.filter((h) => h.state === 'accepted' || h.state === 'paid').reduce((s, h) => s + h.msat, 0);
     if (paid > OVERPAYMENT_FACTOR * invoice.amount_msat) return refuse('incorrect_or_unknown_payment_details');

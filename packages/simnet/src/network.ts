@@ -296,7 +296,14 @@ export class Network {
   }
 
   private addHtlc(attempt: Attempt, channel: Channel, side: 0 | 1, amount: number, expiry: number): void {
-    const htlc: Htlc = { id: channel.nextHtlcId[side]++, from: side, amount_msat: amount, expiry, payment_hash: attempt.final.payment_hash, created_at: this.seconds() };
+    const htlc: Htlc = {
+      id: channel.nextHtlcId[side]++,
+      from: side,
+      amount_msat: amount,
+      expiry,
+      payment_hash: attempt.final.payment_hash,
+      created_at: this.seconds(),
+    };
     channel.balance[side] -= amount;
     channel.htlcs.add(htlc);
     for (const s of [0, 1] as const) channel.node[s].htlcLog.add(channel.scid, htlc, htlc.from === s ? 'out' : 'in');
@@ -393,21 +400,29 @@ export class Network {
       raw_message: failCodeHex(FailCode[name]) + data,
       local: false,
     };
-    this.unwind(attempt, (channel, htlc) => {
-      channel.balance[htlc.from] += htlc.amount_msat;
-    }, () => attempt.onResult(result));
+    this.unwind(
+      attempt,
+      (channel, htlc) => {
+        channel.balance[htlc.from] += htlc.amount_msat;
+      },
+      () => attempt.onResult(result),
+    );
   }
 
   /** The destination settles: the preimage goes back hop by hop, moving each hop's balance. */
   fulfill(attempt: Attempt, preimage: string): void {
     if (attempt.resolved) return;
     attempt.resolved = true;
-    this.unwind(attempt, (channel, htlc) => {
-      const to = (1 - htlc.from) as 0 | 1;
-      channel.balance[to] += htlc.amount_msat;
-      channel.stats[htlc.from]!.fulfilled++;
-      channel.stats[htlc.from]!.fulfilled_msat += htlc.amount_msat;
-    }, () => attempt.onResult({ ok: true, preimage }));
+    this.unwind(
+      attempt,
+      (channel, htlc) => {
+        const to = (1 - htlc.from) as 0 | 1;
+        channel.balance[to] += htlc.amount_msat;
+        channel.stats[htlc.from]!.fulfilled++;
+        channel.stats[htlc.from]!.fulfilled_msat += htlc.amount_msat;
+      },
+      () => attempt.onResult({ ok: true, preimage }),
+    );
   }
 
   private unwind(attempt: Attempt, settle: (channel: Channel, htlc: Htlc) => void, done: () => void): void {
@@ -416,7 +431,8 @@ export class Network {
       if (!entry) return done();
       entry.channel.htlcs.delete(entry.htlc);
       settle(entry.channel, entry.htlc);
-      for (const s of [0, 1] as const) entry.channel.node[s].htlcLog.remove(entry.channel.scid, entry.htlc, entry.htlc.from === s ? 'out' : 'in');
+      for (const s of [0, 1] as const)
+        entry.channel.node[s].htlcLog.remove(entry.channel.scid, entry.htlc, entry.htlc.from === s ? 'out' : 'in');
       if (attempt.htlcs.length === 0) return done();
       this.later(this.hopDelay, step);
     };
@@ -446,6 +462,11 @@ function failCodeHex(code: number): string {
  */
 function channelUpdateHex(channel: Channel, side: 0 | 1): string {
   const p = channel.policy[side];
-  const body = u32(p.cltv_expiry_delta).slice(4) + u64(p.htlc_minimum_msat) + u32(p.fee_base_msat) + u32(p.fee_proportional_millionths) + u64(p.htlc_maximum_msat);
+  const body =
+    u32(p.cltv_expiry_delta).slice(4) +
+    u64(p.htlc_minimum_msat) +
+    u32(p.fee_base_msat) +
+    u32(p.fee_proportional_millionths) +
+    u64(p.htlc_maximum_msat);
   return (body.length / 2).toString(16).padStart(4, '0') + body;
 }

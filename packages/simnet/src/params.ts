@@ -132,4 +132,5 @@ export function arrayOf<T>(item: ParamType<T>, should: string): ParamType<T[]> {
 }
 
 /** An array of strings, or a single string (Core Lightning accepts both for restrictions). */
-export const stringOrArray: ParamType<unknown> = (v) => (typeof v === 'string' || Array.isArray(v) ? ok(v) : no('should be an array or a string'));
+export const stringOrArray: ParamType<unknown> = (v) =>
+  typeof v === 'string' || Array.isArray(v) ? ok(v) : no('should be an array or a string');

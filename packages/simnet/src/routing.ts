@@ -78,7 +78,14 @@ function room(channel: Channel, side: 0 | 1, source: SimNode, options: FindOptio
 }
 
 /** The cheapest path from `source` to `target` delivering `amount` with `finalCltv`, or undefined. */
-export function findPath(network: Network, source: SimNode, target: SimNode, amount: number, finalCltv: number, options: FindOptions = {}): PathHop[] | undefined {
+export function findPath(
+  network: Network,
+  source: SimNode,
+  target: SimNode,
+  amount: number,
+  finalCltv: number,
+  options: FindOptions = {},
+): PathHop[] | undefined {
   if (source === target) return undefined;
   const best = new Map<SimNode, { cost: number; amount: number; delay: number; hops: number; via?: Channel; next?: SimNode }>();
   best.set(target, { cost: 0, amount, delay: finalCltv, hops: 0 });
@@ -134,7 +141,15 @@ export function toRoute(path: PathHop[]): RouteHop[] {
  * Splits `amount` over several paths (oracle liquidity), each path as large as it can
  * carry; undefined when the network cannot carry the amount at all.
  */
-export function planParts(network: Network, source: SimNode, target: SimNode, amount: number, finalCltv: number, options: FindOptions = {}, maxParts = 16): PathHop[][] | undefined {
+export function planParts(
+  network: Network,
+  source: SimNode,
+  target: SimNode,
+  amount: number,
+  finalCltv: number,
+  options: FindOptions = {},
+  maxParts = 16,
+): PathHop[][] | undefined {
   const used = new Map<Channel, [number, number]>();
   const plan: PathHop[][] = [];
   let remaining = amount;

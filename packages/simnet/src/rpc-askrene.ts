@@ -49,7 +49,8 @@ export class AskreneLayers {
       if (!layer) return { unknown: name };
       for (const node of layer.disabled_nodes) exclude.add(node);
       for (const u of layer.channel_updates) if (!u.enabled) exclude.add(u.short_channel_id_dir);
-      for (const c of layer.constraints) limits.set(c.short_channel_id_dir, Math.min(limits.get(c.short_channel_id_dir) ?? Infinity, c.maximum_msat));
+      for (const c of layer.constraints)
+        limits.set(c.short_channel_id_dir, Math.min(limits.get(c.short_channel_id_dir) ?? Infinity, c.maximum_msat));
     }
     return { exclude, limits };
   }
@@ -57,7 +58,9 @@ export class AskreneLayers {
 
 /** `NxNxN/N`, with askrene's message for anything else. */
 const scidDir: ParamType<string> = (v) =>
-  typeof v === 'string' && /^\d+x\d+x\d+\/[01]$/.test(v) ? { ok: true, value: v } : { ok: false, should: 'should be a short_channel_id_dir of form NxNxN/N' };
+  typeof v === 'string' && /^\d+x\d+x\d+\/[01]$/.test(v)
+    ? { ok: true, value: v }
+    : { ok: false, should: 'should be a short_channel_id_dir of form NxNxN/N' };
 
 function existing(node: FullNode, method: string, name: string): Layer {
   const layer = node.askrene.layers.get(name);
@@ -80,7 +83,8 @@ const listed = (l: Layer) => ({
 export const askreneMethods: Record<string, Method> = {
   'askrene-create-layer'(node, params) {
     const p = parseParams('askrene-create-layer', params, [req('layer', string), opt('persistent', bool)]);
-    if (node.askrene.layers.has(p.layer) || BUILTIN_LAYERS.has(p.layer)) throw new RpcError('askrene-create-layer', -32602, 'Layer already exists');
+    if (node.askrene.layers.has(p.layer) || BUILTIN_LAYERS.has(p.layer))
+      throw new RpcError('askrene-create-layer', -32602, 'Layer already exists');
     const layer: Layer = { layer: p.layer, persistent: p.persistent ?? false, disabled_nodes: [], channel_updates: [], constraints: [] };
     node.askrene.layers.set(p.layer, layer);
     return { layers: [listed(layer)] };
@@ -95,11 +99,20 @@ export const askreneMethods: Record<string, Method> = {
 
   'askrene-inform-channel'(node, params) {
     const m = 'askrene-inform-channel';
-    const p = parseParams(m, params, [req('layer', string), req('short_channel_id_dir', scidDir), req('amount_msat', msat), req('inform', oneOf('constrained', 'unconstrained', 'succeeded'))]);
+    const p = parseParams(m, params, [
+      req('layer', string),
+      req('short_channel_id_dir', scidDir),
+      req('amount_msat', msat),
+      req('inform', oneOf('constrained', 'unconstrained', 'succeeded')),
+    ]);
     const layer = existing(node, m, p.layer);
     if (p.inform !== 'constrained') throw new RpcError(m, -32602, `inform: ${p.inform} is not supported by simnet`);
     // A direction that could not carry amount_msat holds at most one msat less (askrene's layer.c).
-    const constraint = { short_channel_id_dir: p.short_channel_id_dir, timestamp: node.network.seconds(), maximum_msat: Math.max(0, p.amount_msat - 1) };
+    const constraint = {
+      short_channel_id_dir: p.short_channel_id_dir,
+      timestamp: node.network.seconds(),
+      maximum_msat: Math.max(0, p.amount_msat - 1),
+    };
     layer.constraints.push(constraint);
     return { constraints: [{ layer: p.layer, ...constraint }] };
   },

@@ -79,7 +79,10 @@ function hexBytes(text: string): Uint8Array {
 }
 
 /** A hold method: the plugin must be loaded, and its errors travel as -32700. */
-function method(name: string, run: (plugin: HoldPlugin, params: { byName: Record<string, unknown> } | { byPosition: unknown[] }) => unknown): Method {
+function method(
+  name: string,
+  run: (plugin: HoldPlugin, params: { byName: Record<string, unknown> } | { byPosition: unknown[] }) => unknown,
+): Method {
   return (node: FullNode, params: unknown) => {
     if (!node.hold) throw new RpcError(name, -32601, `Unknown command '${name}'`);
     try {
@@ -147,7 +150,8 @@ export const holdMethods: Record<string, Method> = {
   }),
 
   cancelholdinvoice: method('cancelholdinvoice', (plugin, p) => {
-    const payment_hash = 'byName' in p ? field(p.byName, 'payment_hash', 'string', true)! : (asStr(positional(p.byPosition, 1)[0]) ?? parseError());
+    const payment_hash =
+      'byName' in p ? field(p.byName, 'payment_hash', 'string', true)! : (asStr(positional(p.byPosition, 1)[0]) ?? parseError());
     plugin.cancel(bytesToHex(hexBytes(payment_hash)));
     return {};
   }),

@@ -22,7 +22,12 @@ function details(row: HtlcRow): Record<string, unknown> {
 
 export const htlcMethods: Record<string, Method> = {
   listhtlcs(node, params) {
-    const p = parseParams('listhtlcs', params, [opt('id', string), opt('index', oneOf('created', 'updated')), opt('start', u64), opt('limit', u32)]);
+    const p = parseParams('listhtlcs', params, [
+      opt('id', string),
+      opt('index', oneOf('created', 'updated')),
+      opt('start', u64),
+      opt('limit', u32),
+    ]);
     const log = node.node.htlcLog;
     let rows = log.rows;
     if (p.id !== undefined) {
@@ -33,7 +38,9 @@ export const htlcMethods: Record<string, Method> = {
     if (p.index === 'updated') {
       // Each row once, at its latest update, in updated_index order.
       const start = p.start ?? 0;
-      rows = log.updates.filter((r, i) => r.updated_index === i + 1 && r.updated_index >= start && (p.id === undefined || r.short_channel_id === p.id));
+      rows = log.updates.filter(
+        (r, i) => r.updated_index === i + 1 && r.updated_index >= start && (p.id === undefined || r.short_channel_id === p.id),
+      );
     } else if (p.start !== undefined) rows = rows.filter((r) => r.created_index >= p.start!);
     if (p.limit !== undefined) rows = rows.slice(0, p.limit);
     return { htlcs: rows.map((r) => ({ ...r })) };

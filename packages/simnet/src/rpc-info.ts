@@ -80,7 +80,15 @@ function peerChannel(self: SimNode, channel: Channel): Record<string, unknown> {
     their_to_self_delay: 6,
     our_to_self_delay: 6,
     max_accepted_htlcs: 483,
-    state_changes: [{ timestamp: new Date(0).toISOString(), old_state: 'CHANNELD_AWAITING_LOCKIN', new_state: 'CHANNELD_NORMAL', cause: 'remote', message: 'Lockin complete' }],
+    state_changes: [
+      {
+        timestamp: new Date(0).toISOString(),
+        old_state: 'CHANNELD_AWAITING_LOCKIN',
+        new_state: 'CHANNELD_NORMAL',
+        cause: 'remote',
+        message: 'Lockin complete',
+      },
+    ],
     status: [peer.online ? 'CHANNELD_NORMAL:Channel ready for use.' : 'CHANNELD_NORMAL:Peer disconnected'],
     in_payments_offered: stats[other]!.offered,
     in_offered_msat: stats[other]!.offered_msat,
@@ -194,7 +202,14 @@ export const infoMethods: Record<string, Method> = {
     const nodes = p.id ? [node.network.nodes.get(p.id)].filter((n): n is SimNode => !!n) : node.network.nodes.values();
     const last = node.network.seconds();
     return {
-      nodes: [...nodes].map((n) => ({ nodeid: n.id, alias: n.alias, color: n.color, last_timestamp: last, features: OUR_FEATURES.node, addresses: [] })),
+      nodes: [...nodes].map((n) => ({
+        nodeid: n.id,
+        alias: n.alias,
+        color: n.color,
+        last_timestamp: last,
+        features: OUR_FEATURES.node,
+        addresses: [],
+      })),
     };
   },
 
@@ -255,7 +270,8 @@ export const infoMethods: Record<string, Method> = {
       throw new RpcError('getroutes', 205, `We could not find a usable set of paths.${why}`);
     }
     const fee = plan.reduce((s, path) => s + path[0]!.amount_msat - path[path.length - 1]!.amount_msat, 0);
-    if (fee > p.maxfee_msat) throw new RpcError('getroutes', 205, `Could not find routes under the fee budget: ${fee}msat > ${p.maxfee_msat}msat`);
+    if (fee > p.maxfee_msat)
+      throw new RpcError('getroutes', 205, `Could not find routes under the fee budget: ${fee}msat > ${p.maxfee_msat}msat`);
     return {
       probability_ppm: 1_000_000,
       routes: plan.map((path) => {
@@ -271,7 +287,12 @@ export const infoMethods: Record<string, Method> = {
             const dir = h.channel.side(from);
             from = h.to;
             const into = path[Math.max(0, i - 1)]!;
-            return { short_channel_id_dir: `${h.channel.scid}/${dir}`, next_node_id: h.to.id, amount_msat: into.amount_msat, delay: into.delay };
+            return {
+              short_channel_id_dir: `${h.channel.scid}/${dir}`,
+              next_node_id: h.to.id,
+              amount_msat: into.amount_msat,
+              delay: into.delay,
+            };
           }),
         };
       }),
@@ -315,7 +336,12 @@ export const infoMethods: Record<string, Method> = {
     for (const r of list) {
       if (typeof r === 'string') restrictions.push(r);
       else if (Array.isArray(r) && r.every((x) => typeof x === 'string')) restrictions.push(r.join('|'));
-      else throw new RpcError('createrune', -32602, `restrictions: should be an array of restrictions: invalid token '${JSON.stringify(p.restrictions)}'`);
+      else
+        throw new RpcError(
+          'createrune',
+          -32602,
+          `restrictions: should be an array of restrictions: invalid token '${JSON.stringify(p.restrictions)}'`,
+        );
     }
     let rune: string;
     try {
@@ -344,7 +370,12 @@ export const infoMethods: Record<string, Method> = {
           rune,
           unique_id: audit.uniqueId,
           restrictions: audit.restrictions.map((r) => ({
-            alternatives: r.alternatives.map((a) => ({ fieldname: a.fieldname, value: a.value, condition: a.condition, english: a.english })),
+            alternatives: r.alternatives.map((a) => ({
+              fieldname: a.fieldname,
+              value: a.value,
+              condition: a.condition,
+              english: a.english,
+            })),
             english: r.english,
           })),
           restrictions_as_english: audit.restrictionsAsEnglish,
@@ -353,4 +384,3 @@ export const infoMethods: Record<string, Method> = {
     };
   },
 };
-

@@ -180,7 +180,11 @@ export const invoiceMethods: Record<string, Method> = {
   },
 
   delinvoice(node, params) {
-    const p = parseParams('delinvoice', params, [req('label', string), req('status', oneOf('paid', 'expired', 'unpaid')), opt('desconly', bool)]);
+    const p = parseParams('delinvoice', params, [
+      req('label', string),
+      req('status', oneOf('paid', 'expired', 'unpaid')),
+      opt('desconly', bool),
+    ]);
     const inv = node.invoices.byLabel.get(p.label);
     if (!inv) throw new RpcError('delinvoice', 905, 'Unknown invoice');
     const status = node.invoices.status(inv);
@@ -196,4 +200,3 @@ export const invoiceMethods: Record<string, Method> = {
 
   ...holdMethods,
 };
-

@@ -6,7 +6,23 @@
 import { RpcError, decodeBolt11 } from '@ampkit/wire';
 import type { FullNode } from './full-node.ts';
 import type { RouteHop } from './network.ts';
-import { badParam, msat, nodeId, number, oneOf, opt, parseParams, req, scid, secret, sha256, string, u32, u64, type ParamType } from './params.ts';
+import {
+  badParam,
+  msat,
+  nodeId,
+  number,
+  oneOf,
+  opt,
+  parseParams,
+  req,
+  scid,
+  secret,
+  sha256,
+  string,
+  u32,
+  u64,
+  type ParamType,
+} from './params.ts';
 import { failureError, partRecord, type SendpayPart } from './payments.ts';
 import { planParts, toRoute } from './routing.ts';
 import type { Method } from './rpc-info.ts';
@@ -24,7 +40,12 @@ function parseRoute(method: string, value: unknown): RouteHop[] {
       if (!r.ok) throw badParam(method, name, r.should, h[name]);
       return r.value;
     };
-    return { id: field('id', nodeId), channel: field('channel', scid), amount_msat: field('amount_msat', msat), delay: field('delay', u32) };
+    return {
+      id: field('id', nodeId),
+      channel: field('channel', scid),
+      amount_msat: field('amount_msat', msat),
+      delay: field('delay', u32),
+    };
   });
 }
 
@@ -98,7 +119,8 @@ export const payMethods: Record<string, Method> = {
     if (partid && !p.payment_secret) throw new RpcError('sendpay', -32602, 'partid requires payment_secret');
     const total = p.amount_msat ?? final;
     if (final > total) throw new RpcError('sendpay', -32602, `Final amount ${final}msat is greater than ${total}msat, despite MPP`);
-    if (!partid && total !== final) throw new RpcError('sendpay', -32602, `msatoshi ${total}msat must equal the final amount ${final}msat without partid`);
+    if (!partid && total !== final)
+      throw new RpcError('sendpay', -32602, `msatoshi ${total}msat must equal the final amount ${final}msat without partid`);
     const groupid = p.groupid ?? node.sendpays.latestGroup(p.payment_hash) ?? 1;
     const part = node.sendpays.send({
       route,
@@ -115,12 +137,19 @@ export const payMethods: Record<string, Method> = {
   },
 
   async waitsendpay(node, params) {
-    const p = parseParams('waitsendpay', params, [req('payment_hash', sha256), opt('timeout', u32), opt('partid', u64), opt('groupid', u64)]);
+    const p = parseParams('waitsendpay', params, [
+      req('payment_hash', sha256),
+      opt('timeout', u32),
+      opt('partid', u64),
+      opt('groupid', u64),
+    ]);
     const partid = p.partid ?? 0;
     const groupid = p.groupid ?? node.sendpays.latestGroup(p.payment_hash);
     const part = groupid === undefined ? undefined : node.sendpays.find(p.payment_hash, groupid, partid);
     if (!part) throw new RpcError('waitsendpay', 208, `Never attempted payment part ${partid} for '${p.payment_hash}'`);
-    const done = await waitFor(node, p.timeout === undefined ? 2 ** 31 - 1 : p.timeout * 1000, () => (part.status === 'pending' ? undefined : part));
+    const done = await waitFor(node, p.timeout === undefined ? 2 ** 31 - 1 : p.timeout * 1000, () =>
+      part.status === 'pending' ? undefined : part,
+    );
     if (!done) throw new RpcError('waitsendpay', 200, 'Timed out while waiting');
     if (done.status === 'failed') throw failureError('waitsendpay', done, done.failure!);
     return partRecord(done);
@@ -130,7 +159,8 @@ export const payMethods: Record<string, Method> = {
     const p = parseParams('listsendpays', params, LIST_PARAMS);
     const hash = p.bolt11 ? bolt11Hash('listsendpays', p.bolt11) : p.payment_hash;
     let parts = node.sendpays.parts.filter((x) => (!hash || x.payment_hash === hash) && (!p.status || x.status === p.status));
-    if (p.index === 'updated') parts = parts.filter((x) => x.updated_index !== undefined).sort((a, b) => a.updated_index! - b.updated_index!);
+    if (p.index === 'updated')
+      parts = parts.filter((x) => x.updated_index !== undefined).sort((a, b) => a.updated_index! - b.updated_index!);
     if (p.start !== undefined) parts = parts.filter((x) => (p.index === 'updated' ? x.updated_index! : x.created_index) >= p.start!);
     if (p.limit !== undefined) parts = parts.slice(0, p.limit);
     return { payments: parts.map((x) => partRecord(x)) };
@@ -173,7 +203,8 @@ export const payMethods: Record<string, Method> = {
     } catch (error) {
       throw new RpcError('pay', -32602, `Invalid bolt11: ${(error as Error).message}`);
     }
-    if (invoice.amount_msat !== undefined && p.amount_msat !== undefined) throw new RpcError('pay', -32602, 'amount_msat parameter unnecessary');
+    if (invoice.amount_msat !== undefined && p.amount_msat !== undefined)
+      throw new RpcError('pay', -32602, 'amount_msat parameter unnecessary');
     const amount = invoice.amount_msat ?? p.amount_msat;
     if (amount === undefined) throw new RpcError('pay', -32602, 'amount_msat parameter required');
     if (node.network.seconds() >= invoice.created_at + invoice.expiry) throw new RpcError('pay', 207, 'Invoice expired');
@@ -182,7 +213,16 @@ export const payMethods: Record<string, Method> = {
     const started = node.network.now() / 1000;
     const already = node.sendpays.parts.find((x) => x.payment_hash === invoice.payment_hash && x.status === 'complete');
     if (already) {
-      return { destination: invoice.payee, payment_hash: invoice.payment_hash, created_at: started, parts: 0, amount_msat: amount, amount_sent_msat: 0, payment_preimage: already.payment_preimage, status: 'complete' };
+      return {
+        destination: invoice.payee,
+        payment_hash: invoice.payment_hash,
+        created_at: started,
+        parts: 0,
+        amount_msat: amount,
+        amount_sent_msat: 0,
+        payment_preimage: already.payment_preimage,
+        status: 'complete',
+      };
     }
     const maxfee = p.maxfee ?? Math.max(p.exemptfee ?? 5000, Math.floor((amount * (p.maxfeepercent ?? 0.5)) / 100));
     const deadline = Date.now() + (p.retry_for ?? 60) * 1000;
@@ -221,11 +261,17 @@ export const payMethods: Record<string, Method> = {
             }
           }
         } else if (!mine.some((x) => x.status === 'pending')) {
-          throw new RpcError('pay', 210, `Ran out of routes to try after ${attempts} attempt${attempts === 1 ? '' : 's'}: see \`paystatus\``);
+          throw new RpcError(
+            'pay',
+            210,
+            `Ran out of routes to try after ${attempts} attempt${attempts === 1 ? '' : 's'}: see \`paystatus\``,
+          );
         }
       }
       // The destination refusing for good (a final-hop PERM failure other than mpp_timeout) ends the payment.
-      const refused = mine.find((x) => x.failure && !x.failure.local && x.failure.erring_index === x.route.length && (x.failure.failcode & 0x4000) !== 0);
+      const refused = mine.find(
+        (x) => x.failure && !x.failure.local && x.failure.erring_index === x.route.length && (x.failure.failcode & 0x4000) !== 0,
+      );
       if (refused && !mine.some((x) => x.status === 'complete')) {
         throw new RpcError('pay', 203, `Destination said it doesn't know invoice: ${refused.failure!.failname}`);
       }

@@ -16,7 +16,16 @@ import { htlcMethods } from './rpc-htlcs.ts';
 import { invoiceMethods } from './rpc-invoice.ts';
 import { payMethods } from './rpc-pay.ts';
 import { askreneMethods } from './rpc-askrene.ts';
-import { DEMO_TOPOLOGY, buildTopology, defaultPolicy, generateGraph, loadGraph, readListChannels, sliceGraph, type Topology } from './topology.ts';
+import {
+  DEMO_TOPOLOGY,
+  buildTopology,
+  defaultPolicy,
+  generateGraph,
+  loadGraph,
+  readListChannels,
+  sliceGraph,
+  type Topology,
+} from './topology.ts';
 import { prng } from './seed.ts';
 
 /** Every method a simulated node answers. */
@@ -115,7 +124,9 @@ function loadTopology(network: Network, options: SimnetOptions, seed: number): S
       const aliases = new Map<string, string>();
       if (!options.graphPath) {
         try {
-          const list = JSON.parse(gunzipSync(readFileSync(DEFAULT_NODES)).toString('utf8')) as { nodes: { nodeid: string; alias?: string }[] };
+          const list = JSON.parse(gunzipSync(readFileSync(DEFAULT_NODES)).toString('utf8')) as {
+            nodes: { nodeid: string; alias?: string }[];
+          };
           for (const n of list.nodes) if (n.alias) aliases.set(n.nodeid, n.alias);
         } catch {
           // Aliases are cosmetic; ids stand in for them.
@@ -153,7 +164,11 @@ function attachEnds(network: Network, seed: number): SimNode[] {
       const capacity = 10_000_000_000; // 10,000,000 sat
       const ours = e === 0 ? 0.8 : 0.2;
       const scid = `${network.blockheight - 1}x${e * 10 + i + 1}x0`;
-      const policy = defaultPolicy(capacity, { fee_base_msat: 1000, fee_proportional_millionths: 100 + Math.floor(random() * 400), cltv_expiry_delta: 40 });
+      const policy = defaultPolicy(capacity, {
+        fee_base_msat: 1000,
+        fee_proportional_millionths: 100 + Math.floor(random() * 400),
+        cltv_expiry_delta: 40,
+      });
       network.addChannel(scid, node, hub, capacity, Math.floor(capacity * ours), defaultPolicy(capacity), policy);
     });
   });
@@ -174,7 +189,10 @@ export async function startSimnet(options: SimnetOptions = {}): Promise<Simnet> 
   const mppTimeout = (options.mppTimeout ?? 60) * 1000;
   const listeners = new Map<string, Listener>();
   named.forEach((node, i) => {
-    listeners.set(node.alias, { full: new FullNode(network, node, seed, mppTimeout, 'bcrt', options.holdPlugin ?? true), port: options.port ? options.port + i : 0 });
+    listeners.set(node.alias, {
+      full: new FullNode(network, node, seed, mppTimeout, 'bcrt', options.holdPlugin ?? true),
+      port: options.port ? options.port + i : 0,
+    });
   });
 
   const listen = async (l: Listener): Promise<void> => {
@@ -226,7 +244,8 @@ export async function startSimnet(options: SimnetOptions = {}): Promise<Simnet> 
     node: (alias) => get(alias).full,
     setFaults(target, faults) {
       const channel: Channel | undefined = network.channels.get(target);
-      const node = network.nodes.get(target) ?? listeners.get(target)?.full.node ?? [...network.nodes.values()].find((n) => n.alias === target);
+      const node =
+        network.nodes.get(target) ?? listeners.get(target)?.full.node ?? [...network.nodes.values()].find((n) => n.alias === target);
       const holder = channel ?? node;
       if (!holder) throw new TypeError(`no node or channel '${target}'`);
       holder.faults = { ...holder.faults, ...faults };

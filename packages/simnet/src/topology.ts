@@ -43,7 +43,14 @@ export const DEMO_TOPOLOGY: Topology = {
       balance_a_sat: 700_000,
       policy_a: { fee_base_msat: 1000, fee_proportional_millionths: 100 + 50 * i, cltv_expiry_delta: 40 },
     })),
-    { a: 'alice', b: 'bob', capacity_sat: 500_000, balance_a_sat: 250_000, policy_a: { fee_base_msat: 1000, fee_proportional_millionths: 500, cltv_expiry_delta: 40 }, policy_b: { fee_base_msat: 1000, fee_proportional_millionths: 500, cltv_expiry_delta: 40 } },
+    {
+      a: 'alice',
+      b: 'bob',
+      capacity_sat: 500_000,
+      balance_a_sat: 250_000,
+      policy_a: { fee_base_msat: 1000, fee_proportional_millionths: 500, cltv_expiry_delta: 40 },
+      policy_b: { fee_base_msat: 1000, fee_proportional_millionths: 500, cltv_expiry_delta: 40 },
+    },
   ],
 };
 
@@ -78,7 +85,15 @@ export function buildTopology(network: Network, topology: Topology, idOf: (alias
     const capacity = c.capacity_sat * 1000;
     const balance = (c.balance_a_sat ?? c.capacity_sat / 2) * 1000;
     if (!(balance >= 0 && balance <= capacity)) throw new TypeError(`channel ${i}: balance_a_sat outside 0..capacity`);
-    network.addChannel(`${network.blockheight - 100}x${i + 1}x0`, a, b, capacity, Math.floor(balance), defaultPolicy(capacity, c.policy_a), defaultPolicy(capacity, c.policy_b));
+    network.addChannel(
+      `${network.blockheight - 100}x${i + 1}x0`,
+      a,
+      b,
+      capacity,
+      Math.floor(balance),
+      defaultPolicy(capacity, c.policy_a),
+      defaultPolicy(capacity, c.policy_b),
+    );
   });
   return byAlias;
 }

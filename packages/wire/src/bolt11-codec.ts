@@ -14,15 +14,7 @@ import { CURVE_ORDER, getPublicKey, recoverPublicKey, Signature, signRecoverable
 
 /** Why an invoice was refused. */
 export type Bolt11Reason =
-  | 'BECH32'
-  | 'PREFIX'
-  | 'AMOUNT'
-  | 'SUB_MSAT'
-  | 'TOO_SHORT'
-  | 'SIGNATURE'
-  | 'MISSING_FIELD'
-  | 'UNKNOWN_REQUIRED_FEATURE'
-  | 'FIELD';
+  'BECH32' | 'PREFIX' | 'AMOUNT' | 'SUB_MSAT' | 'TOO_SHORT' | 'SIGNATURE' | 'MISSING_FIELD' | 'UNKNOWN_REQUIRED_FEATURE' | 'FIELD';
 
 /** A malformed or unverifiable invoice: `code` is `BAD_INVOICE`, `reason` says which rule failed. */
 export class Bolt11Error extends AmpkitError {
@@ -234,7 +226,10 @@ export function decodeBolt11(invoice: string): Bolt11Invoice {
   if (typeof invoice !== 'string') throw new Bolt11Error('BECH32', 'not a string');
   let decoded: { prefix: string; words: number[] };
   try {
-    decoded = bech32.decode(invoice.toLowerCase() === invoice || invoice.toUpperCase() === invoice ? invoice.toLowerCase() : invoice, false);
+    decoded = bech32.decode(
+      invoice.toLowerCase() === invoice || invoice.toUpperCase() === invoice ? invoice.toLowerCase() : invoice,
+      false,
+    );
   } catch (error) {
     throw new Bolt11Error('BECH32', (error as Error).message);
   }
@@ -386,7 +381,8 @@ function hexField(tag: number, hex: string, bytes: number, name: string): number
 export function encodeBolt11(options: EncodeBolt11Options, privateKey: Uint8Array): string {
   const o = options;
   if (!/^[a-z]+$/.test(o.currency)) throw new Bolt11Error('PREFIX', 'currency must be lower-case letters');
-  if (!Number.isSafeInteger(o.created_at) || o.created_at < 0 || o.created_at >= 2 ** 35) throw new Bolt11Error('FIELD', 'created_at out of range');
+  if (!Number.isSafeInteger(o.created_at) || o.created_at < 0 || o.created_at >= 2 ** 35)
+    throw new Bolt11Error('FIELD', 'created_at out of range');
   const prefix = `ln${o.currency}${o.amount_msat === undefined ? '' : encodeAmount(o.amount_msat)}`;
   const ts = intToWords(o.created_at);
   const words: number[] = [...new Array(7 - ts.length).fill(0), ...ts];

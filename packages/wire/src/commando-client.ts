@@ -4,14 +4,7 @@
  * requests and replies, timeouts, typed errors, and reconnection with backoff.
  */
 import { fromHex, textEncoder } from './bytes.ts';
-import {
-  ChunkCollector,
-  MAX_COMMANDO_REQUEST,
-  commandoFrames,
-  decodeReply,
-  idKey,
-  readCommandoPayload,
-} from './commando.ts';
+import { ChunkCollector, MAX_COMMANDO_REQUEST, commandoFrames, decodeReply, idKey, readCommandoPayload } from './commando.ts';
 import { WireError, invalidArgument, type AmpkitError } from './errors.ts';
 import { MessageType } from './message.ts';
 import { lightClientFeatures } from './gossip.ts';
@@ -157,7 +150,8 @@ class Client implements CommandoClient {
     this.Ctor = Ctor;
     for (const name of ['maxReplyBytes', 'maxBufferedReplyBytes'] as const) {
       const value = options[name];
-      if (value !== undefined && !(typeof value === 'number' && value > 0)) throw invalidArgument(`${name} must be a number of bytes, more than 0`);
+      if (value !== undefined && !(typeof value === 'number' && value > 0))
+        throw invalidArgument(`${name} must be a number of bytes, more than 0`);
     }
   }
 
@@ -401,7 +395,10 @@ class Client implements CommandoClient {
     const total = this.options.maxBufferedReplyBytes ?? MAX_BUFFERED_REPLY_BYTES;
     if (this.buffered + frame.chunk.length > total) {
       entry.reject(
-        new WireError('BAD_REPLY', `reply to ${entry.method} would take the unfinished replies on this connection past ${total} bytes (maxBufferedReplyBytes)`),
+        new WireError(
+          'BAD_REPLY',
+          `reply to ${entry.method} would take the unfinished replies on this connection past ${total} bytes (maxBufferedReplyBytes)`,
+        ),
       );
       return;
     }
@@ -418,4 +415,3 @@ class Client implements CommandoClient {
     }
   }
 }
-

@@ -115,7 +115,10 @@ export function acceptCommando(socket: ByteSocket, options: CommandoServerOption
       const verdict = checker.check(typeof rune === 'string' ? token.slice(1, -1) : token, { method, params, peerId: peer.remoteNodeId });
       if (!verdict.ok) {
         if (verdict.stage === 'malformed') return refuse(COMMANDO_ERROR_REMOTE, 'Invalid rune');
-        return refuse(COMMANDO_ERROR_REMOTE_AUTH, `Invalid rune: ${checkruneError({ stage: verdict.stage, reason: verdict.reason }, token).message}`);
+        return refuse(
+          COMMANDO_ERROR_REMOTE_AUTH,
+          `Invalid rune: ${checkruneError({ stage: verdict.stage, reason: verdict.reason }, token).message}`,
+        );
       }
       parsedRune = verdict.rune;
     }

@@ -115,7 +115,16 @@ export interface ChannelGossip {
 export function encodeChannelAnnouncement(c: ChannelGossip): Uint8Array {
   return encodeMessage(
     MessageType.CHANNEL_ANNOUNCEMENT,
-    concatBytes(...c.signatures, u16(0), c.chainHash, encodeShortChannelId(c.shortChannelId), c.nodeId1, c.nodeId2, c.bitcoinKey1, c.bitcoinKey2),
+    concatBytes(
+      ...c.signatures,
+      u16(0),
+      c.chainHash,
+      encodeShortChannelId(c.shortChannelId),
+      c.nodeId1,
+      c.nodeId2,
+      c.bitcoinKey1,
+      c.bitcoinKey2,
+    ),
   );
 }
 
@@ -140,15 +149,29 @@ export function encodeChannelUpdate(u: ChannelUpdateFields): Uint8Array {
   return encodeMessage(
     MessageType.CHANNEL_UPDATE,
     concatBytes(
-      u.signature, u.chainHash, encodeShortChannelId(u.shortChannelId), u32(u.timestamp),
-      Uint8Array.of(1), Uint8Array.of(u.direction | (u.disabled ? 2 : 0)),
-      u16(u.cltvExpiryDelta), u64(u.htlcMinimumMsat), u32(u.feeBaseMsat), u32(u.feeProportionalMillionths), u64(u.htlcMaximumMsat),
+      u.signature,
+      u.chainHash,
+      encodeShortChannelId(u.shortChannelId),
+      u32(u.timestamp),
+      Uint8Array.of(1),
+      Uint8Array.of(u.direction | (u.disabled ? 2 : 0)),
+      u16(u.cltvExpiryDelta),
+      u64(u.htlcMinimumMsat),
+      u32(u.feeBaseMsat),
+      u32(u.feeProportionalMillionths),
+      u64(u.htlcMaximumMsat),
     ),
   );
 }
 
 /** BOLT 7 `node_announcement` with no features and no addresses. */
-export function encodeNodeAnnouncement(n: { signature: Uint8Array; timestamp: number; nodeId: Uint8Array; rgb: Uint8Array; alias: string }): Uint8Array {
+export function encodeNodeAnnouncement(n: {
+  signature: Uint8Array;
+  timestamp: number;
+  nodeId: Uint8Array;
+  rgb: Uint8Array;
+  alias: string;
+}): Uint8Array {
   const alias = new Uint8Array(32);
   alias.set(textEncoder.encode(n.alias).subarray(0, 32));
   return encodeMessage(MessageType.NODE_ANNOUNCEMENT, concatBytes(n.signature, u16(0), u32(n.timestamp), n.nodeId, n.rgb, alias, u16(0)));

@@ -4,19 +4,8 @@
  * server, and runes. Node-only pieces (the `ws` server) live in `@ampkit/wire/node`.
  */
 export { AmpkitError, RpcError, WireError, type AmpkitErrorOptions, type WireErrorCode } from './errors.ts';
-export {
-  connect,
-  type CommandoClient,
-  type ConnectOptions,
-  type ConnectionState,
-  type RequestOptions,
-} from './commando-client.ts';
-export {
-  acceptCommando,
-  type CommandoContext,
-  type CommandoHandler,
-  type CommandoServerOptions,
-} from './commando-server.ts';
+export { connect, type CommandoClient, type ConnectOptions, type ConnectionState, type RequestOptions } from './commando-client.ts';
+export { acceptCommando, type CommandoContext, type CommandoHandler, type CommandoServerOptions } from './commando-server.ts';
 export { COMMANDO_CHUNK, MAX_COMMANDO_REQUEST, commandoFrames } from './commando.ts';
 export { MAX_TIMER_MS, longTimeout } from './timers.ts';
 export {
@@ -72,8 +61,24 @@ export {
   type RuneCondition,
   type RuneRestriction,
 } from './runes.ts';
-export { checkruneError, createRuneChecker, fieldsFailure, type RuneCheckerOptions, type RuneFailureStage, type RuneRequest, type RuneVerdict } from './rune-check.ts';
-export { INVOICE_METHODS, KNOWN_METHODS, READ_ONLY_METHODS, SPENDING_METHODS, alternativeToEnglish, auditRune, type RuneAudit } from './rune-audit.ts';
+export {
+  checkruneError,
+  createRuneChecker,
+  fieldsFailure,
+  type RuneCheckerOptions,
+  type RuneFailureStage,
+  type RuneRequest,
+  type RuneVerdict,
+} from './rune-check.ts';
+export {
+  INVOICE_METHODS,
+  KNOWN_METHODS,
+  READ_ONLY_METHODS,
+  SPENDING_METHODS,
+  alternativeToEnglish,
+  auditRune,
+  type RuneAudit,
+} from './rune-audit.ts';
 export {
   Bolt11Error,
   decodeBolt11,

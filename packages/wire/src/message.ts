@@ -83,10 +83,7 @@ export interface InitMessage {
 }
 
 export function encodeInit(features: Uint8Array, globalfeatures: Uint8Array = new Uint8Array(0)): Uint8Array {
-  return encodeMessage(
-    MessageType.INIT,
-    concatBytes(u16(globalfeatures.length), globalfeatures, u16(features.length), features),
-  );
+  return encodeMessage(MessageType.INIT, concatBytes(u16(globalfeatures.length), globalfeatures, u16(features.length), features));
 }
 
 export function decodeInit(payload: Uint8Array): InitMessage {

@@ -220,9 +220,7 @@ abstract class HandshakeBase {
 
   constructor(options: HandshakeOptions) {
     this.s = checkPrivateKey(options.localPrivateKey, 'localPrivateKey');
-    this.e = options.ephemeralPrivateKey
-      ? checkPrivateKey(options.ephemeralPrivateKey, 'ephemeralPrivateKey')
-      : randomPrivateKey();
+    this.e = options.ephemeralPrivateKey ? checkPrivateKey(options.ephemeralPrivateKey, 'ephemeralPrivateKey') : randomPrivateKey();
     this.ePub = publicKeyOf(this.e);
   }
 
@@ -232,9 +230,7 @@ abstract class HandshakeBase {
 
   protected split(remote: Uint8Array, initiator: boolean): NoiseTransport {
     const [k1, k2] = hkdf2(this.ck, EMPTY);
-    return initiator
-      ? new NoiseTransport(k1, k2, this.ck, remote)
-      : new NoiseTransport(k2, k1, this.ck, remote);
+    return initiator ? new NoiseTransport(k1, k2, this.ck, remote) : new NoiseTransport(k2, k1, this.ck, remote);
   }
 }
 

@@ -38,14 +38,60 @@ import { parseRune, type RuneAlternative, type RuneCondition } from './runes.ts'
  * plugin may not keep side-effect free).
  */
 export const READ_ONLY_METHODS = [
-  'getinfo', 'getlog', 'getroute', 'getroutes', 'listpeers', 'listpeerchannels', 'listclosedchannels', 'listchannels',
-  'listnodes', 'listfunds', 'listaddresses', 'listtransactions', 'listinvoices', 'listinvoicerequests', 'listoffers',
-  'listsendpays', 'listpays', 'listforwards', 'listhtlcs', 'listincoming', 'listchainmoves', 'listchannelmoves',
-  'listnetworkevents', 'listsqlschemas', 'sql', 'datastoreusage', 'feerates', 'parsefeerate', 'estimatefees',
-  'getchaininfo', 'getrawblockbyheight', 'getutxout', 'help', 'decode', 'decodepay', 'checkmessage', 'checkrune',
-  'paystatus', 'renepaystatus', 'autoclean-status', 'askrene-listlayers', 'askrene-listreservations',
-  'bkpr-listbalances', 'bkpr-listincome', 'bkpr-listaccountevents', 'bkpr-inspect', 'bkpr-channelsapy',
-  'wait', 'waitinvoice', 'waitanyinvoice', 'waitsendpay', 'waitblockheight', 'summary', 'listholdinvoices',
+  'getinfo',
+  'getlog',
+  'getroute',
+  'getroutes',
+  'listpeers',
+  'listpeerchannels',
+  'listclosedchannels',
+  'listchannels',
+  'listnodes',
+  'listfunds',
+  'listaddresses',
+  'listtransactions',
+  'listinvoices',
+  'listinvoicerequests',
+  'listoffers',
+  'listsendpays',
+  'listpays',
+  'listforwards',
+  'listhtlcs',
+  'listincoming',
+  'listchainmoves',
+  'listchannelmoves',
+  'listnetworkevents',
+  'listsqlschemas',
+  'sql',
+  'datastoreusage',
+  'feerates',
+  'parsefeerate',
+  'estimatefees',
+  'getchaininfo',
+  'getrawblockbyheight',
+  'getutxout',
+  'help',
+  'decode',
+  'decodepay',
+  'checkmessage',
+  'checkrune',
+  'paystatus',
+  'renepaystatus',
+  'autoclean-status',
+  'askrene-listlayers',
+  'askrene-listreservations',
+  'bkpr-listbalances',
+  'bkpr-listincome',
+  'bkpr-listaccountevents',
+  'bkpr-inspect',
+  'bkpr-channelsapy',
+  'wait',
+  'waitinvoice',
+  'waitanyinvoice',
+  'waitsendpay',
+  'waitblockheight',
+  'summary',
+  'listholdinvoices',
 ] as const;
 
 /**
@@ -57,7 +103,14 @@ export const READ_ONLY_METHODS = [
  * `sendinvoice`, `createoffer`, and the hold plugin's `injectholdinvoice`.
  */
 export const INVOICE_METHODS = [
-  'invoice', 'delinvoice', 'offer', 'enableoffer', 'disableoffer', 'holdinvoice', 'settleholdinvoice', 'cancelholdinvoice',
+  'invoice',
+  'delinvoice',
+  'offer',
+  'enableoffer',
+  'disableoffer',
+  'holdinvoice',
+  'settleholdinvoice',
+  'cancelholdinvoice',
 ] as const;
 
 /**
@@ -67,31 +120,147 @@ export const INVOICE_METHODS = [
  * method off the allow-lists may spend; these are the ones a summary names as spenders.
  */
 export const SPENDING_METHODS = [
-  'pay', 'xpay', 'xpay-as-pay', 'renepay', 'renesendpay', 'sendpay', 'sendonion', 'injectpaymentonion', 'keysend',
-  'invoicerequest', 'withdraw', 'multiwithdraw', 'txsend', 'sendpsbt', 'signpsbt', 'fundpsbt', 'utxopsbt', 'fundchannel',
-  'fundchannel_start', 'fundchannel_complete', 'multifundchannel', 'openchannel_init', 'openchannel_update',
-  'openchannel_signed', 'openchannel_bump', 'splice_init', 'splice_update', 'splice_signed', 'spliceout', 'close',
-  'createrune', 'commando', 'exposesecret', 'plugin', 'reckless',
+  'pay',
+  'xpay',
+  'xpay-as-pay',
+  'renepay',
+  'renesendpay',
+  'sendpay',
+  'sendonion',
+  'injectpaymentonion',
+  'keysend',
+  'invoicerequest',
+  'withdraw',
+  'multiwithdraw',
+  'txsend',
+  'sendpsbt',
+  'signpsbt',
+  'fundpsbt',
+  'utxopsbt',
+  'fundchannel',
+  'fundchannel_start',
+  'fundchannel_complete',
+  'multifundchannel',
+  'openchannel_init',
+  'openchannel_update',
+  'openchannel_signed',
+  'openchannel_bump',
+  'splice_init',
+  'splice_update',
+  'splice_signed',
+  'spliceout',
+  'close',
+  'createrune',
+  'commando',
+  'exposesecret',
+  'plugin',
+  'reckless',
 ] as const;
 
 /** Core Lightning v25.12.1's other commands (and the hold plugin's): known, and not vouched for. */
 const OTHER_METHODS = [
-  'abort_channels', 'addgossip', 'addpsbtinput', 'addpsbtoutput', 'askrene-age', 'askrene-bias-channel', 'askrene-bias-node',
-  'askrene-create-channel', 'askrene-create-layer', 'askrene-disable-node', 'askrene-inform-channel', 'askrene-remove-layer',
-  'askrene-reserve', 'askrene-unreserve', 'askrene-update-channel', 'autoclean-once', 'batching', 'bkpr-dumpincomecsv',
-  'bkpr-editdescriptionbyoutpoint', 'bkpr-editdescriptionbypaymentid', 'blacklistrune', 'cancelrecurringinvoice', 'check',
-  'connect', 'createinvoice', 'createinvoicerequest', 'createoffer', 'createonion', 'datastore', 'decryptencrypteddata',
-  'deldatastore', 'delforward', 'delnetworkevent', 'delpay', 'deprecations', 'destroyrune', 'dev', 'dev-connectd-exhaust-fds',
-  'dev-fail', 'dev-feerate', 'dev-finalizepsbt', 'dev-forget-channel', 'dev-ignore-htlcs', 'dev-listaddrs', 'dev-memdump',
-  'dev-memleak', 'dev-peer-shachain', 'dev-queryrates', 'dev-quiesce', 'dev-rawrequest', 'dev-reenable-commit',
-  'dev-report-fds', 'dev-rescan-outputs', 'dev-set-max-scids-encode-size', 'dev-sign-last-tx', 'dev-splice',
-  'dev-suppress-gossip', 'disableinvoicerequest', 'disconnect', 'emergencyrecover', 'fetchinvoice', 'fundchannel_cancel',
-  'funderupdate', 'getemergencyrecoverdata', 'injectonionmessage', 'injectutxodeposit', 'injectutxospend', 'invokerune',
-  'listconfigs', 'listdatastore', 'makesecret', 'newaddr', 'notifications', 'openchannel_abort', 'payersign', 'ping',
-  'preapproveinvoice', 'preapprovekeysend', 'recover', 'recoverchannel', 'reserveinputs', 'restorefrompeer',
-  'sendcustommsg', 'sendinvoice', 'sendrawtransaction', 'setchannel', 'setconfig', 'setleaserates', 'setpsbtversion',
-  'showrunes', 'signinvoice', 'signmessage', 'signmessagewithkey', 'staticbackup', 'stfu_channels', 'stop', 'txdiscard',
-  'txprepare', 'unreserveinputs', 'upgradewallet', 'injectholdinvoice', 'cleanholdinvoices',
+  'abort_channels',
+  'addgossip',
+  'addpsbtinput',
+  'addpsbtoutput',
+  'askrene-age',
+  'askrene-bias-channel',
+  'askrene-bias-node',
+  'askrene-create-channel',
+  'askrene-create-layer',
+  'askrene-disable-node',
+  'askrene-inform-channel',
+  'askrene-remove-layer',
+  'askrene-reserve',
+  'askrene-unreserve',
+  'askrene-update-channel',
+  'autoclean-once',
+  'batching',
+  'bkpr-dumpincomecsv',
+  'bkpr-editdescriptionbyoutpoint',
+  'bkpr-editdescriptionbypaymentid',
+  'blacklistrune',
+  'cancelrecurringinvoice',
+  'check',
+  'connect',
+  'createinvoice',
+  'createinvoicerequest',
+  'createoffer',
+  'createonion',
+  'datastore',
+  'decryptencrypteddata',
+  'deldatastore',
+  'delforward',
+  'delnetworkevent',
+  'delpay',
+  'deprecations',
+  'destroyrune',
+  'dev',
+  'dev-connectd-exhaust-fds',
+  'dev-fail',
+  'dev-feerate',
+  'dev-finalizepsbt',
+  'dev-forget-channel',
+  'dev-ignore-htlcs',
+  'dev-listaddrs',
+  'dev-memdump',
+  'dev-memleak',
+  'dev-peer-shachain',
+  'dev-queryrates',
+  'dev-quiesce',
+  'dev-rawrequest',
+  'dev-reenable-commit',
+  'dev-report-fds',
+  'dev-rescan-outputs',
+  'dev-set-max-scids-encode-size',
+  'dev-sign-last-tx',
+  'dev-splice',
+  'dev-suppress-gossip',
+  'disableinvoicerequest',
+  'disconnect',
+  'emergencyrecover',
+  'fetchinvoice',
+  'fundchannel_cancel',
+  'funderupdate',
+  'getemergencyrecoverdata',
+  'injectonionmessage',
+  'injectutxodeposit',
+  'injectutxospend',
+  'invokerune',
+  'listconfigs',
+  'listdatastore',
+  'makesecret',
+  'newaddr',
+  'notifications',
+  'openchannel_abort',
+  'payersign',
+  'ping',
+  'preapproveinvoice',
+  'preapprovekeysend',
+  'recover',
+  'recoverchannel',
+  'reserveinputs',
+  'restorefrompeer',
+  'sendcustommsg',
+  'sendinvoice',
+  'sendrawtransaction',
+  'setchannel',
+  'setconfig',
+  'setleaserates',
+  'setpsbtversion',
+  'showrunes',
+  'signinvoice',
+  'signmessage',
+  'signmessagewithkey',
+  'staticbackup',
+  'stfu_channels',
+  'stop',
+  'txdiscard',
+  'txprepare',
+  'unreserveinputs',
+  'upgradewallet',
+  'injectholdinvoice',
+  'cleanholdinvoices',
 ] as const;
 
 /**
@@ -108,8 +277,15 @@ const KNOWN = new Map(KNOWN_METHODS.map((m, i) => [m, i]));
 const harmless = (method: string) => READ_ONLY.has(method) || INVOICE.has(method);
 
 const ENGLISH: Record<Exclude<RuneCondition, '!' | '#'>, string> = {
-  '=': 'equal to', '/': 'unequal to', '^': 'starts with', '$': 'ends with', '~': 'contains',
-  '<': '<', '>': '>', '{': 'sorts before', '}': 'sorts after',
+  '=': 'equal to',
+  '/': 'unequal to',
+  '^': 'starts with',
+  $: 'ends with',
+  '~': 'contains',
+  '<': '<',
+  '>': '>',
+  '{': 'sorts before',
+  '}': 'sorts after',
 };
 
 /** One alternative in Core Lightning's words (lightningd/runes.c rune_altern_to_english). */
@@ -172,7 +348,9 @@ function otherFieldMayHold(alt: RuneAlternative, nowSeconds: number): boolean {
 /** Could the rune allow `method`, assuming every condition on other fields can be met (now or later)? */
 function mayAllow(restrictions: RuneAlternative[][], method: string, nowSeconds: number): boolean {
   return restrictions.every((r) =>
-    r.some((alt) => (alt.fieldname === 'method' ? testAlternative(alt, { text: method }) === undefined : otherFieldMayHold(alt, nowSeconds))),
+    r.some((alt) =>
+      alt.fieldname === 'method' ? testAlternative(alt, { text: method }) === undefined : otherFieldMayHold(alt, nowSeconds),
+    ),
   );
 }
 
@@ -224,9 +402,7 @@ export function auditRune(rune: string): RuneAudit {
     pinned = pinned === undefined ? [...new Set(names)] : pinned.filter((n) => names.includes(n));
   }
   const rank = (m: string) => KNOWN.get(m) ?? KNOWN_METHODS.length;
-  const methods = (pinned ?? KNOWN_METHODS)
-    .filter((m) => mayAllow(conditions, m, nowSeconds))
-    .sort((a, b) => rank(a) - rank(b));
+  const methods = (pinned ?? KNOWN_METHODS).filter((m) => mayAllow(conditions, m, nowSeconds)).sort((a, b) => rank(a) - rank(b));
   const unknownMethods = pinned === undefined || methods.some((m) => !KNOWN.has(m));
   const canSpend = unknownMethods || !methods.every(harmless);
   const readOnly = !canSpend && methods.every((m) => READ_ONLY.has(m));
@@ -235,7 +411,9 @@ export function auditRune(rune: string): RuneAudit {
   const anyMethod = conditions.every((r) =>
     r.some((alt) => (alt.fieldname === 'method' ? alt.condition === '/' || alt.condition === '#' : otherFieldMayHold(alt, nowSeconds))),
   );
-  const rates = singles(conditions, 'rate', '=').filter((v) => /^\d+$/.test(v) && Number(v) > 0).map(Number);
+  const rates = singles(conditions, 'rate', '=')
+    .filter((v) => /^\d+$/.test(v) && Number(v) > 0)
+    .map(Number);
   const rateLimit = rates.length ? Math.min(...rates) : undefined;
   const expiries = singles(conditions, 'time', '<').flatMap((v) => dateOf(v) ?? []);
   const expiresAt = expiries.length ? new Date(Math.min(...expiries.map(Number))) : undefined;
@@ -250,7 +428,9 @@ export function auditRune(rune: string): RuneAudit {
   } else if (unrestricted) {
     summary = 'Full access: this rune can call every method, including ones that spend funds. Keep it off web pages you do not control.';
   } else if (spendingMethods.length > 0) {
-    const what = anyMethod ? 'any method except where restricted' : `${spendingMethods.join(', ')}${pinned === undefined ? ' and any other method its conditions leave open' : ''}`;
+    const what = anyMethod
+      ? 'any method except where restricted'
+      : `${spendingMethods.join(', ')}${pinned === undefined ? ' and any other method its conditions leave open' : ''}`;
     summary = `Can spend: this rune allows ${what}, within its conditions (${conditionsInWords}).`;
   } else if (canSpend) {
     const named = methods.filter((m) => !harmless(m));

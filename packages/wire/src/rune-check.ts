@@ -97,11 +97,22 @@ export function restrictionsFailure(rune: ParsedRune, evaluate: (alt: RuneAltern
  * and integers where they read as integers.
  */
 export function fieldsFailure(rune: ParsedRune, fields: Record<string, string>): string | undefined {
-  return restrictionsFailure(rune, (alt) => testAlternative(alt, paramText(Object.hasOwn(fields, alt.fieldname) ? fields[alt.fieldname] : undefined)));
+  return restrictionsFailure(rune, (alt) =>
+    testAlternative(alt, paramText(Object.hasOwn(fields, alt.fieldname) ? fields[alt.fieldname] : undefined)),
+  );
 }
 
 /** Nanoseconds per `per` suffix (no suffix: seconds). */
-const PER_UNITS: Record<string, bigint> = { '': 1_000_000_000n, sec: 1_000_000_000n, nsec: 1n, usec: 1000n, msec: 1_000_000n, min: 60_000_000_000n, hour: 3_600_000_000_000n, day: 86_400_000_000_000n };
+const PER_UNITS: Record<string, bigint> = {
+  '': 1_000_000_000n,
+  sec: 1_000_000_000n,
+  nsec: 1n,
+  usec: 1000n,
+  msec: 1_000_000n,
+  min: 60_000_000_000n,
+  hour: 3_600_000_000_000n,
+  day: 86_400_000_000_000n,
+};
 const UINT32_MAX = 2n ** 32n - 1n;
 const UINT64_MAX = 2n ** 64n - 1n;
 
@@ -110,7 +121,8 @@ function cUnsigned(value: string): { n: bigint; rest: string } | undefined {
   const m = new RegExp(`^${C_SPACE}([+-]?)(\\d+)`).exec(value);
   if (!m) return undefined;
   let n = BigInt(m[2]!);
-  if (n > UINT64_MAX) n = UINT64_MAX; // ERANGE
+  if (n > UINT64_MAX)
+    n = UINT64_MAX; // ERANGE
   else if (m[1] === '-' && n !== 0n) n = 2n ** 64n - n; // C negates in unsigned arithmetic
   return { n, rest: value.slice(m[0].length) };
 }
@@ -175,7 +187,9 @@ export type RuneVerdict = { ok: true; rune: ParsedRune } | { ok: false; stage: R
 /** ccan/json_escape: what lightningd does to a failure text before it puts it in a message. */
 function jsonEscape(text: string): string {
   const named: Record<string, string> = { '\n': 'n', '\b': 'b', '\f': 'f', '\t': 't', '\r': 'r', '\\': '\\', '"': '"' };
-  return text.replace(/[\u0000-\u001f"\\\u007f]/g, (c) => (named[c] ? `\\${named[c]}` : `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`));
+  return text.replace(/[\u0000-\u001f"\\\u007f]/g, (c) =>
+    named[c] ? `\\${named[c]}` : `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`,
+  );
 }
 
 /**
@@ -191,7 +205,10 @@ function jsonEscape(text: string): string {
  * if (!verdict.ok && verdict.stage !== 'malformed') console.log(checkruneError(verdict, JSON.stringify(rune)).message);
  * ```
  */
-export function checkruneError(verdict: { stage: Exclude<RuneFailureStage, 'malformed'>; reason: string }, runeToken: string): { code: number; message: string } {
+export function checkruneError(
+  verdict: { stage: Exclude<RuneFailureStage, 'malformed'>; reason: string },
+  runeToken: string,
+): { code: number; message: string } {
   if (verdict.stage === 'unique-id') return { code: -32602, message: `rune: ${verdict.reason}: invalid token '${runeToken}'` };
   if (verdict.stage === 'not-authorized') return { code: 1501, message: `Not authorized: ${verdict.reason}` };
   let reason = jsonEscape(verdict.reason);

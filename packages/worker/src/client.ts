@@ -78,16 +78,19 @@ const invalid = (message: string): AmpkitError => new AmpkitError('INVALID_ARGUM
 function checkOptions(options: AmpkitOptions): HostOptions {
   if (options === null || typeof options !== 'object') throw invalid('createAmpkit() needs { nodeId, url, rune }');
   const { nodeId, url, rune, storage = 'indexeddb', database, maxBufferedReplyBytes } = options;
-  if (typeof nodeId !== 'string' || !/^0[23][0-9a-fA-F]{64}$/.test(nodeId)) throw invalid('nodeId must be the node\'s public key: 66 hex characters');
-  if (typeof url !== 'string' || !/^wss?:\/\/./.test(url)) throw invalid('url must be the node\'s ws:// or wss:// address');
-  if (typeof rune !== 'string' || rune.length === 0) throw invalid('rune must be a rune string from the node\'s createrune');
+  if (typeof nodeId !== 'string' || !/^0[23][0-9a-fA-F]{64}$/.test(nodeId))
+    throw invalid("nodeId must be the node's public key: 66 hex characters");
+  if (typeof url !== 'string' || !/^wss?:\/\/./.test(url)) throw invalid("url must be the node's ws:// or wss:// address");
+  if (typeof rune !== 'string' || rune.length === 0) throw invalid("rune must be a rune string from the node's createrune");
   if (storage !== 'indexeddb' && storage !== 'memory') throw invalid("storage must be 'indexeddb' or 'memory'");
-  if (database !== undefined && (typeof database !== 'string' || database.length === 0)) throw invalid('database must be a non-empty string');
+  if (database !== undefined && (typeof database !== 'string' || database.length === 0))
+    throw invalid('database must be a non-empty string');
   if (maxBufferedReplyBytes !== undefined && !(typeof maxBufferedReplyBytes === 'number' && maxBufferedReplyBytes > 0)) {
     throw invalid('maxBufferedReplyBytes must be a number of bytes, more than 0');
   }
   const w = options.worker;
-  if (w !== undefined && typeof w !== 'boolean' && typeof w !== 'string' && !(w instanceof URL)) throw invalid('worker must be true, false, or the URL of ampkit-worker.js');
+  if (w !== undefined && typeof w !== 'boolean' && typeof w !== 'string' && !(w instanceof URL))
+    throw invalid('worker must be true, false, or the URL of ampkit-worker.js');
   return {
     nodeId: nodeId.toLowerCase(),
     url,
@@ -128,10 +131,14 @@ async function startWorker(script: URL): Promise<{ worker: Worker; remote: Remot
           resolve();
         };
         worker.addEventListener('message', ready);
-        worker.addEventListener('error', (event) => {
-          clearTimeout(timer);
-          reject(new Error(event.message || 'the worker script did not load'));
-        }, { once: true });
+        worker.addEventListener(
+          'error',
+          (event) => {
+            clearTimeout(timer);
+            reject(new Error(event.message || 'the worker script did not load'));
+          },
+          { once: true },
+        );
       });
     } catch (error) {
       worker.terminate();
@@ -201,7 +208,9 @@ export async function createAmpkit(options: AmpkitOptions): Promise<AmpkitClient
   };
   if (worker) {
     // A worker that dies later (out of memory, a crash) is reported; its pending calls fail.
-    worker.addEventListener('error', (event) => dispatch('error', { code: 'CONNECTION', message: `the ampkit worker failed: ${event.message}` }));
+    worker.addEventListener('error', (event) =>
+      dispatch('error', { code: 'CONNECTION', message: `the ampkit worker failed: ${event.message}` }),
+    );
   }
 
   const end = (): void => {
@@ -228,7 +237,8 @@ export async function createAmpkit(options: AmpkitOptions): Promise<AmpkitClient
       outcome = await host.call(method, input);
     } catch (error) {
       // Input the structured clone refuses (a function, a DOM node) never reached the engine.
-      if ((error as Error)?.name === 'DataCloneError') throw invalid(`${method}: the input must be plain data (${(error as Error).message})`);
+      if ((error as Error)?.name === 'DataCloneError')
+        throw invalid(`${method}: the input must be plain data (${(error as Error).message})`);
       throw new AmpkitError('CONNECTION', `${method} could not reach the engine: ${(error as Error).message}`, { cause: error });
     }
     if ('error' in outcome) throw deserializeError(outcome.error);

@@ -6,7 +6,15 @@
 import { AmpkitError, connect, type CommandoClient, type ConnectionState } from '@ampkit/wire';
 import { clnNode, createEngine, indexedDbStore, memoryStore, type Engine, type EngineEvents } from '@ampkit/core';
 import { broadcastPeers, webLocks } from './platform.ts';
-import { ENGINE_METHODS, serializeError, type AmpkitEvents, type EngineMethod, type HostApi, type HostOptions, type Outcome } from './protocol.ts';
+import {
+  ENGINE_METHODS,
+  serializeError,
+  type AmpkitEvents,
+  type EngineMethod,
+  type HostApi,
+  type HostOptions,
+  type Outcome,
+} from './protocol.ts';
 
 const EVENTS: (keyof EngineEvents)[] = [
   'part-created',
@@ -42,7 +50,13 @@ export class AmpkitHost implements HostApi {
       return { value: await this.start(options, listener) };
     } catch (error) {
       const typed = error instanceof AmpkitError || serializeError(error).code === 'STORAGE';
-      return { error: serializeError(typed ? error : new AmpkitError('CONNECTION', `could not open the node: ${(error as Error)?.message ?? String(error)}`, { cause: error })) };
+      return {
+        error: serializeError(
+          typed
+            ? error
+            : new AmpkitError('CONNECTION', `could not open the node: ${(error as Error)?.message ?? String(error)}`, { cause: error }),
+        ),
+      };
     }
   }
 

@@ -86,7 +86,11 @@ const STORAGE_ERRORS = new Set(['QuotaExceededError', 'VersionError', 'UnknownEr
 export function serializeError(error: unknown): SerializedError {
   const name = (error as { name?: unknown } | null)?.name;
   if (!(error instanceof AmpkitError) && typeof name === 'string' && STORAGE_ERRORS.has(name)) {
-    return { code: 'STORAGE', message: `the journal (IndexedDB) failed: ${name}: ${(error as Error).message}`, data: { reason: name === 'QuotaExceededError' ? 'quota' : name === 'VersionError' ? 'version' : 'failed', name } };
+    return {
+      code: 'STORAGE',
+      message: `the journal (IndexedDB) failed: ${name}: ${(error as Error).message}`,
+      data: { reason: name === 'QuotaExceededError' ? 'quota' : name === 'VersionError' ? 'version' : 'failed', name },
+    };
   }
   if (error instanceof AmpkitError) {
     return {

@@ -168,7 +168,8 @@ export class Receiver {
     const request = checkInvoiceRequest(input);
     const { journal, node } = this.host;
     const label = request.label ?? `ampkit-${bytesToHex(randomBytes(8))}`;
-    if ((await journal.listInvoices({ label })).length > 0) throw engineError('INVALID_ARGUMENT', `label ${label} is taken by another invoice`);
+    if ((await journal.listInvoices({ label })).length > 0)
+      throw engineError('INVALID_ARGUMENT', `label ${label} is taken by another invoice`);
     const htlc_index = this.cursor?.created ?? (await node.waithtlcs({ index: 'created', next: 0 }));
     const now = this.host.now();
     const base = {
@@ -199,11 +200,20 @@ export class Receiver {
       }
       const sealed_preimage = await sealPreimage(await holdKey(journal), preimage, payment_hash);
       // On disk before the node hears of the hash: whatever happens next, the preimage is ours.
-      await journal.updateInvoice(payment_hash, () => ({ invoice: { ...base, payment_hash, sealed_preimage, creating: true }, result: undefined }), { durable: true });
+      await journal.updateInvoice(
+        payment_hash,
+        () => ({ invoice: { ...base, payment_hash, sealed_preimage, creating: true }, result: undefined }),
+        { durable: true },
+      );
       this.creating.add(payment_hash);
       let bolt11: string;
       try {
-        ({ bolt11 } = await node.holdinvoice({ payment_hash, amount_msat: request.amount_msat, description: request.description, expiry: request.expiry }));
+        ({ bolt11 } = await node.holdinvoice({
+          payment_hash,
+          amount_msat: request.amount_msat,
+          description: request.description,
+          expiry: request.expiry,
+        }));
       } catch (error) {
         if (hasCode(error, 'CONNECTION', 'TIMEOUT')) this.watch();
         else await this.dropCreating(payment_hash, error);
@@ -219,7 +229,12 @@ export class Receiver {
         return { invoice, result: invoice };
       });
     } else {
-      const made = await node.invoice({ amount_msat: request.amount_msat, label, description: request.description, expiry: request.expiry });
+      const made = await node.invoice({
+        amount_msat: request.amount_msat,
+        label,
+        description: request.description,
+        expiry: request.expiry,
+      });
       this.checkBolt11(made.bolt11, made.payment_hash, request.amount_msat);
       stored = { ...base, payment_hash: made.payment_hash, bolt11: made.bolt11, expires_at: made.expires_at };
       await journal.updateInvoice(made.payment_hash, () => ({ invoice: stored, result: undefined }));
@@ -239,9 +254,19 @@ export class Receiver {
    */
   private async dropCreating(payment_hash: string, refusal: unknown): Promise<void> {
     try {
-      await this.host.journal.updateInvoice(payment_hash, (current) => ({ invoice: current?.creating ? null : undefined, result: undefined }), { durable: true });
+      await this.host.journal.updateInvoice(
+        payment_hash,
+        (current) => ({ invoice: current?.creating ? null : undefined, result: undefined }),
+        { durable: true },
+      );
     } catch (error) {
-      this.host.report(engineError('CONNECTION', `could not drop hold invoice ${payment_hash} from the journal after the node refused it (${String(refusal)})`, { cause: error }));
+      this.host.report(
+        engineError(
+          'CONNECTION',
+          `could not drop hold invoice ${payment_hash} from the journal after the node refused it (${String(refusal)})`,
+          { cause: error },
+        ),
+      );
       this.watch();
     }
   }
@@ -266,7 +291,11 @@ export class Receiver {
           { durable: true },
         );
       } catch (error) {
-        this.host.report(error instanceof AmpkitError ? error : engineError('CONNECTION', `could not seal the preimage of hold invoice ${old.payment_hash} in the journal`, { cause: error }));
+        this.host.report(
+          error instanceof AmpkitError
+            ? error
+            : engineError('CONNECTION', `could not seal the preimage of hold invoice ${old.payment_hash} in the journal`, { cause: error }),
+        );
       }
     }
   }
@@ -316,7 +345,8 @@ export class Receiver {
     const key = checkInvoiceKey(input);
     const timeout = checkTimeout((input as { timeout?: unknown }).timeout);
     const [stored] = await this.host.journal.listInvoices(key);
-    if (!stored || stored.creating) throw engineError('NOT_FOUND', `no invoice with ${'label' in key ? `label ${key.label}` : `payment_hash ${key.payment_hash}`}`);
+    if (!stored || stored.creating)
+      throw engineError('NOT_FOUND', `no invoice with ${'label' in key ? `label ${key.label}` : `payment_hash ${key.payment_hash}`}`);
     const hash = stored.payment_hash;
     const waiting = this.waiters.add(hash, timeout, `invoice ${stored.label}`);
     const current = publicInvoice((await this.host.journal.getInvoice(hash)) ?? stored, this.host.now());
@@ -341,11 +371,14 @@ export class Receiver {
     const ms = Math.max(0, (invoice.expires_at - this.host.now()) * 1000 + 50);
     this.timers.set(
       invoice.payment_hash,
-      setTimeout(() => {
-        this.timers.delete(invoice.payment_hash);
-        if (this.host.now() < invoice.expires_at) this.arm(invoice);
-        else this.nudge();
-      }, Math.min(ms, MAX_TIMER_MS)),
+      setTimeout(
+        () => {
+          this.timers.delete(invoice.payment_hash);
+          if (this.host.now() < invoice.expires_at) this.arm(invoice);
+          else this.nudge();
+        },
+        Math.min(ms, MAX_TIMER_MS),
+      ),
     );
   }
 
@@ -375,7 +408,7 @@ export class Receiver {
 
   private async loop(): Promise<void> {
     const { node } = this.host;
-    for (let attempt = 0; !this.host.isClosed(); ) {
+    for (let attempt = 0; !this.host.isClosed();) {
       try {
         await node.connected();
       } catch {
@@ -411,7 +444,8 @@ export class Receiver {
     for (const hash of this.followed) {
       if (still.has(hash)) continue;
       const invoice = await this.host.journal.getInvoice(hash);
-      if (invoice && invoice.status !== 'unpaid' && this.followed.has(hash)) this.report({ invoice, arrived: [], gone: [], ended: invoice.status });
+      if (invoice && invoice.status !== 'unpaid' && this.followed.has(hash))
+        this.report({ invoice, arrived: [], gone: [], ended: invoice.status });
     }
     for (const hash of this.followed) if (!still.has(hash)) this.followed.delete(hash);
     for (const hash of still) this.followed.add(hash);
@@ -510,7 +544,9 @@ export class Receiver {
     } catch (error) {
       // A node without a hold plugin cannot have made the invoice: its record goes.
       if (!invoice.creating || this.creating.has(hash) || !hasCode(error, 'HOLD_UNSUPPORTED')) throw error;
-      await journal.updateInvoice(hash, (current) => ({ invoice: current?.creating ? null : undefined, result: undefined }), { durable: true });
+      await journal.updateInvoice(hash, (current) => ({ invoice: current?.creating ? null : undefined, result: undefined }), {
+        durable: true,
+      });
       return;
     }
 
@@ -518,7 +554,10 @@ export class Receiver {
       if (view.hold && view.invoice) {
         const bolt11 = view.invoice.bolt11;
         const terms = this.checkBolt11(bolt11, hash, invoice.amount_msat);
-        await journal.updateInvoice(hash, (current) => ({ invoice: current?.creating ? made(current, bolt11, terms) : undefined, result: undefined }));
+        await journal.updateInvoice(hash, (current) => ({
+          invoice: current?.creating ? made(current, bolt11, terms) : undefined,
+          result: undefined,
+        }));
       } else if (!this.creating.has(hash) && this.host.now() - invoice.created_at > CREATE_GRACE_S) {
         await journal.updateInvoice(hash, (current) => ({ invoice: current?.creating ? null : undefined, result: undefined }));
       }
@@ -530,7 +569,8 @@ export class Receiver {
       // The plugin says `accepted` once the parts it holds reach the amount; its rows must
       // agree (rows of refused and timed-out parts are `cancelled` and count for nothing).
       // Never settle anything less: the plugin would release an incomplete set's parts.
-      const complete = hold.state === 'accepted' && sum(hold.htlcs.filter((h) => h.state === 'accepted').map((h) => h.amount_msat)) >= invoice.amount_msat;
+      const complete =
+        hold.state === 'accepted' && sum(hold.htlcs.filter((h) => h.state === 'accepted').map((h) => h.amount_msat)) >= invoice.amount_msat;
       if (complete) {
         if (await this.claim(invoice)) view = await ask();
       } else if (this.host.now() >= invoice.expires_at && hold.state !== 'paid' && hold.state !== 'cancelled') {
@@ -541,7 +581,8 @@ export class Receiver {
     const applied = await journal.updateInvoice(hash, (current): { invoice?: StoredInvoice; result: Applied | undefined } => {
       if (!current || current.creating) return { result: undefined };
       // Another engine on this journal finished it first: tell our listeners and waiters too.
-      if (current.status !== 'unpaid') return { result: this.followed.has(hash) ? { invoice: current, arrived: [], gone: [], ended: current.status } : undefined };
+      if (current.status !== 'unpaid')
+        return { result: this.followed.has(hash) ? { invoice: current, arrived: [], gone: [], ended: current.status } : undefined };
       const out = this.apply(current, rows, view);
       return { invoice: out.invoice, result: out };
     });
@@ -572,7 +613,9 @@ export class Receiver {
     const invoice: StoredInvoice = { ...current };
     const held = new Map(current.held.map((p) => [keyOf(p.incoming_scid, p.htlc_id), p]));
     const left = new Set(current.left);
-    const nodeTimes = new Map(view.hold && view.invoice ? view.invoice.htlcs.map((h) => [keyOf(h.short_channel_id, h.id), h.created_at]) : []);
+    const nodeTimes = new Map(
+      view.hold && view.invoice ? view.invoice.htlcs.map((h) => [keyOf(h.short_channel_id, h.id), h.created_at]) : [],
+    );
     const setStart = Math.min(now, ...current.held.map((p) => p.incoming_time_unix));
     const arrived: PartialInvoice[] = [];
     const leaving: PartialInvoice[] = [];
@@ -600,7 +643,8 @@ export class Receiver {
     }
 
     const paid = view.invoice && (view.hold ? view.invoice.state === 'paid' : view.invoice.status === 'paid');
-    const expired = !paid && (now >= current.expires_at || (view.hold ? view.invoice?.state === 'cancelled' : view.invoice?.status === 'expired'));
+    const expired =
+      !paid && (now >= current.expires_at || (view.hold ? view.invoice?.state === 'cancelled' : view.invoice?.status === 'expired'));
     let ended: Applied['ended'];
     let gone: Applied['gone'] = [];
     if (paid) {
@@ -610,7 +654,9 @@ export class Receiver {
         const hold = view.invoice as NodeHoldInvoice;
         // The parts the plugin settled (its rows turn `paid`), or (a plugin that forgets them) ours.
         const settled = hold.htlcs.filter((h) => h.state === 'paid');
-        const claimed = settled.length ? settled.map((h) => h.amount_msat) : [...held.values(), ...leaving].map((p) => p.partial_amount_msat);
+        const claimed = settled.length
+          ? settled.map((h) => h.amount_msat)
+          : [...held.values(), ...leaving].map((p) => p.partial_amount_msat);
         invoice.amount_received_msat = sum(claimed);
         invoice.parts = claimed.length;
         invoice.paid_at = hold.paid_at ?? now;
@@ -699,7 +745,8 @@ export class Receiver {
       this.followed.add(hash);
       this.watch();
     } catch (error) {
-      if (!this.host.isClosed()) this.host.report(engineError('CONNECTION', `could not read invoice ${hash} from the journal`, { cause: error }));
+      if (!this.host.isClosed())
+        this.host.report(engineError('CONNECTION', `could not read invoice ${hash} from the journal`, { cause: error }));
     }
   }
 
@@ -719,7 +766,13 @@ export class Receiver {
     const claimed = await this.host.journal.updateInvoice(
       hash,
       (current) => {
-        if (!current || (current.sealed_preimage === undefined && current.preimage === undefined) || current.status !== 'unpaid' || current.cancelled) return { result: undefined };
+        if (
+          !current ||
+          (current.sealed_preimage === undefined && current.preimage === undefined) ||
+          current.status !== 'unpaid' ||
+          current.cancelled
+        )
+          return { result: undefined };
         const now = this.host.now();
         if (current.settling_at !== undefined && !mine && now - current.settling_at < CLAIM_LEASE_S) return { result: undefined };
         const invoice = { ...current, settling_at: now };
@@ -757,7 +810,8 @@ export class Receiver {
    */
   private async cancel(invoice: StoredInvoice, claimed?: number): Promise<boolean> {
     const ok = await this.host.journal.updateInvoice(invoice.payment_hash, (current) => {
-      if (!current || current.status !== 'unpaid' || (current.settling_at !== undefined && current.settling_at !== claimed)) return { result: false };
+      if (!current || current.status !== 'unpaid' || (current.settling_at !== undefined && current.settling_at !== claimed))
+        return { result: false };
       const { settling_at: _, ...rest } = current;
       return { invoice: { ...rest, cancelled: true }, result: true };
     });

@@ -62,13 +62,24 @@ export async function sealPreimage(key: CryptoKey, preimage: string, payment_has
  * or does not match fails with `STORAGE` (reason `record`): the record cannot be trusted,
  * and a wrong preimage must never reach the node.
  */
-export async function openPreimage(journal: Journal, invoice: Pick<StoredInvoice, 'payment_hash' | 'sealed_preimage' | 'preimage'>): Promise<string> {
+export async function openPreimage(
+  journal: Journal,
+  invoice: Pick<StoredInvoice, 'payment_hash' | 'sealed_preimage' | 'preimage'>,
+): Promise<string> {
   const hash = invoice.payment_hash;
-  const bad = (why: string, cause?: unknown) => storageError('record', `the journal's preimage for ${hash} ${why}; not settling`, { store: 'invoices', key: hash }, cause);
+  const bad = (why: string, cause?: unknown) =>
+    storageError('record', `the journal's preimage for ${hash} ${why}; not settling`, { store: 'invoices', key: hash }, cause);
   let preimage: string;
   const sealed = invoice.sealed_preimage;
   if (sealed !== undefined) {
-    if (typeof sealed !== 'object' || sealed === null || typeof sealed.iv !== 'string' || !IV.test(sealed.iv) || typeof sealed.data !== 'string' || !DATA.test(sealed.data)) {
+    if (
+      typeof sealed !== 'object' ||
+      sealed === null ||
+      typeof sealed.iv !== 'string' ||
+      !IV.test(sealed.iv) ||
+      typeof sealed.data !== 'string' ||
+      !DATA.test(sealed.data)
+    ) {
       throw bad('is not a sealed preimage');
     }
     const kept = await journal.getHoldKey();
@@ -76,7 +87,11 @@ export async function openPreimage(journal: Journal, invoice: Pick<StoredInvoice
     const key = checkKey(kept);
     let plain: ArrayBuffer;
     try {
-      plain = await subtle().decrypt({ name: 'AES-GCM', iv: hexToBytes(sealed.iv), additionalData: hexToBytes(hash) }, key, hexToBytes(sealed.data));
+      plain = await subtle().decrypt(
+        { name: 'AES-GCM', iv: hexToBytes(sealed.iv), additionalData: hexToBytes(hash) },
+        key,
+        hexToBytes(sealed.data),
+      );
     } catch (error) {
       // AES-GCM's tag: a changed iv, ciphertext, hash or key fails here (OperationError).
       throw bad('does not open with the hold key', error);

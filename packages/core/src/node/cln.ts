@@ -11,7 +11,18 @@ import { AmpkitError, engineError } from '../errors.ts';
 import type { NodeInfo, PartFailure, RouteHop } from '../types.ts';
 import { runeRefusal } from './rune-refusal.ts';
 import { holdMethods } from './hold-plugin.ts';
-import type { Node, NodeAnnouncement, NodeChannel, NodePeerChannel, NodeHtlc, NodeInvoice, NodePart, NodeRoute, PartKey, SendpayRequest } from './node.ts';
+import type {
+  Node,
+  NodeAnnouncement,
+  NodeChannel,
+  NodePeerChannel,
+  NodeHtlc,
+  NodeInvoice,
+  NodePart,
+  NodeRoute,
+  PartKey,
+  SendpayRequest,
+} from './node.ts';
 
 // The hold plugin's rows are read where its methods live.
 export { readHoldInvoice } from './hold-plugin.ts';
@@ -75,10 +86,26 @@ function readFailure(v: Record<string, unknown>): PartFailure {
 
 /** Core Lightning's HTLC states: the first ten are an outgoing HTLC's, the last ten an incoming one's. */
 export const HTLC_STATES = [
-  'SENT_ADD_HTLC', 'SENT_ADD_COMMIT', 'RCVD_ADD_REVOCATION', 'RCVD_ADD_ACK_COMMIT', 'SENT_ADD_ACK_REVOCATION',
-  'RCVD_REMOVE_HTLC', 'RCVD_REMOVE_COMMIT', 'SENT_REMOVE_REVOCATION', 'SENT_REMOVE_ACK_COMMIT', 'RCVD_REMOVE_ACK_REVOCATION',
-  'RCVD_ADD_HTLC', 'RCVD_ADD_COMMIT', 'SENT_ADD_REVOCATION', 'SENT_ADD_ACK_COMMIT', 'RCVD_ADD_ACK_REVOCATION',
-  'SENT_REMOVE_HTLC', 'SENT_REMOVE_COMMIT', 'RCVD_REMOVE_REVOCATION', 'RCVD_REMOVE_ACK_COMMIT', 'SENT_REMOVE_ACK_REVOCATION',
+  'SENT_ADD_HTLC',
+  'SENT_ADD_COMMIT',
+  'RCVD_ADD_REVOCATION',
+  'RCVD_ADD_ACK_COMMIT',
+  'SENT_ADD_ACK_REVOCATION',
+  'RCVD_REMOVE_HTLC',
+  'RCVD_REMOVE_COMMIT',
+  'SENT_REMOVE_REVOCATION',
+  'SENT_REMOVE_ACK_COMMIT',
+  'RCVD_REMOVE_ACK_REVOCATION',
+  'RCVD_ADD_HTLC',
+  'RCVD_ADD_COMMIT',
+  'SENT_ADD_REVOCATION',
+  'SENT_ADD_ACK_COMMIT',
+  'RCVD_ADD_ACK_REVOCATION',
+  'SENT_REMOVE_HTLC',
+  'SENT_REMOVE_COMMIT',
+  'RCVD_REMOVE_REVOCATION',
+  'RCVD_REMOVE_ACK_COMMIT',
+  'SENT_REMOVE_ACK_REVOCATION',
 ] as const;
 
 const SCID = /^\d+x\d+x\d+$/;
@@ -142,7 +169,8 @@ export function readHtlc(value: unknown): NodeHtlc {
 export function readInvoice(value: unknown): NodeInvoice {
   const m = 'listinvoices';
   const v = object(m, value, 'an invoice');
-  if (v.status !== 'unpaid' && v.status !== 'paid' && v.status !== 'expired') throw badReply(m, `has an invoice status ${JSON.stringify(v.status)}`);
+  if (v.status !== 'unpaid' && v.status !== 'paid' && v.status !== 'expired')
+    throw badReply(m, `has an invoice status ${JSON.stringify(v.status)}`);
   const invoice: NodeInvoice = {
     label: text(m, v.label, 'label'),
     bolt11: text(m, v.bolt11, 'bolt11'),
@@ -186,7 +214,8 @@ export function readRoutes(reply: unknown): NodeRoute[] {
     const r = object(m, value, 'a route');
     const amount_msat = count(m, r.amount_msat, 'amount_msat');
     const finalCltv = count(m, r.final_cltv, 'final_cltv');
-    if (!Array.isArray(r.path) || r.path.length === 0 || r.path.length > MAX_HOPS) throw badReply(m, `has a path of no hops or more than ${MAX_HOPS}`);
+    if (!Array.isArray(r.path) || r.path.length === 0 || r.path.length > MAX_HOPS)
+      throw badReply(m, `has a path of no hops or more than ${MAX_HOPS}`);
     const path = r.path.map((hop) => object(m, hop, 'a hop'));
     const into = (h: Record<string, unknown>) => ({
       amount: count(m, h.amount_in_msat ?? h.amount_msat, 'amount_msat'),
@@ -207,7 +236,8 @@ export function readRoutes(reply: unknown): NodeRoute[] {
     });
     route.forEach((hop, i) => {
       const before = i === 0 ? into(path[0]!) : { amount: route[i - 1]!.amount_msat, delay: route[i - 1]!.delay };
-      if (hop.amount_msat > before.amount || hop.delay > before.delay) throw badReply(m, 'has a path whose amount or delay grows towards the destination');
+      if (hop.amount_msat > before.amount || hop.delay > before.delay)
+        throw badReply(m, 'has a path whose amount or delay grows towards the destination');
     });
     const last = route[route.length - 1]!;
     if (last.amount_msat !== amount_msat || amount_msat === 0) throw badReply(m, 'has a path that does not deliver its amount_msat');
@@ -227,13 +257,21 @@ export function readChannel(value: unknown): NodeChannel | undefined {
   if (value === null || typeof value !== 'object') return undefined;
   const v = value as Record<string, unknown>;
   const ok =
-    typeof v.source === 'string' && PUBKEY.test(v.source) &&
-    typeof v.destination === 'string' && PUBKEY.test(v.destination) && v.source !== v.destination &&
-    typeof v.short_channel_id === 'string' && SCID.test(v.short_channel_id) &&
+    typeof v.source === 'string' &&
+    PUBKEY.test(v.source) &&
+    typeof v.destination === 'string' &&
+    PUBKEY.test(v.destination) &&
+    v.source !== v.destination &&
+    typeof v.short_channel_id === 'string' &&
+    SCID.test(v.short_channel_id) &&
     (v.direction === 0 || v.direction === 1) &&
-    int(v.amount_msat) && typeof v.active === 'boolean' &&
-    u32(v.base_fee_millisatoshi) && u32(v.fee_per_millionth) && u32(v.delay) &&
-    int(v.htlc_minimum_msat) && (v.htlc_maximum_msat === undefined || int(v.htlc_maximum_msat)) &&
+    int(v.amount_msat) &&
+    typeof v.active === 'boolean' &&
+    u32(v.base_fee_millisatoshi) &&
+    u32(v.fee_per_millionth) &&
+    u32(v.delay) &&
+    int(v.htlc_minimum_msat) &&
+    (v.htlc_maximum_msat === undefined || int(v.htlc_maximum_msat)) &&
     (v.last_update === undefined || int(v.last_update));
   if (!ok) return undefined;
   const channel: NodeChannel = {
@@ -320,7 +358,8 @@ function holdsPart(data: unknown): boolean {
  * failed, with the node's words and failure fields so the planner can go around it.
  */
 function refusedPart(request: SendpayRequest, error: RpcError): NodePart {
-  if (error.data === null || typeof error.data !== 'object' || Array.isArray(error.data)) throw badReply('sendpay', 'refused the part with data that is not an object');
+  if (error.data === null || typeof error.data !== 'object' || Array.isArray(error.data))
+    throw badReply('sendpay', 'refused the part with data that is not an object');
   return {
     payment_hash: request.payment_hash,
     groupid: request.groupid,
@@ -336,7 +375,10 @@ function refusedPart(request: SendpayRequest, error: RpcError): NodePart {
 function nodeError(error: unknown): unknown {
   if (error instanceof RpcError) {
     // A rune refusal is PERMISSION, naming the method refused; any other refusal is NODE_ERROR.
-    return runeRefusal(error) ?? engineError('NODE_ERROR', `${error.method}: ${error.message}`, { nodeCode: error.code, data: error.data, cause: error });
+    return (
+      runeRefusal(error) ??
+      engineError('NODE_ERROR', `${error.method}: ${error.message}`, { nodeCode: error.code, data: error.data, cause: error })
+    );
   }
   // The wire's own failures (CONNECTION, TIMEOUT, BAD_REPLY) already carry the engine's codes.
   if (error instanceof AmpkitError) return error;
@@ -371,7 +413,11 @@ export function clnNode(client: CommandoClient, options: ClnNodeOptions = {}): N
   if (typeof sendpayTimeout !== 'number' || Number.isNaN(sendpayTimeout) || sendpayTimeout < 0) {
     throw engineError('INVALID_ARGUMENT', 'sendpayTimeout must be a number of seconds, 0 or more');
   }
-  const call = async (method: string, params: Record<string, unknown>, options?: { timeout?: number; signal?: AbortSignal }): Promise<unknown> => {
+  const call = async (
+    method: string,
+    params: Record<string, unknown>,
+    options?: { timeout?: number; signal?: AbortSignal },
+  ): Promise<unknown> => {
     try {
       return await client.request(method, params, options);
     } catch (error) {
@@ -386,8 +432,10 @@ export function clnNode(client: CommandoClient, options: ClnNodeOptions = {}): N
   const recordedFailure = async (key: PartKey, error: RpcError): Promise<NodePart> => {
     const payments = list('listsendpays', await call('listsendpays', { payment_hash: key.payment_hash }), 'payments');
     const there = payments.map((p) => readNodePart('listsendpays', p)).find((p) => p.groupid === key.groupid && p.partid === key.partid);
-    if (!there) throw engineError('NOT_FOUND', `waitsendpay: ${error.message}, and listsendpays has no such part`, { nodeCode: error.code });
-    if (there.status !== 'failed') throw badReply('waitsendpay', `says the part failed (${error.code}) while listsendpays has it ${there.status}`);
+    if (!there)
+      throw engineError('NOT_FOUND', `waitsendpay: ${error.message}, and listsendpays has no such part`, { nodeCode: error.code });
+    if (there.status !== 'failed')
+      throw badReply('waitsendpay', `says the part failed (${error.code}) while listsendpays has it ${there.status}`);
     const failure = error.data !== null && typeof error.data === 'object' ? readFailure(error.data as Record<string, unknown>) : {};
     return { ...there, ...failure, ...(failure.failcode === undefined ? { failreason: error.message } : {}) };
   };
@@ -431,7 +479,8 @@ export function clnNode(client: CommandoClient, options: ClnNodeOptions = {}): N
         if (error instanceof RpcError) {
           if (error.code === 200) throw engineError('TIMEOUT', 'waitsendpay: timed out while waiting', { nodeCode: 200 });
           if (error.code === 208) throw engineError('NOT_FOUND', `waitsendpay: ${error.message}`, { nodeCode: 208 });
-          if (FAILED_PART_CODES.has(error.code)) return holdsPart(error.data) ? failedPart('waitsendpay', error) : recordedFailure(request, error);
+          if (FAILED_PART_CODES.has(error.code))
+            return holdsPart(error.data) ? failedPart('waitsendpay', error) : recordedFailure(request, error);
         }
         throw nodeError(error);
       }
@@ -465,7 +514,8 @@ export function clnNode(client: CommandoClient, options: ClnNodeOptions = {}): N
     async askreneconstrainchannel({ layer, short_channel_id_dir, amount_msat }) {
       const m = 'askrene-inform-channel';
       const constraints = list(m, await call(m, { layer, short_channel_id_dir, amount_msat, inform: 'constrained' }), 'constraints');
-      if (!constraints.some((c) => object(m, c, 'a constraint').short_channel_id_dir === short_channel_id_dir)) throw badReply(m, `has no constraint on ${short_channel_id_dir}`);
+      if (!constraints.some((c) => object(m, c, 'a constraint').short_channel_id_dir === short_channel_id_dir))
+        throw badReply(m, `has no constraint on ${short_channel_id_dir}`);
     },
 
     async askrenedisablechannel({ layer, short_channel_id_dir }) {
@@ -484,12 +534,16 @@ export function clnNode(client: CommandoClient, options: ClnNodeOptions = {}): N
       const params = request.short_channel_id === undefined ? {} : { short_channel_id: request.short_channel_id };
       // The whole graph is tens of megabytes of JSON on mainnet: no request timeout, the link's end ends it.
       const reply = await call('listchannels', params, { timeout: 0 });
-      return list('listchannels', reply, 'channels').map(readChannel).filter((c): c is NodeChannel => c !== undefined);
+      return list('listchannels', reply, 'channels')
+        .map(readChannel)
+        .filter((c): c is NodeChannel => c !== undefined);
     },
 
     async listnodes() {
       const reply = await call('listnodes', {}, { timeout: 0 });
-      return list('listnodes', reply, 'nodes').map(readNodeAnnouncement).filter((n): n is NodeAnnouncement => n !== undefined);
+      return list('listnodes', reply, 'nodes')
+        .map(readNodeAnnouncement)
+        .filter((n): n is NodeAnnouncement => n !== undefined);
     },
 
     async listpeerchannels() {
@@ -526,7 +580,11 @@ export function clnNode(client: CommandoClient, options: ClnNodeOptions = {}): N
     async waithtlcs(request) {
       const reply = object(
         'wait',
-        await call('wait', { subsystem: 'htlcs', indexname: request.index, nextvalue: request.next }, { timeout: 0, ...(request.signal ? { signal: request.signal } : {}) }),
+        await call(
+          'wait',
+          { subsystem: 'htlcs', indexname: request.index, nextvalue: request.next },
+          { timeout: 0, ...(request.signal ? { signal: request.signal } : {}) },
+        ),
         'a reply',
       );
       return count('wait', reply[request.index] ?? 0, request.index);

@@ -74,7 +74,8 @@ function readHoldHtlc(value: unknown, invoiceId: number): NodeHoldHtlc {
   if (!count(value.channel_id)) throw badReply(M, 'has an htlc with no valid channel_id');
   if (!count(value.msat)) throw badReply(M, 'has an htlc with no valid msat');
   // Rows stored before v0.3.3 have `cltv_expiry: null`.
-  if (value.cltv_expiry !== null && value.cltv_expiry !== undefined && !count(value.cltv_expiry)) throw badReply(M, 'has an htlc with no valid cltv_expiry');
+  if (value.cltv_expiry !== null && value.cltv_expiry !== undefined && !count(value.cltv_expiry))
+    throw badReply(M, 'has an htlc with no valid cltv_expiry');
   const htlc: NodeHoldHtlc = {
     short_channel_id: value.scid,
     id: value.channel_id,
@@ -107,7 +108,10 @@ function invoiceAmount(bolt11: string, payment_hash: string): number {
  *
  * @throws {AmpkitError} `BAD_REPLY` for a row without what the engine relies on.
  */
-export function readHoldInvoice(value: unknown, amountOf: (bolt11: string, payment_hash: string) => number = invoiceAmount): NodeHoldInvoice {
+export function readHoldInvoice(
+  value: unknown,
+  amountOf: (bolt11: string, payment_hash: string) => number = invoiceAmount,
+): NodeHoldInvoice {
   if (!isObject(value)) throw badReply(M, 'has a hold invoice that is not an object');
   if (!count(value.id)) throw badReply(M, 'has a hold invoice with no id');
   if (typeof value.payment_hash !== 'string' || !HEX32.test(value.payment_hash)) throw badReply(M, 'has no valid payment_hash');
@@ -129,7 +133,8 @@ export function readHoldInvoice(value: unknown, amountOf: (bolt11: string, payme
   // The plugin stores the preimage and `paid` in one transaction: a paid row has one.
   if (value.preimage !== undefined || invoice.state === 'paid') {
     if (typeof value.preimage !== 'string' || !HEX32.test(value.preimage)) throw badReply(M, 'has no valid preimage');
-    if (bytesToHex(sha256(hexToBytes(value.preimage))) !== payment_hash) throw badReply(M, 'has a preimage that does not match the payment hash');
+    if (bytesToHex(sha256(hexToBytes(value.preimage))) !== payment_hash)
+      throw badReply(M, 'has a preimage that does not match the payment hash');
     invoice.preimage = value.preimage;
   }
   return invoice;
@@ -153,7 +158,11 @@ export function holdError(method: string, error: unknown): AmpkitError | undefin
     );
   }
   if (error.code === PLUGIN_ERROR && error.message.includes('invoice not found')) {
-    return engineError('NOT_FOUND', `${method}: the node has no such hold invoice (${error.message})`, { nodeCode: error.code, data: error.data, cause: error });
+    return engineError('NOT_FOUND', `${method}: the node has no such hold invoice (${error.message})`, {
+      nodeCode: error.code,
+      data: error.data,
+      cause: error,
+    });
   }
   return undefined;
 }
@@ -165,7 +174,10 @@ const AMOUNT_CACHE = 256;
  * The four hold methods over `request` (a JSON-RPC call), with `otherError` for failures
  * that are not the plugin's own ({@link holdError}).
  */
-export function holdMethods(request: (method: string, params: Record<string, unknown>) => Promise<unknown>, otherError: (error: unknown) => unknown): Methods {
+export function holdMethods(
+  request: (method: string, params: Record<string, unknown>) => Promise<unknown>,
+  otherError: (error: unknown) => unknown,
+): Methods {
   const call = async (method: string, params: Record<string, unknown>): Promise<unknown> => {
     try {
       return await request(method, params);

@@ -237,7 +237,12 @@ export interface Node {
   getinfo(): Promise<NodeInfo>;
 
   /** Creates a plain invoice; the node keeps the preimage and settles a complete set itself. */
-  invoice(request: { amount_msat: number; label: string; description: string; expiry: number }): Promise<{ payment_hash: string; bolt11: string; expires_at: number }>;
+  invoice(request: {
+    amount_msat: number;
+    label: string;
+    description: string;
+    expiry: number;
+  }): Promise<{ payment_hash: string; bolt11: string; expires_at: number }>;
   /** Invoices with that payment hash. */
   listinvoices(request: { payment_hash: string }): Promise<NodeInvoice[]>;
   /**

@@ -23,7 +23,7 @@ const NEEDED_FOR: Record<string, string> = {
   listchannels: 'to plan payments',
   listnodes: 'to plan payments',
   listpeerchannels: 'to plan payments',
-  getinfo: 'to read the node\'s name and network',
+  getinfo: "to read the node's name and network",
   invoice: 'to make invoices',
   listinvoices: 'to follow invoices',
   holdinvoice: 'to make hold invoices',
@@ -47,13 +47,18 @@ function sentence(method: string, code: number, text: string): string {
   const reason = text.replace(/^Invalid rune: /, '');
   if (reason.startsWith('Not permitted: ')) {
     const detail = reason.slice('Not permitted: '.length);
-    if (detail === 'too soon') return `the rune's rate limit does not permit another ${method} yet${why}; try again later or make a rune with a higher rate, ${SEE}`;
-    if (detail.startsWith('time ')) return `the rune has expired (or is not valid yet), so it does not permit ${method}${why}; make a new rune, ${SEE}`;
-    if (detail.startsWith('id ')) return `the rune is tied to another client's node id, so it does not permit ${method} from this one${why}; ${SEE}`;
-    if (detail.startsWith('parameter') || detail.startsWith('number of parameters')) return `the rune does not permit ${method} with these parameters (${detail})${why}; ${SEE}`;
+    if (detail === 'too soon')
+      return `the rune's rate limit does not permit another ${method} yet${why}; try again later or make a rune with a higher rate, ${SEE}`;
+    if (detail.startsWith('time '))
+      return `the rune has expired (or is not valid yet), so it does not permit ${method}${why}; make a new rune, ${SEE}`;
+    if (detail.startsWith('id '))
+      return `the rune is tied to another client's node id, so it does not permit ${method} from this one${why}; ${SEE}`;
+    if (detail.startsWith('parameter') || detail.startsWith('number of parameters'))
+      return `the rune does not permit ${method} with these parameters (${detail})${why}; ${SEE}`;
     return `the rune does not permit ${method}${why}; make a rune that allows it, ${SEE}`;
   }
-  if (reason === 'Not authorized: Blacklisted rune') return `the rune has been blacklisted on the node, so it does not permit ${method}${why}; make a new rune, ${SEE}`;
+  if (reason === 'Not authorized: Blacklisted rune')
+    return `the rune has been blacklisted on the node, so it does not permit ${method}${why}; make a new rune, ${SEE}`;
   if (reason.startsWith('Not authorized: ') || reason.includes('unique_id')) {
     return `the rune was not made by this node, so it does not permit ${method}${why}; make one on this node with createrune, ${SEE}`;
   }

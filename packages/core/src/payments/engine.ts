@@ -12,8 +12,30 @@ import { Emitter } from '../events.ts';
 import type { Node, NodePart, SendpayRequest } from '../node/node.ts';
 import type { Journal, StorageProblem, Store } from '../store/store.ts';
 import { isStorage } from '../store/storage-errors.ts';
-import type { AlreadyComplete, DecodedInvoice, NodeInfo, PartialPayment, Payment, PaymentStatus, PayProgress, PayRequest, PayResult, SendPartialPayRequest, SentPart } from '../types.ts';
-import { checkBolt11, checkHex32, checkId, checkInvoice, checkPayRequest, checkSendPartialPay, checkTimeout, decodedInvoice, isPreimageOf } from '../validate.ts';
+import type {
+  AlreadyComplete,
+  DecodedInvoice,
+  NodeInfo,
+  PartialPayment,
+  Payment,
+  PaymentStatus,
+  PayProgress,
+  PayRequest,
+  PayResult,
+  SendPartialPayRequest,
+  SentPart,
+} from '../types.ts';
+import {
+  checkBolt11,
+  checkHex32,
+  checkId,
+  checkInvoice,
+  checkPayRequest,
+  checkSendPartialPay,
+  checkTimeout,
+  decodedInvoice,
+  isPreimageOf,
+} from '../validate.ts';
 import { pay, type PayContext, type RouteFinder } from './pay.ts';
 import { nodeFinder } from './node-finder.ts';
 import type { LocalPlanner } from '../planner/local.ts';
@@ -112,8 +134,10 @@ export const NEVER_SENT = 'the part never reached the node';
 export const SEND_LEASE_S = 15;
 
 /** The same part at the node: (payment_hash, groupid, partid). */
-const samePart = (a: { payment_hash: string; groupid: number; partid: number }, b: { payment_hash: string; groupid: number; partid: number }) =>
-  a.payment_hash === b.payment_hash && a.groupid === b.groupid && a.partid === b.partid;
+const samePart = (
+  a: { payment_hash: string; groupid: number; partid: number },
+  b: { payment_hash: string; groupid: number; partid: number },
+) => a.payment_hash === b.payment_hash && a.groupid === b.groupid && a.partid === b.partid;
 
 const GONE_REASONS: ReadonlySet<string> = new Set(['timeout', 'failed', 'cancelled', 'expired']);
 
@@ -122,7 +146,13 @@ const partKey = (p: Pick<PartialInvoice, 'incoming_scid' | 'htlc_id'>) => `${p.i
 
 /** A part another engine describes could be one of this invoice's: toward its hash and amount, with a plain amount of its own. */
 function couldBePartOf(part: PartialInvoice, invoice: Invoice): boolean {
-  return part.payment_hash === invoice.payment_hash && part.total_amount_msat === invoice.amount_msat && Number.isSafeInteger(part.partial_amount_msat) && part.partial_amount_msat > 0 && part.partial_amount_msat <= invoice.amount_msat;
+  return (
+    part.payment_hash === invoice.payment_hash &&
+    part.total_amount_msat === invoice.amount_msat &&
+    Number.isSafeInteger(part.partial_amount_msat) &&
+    part.partial_amount_msat > 0 &&
+    part.partial_amount_msat <= invoice.amount_msat
+  );
 }
 
 /**
@@ -135,7 +165,8 @@ function progressFromJournal(view: { payment: Payment; parts: PartialPayment[] }
   const { payment } = view;
   const parts = view.parts.filter((p) => p.groupid === payment.groupid);
   const sum = (of: PartialPayment[], value: (p: PartialPayment) => number) => of.reduce((total, p) => total + value(p), 0);
-  const status: PaymentStatus = payment.status === 'complete' ? 'complete' : payment.status === 'failed' && hint.status === 'failed' ? 'failed' : 'pending';
+  const status: PaymentStatus =
+    payment.status === 'complete' ? 'complete' : payment.status === 'failed' && hint.status === 'failed' ? 'failed' : 'pending';
   const lastFailed = [...parts].reverse().find((p) => p.status === 'failed');
   return {
     payment_hash: payment.payment_hash,
@@ -144,9 +175,18 @@ function progressFromJournal(view: { payment: Payment; parts: PartialPayment[] }
     status,
     parts,
     attempts: parts.length,
-    amount_delivered_msat: sum(parts.filter((p) => p.status === 'complete'), (p) => p.amount_msat),
-    amount_inflight_msat: sum(parts.filter((p) => p.status === 'pending'), (p) => p.amount_msat),
-    fee_msat: sum(parts.filter((p) => p.status !== 'failed'), (p) => p.amount_sent_msat - p.amount_msat),
+    amount_delivered_msat: sum(
+      parts.filter((p) => p.status === 'complete'),
+      (p) => p.amount_msat,
+    ),
+    amount_inflight_msat: sum(
+      parts.filter((p) => p.status === 'pending'),
+      (p) => p.amount_msat,
+    ),
+    fee_msat: sum(
+      parts.filter((p) => p.status !== 'failed'),
+      (p) => p.amount_sent_msat - p.amount_msat,
+    ),
     ...(status === 'failed' ? { failreason: lastFailed?.failreason ?? lastFailed?.failcodename ?? 'the payment failed' } : {}),
   };
 }
@@ -373,7 +413,8 @@ export class Engine {
     const hash = plan.payment_hash;
     const running = this.paying.get(hash);
     if (running) {
-      if (running.amount_msat !== plan.amount_msat) throw engineError('AMOUNT_MISMATCH', `payment ${hash} is being paid with ${running.amount_msat} msat, not ${plan.amount_msat}`);
+      if (running.amount_msat !== plan.amount_msat)
+        throw engineError('AMOUNT_MISMATCH', `payment ${hash} is being paid with ${running.amount_msat} msat, not ${plan.amount_msat}`);
       return running.result;
     }
     // One pay() per hash across the engines on the journal too: another tab's waits for this one.
@@ -425,7 +466,9 @@ export class Engine {
       send: (request, created) => this.sendPart(request, created),
       settled: (id, watch) => {
         if (watch) return this.waitpartialpay({ id });
-        return this.closed ? Promise.reject(engineError('CONNECTION', 'the engine was closed')) : this.partWaiters.add(id, undefined, `part ${id}`);
+        return this.closed
+          ? Promise.reject(engineError('CONNECTION', 'the engine was closed'))
+          : this.partWaiters.add(id, undefined, `part ${id}`);
       },
       progress: (progress) => this.emit('pay-progress', progress),
       signal: this.closing.signal,
@@ -447,7 +490,8 @@ export class Engine {
       const nodeParts = await this.node.listsendpays({ payment_hash: hash });
       const done = nodeParts.filter((p) => p.status === 'complete');
       if (done.length === 0) {
-        if (nodeParts.some((p) => p.status === 'pending')) throw engineError('OVERPAY', 'the node already has parts of this payment in flight that this engine did not send');
+        if (nodeParts.some((p) => p.status === 'pending'))
+          throw engineError('OVERPAY', 'the node already has parts of this payment in flight that this engine did not send');
         return undefined;
       }
       const request = { payment_hash: hash, intended_amount_msat: plan.amount_msat, bolt11: plan.bolt11 };
@@ -474,7 +518,8 @@ export class Engine {
       let nodeParts: NodePart[] | undefined;
       // A new attempt (rule 1.1 or 1.2.3) asks the node what it already has for this hash.
       const mismatch = view.payment && view.payment.amount_msat !== request.intended_amount_msat;
-      if (!mismatch && (!view.payment || view.payment.status === 'failed')) nodeParts = await this.node.listsendpays({ payment_hash: hash });
+      if (!mismatch && (!view.payment || view.payment.status === 'failed'))
+        nodeParts = await this.node.listsendpays({ payment_hash: hash });
       return this.journal.update(hash, (v) => decideSend(v, request, nodeParts, this.now(), this.lease()), { durable: true });
     });
 
@@ -539,7 +584,11 @@ export class Engine {
    * first, and send nothing (undefined) when the part is no longer pending in the journal.
    * The node's answer or the call's error, as a value.
    */
-  private handOver(part: PartialPayment, sendpay: SendpayRequest, again: boolean): Promise<{ nodePart: NodePart } | { error: unknown } | undefined> {
+  private handOver(
+    part: PartialPayment,
+    sendpay: SendpayRequest,
+    again: boolean,
+  ): Promise<{ nodePart: NodePart } | { error: unknown } | undefined> {
     return this.lock('send', sendKey(part), async () => {
       if (again && !(await this.renewLease(part))) return undefined;
       // A closed engine stops renewing: its lease then runs out as a closed tab's does.
@@ -597,7 +646,7 @@ export class Engine {
    * refusal (201: that part already failed) is settled by asking the node.
    */
   private async resend(part: PartialPayment, sendpay: SendpayRequest): Promise<void> {
-    for (let attempt = 0; !this.closed; ) {
+    for (let attempt = 0; !this.closed;) {
       if (!(await this.linkUp([part]))) return;
       try {
         // Under the part's lock: still pending in the journal (no other engine judged it
@@ -757,9 +806,19 @@ export class Engine {
   private fromPeer(raw: unknown): void {
     const message = readPeerMessage(raw);
     if (!message || this.closed) return;
-    this.hints = this.hints.then(() => this.fromHint(message)).catch((error: unknown) => {
-      if (!this.closed) this.emit('error', error instanceof AmpkitError ? error : engineError('BAD_REPLY', `a message from another tab could not be checked against the journal: ${String(error)}`, { cause: error }));
-    });
+    this.hints = this.hints
+      .then(() => this.fromHint(message))
+      .catch((error: unknown) => {
+        if (!this.closed)
+          this.emit(
+            'error',
+            error instanceof AmpkitError
+              ? error
+              : engineError('BAD_REPLY', `a message from another tab could not be checked against the journal: ${String(error)}`, {
+                  cause: error,
+                }),
+          );
+      });
   }
 
   private async fromHint({ type, detail }: PeerMessage): Promise<void> {
@@ -792,7 +851,9 @@ export class Engine {
 
   /** An invoice event from another engine, rebuilt from the journal; undefined when the journal does not bear it out. */
   private async checkInvoiceHint(message: PeerMessage): Promise<PeerMessage | undefined> {
-    const said = (message.type === 'invoice-part-gone' ? (message.detail as EngineEvents['invoice-part-gone']).part : message.detail) as { payment_hash: string };
+    const said = (message.type === 'invoice-part-gone' ? (message.detail as EngineEvents['invoice-part-gone']).part : message.detail) as {
+      payment_hash: string;
+    };
     const stored = await this.journal.getInvoice(said.payment_hash);
     if (!stored) return undefined;
     const invoice = publicInvoice(stored, this.now());
@@ -801,14 +862,18 @@ export class Engine {
         return { type: 'invoice-updated', detail: invoice };
       case 'invoice-paid':
       case 'invoice-expired':
-        return invoice.status === (message.type === 'invoice-paid' ? 'paid' : 'expired') ? { type: message.type, detail: invoice } : undefined;
+        return invoice.status === (message.type === 'invoice-paid' ? 'paid' : 'expired')
+          ? { type: message.type, detail: invoice }
+          : undefined;
       case 'invoice-part': {
         // A held part is the journal's record; once the set is claimed the journal keeps no
         // parts, and a part of a paid invoice is passed on if it could be one of its set.
         const key = partKey(said as PartialInvoice);
         const part = stored.held.find((p) => partKey(p) === key);
         if (part) return { type: 'invoice-part', detail: part };
-        return invoice.status === 'paid' && couldBePartOf(said as PartialInvoice, stored) ? { type: 'invoice-part', detail: { ...(said as PartialInvoice) } } : undefined;
+        return invoice.status === 'paid' && couldBePartOf(said as PartialInvoice, stored)
+          ? { type: 'invoice-part', detail: { ...(said as PartialInvoice) } }
+          : undefined;
       }
       case 'invoice-part-gone': {
         // A part that left is kept in the journal by its key only: the hint's figures are
@@ -832,7 +897,10 @@ export class Engine {
   private async resolve(part: PartialPayment, resolution: Resolution): Promise<Resolved | undefined> {
     if (this.closed) return undefined;
     if (resolution.status === 'complete' && !isPreimageOf(resolution.payment_preimage, part.payment_hash)) {
-      throw engineError('BAD_REPLY', `the node says part ${part.partid} of ${part.payment_hash} completed, with a preimage that does not hash to it`);
+      throw engineError(
+        'BAD_REPLY',
+        `the node says part ${part.partid} of ${part.payment_hash} completed, with a preimage that does not hash to it`,
+      );
     }
     const resolved = await this.journal.update(part.payment_hash, (view) => applyResolution(view, part.id, resolution, this.now()));
     this.unsure.delete(part.id);
@@ -923,7 +991,7 @@ export class Engine {
    * listsendpays), leaving the parts unsure.
    */
   private async reconcile(hash: string, parts: PartialPayment[]): Promise<boolean> {
-    for (let attempt = 0; !this.closed; ) {
+    for (let attempt = 0; !this.closed;) {
       if (!(await this.linkUp(parts))) return false;
       try {
         const later = await this.lockParts(parts, async () => {
@@ -938,7 +1006,8 @@ export class Engine {
               this.watch(part);
             } else {
               const stored = await this.journal.getPart(part.id);
-              if (stored?.status === 'pending' && stored.sender !== this.id && (stored.sending_until ?? 0) > this.now()) deferred.push(stored);
+              if (stored?.status === 'pending' && stored.sender !== this.id && (stored.sending_until ?? 0) > this.now())
+                deferred.push(stored);
               else await this.resolve(part, { status: 'failed', failreason: NEVER_SENT });
             }
           }
@@ -996,7 +1065,7 @@ export class Engine {
     if (this.closed || this.watching.has(part.id)) return;
     let run!: Promise<void>;
     run = (async () => {
-      for (let attempt = 0; !this.closed; ) {
+      for (let attempt = 0; !this.closed;) {
         if (!(await this.linkUp([part]))) return;
         try {
           const result = await this.node.waitsendpay({
@@ -1006,7 +1075,10 @@ export class Engine {
             timeout: this.waitChunk,
           });
           if (!samePart(result, part)) {
-            throw engineError('BAD_REPLY', `waitsendpay for part ${part.groupid}/${part.partid} of ${part.payment_hash} answered about part ${result.groupid}/${result.partid} of ${result.payment_hash}`);
+            throw engineError(
+              'BAD_REPLY',
+              `waitsendpay for part ${part.groupid}/${part.partid} of ${part.payment_hash} answered about part ${result.groupid}/${result.partid} of ${result.payment_hash}`,
+            );
           }
           if (result.status === 'pending') continue;
           if (result.status === 'failed') {
@@ -1015,7 +1087,11 @@ export class Engine {
               await this.stopWatching(part, run);
               return;
             }
-            if (there.status === 'pending') throw engineError('BAD_REPLY', `waitsendpay says part ${part.groupid}/${part.partid} of ${part.payment_hash} failed, listsendpays that it is in flight`);
+            if (there.status === 'pending')
+              throw engineError(
+                'BAD_REPLY',
+                `waitsendpay says part ${part.groupid}/${part.partid} of ${part.payment_hash} failed, listsendpays that it is in flight`,
+              );
             await this.resolve(part, there.status === 'complete' ? there : result);
             return;
           }
@@ -1064,14 +1140,17 @@ export class Engine {
  */
 export async function createEngine(options: EngineOptions): Promise<Engine> {
   const { node, store } = options;
-  if (!node || typeof node.sendpay !== 'function') throw engineError('INVALID_ARGUMENT', 'node must implement the Node interface (e.g. clnNode(client))');
+  if (!node || typeof node.sendpay !== 'function')
+    throw engineError('INVALID_ARGUMENT', 'node must implement the Node interface (e.g. clnNode(client))');
   if (!store || typeof store.open !== 'function') throw engineError('INVALID_ARGUMENT', 'store must be indexedDbStore() or memoryStore()');
-  if (typeof node.id !== 'string' || !/^0[23][0-9a-f]{64}$/.test(node.id)) throw engineError('INVALID_ARGUMENT', 'node.id must be the node\'s public key in hex');
+  if (typeof node.id !== 'string' || !/^0[23][0-9a-f]{64}$/.test(node.id))
+    throw engineError('INVALID_ARGUMENT', "node.id must be the node's public key in hex");
   const waitChunk = options.waitChunk ?? 60;
   if (!(waitChunk > 0)) throw engineError('INVALID_ARGUMENT', 'waitChunk must be positive');
   const mppTimeout = options.mppTimeout ?? 60;
   if (!(mppTimeout > 0)) throw engineError('INVALID_ARGUMENT', 'mppTimeout must be positive');
-  if (options.lock !== undefined && typeof options.lock !== 'function') throw engineError('INVALID_ARGUMENT', 'lock must be a function (name, task) => Promise');
+  if (options.lock !== undefined && typeof options.lock !== 'function')
+    throw engineError('INVALID_ARGUMENT', 'lock must be a function (name, task) => Promise');
   if (options.learnedHalfLife !== undefined && !(options.learnedHalfLife > 0 && Number.isFinite(options.learnedHalfLife))) {
     throw engineError('INVALID_ARGUMENT', 'learnedHalfLife must be a positive number of seconds');
   }
@@ -1096,7 +1175,16 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     if (early.length) setTimeout(() => early.splice(0).forEach(listener), 0);
   };
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
-  return new Engine(node, journal, pending, { now, waitChunk, mppTimeout, lock: options.lock ?? localLock(), problems, ...(peers ? { peers } : {}), ...(options.graphRefresh !== undefined ? { graphRefresh: options.graphRefresh } : {}), ...(options.learnedHalfLife !== undefined ? { learnedHalfLife: options.learnedHalfLife } : {}) });
+  return new Engine(node, journal, pending, {
+    now,
+    waitChunk,
+    mppTimeout,
+    lock: options.lock ?? localLock(),
+    problems,
+    ...(peers ? { peers } : {}),
+    ...(options.graphRefresh !== undefined ? { graphRefresh: options.graphRefresh } : {}),
+    ...(options.learnedHalfLife !== undefined ? { learnedHalfLife: options.learnedHalfLife } : {}),
+  });
 }
 
 /**

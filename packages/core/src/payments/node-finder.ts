@@ -57,7 +57,8 @@ export function lessonOf(part: PartialPayment): Lesson | undefined {
   const hop = part.route[k]!;
   const dir = dirOf(hop);
   if (dir === undefined) return undefined;
-  if (k > 0 && part.failcode === TEMPORARY_CHANNEL_FAILURE) return { kind: 'constrained', short_channel_id_dir: dir, amount_msat: hop.amount_msat };
+  if (k > 0 && part.failcode === TEMPORARY_CHANNEL_FAILURE)
+    return { kind: 'constrained', short_channel_id_dir: dir, amount_msat: hop.amount_msat };
   // Our own node failed it (the peer gone or not ready, no room on the channel now): the
   // same channel would fail again. Elsewhere: disabled, unknown, stale gossip, a bad onion.
   return { kind: 'channel', short_channel_id_dir: dir };
@@ -84,7 +85,11 @@ export function nodeFinder(node: Node): RouteFinder {
   const tell = (name: string, lesson: Lesson): Promise<void> => {
     switch (lesson.kind) {
       case 'constrained':
-        return node.askreneconstrainchannel({ layer: name, short_channel_id_dir: lesson.short_channel_id_dir, amount_msat: lesson.amount_msat });
+        return node.askreneconstrainchannel({
+          layer: name,
+          short_channel_id_dir: lesson.short_channel_id_dir,
+          amount_msat: lesson.amount_msat,
+        });
       case 'channel':
         return node.askrenedisablechannel({ layer: name, short_channel_id_dir: lesson.short_channel_id_dir });
       case 'node':

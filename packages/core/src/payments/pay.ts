@@ -16,7 +16,16 @@ import { longTimeout } from '@ampkit/wire';
 import { AmpkitError, engineError, hasCode } from '../errors.ts';
 import type { Node, NodeRoute } from '../node/node.ts';
 import type { PaymentView } from '../store/store.ts';
-import type { AlreadyComplete, PartialPayment, Payment, PaymentStatus, PayProgress, PayResult, SendPartialPayRequest, SentPart } from '../types.ts';
+import type {
+  AlreadyComplete,
+  PartialPayment,
+  Payment,
+  PaymentStatus,
+  PayProgress,
+  PayResult,
+  SendPartialPayRequest,
+  SentPart,
+} from '../types.ts';
 import type { PayPlan } from '../validate.ts';
 
 /** What a planner is asked for: paths for the remainder of one payment. */
@@ -100,7 +109,8 @@ const amount = (p: PartialPayment) => p.amount_msat;
 export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
   const { node, finder, signal } = ctx;
   /** Why the engine stopped: its reason (a lost journal's `STORAGE`), else `CONNECTION`. */
-  const closed = (): AmpkitError => (signal.reason instanceof AmpkitError ? signal.reason : engineError('CONNECTION', 'the engine was closed'));
+  const closed = (): AmpkitError =>
+    signal.reason instanceof AmpkitError ? signal.reason : engineError('CONNECTION', 'the engine was closed');
   const hash = plan.payment_hash;
   const started = ctx.now();
   /** The parts this pay() sent, in order, as last heard of. */
@@ -168,10 +178,13 @@ export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
   const timers = new Set<() => void>();
   const after = (ms: number) =>
     new Promise<void>((resolve) => {
-      const cancel = longTimeout(() => {
-        timers.delete(cancel);
-        resolve();
-      }, Math.max(0, ms));
+      const cancel = longTimeout(
+        () => {
+          timers.delete(cancel);
+          resolve();
+        },
+        Math.max(0, ms),
+      );
       timers.add(cancel);
     });
   let onAbort!: () => void;
@@ -267,7 +280,13 @@ export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
     const outcomes = await Promise.allSettled(
       chosen.map((r) =>
         ctx.send(
-          { route: r.route, payment_hash: hash, intended_amount_msat: plan.amount_msat, payment_secret: plan.payment_secret, bolt11: plan.bolt11 },
+          {
+            route: r.route,
+            payment_hash: hash,
+            intended_amount_msat: plan.amount_msat,
+            payment_secret: plan.payment_secret,
+            bolt11: plan.bolt11,
+          },
           (part) => {
             mine.push(part);
             sent.push(part);
@@ -302,7 +321,8 @@ export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
     // A round that left nothing in flight (every part failed at once, or another sender's
     // parts were in the way) waits a little before the next, longer each time.
     const ids = new Set(sent.map((p) => p.id));
-    if (stop === undefined && !mine.some((p) => ids.has(p.id) && live(p))) await pause(BACKOFF_MS[Math.min(quickFails++, BACKOFF_MS.length - 1)]!);
+    if (stop === undefined && !mine.some((p) => ids.has(p.id) && live(p)))
+      await pause(BACKOFF_MS[Math.min(quickFails++, BACKOFF_MS.length - 1)]!);
     else quickFails = 0;
   };
 
@@ -328,7 +348,8 @@ export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
         const remaining = plan.amount_msat - total(mine.filter(live), amount) - total(others.filter(live), amount);
         const refused = mine.find((p) => p.failcode !== undefined && p.failcode & PERM && p.erring_index === p.route.length);
         if (refused) stop = `the payee refused the payment (${refused.failcodename ?? `failcode ${refused.failcode}`})`;
-        else if (Date.now() >= deadline) stop = `gave up after retry_for (${plan.retry_for} s) with ${plan.amount_msat - total(mine.filter(complete), amount)} msat not delivered`;
+        else if (Date.now() >= deadline)
+          stop = `gave up after retry_for (${plan.retry_for} s) with ${plan.amount_msat - total(mine.filter(complete), amount)} msat not delivered`;
         else if (!asked) {
           try {
             preimage = (await ctx.known(plan))?.payment_preimage;
@@ -360,7 +381,11 @@ export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
         // Nothing in flight and nothing left to send can only mean the payment is complete.
         return finish('failed', stop ?? 'nothing is in flight and nothing is left to send');
       }
-      const next = await Promise.race([...inFlight.map((p) => waits.get(p.id)!), ...(done || stop !== undefined ? [] : [expired]), aborted]);
+      const next = await Promise.race([
+        ...inFlight.map((p) => waits.get(p.id)!),
+        ...(done || stop !== undefined ? [] : [expired]),
+        aborted,
+      ]);
       if (signal.aborted) throw closed();
       if (next instanceof Error) throw next;
       blocked = undefined;

@@ -10,8 +10,7 @@ import type { PartialPayment, Payment, PaymentStatus, SendPartialPayRequest } fr
 
 /** What `sendpartialpay` decided: send this new part, or the payment is already complete. */
 export type SendDecision =
-  | { kind: 'send'; part: PartialPayment; payment: Payment }
-  | { kind: 'complete'; payment: Payment; created: boolean };
+  { kind: 'send'; part: PartialPayment; payment: Payment } | { kind: 'complete'; payment: Payment; created: boolean };
 
 /** How a part resolved: the node's record of it, or a local reason it failed. */
 export type Resolution = NodePart | { status: 'failed'; failreason: string };
@@ -46,7 +45,11 @@ function highest(values: number[]): number {
 }
 
 /** A payment the node completed without this journal (another tool, another store), as a record. */
-export function completeFromNode(request: Pick<SendPartialPayRequest, 'payment_hash' | 'intended_amount_msat' | 'bolt11' | 'description'>, done: NodePart[], now: number): Payment {
+export function completeFromNode(
+  request: Pick<SendPartialPayRequest, 'payment_hash' | 'intended_amount_msat' | 'bolt11' | 'description'>,
+  done: NodePart[],
+  now: number,
+): Payment {
   return {
     payment_hash: request.payment_hash,
     amount_msat: request.intended_amount_msat,
@@ -75,7 +78,13 @@ export interface Lease {
   sending_until: number;
 }
 
-export function decideSend(view: UpdateView, request: SendPartialPayRequest, nodeParts: NodePart[] | undefined, now: number, lease: Lease): Change<SendDecision> {
+export function decideSend(
+  view: UpdateView,
+  request: SendPartialPayRequest,
+  nodeParts: NodePart[] | undefined,
+  now: number,
+  lease: Lease,
+): Change<SendDecision> {
   const route = request.route;
   const last = route[route.length - 1]!;
   let payment = view.payment;
@@ -106,7 +115,10 @@ export function decideSend(view: UpdateView, request: SendPartialPayRequest, nod
   } else {
     // Rule 1.2.1: the same hash with another amount is a caller bug; change nothing.
     if (request.intended_amount_msat !== payment.amount_msat) {
-      throw engineError('AMOUNT_MISMATCH', `payment ${request.payment_hash} is for ${payment.amount_msat} msat, not ${request.intended_amount_msat}`);
+      throw engineError(
+        'AMOUNT_MISMATCH',
+        `payment ${request.payment_hash} is for ${payment.amount_msat} msat, not ${request.intended_amount_msat}`,
+      );
     }
     // Rule 1.2.2: already paid; send nothing.
     if (payment.status === 'complete') return { result: { kind: 'complete', payment, created: false } };
@@ -179,20 +191,41 @@ export interface Resolved {
  * time), however they were judged here, and the payment with them: the node's word on a
  * preimage released is final.
  */
-function nodeCompleted(view: PaymentView & { payment: Payment }, done: NodePart[], now: number): { payment: Payment; parts: PartialPayment[] } {
+function nodeCompleted(
+  view: PaymentView & { payment: Payment },
+  done: NodePart[],
+  now: number,
+): { payment: Payment; parts: PartialPayment[] } {
   const parts = view.parts.map((p) => {
     const there = done.find((d) => d.groupid === p.groupid && d.partid === p.partid);
     if (!there || p.status === 'complete') return p;
-    const part: PartialPayment = { ...p, status: 'complete', completed_at: there.completed_at ?? now, payment_preimage: there.payment_preimage! };
+    const part: PartialPayment = {
+      ...p,
+      status: 'complete',
+      completed_at: there.completed_at ?? now,
+      payment_preimage: there.payment_preimage!,
+    };
     for (const key of [...FAILURE_FIELDS, 'sender', 'sending_until'] as const) delete part[key];
     return part;
   });
   const completed_at = highest(done.map((p) => p.completed_at ?? now)) || now;
-  const payment = summarize({ ...view.payment, status: 'complete', completed_at, payment_preimage: view.payment.payment_preimage ?? done[0]!.payment_preimage! }, parts, now);
+  const payment = summarize(
+    { ...view.payment, status: 'complete', completed_at, payment_preimage: view.payment.payment_preimage ?? done[0]!.payment_preimage! },
+    parts,
+    now,
+  );
   return { payment, parts: parts.filter((p, i) => p !== view.parts[i]) };
 }
 
-const FAILURE_FIELDS = ['failcode', 'failcodename', 'erring_index', 'erring_node', 'erring_channel', 'erring_direction', 'failreason'] as const;
+const FAILURE_FIELDS = [
+  'failcode',
+  'failcodename',
+  'erring_index',
+  'erring_node',
+  'erring_channel',
+  'erring_direction',
+  'failreason',
+] as const;
 
 /**
  * Resolution steps 1–3: the part takes its result, the payment follows. A part that is no

@@ -175,7 +175,7 @@ export function minCostFlow(net: FlowNetwork, source: number, target: number, de
     }
     // The bottleneck along the path, then push it.
     let push = demand - value;
-    for (let v = target; v !== source; ) {
+    for (let v = target; v !== source;) {
       const code = prev[v]!;
       const a = code >> 1;
       const f = flow[a]!;
@@ -195,7 +195,7 @@ export function minCostFlow(net: FlowNetwork, source: number, target: number, de
       if (room < push) push = room;
     }
     if (!(push > 0)) break;
-    for (let v = target; v !== source; ) {
+    for (let v = target; v !== source;) {
       const code = prev[v]!;
       const a = code >> 1;
       const f = flow[a]!;

@@ -80,7 +80,8 @@ function msat(value: unknown, name: string): number {
 }
 
 function u32(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffffffff) invalid(`${name} must be a 32-bit unsigned integer`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffffffff)
+    invalid(`${name} must be a 32-bit unsigned integer`);
   return value;
 }
 
@@ -215,14 +216,29 @@ export class ChannelGraph {
     const spendable = msat(channel.spendable_msat, `${scid}: spendable_msat`);
     const old = this.channelIndex(scid, direction);
     const had = old >= 0 && !(this.flags[old]! & ChannelFlag.REMOVED);
-    const capacity = channel.capacity_msat !== undefined ? msat(channel.capacity_msat, `${scid}: capacity_msat`) : had ? Math.max(this.capacity[old]!, spendable) : spendable;
+    const capacity =
+      channel.capacity_msat !== undefined
+        ? msat(channel.capacity_msat, `${scid}: capacity_msat`)
+        : had
+          ? Math.max(this.capacity[old]!, spendable)
+          : spendable;
     const index = this.put(scid, direction, from, to, {
       capacity,
       baseFee: 0,
       ppm: 0,
       cltv: 0,
-      htlcMin: channel.htlc_minimum_msat !== undefined ? msat(channel.htlc_minimum_msat, `${scid}: htlc_minimum_msat`) : had ? this.htlcMin[old]! : 0,
-      htlcMax: channel.htlc_maximum_msat !== undefined ? msat(channel.htlc_maximum_msat, `${scid}: htlc_maximum_msat`) : had ? this.htlcMax[old]! : capacity,
+      htlcMin:
+        channel.htlc_minimum_msat !== undefined
+          ? msat(channel.htlc_minimum_msat, `${scid}: htlc_minimum_msat`)
+          : had
+            ? this.htlcMin[old]!
+            : 0,
+      htlcMax:
+        channel.htlc_maximum_msat !== undefined
+          ? msat(channel.htlc_maximum_msat, `${scid}: htlc_maximum_msat`)
+          : had
+            ? this.htlcMax[old]!
+            : capacity,
       flags: ChannelFlag.ACTIVE | ChannelFlag.OWN,
     });
     this.known[index] = Math.min(spendable, capacity);
@@ -256,7 +272,8 @@ export class ChannelGraph {
       route.forEach((hop: RouteHintHop, i) => {
         if (hop === null || typeof hop !== 'object') invalid('a route hint hop must be an object');
         const scid = hop.short_channel_id;
-        if (typeof scid !== 'string' || !SCID.test(scid)) invalid(`route hint short_channel_id ${JSON.stringify(scid)} is not BLOCKxTXxOUT`);
+        if (typeof scid !== 'string' || !SCID.test(scid))
+          invalid(`route hint short_channel_id ${JSON.stringify(scid)} is not BLOCKxTXxOUT`);
         const from = this.node(hop.pubkey);
         const to = i + 1 < route.length ? this.node(route[i + 1]!.pubkey) : target;
         if (from === to) invalid(`route hint ${scid} leads from a node to itself`);
@@ -272,9 +289,25 @@ export class ChannelGraph {
           const cap = this.capacity[old]!;
           const hmax = this.isActive(old) ? this.htlcMax[old]! : cap;
           const hmin = this.isActive(old) ? this.htlcMin[old]! : 0;
-          added.push(this.put(scid, direction, from, to, { ...policy, capacity: cap, htlcMin: hmin, htlcMax: hmax, flags: ChannelFlag.ACTIVE | ChannelFlag.HINT }));
+          added.push(
+            this.put(scid, direction, from, to, {
+              ...policy,
+              capacity: cap,
+              htlcMin: hmin,
+              htlcMax: hmax,
+              flags: ChannelFlag.ACTIVE | ChannelFlag.HINT,
+            }),
+          );
         } else {
-          added.push(this.put(scid, direction, from, to, { ...policy, capacity, htlcMin: 0, htlcMax: capacity, flags: ChannelFlag.ACTIVE | ChannelFlag.HINT }));
+          added.push(
+            this.put(scid, direction, from, to, {
+              ...policy,
+              capacity,
+              htlcMin: 0,
+              htlcMax: capacity,
+              flags: ChannelFlag.ACTIVE | ChannelFlag.HINT,
+            }),
+          );
         }
       });
     }
@@ -340,7 +373,8 @@ export class ChannelGraph {
   private node(id: unknown): number {
     const known = typeof id === 'string' ? this.nodeIndexes.get(id) : undefined;
     if (known !== undefined) return known;
-    if (typeof id !== 'string' || !PUBKEY.test(id)) invalid(`node id ${JSON.stringify(id)} is not a 33-byte compressed key in lowercase hex`);
+    if (typeof id !== 'string' || !PUBKEY.test(id))
+      invalid(`node id ${JSON.stringify(id)} is not a 33-byte compressed key in lowercase hex`);
     const index = this.nodeIds.length;
     this.nodeIds.push(id);
     this.nodeIndexes.set(id, index);

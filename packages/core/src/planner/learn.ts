@@ -44,7 +44,13 @@ const UNUSABLE = new Set([
  * the gossip was stale (fee, CLTV, minimum) teach nothing about liquidity: refresh the
  * graph from the failure's channel_update instead.
  */
-export function learn(liquidity: Liquidity, graph: ChannelGraph, route: readonly RouteHop[], outcome: PartOutcome, options: LearnOptions = {}): void {
+export function learn(
+  liquidity: Liquidity,
+  graph: ChannelGraph,
+  route: readonly RouteHop[],
+  outcome: PartOutcome,
+  options: LearnOptions = {},
+): void {
   const indexes = indexesOf(graph, route);
   if (outcome === null || typeof outcome !== 'object') throw engineError('INVALID_ARGUMENT', 'outcome must be an object');
   const now = options.now ?? nowSeconds();
@@ -53,7 +59,8 @@ export function learn(liquidity: Liquidity, graph: ChannelGraph, route: readonly
   let carried = route.length;
   if (!outcome.ok) {
     const k = outcome.erring_index;
-    if (!Number.isInteger(k) || k < 0 || k > route.length) throw engineError('INVALID_ARGUMENT', `erring_index must be 0 … ${route.length}`);
+    if (!Number.isInteger(k) || k < 0 || k > route.length)
+      throw engineError('INVALID_ARGUMENT', `erring_index must be 0 … ${route.length}`);
     if (!Number.isInteger(outcome.failcode)) throw engineError('INVALID_ARGUMENT', 'failcode must be an integer');
     carried = k;
     const e = k < route.length ? indexes[k]! : -1;

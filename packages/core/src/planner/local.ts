@@ -183,7 +183,13 @@ export class LocalPlanner implements RouteFinder {
     const transient = TRANSIENT.has(part.failcode);
     try {
       // A transient failure teaches only that the hops before it carried the part.
-      learn(this.liquidity, graph, part.route, { ok: false, erring_index: k, failcode: transient ? 0 : part.failcode }, { concurrent: routes, now: this.now() });
+      learn(
+        this.liquidity,
+        graph,
+        part.route,
+        { ok: false, erring_index: k, failcode: transient ? 0 : part.failcode },
+        { concurrent: routes, now: this.now() },
+      );
     } catch {
       return undefined; // a route the graph no longer has: nothing to learn
     }
@@ -243,7 +249,10 @@ export class LocalPlanner implements RouteFinder {
 
   private async load(): Promise<void> {
     const { cache } = this.options;
-    const [snapshot, learned] = await Promise.all([cache.getCache('graph').catch(() => undefined), cache.getCache('liquidity').catch(() => undefined)]);
+    const [snapshot, learned] = await Promise.all([
+      cache.getCache('graph').catch(() => undefined),
+      cache.getCache('liquidity').catch(() => undefined),
+    ]);
     try {
       if (learned !== undefined) this.liquidity = Liquidity.fromJSON(learned, this.liquidity.halfLifeHours);
     } catch {
@@ -328,7 +337,8 @@ export class LocalPlanner implements RouteFinder {
     // Every channel of ours is in listpeerchannels: one that is not (closed) carries nothing.
     const source = graph.nodeIndex(me);
     for (let e = 0; e < graph.size; e++) {
-      if (graph.from[e] === source && !usable.has(e) && !(graph.flags[e]! & ChannelFlag.REMOVED)) graph.remove(graph.scids[e]!, graph.direction[e]!);
+      if (graph.from[e] === source && !usable.has(e) && !(graph.flags[e]! & ChannelFlag.REMOVED))
+        graph.remove(graph.scids[e]!, graph.direction[e]!);
     }
   }
 
@@ -397,7 +407,14 @@ function snapshot(graph: ChannelGraph, excluded: string[], fetched_at: number): 
 function restore(value: unknown): { graph: ChannelGraph; excluded: string[]; fetched_at: number } | undefined {
   if (value === null || typeof value !== 'object') return undefined;
   const s = value as Partial<GraphSnapshot>;
-  if (s.version !== 1 || typeof s.fetched_at !== 'number' || !Array.isArray(s.nodes) || !Array.isArray(s.scids) || !Array.isArray(s.excluded)) return undefined;
+  if (
+    s.version !== 1 ||
+    typeof s.fetched_at !== 'number' ||
+    !Array.isArray(s.nodes) ||
+    !Array.isArray(s.scids) ||
+    !Array.isArray(s.excluded)
+  )
+    return undefined;
   const n = s.scids.length;
   const columns = [s.from, s.to, s.direction, s.active, s.capacity, s.baseFee, s.ppm, s.cltv, s.htlcMin, s.htlcMax];
   if (!columns.every((c) => ArrayBuffer.isView(c) && (c as Uint8Array).length === n)) return undefined;

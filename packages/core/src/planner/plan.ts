@@ -125,7 +125,8 @@ function invalid(message: string): never {
 
 function whole(value: unknown, name: string, min: number, fallback?: number): number {
   if (value === undefined && fallback !== undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) invalid(`${name} must be a safe integer of at least ${min}`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min)
+    invalid(`${name} must be a safe integer of at least ${min}`);
   return value;
 }
 
@@ -143,7 +144,8 @@ function check(graph: ChannelGraph, r: PlanRequest): Limits | NoPlan {
   const mu = r.mu ?? DEFAULT_MU;
   if (typeof mu !== 'number' || !(mu >= 0) || !Number.isFinite(mu)) invalid('mu must be a finite number, 0 or more');
   const minPartProbability = r.min_part_probability ?? DEFAULT_MIN_PART_PROBABILITY;
-  if (typeof minPartProbability !== 'number' || !(minPartProbability >= 0 && minPartProbability <= 1)) invalid('min_part_probability must be from 0 to 1');
+  if (typeof minPartProbability !== 'number' || !(minPartProbability >= 0 && minPartProbability <= 1))
+    invalid('min_part_probability must be from 0 to 1');
   const now = r.now ?? nowSeconds();
   if (typeof now !== 'number' || !Number.isFinite(now)) invalid('now must be unix seconds');
   if (r.exclude !== undefined && (!Array.isArray(r.exclude) || !r.exclude.every((x) => typeof x === 'string' && EXCLUDE.test(x)))) {
@@ -151,7 +153,8 @@ function check(graph: ChannelGraph, r: PlanRequest): Limits | NoPlan {
   }
   const source = graph.nodeIndex(r.source);
   const target = graph.nodeIndex(r.destination);
-  if (source < 0 || target < 0) return { ok: false, reason: 'UNKNOWN_NODE', message: `${source < 0 ? 'source' : 'destination'} is not in the graph` };
+  if (source < 0 || target < 0)
+    return { ok: false, reason: 'UNKNOWN_NODE', message: `${source < 0 ? 'source' : 'destination'} is not in the graph` };
   return { source, target, amount, maxfee, maxparts, final, maxdelay, mu, maxArcs, minPartProbability, now };
 }
 
@@ -218,7 +221,12 @@ function planIn(problem: Problem | NoPlan): Plan | NoPlan {
       high *= 8;
     }
   }
-  if (!best) return { ok: false, reason: 'FEE_BUDGET', message: `the cheapest plan found costs ${plan.fee_msat} msat in fees, over the budget of ${req.maxfee} msat` };
+  if (!best)
+    return {
+      ok: false,
+      reason: 'FEE_BUDGET',
+      message: `the cheapest plan found costs ${plan.fee_msat} msat in fees, over the budget of ${req.maxfee} msat`,
+    };
   for (let i = 0; i < 3; i++) {
     const mid = Math.sqrt(low * Math.max(high, 1e-9)) || high / 2;
     const p = attempt(mid);
@@ -235,7 +243,13 @@ function finish(p: Problem, parts: Part[], mu: number, stats: Plan['stats']): Pl
   const routes: PlannedRoute[] = parts.map((part) => {
     part.arcs.forEach((a, i) => total.set(a, (total.get(a) ?? 0) + part.hops[i]!.amount_msat));
     const sent = part.hops[0]!.amount_msat;
-    return { hops: part.hops, amount_msat: part.amount, fee_msat: sent - part.amount, probability: partProbability(p, part), delay: part.hops[0]!.delay };
+    return {
+      hops: part.hops,
+      amount_msat: part.amount,
+      fee_msat: sent - part.amount,
+      probability: partProbability(p, part),
+      delay: part.hops[0]!.delay,
+    };
   });
   let probability = 1;
   for (const [a, x] of total) probability *= chance(x, p.lower[a]!, p.upper[a]!);

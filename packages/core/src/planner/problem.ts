@@ -101,7 +101,8 @@ export function prepare(
       if (e >= 0) banned.add(e);
     }
   }
-  if (bannedNodes.has(req.source) || bannedNodes.has(req.target)) return { ok: false, reason: 'NO_PATH', message: 'the source or destination is excluded' };
+  if (bannedNodes.has(req.source) || bannedNodes.has(req.target))
+    return { ok: false, reason: 'NO_PATH', message: 'the source or destination is excluded' };
   // Pruning weights: the cost of carrying a share of the amount over each direction. Fees
   // count against the fee of the cheapest path (fees only, no probability), so `mu` means
   // the same for a coffee as for a car.
@@ -113,7 +114,15 @@ export function prepare(
   const { flags, from, to, htlcMin, htlcMax, baseFee, ppm } = graph;
   for (let e = 0; e < size; e++) {
     const usable = Math.min(upper[e]!, htlcMax[e]!);
-    if (!(flags[e]! & ChannelFlag.ACTIVE) || usable < minUseful || usable < 1 || htlcMin[e]! > req.amount || banned.has(e) || bannedNodes.has(from[e]!) || bannedNodes.has(to[e]!)) {
+    if (
+      !(flags[e]! & ChannelFlag.ACTIVE) ||
+      usable < minUseful ||
+      usable < 1 ||
+      htlcMin[e]! > req.amount ||
+      banned.has(e) ||
+      bannedNodes.has(from[e]!) ||
+      bannedNodes.has(to[e]!)
+    ) {
       weight[e] = Infinity;
       fees[e] = Infinity;
       continue;
@@ -129,7 +138,8 @@ export function prepare(
   const { outStart, outList } = graph.adjacency();
   const cheapest = new Float64Array(graph.nodeCount);
   shortestDistances(graph.nodeCount, outStart, outList, graph.to, fees, req.source, cheapest);
-  if (cheapest[req.target] === Infinity) return { ok: false, reason: 'NO_PATH', message: 'no usable path leads from the source to the destination' };
+  if (cheapest[req.target] === Infinity)
+    return { ok: false, reason: 'NO_PATH', message: 'no usable path leads from the source to the destination' };
   const feeUnit = Math.max(MIN_FEE_UNIT, req.amount * 1e-6, (cheapest[req.target]! * req.amount) / share);
   const feeWeight = req.mu / feeUnit;
   for (let e = 0; e < size; e++) if (weight[e] !== Infinity) weight[e]! += feeWeight * fees[e]!;
@@ -141,7 +151,12 @@ export function prepare(
   if (kept.length === 0) return { ok: false, reason: 'MAXDELAY', message: `no path fits in maxdelay ${req.maxdelay}` };
   if (kept.length < sub.arcs.length) {
     const s = sub;
-    sub = { ...s, arcs: Int32Array.from(kept, (a) => s.arcs[a]!), from: Int32Array.from(kept, (a) => s.from[a]!), to: Int32Array.from(kept, (a) => s.to[a]!) };
+    sub = {
+      ...s,
+      arcs: Int32Array.from(kept, (a) => s.arcs[a]!),
+      from: Int32Array.from(kept, (a) => s.from[a]!),
+      to: Int32Array.from(kept, (a) => s.to[a]!),
+    };
   }
   const m = sub.arcs.length;
   const net = createFlowNetwork(sub.nodes.length, sub.from, sub.to, K);

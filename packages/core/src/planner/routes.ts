@@ -19,7 +19,14 @@ export function hopsOf(graph: ChannelGraph, path: readonly number[], amount_msat
   let delay = final_cltv;
   for (let i = path.length - 1; i >= 0; i--) {
     const e = path[i]!;
-    hops[i] = { id: graph.nodeIds[graph.to[e]!]!, channel: graph.scids[e]!, direction: graph.direction[e] as 0 | 1, amount_msat: amount, delay, style: 'tlv' };
+    hops[i] = {
+      id: graph.nodeIds[graph.to[e]!]!,
+      channel: graph.scids[e]!,
+      direction: graph.direction[e] as 0 | 1,
+      amount_msat: amount,
+      delay,
+      style: 'tlv',
+    };
     if (i > 0) {
       amount += forwardFee(graph.baseFee[e]!, graph.ppm[e]!, amount);
       delay += graph.cltv[e]!;
@@ -38,7 +45,8 @@ export function indexesOf(graph: ChannelGraph, route: readonly RouteHop[]): numb
     if (hop === null || typeof hop !== 'object' || typeof hop.channel !== 'string' || typeof hop.id !== 'string') {
       throw engineError('INVALID_ARGUMENT', `route[${i}] must have a channel and an id`);
     }
-    if (!Number.isSafeInteger(hop.amount_msat) || hop.amount_msat < 0) throw engineError('INVALID_ARGUMENT', `route[${i}].amount_msat must be a non-negative safe integer`);
+    if (!Number.isSafeInteger(hop.amount_msat) || hop.amount_msat < 0)
+      throw engineError('INVALID_ARGUMENT', `route[${i}].amount_msat must be a non-negative safe integer`);
     if (hop.direction === 0 || hop.direction === 1) return graph.channelIndex(hop.channel, hop.direction);
     if (hop.direction !== undefined) throw engineError('INVALID_ARGUMENT', `route[${i}].direction must be 0 or 1`);
     for (const d of [0, 1]) {

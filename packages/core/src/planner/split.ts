@@ -42,16 +42,22 @@ export function splitFlow(p: Problem, mu: number, work: Work): { parts: Part[]; 
     if (result.value < remaining && round === 0) {
       return { ok: false, reason: 'CAPACITY', message: `the known bounds leave room for ${result.value} of ${remaining} msat` };
     }
-    const paths = decomposeFlow(net, result.flow, sub.source, sub.target).flatMap((path) => {
-      // A path carrying more than one of its directions lets through in one HTLC goes as several parts.
-      let narrow = path.arcs[0]!;
-      for (const a of path.arcs) if (graph.htlcMax[arcs[a]!]! < graph.htlcMax[arcs[narrow]!]!) narrow = a;
-      const most = Math.floor(graph.htlcMax[arcs[narrow]!]! / (1 + p.margin));
-      if (path.amount <= most || most <= 0) return [{ ...path, narrow: -1 }];
-      const count = Math.ceil(path.amount / most);
-      const each = Math.floor(path.amount / count);
-      return Array.from({ length: count }, (_, i) => ({ arcs: path.arcs, amount: i === 0 ? path.amount - each * (count - 1) : each, narrow }));
-    }).sort((x, y) => y.amount - x.amount);
+    const paths = decomposeFlow(net, result.flow, sub.source, sub.target)
+      .flatMap((path) => {
+        // A path carrying more than one of its directions lets through in one HTLC goes as several parts.
+        let narrow = path.arcs[0]!;
+        for (const a of path.arcs) if (graph.htlcMax[arcs[a]!]! < graph.htlcMax[arcs[narrow]!]!) narrow = a;
+        const most = Math.floor(graph.htlcMax[arcs[narrow]!]! / (1 + p.margin));
+        if (path.amount <= most || most <= 0) return [{ ...path, narrow: -1 }];
+        const count = Math.ceil(path.amount / most);
+        const each = Math.floor(path.amount / count);
+        return Array.from({ length: count }, (_, i) => ({
+          arcs: path.arcs,
+          amount: i === 0 ? path.amount - each * (count - 1) : each,
+          narrow,
+        }));
+      })
+      .sort((x, y) => y.amount - x.amount);
     // Keep what can be a part; fold the rest into the kept parts where they have room.
     const kept: Part[] = [];
     let short = remaining - result.value;
@@ -82,7 +88,8 @@ export function splitFlow(p: Problem, mu: number, work: Work): { parts: Part[]; 
     for (const part of kept) {
       if (short <= 0) break;
       let room = short;
-      for (const a of part.arcs) room = Math.min(room, net.segEnd[a * K + K - 1]! - load[a]!, Math.floor(graph.htlcMax[arcs[a]!]! / (1 + p.margin)) - part.amount);
+      for (const a of part.arcs)
+        room = Math.min(room, net.segEnd[a * K + K - 1]! - load[a]!, Math.floor(graph.htlcMax[arcs[a]!]! / (1 + p.margin)) - part.amount);
       if (room <= 0) continue;
       part.amount += room;
       short -= room;
@@ -186,7 +193,12 @@ export function splitShards(p: Problem, mu: number, amount: number, maxparts: nu
       part.arcs.forEach((a, i) => (extra[a]! += part!.hops[i]!.amount_msat));
       continue;
     }
-    if (!canSplit) return { ok: false, reason: 'MAXPARTS', message: `${x + queue.reduce((s, y) => s + y, 0)} of ${req.amount} msat could not be planned in ${req.maxparts} parts` };
+    if (!canSplit)
+      return {
+        ok: false,
+        reason: 'MAXPARTS',
+        message: `${x + queue.reduce((s, y) => s + y, 0)} of ${req.amount} msat could not be planned in ${req.maxparts} parts`,
+      };
     const half = Math.floor(x / 2);
     queue.unshift(x - half, half);
   }

@@ -105,7 +105,13 @@ export function shortestDistances(
  * cost keeps whole paths, as every direction on the best path through a kept one costs no
  * more. Undefined when the target cannot be reached at all.
  */
-export function selectSubgraph(graph: ChannelGraph, weight: Float64Array, source: number, target: number, maxArcs: number): Subgraph | undefined {
+export function selectSubgraph(
+  graph: ChannelGraph,
+  weight: Float64Array,
+  source: number,
+  target: number,
+  maxArcs: number,
+): Subgraph | undefined {
   const { outStart, outList, inStart, inList } = graph.adjacency();
   const n = graph.nodeCount;
   const ds = new Float64Array(n);

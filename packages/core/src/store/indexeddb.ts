@@ -9,7 +9,18 @@ import { engineError, type AmpkitError } from '../errors.ts';
 import type { InvoiceStatus, PartialPayment, Payment, PaymentStatus } from '../types.ts';
 import { recordProblem, type RecordKind } from './records.ts';
 import { JournalHealth, storageError } from './storage-errors.ts';
-import type { CacheKey, Change, InvoiceChange, Journal, OpenOptions, PaymentView, Store, StoredInvoice, UpdateOptions, UpdateView } from './store.ts';
+import type {
+  CacheKey,
+  Change,
+  InvoiceChange,
+  Journal,
+  OpenOptions,
+  PaymentView,
+  Store,
+  StoredInvoice,
+  UpdateOptions,
+  UpdateView,
+} from './store.ts';
 
 /** The database's schema, version 3 (version 1 had no invoices, version 2 no cache). */
 interface JournalSchema extends DBSchema {
@@ -61,7 +72,8 @@ function abandon(tx: { abort(): void; done: Promise<void> }): void {
   tx.done.catch(() => undefined);
 }
 
-const describe = (error: unknown): string => `${(error as { name?: string })?.name ?? 'Error'}: ${(error as { message?: string })?.message ?? String(error)}`;
+const describe = (error: unknown): string =>
+  `${(error as { name?: string })?.name ?? 'Error'}: ${(error as { message?: string })?.message ?? String(error)}`;
 
 /**
  * Opens the database, failing with `STORAGE`: `version` when a newer ampkit wrote it,
@@ -75,14 +87,26 @@ function openDatabase(factory: IDBFactory, name: string): Promise<IDBDatabase> {
       request = factory.open(name, VERSION);
     } catch (error) {
       // SecurityError: an opaque origin, or a browser set to keep no site data.
-      reject(storageError('failed', `IndexedDB refused to open the journal ${name} (${describe(error)})`, { name: (error as Error)?.name }, error));
+      reject(
+        storageError(
+          'failed',
+          `IndexedDB refused to open the journal ${name} (${describe(error)})`,
+          { name: (error as Error)?.name },
+          error,
+        ),
+      );
       return;
     }
     let given = false;
     request.addEventListener('upgradeneeded', (event) => upgrade(request.result, event.oldVersion));
     request.addEventListener('blocked', () => {
       given = true;
-      reject(storageError('blocked', `another tab holds the journal ${name} open at an older version and does not close it; close that tab (or reload it), then try again`));
+      reject(
+        storageError(
+          'blocked',
+          `another tab holds the journal ${name} open at an older version and does not close it; close that tab (or reload it), then try again`,
+        ),
+      );
     });
     request.addEventListener('success', () => {
       if (given) request.result.close();
@@ -92,7 +116,14 @@ function openDatabase(factory: IDBFactory, name: string): Promise<IDBDatabase> {
       if (given) return;
       const error = request.error;
       if (error?.name === 'VersionError') {
-        reject(storageError('version', `the journal ${name} was written by a newer version of ampkit (database version above ${VERSION}); this version cannot use it: load the newer version`, { name: error.name }, error));
+        reject(
+          storageError(
+            'version',
+            `the journal ${name} was written by a newer version of ampkit (database version above ${VERSION}); this version cannot use it: load the newer version`,
+            { name: error.name },
+            error,
+          ),
+        );
       } else {
         reject(storageError('failed', `IndexedDB could not open the journal ${name} (${describe(error)})`, { name: error?.name }, error));
       }
@@ -188,13 +219,22 @@ class IndexedDbJournal implements Journal {
     };
     if (payment !== undefined) check('payment', 'payments', payment_hash, payment);
     for (const part of parts) check('part', 'parts', (part as { id?: unknown }).id, part);
-    if (refusal) throw storageError('record', `payment ${payment_hash} has a malformed record in the journal; it is neither read nor changed (${refusal.message})`, { ...(refusal.data as object), payment_hash }, refusal);
+    if (refusal)
+      throw storageError(
+        'record',
+        `payment ${payment_hash} has a malformed record in the journal; it is neither read nor changed (${refusal.message})`,
+        { ...(refusal.data as object), payment_hash },
+        refusal,
+      );
     return { ...(payment !== undefined ? { payment: payment as Payment } : {}), parts: parts as PartialPayment[] };
   }
 
   async read(payment_hash: string): Promise<PaymentView> {
     return this.run(['payments', 'parts'], 'readonly', async (tx) => {
-      const [payment, parts] = await Promise.all([tx.objectStore('payments').get(payment_hash), tx.objectStore('parts').index('payment_hash').getAll(payment_hash)]);
+      const [payment, parts] = await Promise.all([
+        tx.objectStore('payments').get(payment_hash),
+        tx.objectStore('parts').index('payment_hash').getAll(payment_hash),
+      ]);
       return this.view(payment_hash, payment, parts);
     });
   }
@@ -207,7 +247,12 @@ class IndexedDbJournal implements Journal {
         const payments = tx.objectStore('payments');
         const parts = tx.objectStore('parts');
         const meta = tx.objectStore('meta');
-        const [payment, existing, counter, highest] = await Promise.all([payments.get(payment_hash), parts.index('payment_hash').getAll(payment_hash), meta.get('lastId'), highestPartId(parts)]);
+        const [payment, existing, counter, highest] = await Promise.all([
+          payments.get(payment_hash),
+          parts.index('payment_hash').getAll(payment_hash),
+          meta.get('lastId'),
+          highestPartId(parts),
+        ]);
         const view = this.view(payment_hash, payment, existing);
         // A malformed counter counts as none: reported, then replaced by this write (it is
         // no record of money, only a cache of the highest id).
@@ -254,7 +299,11 @@ class IndexedDbJournal implements Journal {
     return raw === undefined ? undefined : this.health.keep<StoredInvoice>('invoice', 'invoices', payment_hash, raw);
   }
 
-  async updateInvoice<T>(payment_hash: string, change: (current: StoredInvoice | undefined) => InvoiceChange<T>, options: UpdateOptions = {}): Promise<T> {
+  async updateInvoice<T>(
+    payment_hash: string,
+    change: (current: StoredInvoice | undefined) => InvoiceChange<T>,
+    options: UpdateOptions = {},
+  ): Promise<T> {
     return this.run(
       ['invoices'],
       'readwrite',
@@ -263,17 +312,24 @@ class IndexedDbJournal implements Journal {
         const problem = current === undefined ? undefined : recordProblem('invoice', current);
         if (problem !== undefined) {
           const error = this.health.quarantine('invoices', payment_hash, problem);
-          throw storageError('record', `invoice ${payment_hash} has a malformed record in the journal; it is neither read nor changed (${error.message})`, { ...(error.data as object), payment_hash }, error);
+          throw storageError(
+            'record',
+            `invoice ${payment_hash} has a malformed record in the journal; it is neither read nor changed (${error.message})`,
+            { ...(error.data as object), payment_hash },
+            error,
+          );
         }
         const out = decide(change, current as StoredInvoice | undefined);
         if (out.invoice === null) await tx.objectStore('invoices').delete(payment_hash);
         else if (out.invoice) {
           this.health.checkWrite('invoice', out.invoice);
-          if (out.invoice.payment_hash !== payment_hash) throw storageError('record', `refusing to journal invoice ${out.invoice.payment_hash} in the place of ${payment_hash}`);
+          if (out.invoice.payment_hash !== payment_hash)
+            throw storageError('record', `refusing to journal invoice ${out.invoice.payment_hash} in the place of ${payment_hash}`);
           try {
             await (current === undefined ? tx.objectStore('invoices').add(out.invoice) : tx.objectStore('invoices').put(out.invoice));
           } catch (error) {
-            if ((error as { name?: string })?.name === 'ConstraintError') throw new Refused(engineError('INVALID_ARGUMENT', 'that label is taken by another invoice'));
+            if ((error as { name?: string })?.name === 'ConstraintError')
+              throw new Refused(engineError('INVALID_ARGUMENT', 'that label is taken by another invoice'));
             throw error;
           }
         }
@@ -285,13 +341,16 @@ class IndexedDbJournal implements Journal {
 
   async listInvoices(filter: { label?: string; payment_hash?: string; status?: InvoiceStatus } = {}): Promise<StoredInvoice[]> {
     const raw = await this.run(['invoices'], 'readonly', async (tx): Promise<unknown[]> => {
-      if (filter.payment_hash !== undefined) return [await tx.objectStore('invoices').get(filter.payment_hash)].filter((i) => i !== undefined);
+      if (filter.payment_hash !== undefined)
+        return [await tx.objectStore('invoices').get(filter.payment_hash)].filter((i) => i !== undefined);
       if (filter.label !== undefined) return tx.objectStore('invoices').index('label').getAll(filter.label);
       if (filter.status !== undefined) return tx.objectStore('invoices').index('status').getAll(filter.status);
       return tx.objectStore('invoices').getAll();
     });
     return this.good<StoredInvoice>('invoice', 'invoices', raw, (i) => (i as { payment_hash?: unknown }).payment_hash)
-      .filter((i) => (filter.label === undefined || i.label === filter.label) && (filter.status === undefined || i.status === filter.status))
+      .filter(
+        (i) => (filter.label === undefined || i.label === filter.label) && (filter.status === undefined || i.status === filter.status),
+      )
       .sort((a, b) => a.created_at - b.created_at);
   }
 
@@ -306,12 +365,15 @@ class IndexedDbJournal implements Journal {
       if (filter.status !== undefined) return tx.objectStore('parts').index('status').getAll(filter.status);
       return tx.objectStore('parts').getAll();
     });
-    return this.good<PartialPayment>('part', 'parts', raw, (p) => (p as { id?: unknown }).id).filter((p) => filter.status === undefined || p.status === filter.status);
+    return this.good<PartialPayment>('part', 'parts', raw, (p) => (p as { id?: unknown }).id).filter(
+      (p) => filter.status === undefined || p.status === filter.status,
+    );
   }
 
   async listPayments(filter: { payment_hash?: string; status?: PaymentStatus } = {}): Promise<Payment[]> {
     const raw = await this.run(['payments'], 'readonly', async (tx): Promise<unknown[]> => {
-      if (filter.payment_hash !== undefined) return [await tx.objectStore('payments').get(filter.payment_hash)].filter((p) => p !== undefined);
+      if (filter.payment_hash !== undefined)
+        return [await tx.objectStore('payments').get(filter.payment_hash)].filter((p) => p !== undefined);
       if (filter.status !== undefined) return tx.objectStore('payments').index('status').getAll(filter.status);
       return tx.objectStore('payments').getAll();
     });
@@ -376,11 +438,16 @@ export function indexedDbStore(options: IndexedDbStoreOptions = {}): Store {
       raw.addEventListener('versionchange', (event) => {
         // Let the other tab upgrade (or delete) rather than block it; this journal is done.
         raw.close();
-        const message = event.newVersion === null ? 'another tab deleted the journal; this engine stopped' : `another tab opened the journal at a newer version (${event.newVersion}); this engine stopped so as not to block it: reload the page`;
+        const message =
+          event.newVersion === null
+            ? 'another tab deleted the journal; this engine stopped'
+            : `another tab opened the journal at a newer version (${event.newVersion}); this engine stopped so as not to block it: reload the page`;
         health.lose(storageError('versionchange', message, { newVersion: event.newVersion }));
       });
       // Closed by the browser, not by us: storage cleared, or the disk failed.
-      raw.addEventListener('close', () => health.lose(storageError('closed', 'the browser closed the journal (its storage was cleared, or failed); the engine stopped')));
+      raw.addEventListener('close', () =>
+        health.lose(storageError('closed', 'the browser closed the journal (its storage was cleared, or failed); the engine stopped')),
+      );
       return new IndexedDbJournal(wrap(raw) as unknown as IDBPDatabase<JournalSchema>, health);
     },
   };

@@ -51,7 +51,13 @@ class MemoryJournal implements Journal {
     };
     if (payment) check('payment', 'payments', payment_hash, payment);
     for (const id of ids) check('part', 'parts', id, parts.get(id));
-    if (refusal) throw storageError('record', `payment ${payment_hash} has a malformed record in the journal; it is neither read nor changed (${refusal.message})`, { ...(refusal.data as object), payment_hash }, refusal);
+    if (refusal)
+      throw storageError(
+        'record',
+        `payment ${payment_hash} has a malformed record in the journal; it is neither read nor changed (${refusal.message})`,
+        { ...(refusal.data as object), payment_hash },
+        refusal,
+      );
     return {
       ...(payment ? { payment: structuredClone(payment) } : {}),
       parts: ids.map((id) => structuredClone(parts.get(id)!)),
@@ -69,11 +75,13 @@ class MemoryJournal implements Journal {
     const known = new Set(view.parts.map((p) => p.id));
     if (out.payment) {
       this.health.checkWrite('payment', out.payment);
-      if (out.payment.payment_hash !== payment_hash && records.payments.has(out.payment.payment_hash)) throw storageError('record', `refusing to overwrite payment ${out.payment.payment_hash}`);
+      if (out.payment.payment_hash !== payment_hash && records.payments.has(out.payment.payment_hash))
+        throw storageError('record', `refusing to overwrite payment ${out.payment.payment_hash}`);
     }
     for (const part of out.parts ?? []) {
       this.health.checkWrite('part', part);
-      if (records.parts.has(part.id) && !(known.has(part.id) && !fresh.has(part.id))) throw storageError('record', `refusing to overwrite part ${part.id}`);
+      if (records.parts.has(part.id) && !(known.has(part.id) && !fresh.has(part.id)))
+        throw storageError('record', `refusing to overwrite part ${part.id}`);
     }
     if (out.payment) records.payments.set(out.payment.payment_hash, structuredClone(out.payment));
     for (const part of out.parts ?? []) {
@@ -92,7 +100,8 @@ class MemoryJournal implements Journal {
   }
 
   async listParts(filter: { payment_hash?: string; status?: PaymentStatus } = {}): Promise<PartialPayment[]> {
-    const ids = filter.payment_hash !== undefined ? [...(this.records.byHash.get(filter.payment_hash) ?? [])] : [...this.records.parts.keys()];
+    const ids =
+      filter.payment_hash !== undefined ? [...(this.records.byHash.get(filter.payment_hash) ?? [])] : [...this.records.parts.keys()];
     return ids
       .sort((a, b) => a - b)
       .map((id) => this.keep('part', 'parts', id, this.records.parts.get(id)))
@@ -102,7 +111,12 @@ class MemoryJournal implements Journal {
   async listPayments(filter: { payment_hash?: string; status?: PaymentStatus } = {}): Promise<Payment[]> {
     return [...this.records.payments.entries()]
       .map(([hash, p]) => this.keep('payment', 'payments', hash, p))
-      .filter((p): p is Payment => p !== undefined && (filter.payment_hash === undefined || p.payment_hash === filter.payment_hash) && (filter.status === undefined || p.status === filter.status));
+      .filter(
+        (p): p is Payment =>
+          p !== undefined &&
+          (filter.payment_hash === undefined || p.payment_hash === filter.payment_hash) &&
+          (filter.status === undefined || p.status === filter.status),
+      );
   }
 
   async getInvoice(payment_hash: string): Promise<StoredInvoice | undefined> {
@@ -114,15 +128,22 @@ class MemoryJournal implements Journal {
     const problem = stored === undefined ? undefined : recordProblem('invoice', stored);
     if (problem !== undefined) {
       const error = this.health.quarantine('invoices', payment_hash, problem);
-      throw storageError('record', `invoice ${payment_hash} has a malformed record in the journal; it is neither read nor changed (${error.message})`, { ...(error.data as object), payment_hash }, error);
+      throw storageError(
+        'record',
+        `invoice ${payment_hash} has a malformed record in the journal; it is neither read nor changed (${error.message})`,
+        { ...(error.data as object), payment_hash },
+        error,
+      );
     }
     const out = change(stored && structuredClone(stored));
     if (out.invoice === null) this.records.invoices.delete(payment_hash);
     else if (out.invoice) {
       this.health.checkWrite('invoice', out.invoice);
-      if (out.invoice.payment_hash !== payment_hash) throw storageError('record', `refusing to journal invoice ${out.invoice.payment_hash} in the place of ${payment_hash}`);
+      if (out.invoice.payment_hash !== payment_hash)
+        throw storageError('record', `refusing to journal invoice ${out.invoice.payment_hash} in the place of ${payment_hash}`);
       for (const other of this.records.invoices.values()) {
-        if (other.label === out.invoice.label && other.payment_hash !== payment_hash) throw engineError('INVALID_ARGUMENT', 'that label is taken by another invoice');
+        if (other.label === out.invoice.label && other.payment_hash !== payment_hash)
+          throw engineError('INVALID_ARGUMENT', 'that label is taken by another invoice');
       }
       this.records.invoices.set(payment_hash, structuredClone(out.invoice));
     }
@@ -132,7 +153,13 @@ class MemoryJournal implements Journal {
   async listInvoices(filter: { label?: string; payment_hash?: string; status?: InvoiceStatus } = {}): Promise<StoredInvoice[]> {
     return [...this.records.invoices.entries()]
       .map(([hash, i]) => this.keep('invoice', 'invoices', hash, i))
-      .filter((i): i is StoredInvoice => i !== undefined && (filter.label === undefined || i.label === filter.label) && (filter.payment_hash === undefined || i.payment_hash === filter.payment_hash) && (filter.status === undefined || i.status === filter.status))
+      .filter(
+        (i): i is StoredInvoice =>
+          i !== undefined &&
+          (filter.label === undefined || i.label === filter.label) &&
+          (filter.payment_hash === undefined || i.payment_hash === filter.payment_hash) &&
+          (filter.status === undefined || i.status === filter.status),
+      )
       .sort((a, b) => a.created_at - b.created_at);
   }
 

@@ -159,7 +159,8 @@ function checkInvoice(value: unknown): void {
   const sealed = v.sealed_preimage;
   if (sealed !== undefined) {
     const s = object(sealed);
-    if (typeof s.iv !== 'string' || !HEX.test(s.iv) || typeof s.data !== 'string' || !HEX.test(s.data)) bad('sealed_preimage must be { iv, data } in hex');
+    if (typeof s.iv !== 'string' || !HEX.test(s.iv) || typeof s.data !== 'string' || !HEX.test(s.data))
+      bad('sealed_preimage must be { iv, data } in hex');
   }
   if (!Array.isArray(v.held)) bad('held must be an array');
   v.held.forEach((part, i) => checkHeld(part, payment_hash, i));

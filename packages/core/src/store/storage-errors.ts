@@ -22,11 +22,12 @@ export function isStorage(error: unknown, ...reasons: StorageReason[]): error is
   return reasons.length === 0 || reasons.includes((error.data as { reason?: StorageReason } | undefined)?.reason as StorageReason);
 }
 
-const QUOTA = 'the journal could not write: the disk, or the storage this site may use, is full (QuotaExceededError); the engine stopped, and nothing more is sent until there is room';
+const QUOTA =
+  'the journal could not write: the disk, or the storage this site may use, is full (QuotaExceededError); the engine stopped, and nothing more is sent until there is room';
 
 /** A record key for messages: `parts/7`, `payments/ab12…`. */
 function where(store: string, key: unknown): string {
-  const text = typeof key === 'string' ? key : typeof key === 'number' ? String(key) : JSON.stringify(key) ?? String(key);
+  const text = typeof key === 'string' ? key : typeof key === 'number' ? String(key) : (JSON.stringify(key) ?? String(key));
   return `${store}/${text.length > 80 ? `${text.slice(0, 80)}…` : text}`;
 }
 
@@ -75,12 +76,18 @@ export class JournalHealth {
     const name = (cause as { name?: string })?.name ?? 'Error';
     const message = (cause as { message?: string })?.message ?? String(cause);
     if (name === 'QuotaExceededError') {
-      const quota = storageError('quota', quotaLoses ? QUOTA : `the journal's cache could not be written: storage is full (${message})`, { name }, cause);
+      const quota = storageError(
+        'quota',
+        quotaLoses ? QUOTA : `the journal's cache could not be written: storage is full (${message})`,
+        { name },
+        cause,
+      );
       return quotaLoses ? this.lose(quota) : quota;
     }
     if (this.closed) return storageError('closed', 'the journal was closed', { name }, cause);
     // The connection closed under us without a versionchange (the browser's doing).
-    if (name === 'InvalidStateError') return this.lose(storageError('closed', `the browser closed the journal (${message}); the engine stopped`, { name }, cause));
+    if (name === 'InvalidStateError')
+      return this.lose(storageError('closed', `the browser closed the journal (${message}); the engine stopped`, { name }, cause));
     return storageError('failed', `the journal (IndexedDB) failed: ${name}: ${message}`, { name }, cause);
   }
 
@@ -97,7 +104,11 @@ export class JournalHealth {
 
   /** Reports a malformed record once; the error to refuse a call with. */
   quarantine(store: string, key: unknown, problem: string): AmpkitError {
-    const error = storageError('record', `the journal's record ${where(store, key)} is malformed (${problem}); it is kept aside, never used nor overwritten`, { store, key, problem });
+    const error = storageError(
+      'record',
+      `the journal's record ${where(store, key)} is malformed (${problem}); it is kept aside, never used nor overwritten`,
+      { store, key, problem },
+    );
     const id = where(store, key);
     if (!this.reported.has(id)) {
       this.reported.add(id);

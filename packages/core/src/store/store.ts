@@ -112,7 +112,11 @@ export interface Journal {
    * transaction), writes what it returns. Fails with `INVALID_ARGUMENT` when the label is
    * taken by another invoice. If `change` throws, nothing is written.
    */
-  updateInvoice<T>(payment_hash: string, change: (current: StoredInvoice | undefined) => InvoiceChange<T>, options?: UpdateOptions): Promise<T>;
+  updateInvoice<T>(
+    payment_hash: string,
+    change: (current: StoredInvoice | undefined) => InvoiceChange<T>,
+    options?: UpdateOptions,
+  ): Promise<T>;
   /** Invoices with that label, hash or status, or all; ordered by creation. */
   listInvoices(filter?: { label?: string; payment_hash?: string; status?: InvoiceStatus }): Promise<StoredInvoice[]>;
   /**
