@@ -63,14 +63,20 @@ describe('a hold invoice’s terms are the plugin’s', () => {
 
     skew += 3600;
     const gone: string[] = [];
+    let held = 2;
     engine.on('invoice-part-gone', (g) => g.part.payment_hash === inv.payment_hash && gone.push(g.reason));
+    engine.on('invoice-part', (p) => p.payment_hash === inv.payment_hash && held++);
     const expired = nextEvent(engine, 'invoice-expired', (i) => i.payment_hash === inv.payment_hash);
     // The plugin does not enforce the invoice's expiry: it holds a part that comes later,
     // whose arrival also wakes the engine (else its timer at the expiry would).
     await h.pay('carol', inv.bolt11, 1, 3);
     assert.equal((await expired).status, 'expired');
-    for (let i = 0; i < 1000 && gone.length < 3; i++) await sleep(10);
-    assert.deepEqual(gone, ['expired', 'expired', 'expired']);
+    // Every part the engine reported held leaves as expired. Carol's part is among them only if
+    // the engine saw it before its own expiry timer ended the invoice (on a busy machine the
+    // timer may come first; the plugin then cancels the part at once, as checked below).
+    for (let i = 0; i < 1000 && gone.length < held; i++) await sleep(10);
+    assert.ok(held === 2 || held === 3, `${held} parts reported held`);
+    assert.deepEqual(gone, Array(held).fill('expired'), `${held} parts reported held, ${gone.length} gone`);
     for (const [payer, partid] of [
       ['alice', 1],
       ['bob', 2],
