@@ -102,7 +102,10 @@ describe('the demo checkout in Chromium', () => {
     const shop = await shopReceived();
     assert.equal(shop.status, 'paid');
     assert.equal(shop.amount_received_msat, 1_500_000_000, 'the shop received exactly the order');
-    assert.ok(shop.parts >= 3, `the shop claimed ${shop.parts} parts`);
+    // At least two: no single route carries the order. The shop's count can be lower than the
+    // wallet's (it counts the parts its engine saw held; one that arrives and is claimed between
+    // two looks is missed), a known undercount, not money: the amount above is exact.
+    assert.ok(shop.parts >= 2 && shop.parts <= result.parts.length, `the shop claimed ${shop.parts} parts`);
   });
 
   test("the checkout makes plain invoices only: its rune cannot make a hold invoice, which belongs to the shop's own engine", async () => {
