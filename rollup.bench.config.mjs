@@ -2,16 +2,28 @@
 // reference pages of ours and of the peers, built the same way, for size ratios; and the
 // journal benchmark's page. Nothing here ships.
 import commonjs from '@rollup/plugin-commonjs';
+import { nodeResolve } from '@rollup/plugin-node-resolve';
 import { browser, plugins } from './rollup.config.mjs';
 
-/** A peer's page: bundled whole, warnings of its own code not ours to fix. */
+/**
+ * A peer's page: bundled whole, warnings of its own code not ours to fix. A peer that
+ * imports a Node built-in by name gets the npm package of that name, as a browser bundler
+ * (Vite, webpack 5 with its fallbacks) gives it: lnmessage imports `buffer` and depends on
+ * the `buffer` package for the browser. Rollup's default would leave `import 'buffer'` in
+ * the bundle, a page that never loads and weighs too little. `npm run bench` checks in
+ * Chromium that each page loads.
+ */
 const peer = (input, file, external = []) => ({
   input,
   output: { file, format: 'es', sourcemap: false, inlineDynamicImports: true },
   external,
   onwarn: () => {},
   // Peers' dependencies include CommonJS packages (qrcode-generator).
-  plugins: [commonjs(), ...plugins()],
+  plugins: [
+    commonjs(),
+    nodeResolve({ browser: true, preferBuiltins: false, exportConditions: ['browser', 'module', 'import', 'default'] }),
+    ...plugins().filter((plugin) => plugin.name !== 'node-resolve'),
+  ],
 });
 
 export default [
