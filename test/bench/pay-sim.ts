@@ -49,6 +49,14 @@ export const MAXDELAY = 2016;
 export const MAXPARTS = 16;
 /** Planning rounds a payment may take (each: plan, send every part, learn from every result). */
 export const MAX_ROUNDS = 20;
+/**
+ * Times a payment may start over when its held parts cannot be completed (it lets the
+ * payee's mpp_timeout release them, then plans the whole amount again with what it
+ * learned); counted in `restarts`. The same for every planner.
+ */
+export const RESTARTS = 2;
+/** A part less likely than this makes a planner look again with less weight on fees (plan.ts's default floor). */
+export const MIN_PART_PROBABILITY = 0.1;
 
 /** The true state: each direction's spendable amount, and what this payment's parts hold. */
 export class World {
@@ -102,6 +110,18 @@ export class World {
     return { ok: true };
   }
 
+  /**
+   * Ends a planner's turn: every amount this payment's parts held goes back, so the next
+   * contender meets the same balances. Returns how many directions still held something
+   * (a planner that failed to release its parts: a bench bug).
+   */
+  reset(): number {
+    let leaked = 0;
+    for (let e = 0; e < this.held.length; e++) if (this.held[e] !== 0) leaked++;
+    if (leaked > 0) this.held.fill(0);
+    return leaked;
+  }
+
   release(routes: RouteHop[][]): void {
     for (const route of routes) {
       for (const hop of route) {
@@ -113,10 +133,11 @@ export class World {
 }
 
 /**
- * The cheapest single path for `amount` under what `liquidity` has learned: a Dijkstra
- * backwards from the target (so each hop's amount is exact), each direction weighed
- * -log P(amount) + mu · fee in units of 0.1% of the amount, as the local planner weighs
- * them; directions in flight count with what this payment holds on them.
+ * The best single path for `amount` under what `liquidity` has learned: a Dijkstra
+ * backwards from the target (so each hop's amount is exact). Each direction weighs
+ * -log P(amount) + `feeWeight` · fee (msat), or, with `feeWeight` 'fees', its fee alone
+ * (probability ignored: the cheapest usable path); directions in flight count with what
+ * this payment holds on them.
  */
 export function bestPath(
   graph: ChannelGraph,
@@ -125,7 +146,7 @@ export function bestPath(
   source: number,
   target: number,
   amount: number,
-  mu: number,
+  feeWeight: number | 'fees',
 ): RouteHop[] | undefined {
   const n = graph.nodeCount;
   const { inStart, inList } = graph.adjacency();
@@ -184,7 +205,7 @@ export function bestPath(
       const fee = u === source ? 0 : forwardFee(graph.baseFee[e]!, graph.ppm[e]!, x);
       const d = u === source ? delay[v]! : delay[v]! + graph.cltv[e]!;
       if (d > MAXDELAY) continue;
-      const nc = c - Math.log(p) + (mu * 1000 * fee) / amount + 1e-3;
+      const nc = feeWeight === 'fees' ? c + fee + 1e-3 : c - Math.log(p) + feeWeight * fee + 1e-3;
       if (nc < cost[u]!) {
         cost[u] = nc;
         need[u] = x + fee;
@@ -214,7 +235,56 @@ function boundsFor(graph: ChannelGraph, liquidity: Liquidity, held: RouteHop[][]
 
 const feeOf = (route: RouteHop[], amount: number) => route[0]!.amount_msat - amount;
 
-/** No multipath: the whole amount on the best path, again on the next best after each failure. */
+/** A route's chance under the bounds: each hop's amount uniform between its direction's bounds. */
+function chanceOf(graph: ChannelGraph, lower: Float64Array, upper: Float64Array, route: RouteHop[]): number {
+  let p = 1;
+  for (const hop of route) {
+    const e = graph.channelIndex(hop.channel, hop.direction!);
+    const x = hop.amount_msat;
+    p *= x <= lower[e]! ? 1 : Math.max(0, (upper[e]! + 1 - x) / (upper[e]! + 1 - lower[e]!));
+  }
+  return p;
+}
+
+/**
+ * A baseline's route for one part, with the local planner's fee rule (plan.ts, problem.ts):
+ * fees weigh `mu` nats per the cheapest usable path's fee for the amount (fees only, at
+ * least 100 msat or 1 ppm of the amount), so `mu` means the same as the local planner's;
+ * a route over `budget` is found again with `mu` eight times greater until one fits (the
+ * cheapest path fits if any does); one under {@link MIN_PART_PROBABILITY} is found again
+ * with a quarter of the weight, twice, kept if it is likelier and fits.
+ */
+export function routeFor(
+  graph: ChannelGraph,
+  lower: Float64Array,
+  upper: Float64Array,
+  pay: Payment,
+  amount: number,
+  budget: number,
+  mu: number,
+): { route?: RouteHop[]; why?: string } {
+  const cheapest = bestPath(graph, lower, upper, pay.source, pay.target, amount, 'fees');
+  if (!cheapest) return { why: 'no path' };
+  if (feeOf(cheapest, amount) > budget) return { why: 'fee budget' };
+  const unit = Math.max(100, amount * 1e-6, feeOf(cheapest, amount));
+  const fits = (r: RouteHop[] | undefined): r is RouteHop[] => r !== undefined && feeOf(r, amount) <= budget;
+  let route = bestPath(graph, lower, upper, pay.source, pay.target, amount, mu / unit);
+  for (let m = mu * 8, i = 0; !fits(route) && i < 5; i++, m *= 8)
+    route = bestPath(graph, lower, upper, pay.source, pay.target, amount, m / unit);
+  if (!fits(route)) return { route: cheapest };
+  let p = chanceOf(graph, lower, upper, route);
+  for (let m = mu / 4, i = 0; i < 2 && p < MIN_PART_PROBABILITY; i++, m /= 4) {
+    const r = bestPath(graph, lower, upper, pay.source, pay.target, amount, m / unit);
+    const q = r ? chanceOf(graph, lower, upper, r) : 0;
+    if (fits(r) && q > p) [route, p] = [r, q];
+  }
+  return { route };
+}
+
+/**
+ * No multipath: the whole amount on the best path ({@link routeFor}), again after each
+ * failure with what it taught. Nothing is held between tries, so it never needs a restart.
+ */
 export function singlePath(world: World, liquidity: Liquidity, pay: Payment, mu: number): Outcome {
   const g = world.graph;
   const lower = new Float64Array(g.size);
@@ -224,10 +294,9 @@ export function singlePath(world: World, liquidity: Liquidity, pay: Payment, mu:
     out.rounds++;
     const t = performance.now();
     boundsFor(g, liquidity, [], lower, upper);
-    let route = bestPath(g, lower, upper, pay.source, pay.target, pay.amount, mu);
-    if (route && feeOf(route, pay.amount) > pay.maxfee) route = bestPath(g, lower, upper, pay.source, pay.target, pay.amount, mu * 1000);
+    const { route, why } = routeFor(g, lower, upper, pay, pay.amount, pay.maxfee, mu);
     out.planMs.push(performance.now() - t);
-    if (!route || feeOf(route, pay.amount) > pay.maxfee) return { ...out, why: route ? 'fee budget' : 'no path' };
+    if (!route) return { ...out, why: why! };
     out.attempts++;
     const result = world.send(route, pay.amount);
     if (!result.ok && result.invalid) out.invalid++;
@@ -241,9 +310,13 @@ export function singlePath(world: World, liquidity: Liquidity, pay: Payment, mu:
 }
 
 /**
- * LND-style splitting: the whole amount on the best path; a shard that fails, or finds no
- * path, is split in halves (while the payment has fewer than `maxparts` shards), each
- * half routed on its own.
+ * LND-style splitting: the whole amount on the best path ({@link routeFor}); a shard that
+ * fails, or finds no path, is split in halves (while the payment has fewer than `maxparts`
+ * shards and the halves are at least `minShard`), each half routed on its own. Each shard
+ * may spend the budget left in proportion to its amount. When a shard finds no path and
+ * cannot be split while parts are held, the payment starts over as the local planner's
+ * does ({@link RESTARTS} times: the payee's mpp_timeout releases the parts; what was
+ * learned is kept).
  */
 export function lndSplit(world: World, liquidity: Liquidity, pay: Payment, mu: number, minShard = 10_000_000): Outcome {
   const g = world.graph;
@@ -263,7 +336,7 @@ export function lndSplit(world: World, liquidity: Liquidity, pay: Payment, mu: n
     };
   };
   const shards = () => held.length + queue.length;
-  for (let round = 0; round < MAX_ROUNDS && queue.length > 0; round++) {
+  rounds: for (let round = 0; round < MAX_ROUNDS && queue.length > 0; round++) {
     out.rounds++;
     const next: number[] = [];
     const sentNow: RouteHop[][] = [];
@@ -279,15 +352,21 @@ export function lndSplit(world: World, liquidity: Liquidity, pay: Payment, mu: n
       );
       const spent = held.reduce((s, h) => s + feeOf(h.route, h.amount), 0);
       const budget = Math.floor(((pay.maxfee - spent) * amount) / (pay.amount - held.reduce((s, h) => s + h.amount, 0)));
-      let route = bestPath(g, lower, upper, pay.source, pay.target, amount, mu);
-      if (route && feeOf(route, amount) > budget) route = bestPath(g, lower, upper, pay.source, pay.target, amount, mu * 1000);
+      const { route, why } = routeFor(g, lower, upper, pay, amount, budget, mu);
       out.planMs.push(performance.now() - t);
-      if (!route || feeOf(route, amount) > budget) {
+      if (!route) {
         if (shards() + next.length + 1 < MAXPARTS + 1 && amount >= 2 * minShard) {
           queue.unshift(Math.floor(amount / 2), amount - Math.floor(amount / 2));
           continue;
         }
-        return finish(false, route ? 'fee budget' : 'no path');
+        if (why === 'no path' && held.length > 0 && out.restarts < RESTARTS) {
+          out.restarts++;
+          world.release(held.map((h) => h.route));
+          held.length = 0;
+          queue = [pay.amount];
+          continue rounds;
+        }
+        return finish(false, why);
       }
       out.attempts++;
       const result = world.send(route, amount);
@@ -365,4 +444,101 @@ export class Oracle {
     }
     return { ...best, ms: performance.now() - t };
   }
+}
+
+/** A world of hidden balances: how each channel's capacity is split between its two sides. */
+export type WorldName = 'uniform' | 'bimodal' | 'mixed';
+
+/**
+ * Draws node_1's balance of every channel for a world with `random` (the bench seeds it
+ * with `PAY_BENCH_SEED`, stream `world:<name>`); `uniform` is not drawn here (simnet's loader draws it). A one-sided channel holds at most
+ * 5% of its capacity on one side (uniform over 0 to 5%), the side a fair coin's: in
+ * `bimodal` 90% of channels are one-sided and the rest uniform over the capacity; in
+ * `mixed` half are. Balances are whole sat, as the loader's.
+ */
+export function drawBalances(graph: ChannelGraph, name: Exclude<WorldName, 'uniform'>, random: () => number): Map<string, number> {
+  const oneSided = name === 'bimodal' ? 0.9 : 0.5;
+  const balance1 = new Map<string, number>();
+  for (let e = 0; e < graph.size; e++) {
+    const scid = graph.scids[e]!;
+    if (balance1.has(scid)) continue;
+    const sat = Math.floor(graph.capacity[e]! / 1000);
+    let share = random();
+    if (random() < oneSided) {
+      const small = 0.05 * random();
+      share = random() < 0.5 ? small : 1 - small;
+    }
+    balance1.set(scid, Math.floor(share * sat) * 1000);
+  }
+  return balance1;
+}
+
+/** Each direction's spendable amount from node_1's balances: its side's balance less the 1% reserve, as simnet's channels count it. */
+export function spendableOf(graph: ChannelGraph, balance1: Map<string, number>): Float64Array {
+  const truth = new Float64Array(graph.size);
+  for (let e = 0; e < graph.size; e++) {
+    const capacity = graph.capacity[e]!;
+    const b1 = balance1.get(graph.scids[e]!)!;
+    const side = graph.direction[e] === 0 ? b1 : capacity - b1;
+    truth[e] = Math.max(0, side - Math.floor(capacity / 100 / 1000) * 1000);
+  }
+  return truth;
+}
+
+/** The nodes of the largest strongly connected component over active directions (Kosaraju, iterative). */
+export function largestComponent(graph: ChannelGraph): number[] {
+  const n = graph.nodeCount;
+  const { outStart, outList, inStart, inList } = graph.adjacency();
+  const order = new Int32Array(n);
+  let k = 0;
+  const seen = new Uint8Array(n);
+  const stack = new Int32Array(n);
+  const next = new Int32Array(n);
+  for (let s = 0; s < n; s++) {
+    if (seen[s]) continue;
+    let top = 0;
+    stack[0] = s;
+    seen[s] = 1;
+    next[s] = outStart[s]!;
+    while (top >= 0) {
+      const v = stack[top]!;
+      if (next[v]! < outStart[v + 1]!) {
+        const w = graph.to[outList[next[v]!++]!]!;
+        if (!seen[w]) {
+          seen[w] = 1;
+          next[w] = outStart[w]!;
+          stack[++top] = w;
+        }
+      } else {
+        order[k++] = v;
+        top--;
+      }
+    }
+  }
+  const component = new Int32Array(n).fill(-1);
+  let best = -1;
+  let bestSize = 0;
+  for (let i = n - 1, c = 0; i >= 0; i--) {
+    const s = order[i]!;
+    if (component[s]! >= 0) continue;
+    let size = 0;
+    const todo = [s];
+    component[s] = c;
+    while (todo.length > 0) {
+      const v = todo.pop()!;
+      size++;
+      for (let j = inStart[v]!; j < inStart[v + 1]!; j++) {
+        const u = graph.from[inList[j]!]!;
+        if (component[u]! < 0) {
+          component[u] = c;
+          todo.push(u);
+        }
+      }
+    }
+    if (size > bestSize) [best, bestSize] = [c, size];
+    c++;
+  }
+  const nodes: number[] = [];
+  for (let v = 0; v < n; v++) if (component[v] === best) nodes.push(v);
+  return nodes;
 }
