@@ -1,6 +1,8 @@
 // The node console's live tables: the engine of the chosen node (in a Web Worker, on this
 // origin's IndexedDB journal, so it shares what the checkout's widgets did) and its four
-// lists, redrawn on every engine event. Untrusted text goes in through textContent only.
+// lists, redrawn on every engine event. Each list is read a page at a time (`limit`): a
+// journal of 100,000 parts costs a redraw no more than one of 50; "show more" under a table
+// asks for another page. Untrusted text goes in through textContent only.
 import { createAmpkit } from '/dist/ampkit.js';
 
 const $ = (id) => document.getElementById(id);
@@ -10,6 +12,27 @@ const amount = (msat) => (msat === undefined ? '' : `${sat.format(msat / 1000)} 
 const short = (hex) => `${hex.slice(0, 10)}…`;
 let client;
 let redraw = Promise.resolve();
+/** Rows asked for per table: one page to start with, a page more per "show more". */
+const PAGE = 50;
+const shown = { payments: PAGE, partialpayments: PAGE, invoices: PAGE, partialinvoices: PAGE };
+
+/** The "show more" button under a table: there while the list has more than is shown. */
+function more(table, next_start) {
+  const id = `${table}-more`;
+  let button = $(id);
+  if (!button) {
+    button = document.createElement('button');
+    button.id = id;
+    button.type = 'button';
+    button.textContent = 'show more';
+    button.addEventListener('click', () => {
+      shown[table] += PAGE;
+      schedule();
+    });
+    $(table).after(button);
+  }
+  button.hidden = next_start === undefined;
+}
 
 function fill(table, rows) {
   const body = $(table).tBodies[0];
@@ -25,12 +48,20 @@ function fill(table, rows) {
 
 async function draw() {
   if (!client) return;
-  const [{ payments }, { partialpayments }, { invoices }, { partialinvoices }] = await Promise.all([
-    client.listpayments(),
-    client.listpartialpayments(),
-    client.listinvoices(),
-    client.listpartialinvoices(),
+  const [pays, parts, invs, held] = await Promise.all([
+    client.listpayments({ limit: shown.payments }),
+    client.listpartialpayments({ limit: shown.partialpayments }),
+    client.listinvoices({ limit: shown.invoices }),
+    client.listpartialinvoices({ limit: shown.partialinvoices }),
   ]);
+  const { payments } = pays;
+  const { partialpayments } = parts;
+  const { invoices } = invs;
+  const { partialinvoices } = held;
+  more('payments', pays.next_start);
+  more('partialpayments', parts.next_start);
+  more('invoices', invs.next_start);
+  more('partialinvoices', held.next_start);
   fill(
     'payments',
     payments.map((p) => [short(p.payment_hash), p.status, amount(p.amount_msat), amount(p.amount_sent_msat), p.parts]),

@@ -25,7 +25,7 @@ export async function benchJournal() {
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const browser = await puppeteer.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
+  const browser = await puppeteer.launch({ executablePath, headless: true, args: [...CHROMIUM_ARGS, '--enable-precise-memory-info'] });
   try {
     const page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
@@ -38,7 +38,13 @@ export async function benchJournal() {
       bookkeeping: { median_ms: number; p90_ms: number };
       longPayment: { median_ms: number; p90_ms: number };
       raw: { relaxed_ms: number; strict_ms: number; read_ms: number };
-      list: { fill_s: number; median_ms: number; listpayments_all_ms: number; payments: number };
+      list: {
+        fill_s: number;
+        median_ms: number;
+        listpayments_all_ms: number;
+        payments: number;
+        paging: { first_page_ms: number; all_ms: number; listed: number; page: number; heap_before_mb?: number; heap_peak_mb: number };
+      };
       total: number;
     };
   } finally {

@@ -361,6 +361,10 @@ if (run('journal')) {
     line(
       `journal, listpartialpayments by payment_hash over ${figures.total} parts: median ${fmt(figures.list.median_ms)} ms (target ≤ 20 ms); listpayments of ${figures.list.payments} payments: ${fmt(figures.list.listpayments_all_ms, 0)} ms; filling took ${fmt(figures.list.fill_s, 1)} s`,
     );
+    const paging = figures.list.paging;
+    line(
+      `journal, unfiltered listpartialpayments over ${figures.total} parts in the page: first page of 100 median ${fmt(paging.first_page_ms)} ms (target ≤ 20 ms); all ${paging.listed} by pages of ${paging.page} in ${fmt(paging.all_ms, 0)} ms (target ≤ 2000 ms); JS heap ${paging.heap_before_mb === undefined ? 'not measured' : `${fmt(paging.heap_before_mb, 1)} MB before, at most ${fmt(paging.heap_peak_mb, 1)} MB while paging`}`,
+    );
   } else line('journal: no Chromium found, skipped');
 }
 

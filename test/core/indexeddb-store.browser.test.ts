@@ -213,7 +213,7 @@ describe('indexedDbStore in Chromium', () => {
       payment_secret: '55'.repeat(32),
     });
     const waiting = engine.waitpartialpay({ id: (sent as { id: number }).id }).then(() => 'resolved', reason);
-    const newer = await openRaw(`${prefix}:${NODE_A}`, 4);
+    const newer = await openRaw(`${prefix}:${NODE_A}`, 5);
     assert.equal(await waiting, 'versionchange');
     assert.deepEqual(errors.map(reason), ['versionchange']);
     let later: unknown;

@@ -77,7 +77,7 @@ describe('another tab changes the database', () => {
     const waitsendpay = assert.rejects(engine.waitsendpay({ payment_hash: PAYMENT_HASH }), isStorage('versionchange'));
 
     // Another tab, a newer ampkit: it upgrades the database, and our connection lets it.
-    const newer = await within(rawOpen(idb, { name: DB, version: 4 }), 2000, 'the newer version was blocked');
+    const newer = await within(rawOpen(idb, { name: DB, version: 5 }), 2000, 'the newer version was blocked');
     newer.close();
 
     await within(paying, 2000, 'pay() never ended');

@@ -46,6 +46,7 @@ export function payment(payment_hash: string, status: Payment['status'] = 'pendi
     status,
     destination: PAYEE,
     created_at: 1,
+    created_index: 1,
     ...(status === 'complete' ? { completed_at: 2, payment_preimage: preimage! } : {}),
   };
 }
@@ -67,6 +68,7 @@ export function invoice(payment_hash: string, label: string): StoredInvoice {
     held: [],
     left: [],
     htlc_index: 0,
+    created_index: 1,
   };
 }
 

@@ -131,6 +131,7 @@ describe('sendpartialpay rule 2: journal, then CLN sendpay', () => {
       'bolt11',
       'completed_at',
       'created_at',
+      'created_index',
       'destination',
       'groupid',
       'parts',

@@ -19,10 +19,18 @@ import { bytesToHex, hexToBytes, randomBytes } from '@noble/hashes/utils.js';
 import { AmpkitError, engineError, hasCode } from '../errors.ts';
 import type { NodeHoldInvoice, NodeHtlc, NodeInvoice, Node, HtlcIndex } from '../node/node.ts';
 import { KeyedLock, Waiters } from '../payments/waiters.ts';
-import type { Journal, StoredInvoice } from '../store/store.ts';
-import type { Invoice, InvoiceStatus, PartGoneReason, PartialInvoice } from '../types.ts';
+import { nextStart, type Journal, type StoredInvoice } from '../store/store.ts';
+import type {
+  Invoice,
+  InvoiceStatus,
+  ListInvoicesRequest,
+  ListPageResult,
+  ListPartialInvoicesRequest,
+  PartGoneReason,
+  PartialInvoice,
+} from '../types.ts';
 import type { PeerMessage } from '../coordination.ts';
-import { checkHex32, checkInvoiceKey, checkInvoiceRequest, checkTimeout } from '../validate.ts';
+import { checkHex32, checkInvoiceKey, checkInvoiceRequest, checkPage, checkTimeout } from '../validate.ts';
 import { isStorage } from '../store/storage-errors.ts';
 import { holdKey, openPreimage, sealPreimage } from './sealed-preimage.ts';
 
@@ -314,27 +322,45 @@ export class Receiver {
     return { expires_at: decoded.created_at + decoded.expiry, description: decoded.description ?? '' };
   }
 
-  /** Invoices by label or hash, or all; ordered by creation. */
-  async listinvoices(input: { label?: string; payment_hash?: string } = {}): Promise<{ invoices: Invoice[] }> {
-    if (input === null || typeof input !== 'object') throw engineError('INVALID_ARGUMENT', 'listinvoices takes { label?, payment_hash? }');
+  /**
+   * Invoices by label or hash, or all; ordered by creation, paged by created index (types.ts
+   * `ListPage`). A page's `next_start` follows the journal's rows, so an invoice still being
+   * made (not listed) never cuts a page short of where the next one starts.
+   */
+  async listinvoices(input: ListInvoicesRequest = {}): Promise<{ invoices: Invoice[] } & ListPageResult> {
+    const page = checkPage(input, 'listinvoices');
     const payment_hash = input.payment_hash === undefined ? undefined : checkHex32(input.payment_hash, 'payment_hash');
     if (input.label !== undefined && typeof input.label !== 'string') throw engineError('INVALID_ARGUMENT', 'label must be a string');
     const stored = await this.host.journal.listInvoices({
       ...(payment_hash !== undefined ? { payment_hash } : {}),
       ...(input.label !== undefined ? { label: input.label } : {}),
+      ...page,
     });
     const now = this.host.now();
-    return { invoices: stored.filter((i) => !i.creating).map((i) => publicInvoice(i, now)) };
+    return {
+      invoices: stored.filter((i) => !i.creating).map((i) => publicInvoice(i, now)),
+      ...nextStart(stored, page.limit, (i) => i.created_index!),
+    };
   }
 
-  /** Every part held now toward an unpaid invoice (or one invoice), oldest first. */
-  async listpartialinvoices(input: { payment_hash?: string } = {}): Promise<{ partialinvoices: PartialInvoice[] }> {
-    if (input === null || typeof input !== 'object') throw engineError('INVALID_ARGUMENT', 'listpartialinvoices takes { payment_hash? }');
+  /**
+   * Every part held now toward an unpaid invoice (or one invoice), oldest first. Paged by
+   * invoice: the parts of at most `limit` unpaid invoices from created index `start` on.
+   */
+  async listpartialinvoices(input: ListPartialInvoicesRequest = {}): Promise<{ partialinvoices: PartialInvoice[] } & ListPageResult> {
+    const page = checkPage(input, 'listpartialinvoices');
     const payment_hash = input.payment_hash === undefined ? undefined : checkHex32(input.payment_hash, 'payment_hash');
-    const open = await this.host.journal.listInvoices({ status: 'unpaid', ...(payment_hash !== undefined ? { payment_hash } : {}) });
+    const open = await this.host.journal.listInvoices({
+      status: 'unpaid',
+      ...(payment_hash !== undefined ? { payment_hash } : {}),
+      ...page,
+    });
     const now = this.host.now();
     const parts = open.filter((i) => now < i.expires_at).flatMap((i) => i.held);
-    return { partialinvoices: parts.sort((a, b) => a.incoming_time_unix - b.incoming_time_unix) };
+    return {
+      partialinvoices: parts.sort((a, b) => a.incoming_time_unix - b.incoming_time_unix),
+      ...nextStart(open, page.limit, (i) => i.created_index!),
+    };
   }
 
   /**
@@ -367,6 +393,8 @@ export class Receiver {
 
   /** Wakes the watcher at the invoice's expiry. */
   private arm(invoice: StoredInvoice): void {
+    // A receiver closed while it was starting (or mid-update) keeps no timer: nothing would clear it.
+    if (this.abort.signal.aborted) return;
     clearTimeout(this.timers.get(invoice.payment_hash));
     const ms = Math.max(0, (invoice.expires_at - this.host.now()) * 1000 + 50);
     this.timers.set(
@@ -595,6 +623,7 @@ export class Receiver {
   }
 
   private recheck(hash: string): void {
+    if (this.abort.signal.aborted) return;
     const delay = Math.min(1000, (this.rechecks.get(hash) ?? 10) * 2);
     this.rechecks.set(hash, delay);
     const timer = setTimeout(() => {

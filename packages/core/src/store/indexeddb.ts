@@ -14,6 +14,7 @@ import type {
   Change,
   InvoiceChange,
   Journal,
+  ListRange,
   OpenOptions,
   PaymentView,
   Store,
@@ -22,19 +23,34 @@ import type {
   UpdateView,
 } from './store.ts';
 
-/** The database's schema, version 3 (version 1 had no invoices, version 2 no cache). */
+/**
+ * The database's schema, version 4 (version 1 had no invoices, version 2 no cache, version 3
+ * no `created_index` on payments and invoices, nor the indexes lists page through).
+ */
 interface JournalSchema extends DBSchema {
-  payments: { key: string; value: Payment; indexes: { status: PaymentStatus } };
-  parts: { key: number; value: PartialPayment; indexes: { payment_hash: string; status: PaymentStatus } };
+  payments: {
+    key: string;
+    value: Payment;
+    indexes: { status: PaymentStatus; created: number; status_created: [PaymentStatus, number] };
+  };
+  parts: {
+    key: number;
+    value: PartialPayment;
+    indexes: { payment_hash: string; status: PaymentStatus; payment_hash_id: [string, number]; status_id: [PaymentStatus, number] };
+  };
   /** `lastId`: the last part id given; `holdKey`: the non-extractable key sealing hold preimages. */
   meta: { key: 'lastId' | 'holdKey'; value: number | CryptoKey };
-  invoices: { key: string; value: StoredInvoice; indexes: { label: string; status: InvoiceStatus } };
+  invoices: {
+    key: string;
+    value: StoredInvoice;
+    indexes: { label: string; status: InvoiceStatus; created: number; status_created: [InvoiceStatus, number] };
+  };
   cache: { key: CacheKey; value: unknown };
 }
 
 type Name = StoreNames<JournalSchema>;
 
-const VERSION = 3;
+const VERSION = 4;
 
 /** Options of {@link indexedDbStore}. */
 export interface IndexedDbStoreOptions {
@@ -44,7 +60,38 @@ export interface IndexedDbStoreOptions {
   indexedDB?: IDBFactory;
 }
 
-function upgrade(db: IDBDatabase, oldVersion: number): void {
+/**
+ * Version 4: numbers the payments (or invoices) stored so far 1, 2, … in the order they were
+ * made (`created_at`, then key), in the upgrade's own transaction. A record that is already
+ * malformed is left as it is: never overwritten (docs/design.md, "Trust"); it stays out of
+ * the lists and is still refused when read by its hash.
+ */
+function numberRecords(store: IDBObjectStore, kind: 'payment' | 'invoice'): void {
+  const found: { key: IDBValidKey; at: number }[] = [];
+  const scan = store.openCursor();
+  scan.onsuccess = () => {
+    const cursor = scan.result;
+    if (cursor) {
+      const value: unknown = cursor.value;
+      if (
+        value !== null &&
+        typeof value === 'object' &&
+        (value as { created_index?: unknown }).created_index === undefined &&
+        recordProblem(kind, { ...value, created_index: 1 }) === undefined
+      )
+        found.push({ key: cursor.primaryKey, at: (value as { created_at: number }).created_at });
+      cursor.continue();
+      return;
+    }
+    found.sort((a, b) => a.at - b.at || (String(a.key) < String(b.key) ? -1 : 1));
+    found.forEach(({ key }, i) => {
+      const get = store.get(key);
+      get.onsuccess = () => store.put({ ...get.result, created_index: i + 1 });
+    });
+  };
+}
+
+function upgrade(db: IDBDatabase, oldVersion: number, tx: IDBTransaction): void {
   // Migrations go here, one step per version; version 1 creates the stores.
   if (oldVersion < 1) {
     const payments = db.createObjectStore('payments', { keyPath: 'payment_hash' });
@@ -60,6 +107,17 @@ function upgrade(db: IDBDatabase, oldVersion: number): void {
     invoices.createIndex('status', 'status');
   }
   if (oldVersion < 3) db.createObjectStore('cache');
+  if (oldVersion < 4) {
+    const parts = tx.objectStore('parts');
+    parts.createIndex('payment_hash_id', ['payment_hash', 'id']);
+    parts.createIndex('status_id', ['status', 'id']);
+    for (const name of ['payments', 'invoices'] as const) {
+      const store = tx.objectStore(name);
+      store.createIndex('created', 'created_index');
+      store.createIndex('status_created', ['status', 'created_index']);
+      numberRecords(store, name === 'payments' ? 'payment' : 'invoice');
+    }
+  }
 }
 
 /** Aborts a transaction that must write nothing, ignoring one that already ended. */
@@ -98,7 +156,7 @@ function openDatabase(factory: IDBFactory, name: string): Promise<IDBDatabase> {
       return;
     }
     let given = false;
-    request.addEventListener('upgradeneeded', (event) => upgrade(request.result, event.oldVersion));
+    request.addEventListener('upgradeneeded', (event) => upgrade(request.result, event.oldVersion, request.transaction!));
     request.addEventListener('blocked', () => {
       given = true;
       reject(
@@ -144,16 +202,32 @@ function decide<A, R>(change: (arg: A) => R, arg: A): R {
   }
 }
 
+/** What a page is read from: an object store or one of its indexes. */
+interface Source {
+  getAll(query?: IDBKeyRange | IDBValidKey | null, count?: number): Promise<unknown[]>;
+}
+
+/**
+ * The keys of a compound `[value, created index]` index for one value, from created index
+ * `start` on: `[]` (an array) sorts above every number, string and date, so the upper
+ * bound takes in whatever second key a record has.
+ */
+const within = (value: string, start: number | undefined): IDBKeyRange => IDBKeyRange.bound([value, start ?? -Infinity], [value, []]);
+
+/** Keys from `start` on, or every key. */
+const from = (start: number | undefined): IDBKeyRange | null => (start === undefined ? null : IDBKeyRange.lowerBound(start));
+
 interface KeyCursor {
   key: unknown;
   continue(): Promise<KeyCursor | null>;
 }
 
 /**
- * The highest part id stored, 0 when none: the next part's id comes after it whatever the
- * counter says, so a counter left behind (a restored backup, another writer) can never
- * make a new part take an old one's key. Keys that are not part ids sort above numbers or
- * beyond the safe ones, and are stepped over.
+ * The highest part id stored (or, over a `created` index, the highest created index), 0
+ * when none: the next part's id comes after it whatever the counter says, so a counter left
+ * behind (a restored backup, another writer) can never make a new part take an old one's
+ * key. Keys that are not whole numbers sort above numbers or beyond the safe ones, and are
+ * stepped over.
  */
 async function highestPartId(parts: { openKeyCursor(query: null, direction: 'prev'): Promise<KeyCursor | null> }): Promise<number> {
   let cursor = await parts.openKeyCursor(null, 'prev');
@@ -205,6 +279,30 @@ class IndexedDbJournal implements Journal {
   /** The records that are good; the others reported once and left out. */
   private good<T>(kind: RecordKind, store: Name, values: unknown[], keyOf: (v: unknown) => unknown): T[] {
     return values.filter((v) => this.health.keep(kind, store, keyOf(v), v) !== undefined) as T[];
+  }
+
+  /**
+   * Up to `limit` good records of `source` within `range` that `match`, in the source's key
+   * order (all of them without a limit). One `getAll` of `limit` records serves a page; only
+   * when some are malformed or do not match is the range read again, with a larger count,
+   * until the page is full or the range ends. Reading again from the same first key (rather
+   * than after the last one read) keeps records that share an index key.
+   */
+  private async page<T>(
+    source: Source,
+    range: IDBKeyRange | IDBValidKey | null,
+    limit: number | undefined,
+    check: (raw: unknown[]) => T[],
+    match: (record: T) => boolean = () => true,
+  ): Promise<T[]> {
+    if (limit === undefined) return check(await source.getAll(range)).filter(match);
+    let count = limit;
+    for (;;) {
+      const raw = await source.getAll(range, count);
+      const kept = check(raw).filter(match);
+      if (kept.length >= limit || raw.length < count) return kept.slice(0, limit);
+      count = Math.min(Math.max(count * 2, count + limit - kept.length), 2 ** 32 - 1);
+    }
   }
 
   /**
@@ -271,12 +369,18 @@ class IndexedDbJournal implements Journal {
           },
         });
         const known = new Set(view.parts.map((p) => p.id));
+        // The payment keeps its place in the order of creation; a new one comes after every other.
+        const replaces = out.payment?.payment_hash === payment_hash && view.payment !== undefined;
+        const written = out.payment && {
+          ...out.payment,
+          created_index: replaces ? view.payment!.created_index! : (await highestPartId(payments.index('created'))) + 1,
+        };
         const writes: Promise<unknown>[] = [];
         try {
-          if (out.payment) {
-            this.health.checkWrite('payment', out.payment);
+          if (written) {
+            this.health.checkWrite('payment', written);
             // Only the record read and checked here is replaced; any other key is added, never overwritten.
-            writes.push(out.payment.payment_hash === payment_hash ? payments.put(out.payment) : payments.add(out.payment));
+            writes.push(written.payment_hash === payment_hash ? payments.put(written) : payments.add(written));
           }
           for (const part of out.parts ?? []) {
             this.health.checkWrite('part', part);
@@ -322,11 +426,17 @@ class IndexedDbJournal implements Journal {
         const out = decide(change, current as StoredInvoice | undefined);
         if (out.invoice === null) await tx.objectStore('invoices').delete(payment_hash);
         else if (out.invoice) {
-          this.health.checkWrite('invoice', out.invoice);
-          if (out.invoice.payment_hash !== payment_hash)
-            throw storageError('record', `refusing to journal invoice ${out.invoice.payment_hash} in the place of ${payment_hash}`);
+          // The invoice keeps its place in the order of creation; a new one comes after every other.
+          const created_index =
+            current === undefined
+              ? (await highestPartId(tx.objectStore('invoices').index('created'))) + 1
+              : (current as StoredInvoice).created_index!;
+          const invoice: StoredInvoice = { ...out.invoice, created_index };
+          this.health.checkWrite('invoice', invoice);
+          if (invoice.payment_hash !== payment_hash)
+            throw storageError('record', `refusing to journal invoice ${invoice.payment_hash} in the place of ${payment_hash}`);
           try {
-            await (current === undefined ? tx.objectStore('invoices').add(out.invoice) : tx.objectStore('invoices').put(out.invoice));
+            await (current === undefined ? tx.objectStore('invoices').add(invoice) : tx.objectStore('invoices').put(invoice));
           } catch (error) {
             if ((error as { name?: string })?.name === 'ConstraintError')
               throw new Refused(engineError('INVALID_ARGUMENT', 'that label is taken by another invoice'));
@@ -339,19 +449,23 @@ class IndexedDbJournal implements Journal {
     );
   }
 
-  async listInvoices(filter: { label?: string; payment_hash?: string; status?: InvoiceStatus } = {}): Promise<StoredInvoice[]> {
-    const raw = await this.run(['invoices'], 'readonly', async (tx): Promise<unknown[]> => {
-      if (filter.payment_hash !== undefined)
-        return [await tx.objectStore('invoices').get(filter.payment_hash)].filter((i) => i !== undefined);
-      if (filter.label !== undefined) return tx.objectStore('invoices').index('label').getAll(filter.label);
-      if (filter.status !== undefined) return tx.objectStore('invoices').index('status').getAll(filter.status);
-      return tx.objectStore('invoices').getAll();
+  async listInvoices(filter: { label?: string; payment_hash?: string; status?: InvoiceStatus } & ListRange = {}): Promise<StoredInvoice[]> {
+    const { label, payment_hash, status, start, limit } = filter;
+    const check = (raw: unknown[]) =>
+      this.good<StoredInvoice>('invoice', 'invoices', raw, (i) => (i as { payment_hash?: unknown }).payment_hash);
+    const match = (i: StoredInvoice) =>
+      (label === undefined || i.label === label) &&
+      (payment_hash === undefined || i.payment_hash === payment_hash) &&
+      (status === undefined || i.status === status) &&
+      i.created_index! >= (start ?? 0);
+    return this.run(['invoices'], 'readonly', (tx) => {
+      const invoices = tx.objectStore('invoices');
+      // A hash or a label names one invoice at most; a status pages through its own index.
+      if (payment_hash !== undefined) return this.page(invoices, payment_hash, limit, check, match);
+      if (label !== undefined) return this.page(invoices.index('label'), label, limit, check, match);
+      if (status !== undefined) return this.page(invoices.index('status_created'), within(status, start), limit, check, match);
+      return this.page(invoices.index('created'), from(start), limit, check, match);
     });
-    return this.good<StoredInvoice>('invoice', 'invoices', raw, (i) => (i as { payment_hash?: unknown }).payment_hash)
-      .filter(
-        (i) => (filter.label === undefined || i.label === filter.label) && (filter.status === undefined || i.status === filter.status),
-      )
-      .sort((a, b) => a.created_at - b.created_at);
   }
 
   async getPart(id: number): Promise<PartialPayment | undefined> {
@@ -359,27 +473,32 @@ class IndexedDbJournal implements Journal {
     return raw === undefined ? undefined : this.health.keep<PartialPayment>('part', 'parts', id, raw);
   }
 
-  async listParts(filter: { payment_hash?: string; status?: PaymentStatus } = {}): Promise<PartialPayment[]> {
-    const raw = await this.run(['parts'], 'readonly', async (tx): Promise<unknown[]> => {
-      if (filter.payment_hash !== undefined) return tx.objectStore('parts').index('payment_hash').getAll(filter.payment_hash);
-      if (filter.status !== undefined) return tx.objectStore('parts').index('status').getAll(filter.status);
-      return tx.objectStore('parts').getAll();
+  async listParts(filter: { payment_hash?: string; status?: PaymentStatus } & ListRange = {}): Promise<PartialPayment[]> {
+    const { payment_hash, status, start, limit } = filter;
+    const check = (raw: unknown[]) => this.good<PartialPayment>('part', 'parts', raw, (p) => (p as { id?: unknown }).id);
+    const match = (p: PartialPayment) =>
+      (payment_hash === undefined || p.payment_hash === payment_hash) && (status === undefined || p.status === status);
+    return this.run(['parts'], 'readonly', (tx) => {
+      const parts = tx.objectStore('parts');
+      if (payment_hash !== undefined) return this.page(parts.index('payment_hash_id'), within(payment_hash, start), limit, check, match);
+      if (status !== undefined) return this.page(parts.index('status_id'), within(status, start), limit, check, match);
+      return this.page(parts, from(start), limit, check, match);
     });
-    return this.good<PartialPayment>('part', 'parts', raw, (p) => (p as { id?: unknown }).id).filter(
-      (p) => filter.status === undefined || p.status === filter.status,
-    );
   }
 
-  async listPayments(filter: { payment_hash?: string; status?: PaymentStatus } = {}): Promise<Payment[]> {
-    const raw = await this.run(['payments'], 'readonly', async (tx): Promise<unknown[]> => {
-      if (filter.payment_hash !== undefined)
-        return [await tx.objectStore('payments').get(filter.payment_hash)].filter((p) => p !== undefined);
-      if (filter.status !== undefined) return tx.objectStore('payments').index('status').getAll(filter.status);
-      return tx.objectStore('payments').getAll();
+  async listPayments(filter: { payment_hash?: string; status?: PaymentStatus } & ListRange = {}): Promise<Payment[]> {
+    const { payment_hash, status, start, limit } = filter;
+    const check = (raw: unknown[]) => this.good<Payment>('payment', 'payments', raw, (p) => (p as { payment_hash?: unknown }).payment_hash);
+    const match = (p: Payment) =>
+      (payment_hash === undefined || p.payment_hash === payment_hash) &&
+      (status === undefined || p.status === status) &&
+      p.created_index! >= (start ?? 0);
+    return this.run(['payments'], 'readonly', (tx) => {
+      const payments = tx.objectStore('payments');
+      if (payment_hash !== undefined) return this.page(payments, payment_hash, limit, check, match);
+      if (status !== undefined) return this.page(payments.index('status_created'), within(status, start), limit, check, match);
+      return this.page(payments.index('created'), from(start), limit, check, match);
     });
-    return this.good<Payment>('payment', 'payments', raw, (p) => (p as { payment_hash?: unknown }).payment_hash)
-      .filter((p) => filter.status === undefined || p.status === filter.status)
-      .sort((a, b) => a.created_at - b.created_at);
   }
 
   async getCache(key: CacheKey): Promise<unknown> {

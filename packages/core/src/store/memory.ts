@@ -9,14 +9,53 @@ import { engineError, type AmpkitError } from '../errors.ts';
 import type { InvoiceStatus, PartialPayment, Payment, PaymentStatus } from '../types.ts';
 import { recordProblem, type RecordKind } from './records.ts';
 import { JournalHealth, storageError } from './storage-errors.ts';
-import type { CacheKey, Change, InvoiceChange, Journal, OpenOptions, PaymentView, Store, StoredInvoice, UpdateView } from './store.ts';
+import type {
+  CacheKey,
+  Change,
+  InvoiceChange,
+  Journal,
+  ListRange,
+  OpenOptions,
+  PaymentView,
+  Store,
+  StoredInvoice,
+  UpdateView,
+} from './store.ts';
+
+/** The position of the first of the ascending `ids` that is `start` or more. */
+function bisect(ids: readonly number[], start: number): number {
+  let lo = 0;
+  let hi = ids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ids[mid]! < start) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Up to `limit` (or all) of `records` that are good and `match`, in order, each read once. */
+function take<T>(records: Iterable<T | undefined>, limit: number | undefined, match: (record: T) => boolean): T[] {
+  const out: T[] = [];
+  if (limit === 0) return out;
+  for (const record of records) {
+    if (record !== undefined && match(record) && out.push(record) === limit) break;
+  }
+  return out;
+}
 
 /** One node's records, shared by every journal opened on it. */
 class Records {
   readonly payments = new Map<string, Payment>();
   readonly parts = new Map<number, PartialPayment>();
   readonly byHash = new Map<string, Set<number>>();
+  /** Every part id, ascending: where a page of parts starts is found by bisection. */
+  readonly ids: number[] = [];
   lastId = 0;
+  /** The last created index given to a payment, and to an invoice. */
+  lastPayment = 0;
+  lastInvoice = 0;
+  /** In order of creation (a Map keeps insertion order; a replaced record keeps its place). */
   readonly invoices = new Map<string, StoredInvoice>();
   readonly cache = new Map<CacheKey, unknown>();
   /** Kept as the key object: usable, never exportable (it was made non-extractable). */
@@ -73,18 +112,32 @@ class MemoryJournal implements Journal {
     const fresh = new Set<number>();
     const out = change({ ...view, nextId: () => (fresh.add(++next), next) });
     const known = new Set(view.parts.map((p) => p.id));
-    if (out.payment) {
-      this.health.checkWrite('payment', out.payment);
-      if (out.payment.payment_hash !== payment_hash && records.payments.has(out.payment.payment_hash))
-        throw storageError('record', `refusing to overwrite payment ${out.payment.payment_hash}`);
+    // As IndexedDB's: the payment keeps its place in the order of creation; a new one comes last.
+    const replaces = out.payment?.payment_hash === payment_hash && view.payment !== undefined;
+    const payment = out.payment && {
+      ...out.payment,
+      created_index: replaces ? view.payment!.created_index! : records.lastPayment + 1,
+    };
+    if (payment) {
+      this.health.checkWrite('payment', payment);
+      if (payment.payment_hash !== payment_hash && records.payments.has(payment.payment_hash))
+        throw storageError('record', `refusing to overwrite payment ${payment.payment_hash}`);
     }
     for (const part of out.parts ?? []) {
       this.health.checkWrite('part', part);
       if (records.parts.has(part.id) && !(known.has(part.id) && !fresh.has(part.id)))
         throw storageError('record', `refusing to overwrite part ${part.id}`);
     }
-    if (out.payment) records.payments.set(out.payment.payment_hash, structuredClone(out.payment));
+    if (payment) {
+      records.payments.set(payment.payment_hash, structuredClone(payment));
+      records.lastPayment = Math.max(records.lastPayment, payment.created_index);
+    }
     for (const part of out.parts ?? []) {
+      if (!records.parts.has(part.id)) {
+        const at = bisect(records.ids, part.id);
+        if (at === records.ids.length) records.ids.push(part.id);
+        else records.ids.splice(at, 0, part.id);
+      }
       records.parts.set(part.id, structuredClone(part));
       records.lastId = Math.max(records.lastId, part.id);
       let ids = records.byHash.get(part.payment_hash);
@@ -99,24 +152,30 @@ class MemoryJournal implements Journal {
     return this.keep('part', 'parts', id, this.records.parts.get(id));
   }
 
-  async listParts(filter: { payment_hash?: string; status?: PaymentStatus } = {}): Promise<PartialPayment[]> {
-    const ids =
-      filter.payment_hash !== undefined ? [...(this.records.byHash.get(filter.payment_hash) ?? [])] : [...this.records.parts.keys()];
-    return ids
-      .sort((a, b) => a - b)
-      .map((id) => this.keep('part', 'parts', id, this.records.parts.get(id)))
-      .filter((p): p is PartialPayment => p !== undefined && (filter.status === undefined || p.status === filter.status));
+  async listParts(filter: { payment_hash?: string; status?: PaymentStatus } & ListRange = {}): Promise<PartialPayment[]> {
+    const { payment_hash, status, start = 0, limit } = filter;
+    const ids = payment_hash !== undefined ? [...(this.records.byHash.get(payment_hash) ?? [])].sort((a, b) => a - b) : this.records.ids;
+    const records = this.records;
+    const keep = (id: number) => this.keep('part', 'parts', id, records.parts.get(id));
+    function* from(i: number) {
+      for (; i < ids.length; i++) yield keep(ids[i]!);
+    }
+    return take(from(bisect(ids, start)), limit, (p) => status === undefined || p.status === status);
   }
 
-  async listPayments(filter: { payment_hash?: string; status?: PaymentStatus } = {}): Promise<Payment[]> {
-    return [...this.records.payments.entries()]
-      .map(([hash, p]) => this.keep('payment', 'payments', hash, p))
-      .filter(
-        (p): p is Payment =>
-          p !== undefined &&
-          (filter.payment_hash === undefined || p.payment_hash === filter.payment_hash) &&
-          (filter.status === undefined || p.status === filter.status),
-      );
+  async listPayments(filter: { payment_hash?: string; status?: PaymentStatus } & ListRange = {}): Promise<Payment[]> {
+    const { payment_hash, status, start = 0, limit } = filter;
+    const entries: Iterable<[string, Payment]> =
+      payment_hash === undefined
+        ? this.records.payments.entries()
+        : this.records.payments.has(payment_hash)
+          ? [[payment_hash, this.records.payments.get(payment_hash)!]]
+          : [];
+    const self = this;
+    function* good() {
+      for (const [hash, p] of entries) if (!(p.created_index! < start)) yield self.keep('payment', 'payments', hash, p);
+    }
+    return take(good(), limit, (p) => p.created_index! >= start && (status === undefined || p.status === status));
   }
 
   async getInvoice(payment_hash: string): Promise<StoredInvoice | undefined> {
@@ -138,29 +197,40 @@ class MemoryJournal implements Journal {
     const out = change(stored && structuredClone(stored));
     if (out.invoice === null) this.records.invoices.delete(payment_hash);
     else if (out.invoice) {
-      this.health.checkWrite('invoice', out.invoice);
-      if (out.invoice.payment_hash !== payment_hash)
-        throw storageError('record', `refusing to journal invoice ${out.invoice.payment_hash} in the place of ${payment_hash}`);
+      // As IndexedDB's: the invoice keeps its place in the order of creation; a new one comes last.
+      const invoice: StoredInvoice = {
+        ...out.invoice,
+        created_index: stored === undefined ? this.records.lastInvoice + 1 : stored.created_index!,
+      };
+      this.health.checkWrite('invoice', invoice);
+      if (invoice.payment_hash !== payment_hash)
+        throw storageError('record', `refusing to journal invoice ${invoice.payment_hash} in the place of ${payment_hash}`);
       for (const other of this.records.invoices.values()) {
-        if (other.label === out.invoice.label && other.payment_hash !== payment_hash)
+        if (other.label === invoice.label && other.payment_hash !== payment_hash)
           throw engineError('INVALID_ARGUMENT', 'that label is taken by another invoice');
       }
-      this.records.invoices.set(payment_hash, structuredClone(out.invoice));
+      this.records.invoices.set(payment_hash, structuredClone(invoice));
+      this.records.lastInvoice = Math.max(this.records.lastInvoice, invoice.created_index!);
     }
     return out.result;
   }
 
-  async listInvoices(filter: { label?: string; payment_hash?: string; status?: InvoiceStatus } = {}): Promise<StoredInvoice[]> {
-    return [...this.records.invoices.entries()]
-      .map(([hash, i]) => this.keep('invoice', 'invoices', hash, i))
-      .filter(
-        (i): i is StoredInvoice =>
-          i !== undefined &&
-          (filter.label === undefined || i.label === filter.label) &&
-          (filter.payment_hash === undefined || i.payment_hash === filter.payment_hash) &&
-          (filter.status === undefined || i.status === filter.status),
-      )
-      .sort((a, b) => a.created_at - b.created_at);
+  async listInvoices(filter: { label?: string; payment_hash?: string; status?: InvoiceStatus } & ListRange = {}): Promise<StoredInvoice[]> {
+    const { label, payment_hash, status, start = 0, limit } = filter;
+    const self = this;
+    const invoices = this.records.invoices;
+    function* good() {
+      for (const [hash, i] of invoices) if (!(i.created_index! < start)) yield self.keep('invoice', 'invoices', hash, i);
+    }
+    return take(
+      good(),
+      limit,
+      (i) =>
+        i.created_index! >= start &&
+        (label === undefined || i.label === label) &&
+        (payment_hash === undefined || i.payment_hash === payment_hash) &&
+        (status === undefined || i.status === status),
+    );
   }
 
   async getCache(key: CacheKey): Promise<unknown> {

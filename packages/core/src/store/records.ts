@@ -117,6 +117,8 @@ function checkPayment(value: unknown): void {
   proof(v, 'payment_preimage', payment_hash);
   text(v, 'bolt11', true);
   text(v, 'description', true);
+  // What lists order and page by (store.ts `ListRange`); the journal gives it on first write.
+  whole(v, 'created_index', 1);
 }
 
 function checkHeld(value: unknown, payment_hash: string, i: number): void {
@@ -169,6 +171,7 @@ function checkInvoice(value: unknown): void {
   flag(v, 'creating');
   flag(v, 'cancelled');
   time(v, 'settling_at', true);
+  whole(v, 'created_index', 1);
 }
 
 /** The kinds of record the journal keeps. */

@@ -31,6 +31,31 @@ export interface StoredInvoice extends Invoice {
   settling_at?: number;
   /** Hold invoices: the engine cancelled it. */
   cancelled?: boolean;
+  /**
+   * The invoice's place in the journal's order of creation (1, 2, …): given by the journal
+   * when it first stores the invoice and kept on every later write; lists page by it.
+   */
+  created_index?: number;
+}
+
+/**
+ * Which records a list reads: those whose created index (a part's `id`, a payment's or an
+ * invoice's `created_index`) is `start` or more, in that order, at most `limit` good ones
+ * (malformed ones are skipped, so a page still holds `limit` good records when there are
+ * that many). No `limit`: all of them. Both are checked by the engine (validate.ts `checkPage`).
+ */
+export interface ListRange {
+  start?: number;
+  limit?: number;
+}
+
+/**
+ * The `next_start` of a page: one past the created index of its last row when it is full
+ * (more may follow), else none (the journal read to the end).
+ */
+export function nextStart<T>(rows: readonly T[], limit: number | undefined, indexOf: (row: T) => number): { next_start?: number } {
+  if (limit === undefined || rows.length < limit || rows.length === 0) return {};
+  return { next_start: indexOf(rows[rows.length - 1]!) + 1 };
 }
 
 /**
@@ -101,10 +126,16 @@ export interface Journal {
   update<T>(payment_hash: string, change: (view: UpdateView) => Change<T>, options?: UpdateOptions): Promise<T>;
   /** One part by its engine id. */
   getPart(id: number): Promise<PartialPayment | undefined>;
-  /** Parts with that hash, or with that status, or all; ordered by id. */
-  listParts(filter?: { payment_hash?: string; status?: PaymentStatus }): Promise<PartialPayment[]>;
-  /** Payments with that hash or status, or all; ordered by creation. */
-  listPayments(filter?: { payment_hash?: string; status?: PaymentStatus }): Promise<Payment[]>;
+  /**
+   * Parts with that hash and/or status, or all, from id `start` on, at most `limit`;
+   * ordered by id. Read through indexes a page at a time, never the whole store.
+   */
+  listParts(filter?: { payment_hash?: string; status?: PaymentStatus } & ListRange): Promise<PartialPayment[]>;
+  /**
+   * Payments with that hash and/or status, or all, from created index `start` on, at most
+   * `limit`; ordered by creation (`created_index`).
+   */
+  listPayments(filter?: { payment_hash?: string; status?: PaymentStatus } & ListRange): Promise<Payment[]>;
   /** The invoice with that hash. */
   getInvoice(payment_hash: string): Promise<StoredInvoice | undefined>;
   /**
@@ -117,8 +148,11 @@ export interface Journal {
     change: (current: StoredInvoice | undefined) => InvoiceChange<T>,
     options?: UpdateOptions,
   ): Promise<T>;
-  /** Invoices with that label, hash or status, or all; ordered by creation. */
-  listInvoices(filter?: { label?: string; payment_hash?: string; status?: InvoiceStatus }): Promise<StoredInvoice[]>;
+  /**
+   * Invoices with that label, hash and/or status, or all, from created index `start` on, at
+   * most `limit`; ordered by creation (`created_index`).
+   */
+  listInvoices(filter?: { label?: string; payment_hash?: string; status?: InvoiceStatus } & ListRange): Promise<StoredInvoice[]>;
   /**
    * A cached value under `key` (the local planner's graph and learned liquidity), or
    * undefined. Caches are not the journal: losing one loses no money, only a download.
