@@ -14,6 +14,7 @@ import { LocalPlanner, type PlannerCache } from '../../packages/core/src/planner
 import { readChannel, readNodeAnnouncement, readPeerChannel } from '../../packages/core/src/node/cln.ts';
 import type { FindRequest } from '../../packages/core/src/payments/pay.ts';
 import { engineError } from '../../packages/core/src/errors.ts';
+import { capsOf } from '../../packages/core/src/payments/auto-finder.ts';
 import { noReceiving } from './fake-node.ts';
 import { channel, id } from './planner-fixtures.ts';
 
@@ -314,6 +315,23 @@ describe('the local planner', () => {
         `half-life ${half_life_hours ?? 'default'}: ${path(after).join(', ')}`,
       );
     }
+  });
+
+  test("a payment's caps hold though what was learned relaxed: no part is planned to carry as much over a direction that could not", async () => {
+    const w = world(1 / 3600);
+    const [r] = (await w.planner.find(ask())) as { route: PartialPayment['route'] }[];
+    const failed = part(r!.route, { failcode: 0x1007, erring_index: 1 });
+    w.planner.resolved(failed, []);
+    const caps = new Map<string, number>();
+    capsOf(caps, failed, []);
+    w.tick(70);
+    // Learned alone, the failure is forgotten after 70 s at a one-second half-life: the same path again.
+    assert.deepEqual(path(await w.planner.find(ask())), ['1x1x0 2x1x0 3x1x0']);
+    // With the payment's caps, A→B carries less than it failed to, the rest goes the dear way.
+    const capped = (await w.planner.find(ask(), caps)) as { route: PartialPayment['route'] }[];
+    const overAB = capped.filter((x) => x.route[1]!.channel === '2x1x0').reduce((sum, x) => sum + x.route[1]!.amount_msat, 0);
+    assert.ok(overAB < r!.route[1]!.amount_msat, `${overAB} msat over A→B after ${r!.route[1]!.amount_msat} failed there`);
+    assert.ok(path(capped).includes('1x1x0 4x1x0 5x1x0'), path(capped).join(', '));
   });
 
   test('nodes whose features lack var_onion_optin are left out, unless they are the payee', async () => {

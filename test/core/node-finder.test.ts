@@ -108,14 +108,20 @@ describe('pay() with the node planning, told what failed', () => {
     assert.ok(down.node.calls.includes(`askrene-disable-node ${BOB}`), down.node.calls.join('\n'));
   });
 
-  test('askrene offering the failed path again (gossip says it has room): it is not sent; pay() waits, forgets, tries it once after each pause, then gives up', async () => {
+  test('askrene offering the failed path again (gossip says it has room): it is never sent again in this payment; pay() waits, asks after each pause, then gives up', async () => {
     // The planner ignores what it is told; bob's path always fails.
     const { node, result } = await payWith({ plan: (r) => [path('bob', r.amount_msat)], outcome: bobHolds(0) });
     assert.equal(result.status, 'failed');
     assert.match(result.failreason!, /offered only paths that just failed \(2x2x2\/0 could not carry 100000000 msat\)/);
-    // Once, then once after each of pay()'s three pauses with nothing in flight (REPLAN_MS):
-    // never twice in a row. Once it was sent until retry_for.
-    assert.deepEqual(node.sent, Array(4).fill(`bob:${AMOUNT}`));
+    // Once. pay()'s three pauses with nothing in flight (REPLAN_MS) forget what failed
+    // outright, not what a direction could not carry: the same part over the same hop
+    // would fail again. (Once it was sent until retry_for, then once after each pause.)
+    assert.deepEqual(node.sent, [`bob:${AMOUNT}`]);
+    assert.equal(
+      node.calls.filter((c) => c.startsWith('getroutes')).length,
+      5,
+      'asked once, again after the failure, then after each pause',
+    );
     const calls = node.calls.filter((c) => c === 'sendpay' || c.startsWith('getroutes'));
     for (let i = 1; i < calls.length; i++)
       assert.ok(!(calls[i] === 'sendpay' && calls[i - 1] === 'sendpay'), 'a plan between any two sends');
@@ -128,7 +134,7 @@ describe('pay() with the node planning, told what failed', () => {
   test('a rune without askrene-*: no layer, the same check holds, nothing hammers', async () => {
     const { node, result } = await payWith({ plan: (r) => [path('bob', r.amount_msat)], outcome: bobHolds(0), refuseLayers: true });
     assert.equal(result.status, 'failed');
-    assert.deepEqual(node.sent, Array(4).fill(`bob:${AMOUNT}`));
+    assert.deepEqual(node.sent, [`bob:${AMOUNT}`]);
     // Asked once per pause (the refusal is remembered for the pay()), never informed, never in getroutes.
     assert.equal(node.calls.filter((c) => c.startsWith('askrene-create-layer')).length, 1);
     assert.deepEqual(

@@ -56,7 +56,7 @@ describe('pay() with the local planner', () => {
   test('1,800,000 sat wallet → shop completes in three or more parts planned here; the shop is paid exactly the amount', () =>
     withHarness(async (h, engine) => {
       const inv = await h.invoice(BIG);
-      const result = await engine.pay({ bolt11: inv.bolt11 });
+      const result = await engine.pay({ planner: 'local', bolt11: inv.bolt11 });
       checkResult(h, result, BIG / 200);
       assert.equal(result.status, 'complete');
       assert.ok(result.parts.length >= 3, `${result.parts.length} parts`);
@@ -66,18 +66,21 @@ describe('pay() with the local planner', () => {
       assert.equal(paid.status, 'paid');
       assert.equal(paid.amount_received_msat, BIG);
       const { partialpayments } = await engine.listpartialpayments({ payment_hash: inv.payment_hash });
-      assert.deepEqual(partialpayments, result.parts);
+      assert.deepEqual(
+        partialpayments,
+        result.parts.map(({ planner, ...part }) => (assert.equal(planner, 'local'), part)),
+      );
     }));
 
   test('the graph is cached beside the journal: a new engine plans without listchannels; an old cache is refreshed behind', () =>
     withHarness(async (h, engine) => {
-      const first = await engine.pay({ bolt11: (await h.invoice(50_000_000)).bolt11 });
+      const first = await engine.pay({ planner: 'local', bolt11: (await h.invoice(50_000_000)).bolt11 });
       assert.equal(first.status, 'complete');
       assert.equal(calls(h, 'listchannels'), 1);
       engine.close();
       const again = await createEngine({ node: clnNode(h.wallet), store: h.store });
       try {
-        const second = await again.pay({ bolt11: (await h.invoice(50_000_000)).bolt11 });
+        const second = await again.pay({ planner: 'local', bolt11: (await h.invoice(50_000_000)).bolt11 });
         assert.equal(second.status, 'complete');
         assert.equal(calls(h, 'listchannels'), 1, 'planned from the cache');
       } finally {
@@ -85,7 +88,7 @@ describe('pay() with the local planner', () => {
       }
       const eager = await createEngine({ node: clnNode(h.wallet), store: h.store, graphRefresh: 0 });
       try {
-        const third = await eager.pay({ bolt11: (await h.invoice(50_000_000)).bolt11 });
+        const third = await eager.pay({ planner: 'local', bolt11: (await h.invoice(50_000_000)).bolt11 });
         assert.equal(third.status, 'complete');
         for (let i = 0; i < 50 && calls(h, 'listchannels') < 2; i++) await new Promise((r) => setTimeout(r, 20));
         assert.equal(calls(h, 'listchannels'), 2, 'a stale cache is loaded again behind the plan');
@@ -98,7 +101,7 @@ describe('pay() with the local planner', () => {
     withHarness(async (h, engine) => {
       h.simnet.setFaults('alice', { failNext: 1 });
       const inv = await h.invoice(BIG);
-      const result = await engine.pay({ bolt11: inv.bolt11 });
+      const result = await engine.pay({ planner: 'local', bolt11: inv.bolt11 });
       checkResult(h, result, BIG / 200);
       assert.equal(result.status, 'complete');
       // Alice's failure, and any the replanned parts met for lack of liquidity on the way.
@@ -117,7 +120,7 @@ describe('pay() with the local planner', () => {
     withHarness(async (h, engine) => {
       const alice = h.simnet.node('alice').node.id;
       const small = async (e: Engine) => {
-        const result = await e.pay({ bolt11: (await h.invoice(20_000_000)).bolt11 });
+        const result = await e.pay({ planner: 'local', bolt11: (await h.invoice(20_000_000)).bolt11 });
         assert.equal(result.status, 'complete');
         return result;
       };
@@ -149,7 +152,7 @@ describe('pay() with the local planner', () => {
     withHarness(async (h, engine) => {
       await h.simnet.setOnline('alice', false);
       const inv = await h.invoice(1_200_000_000);
-      const result = await engine.pay({ bolt11: inv.bolt11 });
+      const result = await engine.pay({ planner: 'local', bolt11: inv.bolt11 });
       checkResult(h, result, 1_200_000_000 / 200);
       assert.equal(result.status, 'complete');
       const alice = h.simnet.node('alice').node.id;
@@ -162,7 +165,7 @@ describe('pay() with the local planner', () => {
   test('a fee budget below what any plan costs sends nothing and says so', () =>
     withHarness(async (h, engine) => {
       const inv = await h.invoice(BIG);
-      const result = await engine.pay({ bolt11: inv.bolt11, maxfee_msat: 1000 });
+      const result = await engine.pay({ planner: 'local', bolt11: inv.bolt11, maxfee_msat: 1000 });
       checkResult(h, result, 1000);
       assert.equal(result.status, 'failed');
       assert.match(
@@ -175,7 +178,7 @@ describe('pay() with the local planner', () => {
   test('more than the network can carry to the shop fails cleanly with nothing sent', () =>
     withHarness(async (h, engine) => {
       const inv = await h.invoice(5_000_000_000);
-      const result = await engine.pay({ bolt11: inv.bolt11, maxfee_msat: 100_000_000 });
+      const result = await engine.pay({ planner: 'local', bolt11: inv.bolt11, maxfee_msat: 100_000_000 });
       checkResult(h, result, 100_000_000);
       assert.equal(result.status, 'failed');
       assert.match(result.failreason!, /^no route for the remaining 5000000000 msat/);
@@ -197,7 +200,7 @@ describe('pay() with the local planner', () => {
       });
       const amount = 2_500_000_000;
       const inv = await h.invoice(amount);
-      const result = await engine.pay({ bolt11: inv.bolt11, retry_for: 20 });
+      const result = await engine.pay({ planner: 'local', bolt11: inv.bolt11, retry_for: 20 });
       checkResult(h, result, amount / 200);
       assert.ok(back, 'dave failed a part and went offline');
       assert.equal(result.status, 'complete', result.failreason);
@@ -213,7 +216,7 @@ describe('pay() with the local planner', () => {
       });
       const amount = 2_500_000_000;
       const inv = await h.invoice(amount);
-      const result = await engine.pay({ bolt11: inv.bolt11, retry_for: 20 });
+      const result = await engine.pay({ planner: 'local', bolt11: inv.bolt11, retry_for: 20 });
       checkResult(h, result, amount / 200);
       assert.equal(result.status, 'failed');
       assert.match(result.failreason!, /^no route for the remaining \d+ msat/);
@@ -225,7 +228,7 @@ describe('pay() with the local planner', () => {
     withHarness(async (h, engine) => {
       h.simnet.setFaults('shop', { failNext: 1_000_000 });
       const inv = await h.invoice(BIG);
-      const result = await engine.pay({ bolt11: inv.bolt11, retry_for: 2 });
+      const result = await engine.pay({ planner: 'local', bolt11: inv.bolt11, retry_for: 2 });
       checkResult(h, result, BIG / 200);
       assert.equal(result.status, 'failed');
       assert.match(result.failreason!, /^gave up after retry_for \(2 s\) with 1800000000 msat not delivered/);

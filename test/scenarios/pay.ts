@@ -1,14 +1,16 @@
 /**
- * `pay()` with the local planner (the default): it plans on the payer's own view of the
- * graph, sends every part through sendpartialpay, and a payment too big for one path goes
- * out in parts over both. The journal must agree with the node part by part.
+ * `pay()` with the local planner: it plans on the payer's own view of the graph, sends
+ * every part through sendpartialpay, and a payment too big for one path goes out in parts
+ * over both. The journal must agree with the node part by part. With `planner: 'auto'`
+ * (the default) a fresh engine's first payment is planned by the node while the graph is
+ * not loaded, and the local planner takes over once it is (loaded after that payment).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createHash } from 'node:crypto';
 import type { CommandoClient } from '../../packages/wire/src/index.ts';
 import type { Engine, PartialPayment } from '../../packages/core/src/index.ts';
-import { nodeInvoice, suiteEngine } from './helpers.ts';
+import { engineOn, nodeInvoice, suiteEngine } from './helpers.ts';
 import { offChannels, type Target } from './target.ts';
 
 /** The journal's parts and the node's, as `groupid/partid:status:amount`, side by side. */
@@ -29,8 +31,12 @@ export function payScenarios(target: () => Target): void {
 
   test('a small payment completes; the preimage hashes to the payment hash; the journal is the node', async () => {
     const inv = await nodeInvoice(target(), 25_000_000);
-    const result = await alice.engine.pay({ bolt11: inv.bolt11 });
+    const result = await alice.engine.pay({ bolt11: inv.bolt11, planner: 'local' });
     assert.equal(result.status, 'complete', result.failreason);
+    assert.deepEqual(
+      result.parts.map((p) => p.planner),
+      result.parts.map(() => 'local'),
+    );
     assert.equal(createHash('sha256').update(Buffer.from(result.payment_preimage!, 'hex')).digest('hex'), inv.payment_hash);
     assert.equal(result.amount_delivered_msat, 25_000_000);
     const { journal, node } = await journalAndNode(alice.engine, alice.client, inv.payment_hash);
@@ -49,7 +55,7 @@ export function payScenarios(target: () => Target): void {
     const inv = await nodeInvoice(t, amount);
     const progress: number[] = [];
     const stop = alice.engine.on('pay-progress', (p) => p.payment_hash === inv.payment_hash && progress.push(p.attempts));
-    const result = await alice.engine.pay({ bolt11: inv.bolt11, retry_for: 90 });
+    const result = await alice.engine.pay({ bolt11: inv.bolt11, retry_for: 90, planner: 'local' });
     stop();
     try {
       const summary = result.parts
@@ -75,6 +81,32 @@ export function payScenarios(target: () => Target): void {
     } finally {
       await offChannels(t, [inv.payment_hash]);
       await t.rebalance();
+    }
+  });
+
+  test("'auto': a fresh engine's first payment is planned by the node, with no wait for the graph; the graph loads after it, and the next payment is planned here", async () => {
+    const t = target();
+    const fresh = await engineOn(t, 'alice');
+    try {
+      const first = await nodeInvoice(t, 20_000_000);
+      const paid = await fresh.engine.pay({ bolt11: first.bolt11 });
+      assert.equal(paid.status, 'complete', paid.failreason);
+      assert.ok(paid.parts.length > 0 && paid.parts.every((p) => p.planner === 'node'), paid.parts.map((p) => p.planner).join());
+      // The graph (listchannels and listnodes with a field filter) loads behind, after the payment.
+      let second: Awaited<ReturnType<Engine['pay']>> | undefined;
+      for (let i = 0; i < 20; i++) {
+        const inv = await nodeInvoice(t, 20_000_000);
+        second = await fresh.engine.pay({ bolt11: inv.bolt11 });
+        assert.equal(second.status, 'complete', second.failreason);
+        if (second.parts.every((p) => p.planner === 'local')) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(
+        second?.parts.every((p) => p.planner === 'local'),
+        'the local planner took over once its graph was loaded',
+      );
+    } finally {
+      fresh.close();
     }
   });
 }

@@ -97,6 +97,72 @@ export interface Payment {
   payment_preimage?: string;
   bolt11?: string;
   description?: string;
+  /**
+   * The payment's place in the journal's order of creation (1, 2, …; Core Lightning's
+   * `created_index`): given by the journal when it first stores the payment, never changed,
+   * so every payment listed has one. `listpayments` pages by it (see `ListPage`).
+   */
+  created_index?: number;
+}
+
+/**
+ * Which page of a list to give (Core Lightning's `start` and `limit` with `index: "created"`):
+ * rows come oldest first, from the row whose created index is `start` or the next one after
+ * it, at most `limit` of them. Without `limit`, every row from `start` on. A part's created
+ * index is its `id`; a payment's and an invoice's is the journal's `created_index`.
+ *
+ * @example
+ * ```ts
+ * let start: number | undefined = 0;
+ * while (start !== undefined) {
+ *   const page = await engine.listpartialpayments({ start, limit: 500 });
+ *   show(page.partialpayments);
+ *   start = page.next_start;
+ * }
+ * ```
+ */
+export interface ListPage {
+  /** The created index to start from (0 or more; default 0, the beginning). */
+  start?: number;
+  /** The most rows to give (1 or more); default: no limit. */
+  limit?: number;
+}
+
+/** What a list call adds to its rows. */
+export interface ListPageResult {
+  /**
+   * Present when the call had a `limit` and gave that many rows: more may follow, and
+   * passing this as `start` gives the next page (it may be empty). Absent when the list
+   * ended within this page.
+   */
+  next_start?: number;
+}
+
+/** Arguments of `listpartialpayments`: one part by `id`, a payment's parts, or all, paged. */
+export interface ListPartialPaymentsRequest extends ListPage {
+  id?: number;
+  payment_hash?: string;
+}
+
+/** Arguments of `listpayments`: by payment hash or status, or all, paged. */
+export interface ListPaymentsRequest extends ListPage {
+  payment_hash?: string;
+  status?: PaymentStatus;
+}
+
+/** Arguments of `listinvoices`: by label or payment hash, or all, paged. */
+export interface ListInvoicesRequest extends ListPage {
+  label?: string;
+  payment_hash?: string;
+}
+
+/**
+ * Arguments of `listpartialinvoices`: the parts held toward one invoice or every open one.
+ * Pages count invoices, not parts: `limit` is the most unpaid invoices whose held parts
+ * are given, `start` an invoice's created index.
+ */
+export interface ListPartialInvoicesRequest extends ListPage {
+  payment_hash?: string;
 }
 
 /** Arguments of {@link Engine.sendpartialpay}. */
@@ -233,13 +299,29 @@ export interface PayRequest {
   /** The most parts in flight at once (16). */
   maxparts?: number;
   /**
-   * Who plans the routes. `'local'` (the default): the engine plans here, a min-cost flow
-   * on the node's public graph (cached beside the journal) weighing each channel's chance
-   * of carrying the amount against its fee, learning from every part's result, with our
-   * own channels' balances and the invoice's route hints. `'node'`: the node plans
-   * (`getroutes`). Either way what is left is planned again when parts fail.
+   * Who plans the routes. `'local'`: the engine plans here, a min-cost flow on the node's
+   * public graph (cached beside the journal) weighing each channel's chance of carrying
+   * the amount against its fee, learning from every part's result, with our own channels'
+   * balances and the invoice's route hints; the first payment waits for the graph.
+   * `'node'`: the node plans (`getroutes`). `'auto'` (the default): the local planner once
+   * its graph is in memory; until then the node plans, so the first payment starts at once,
+   * and the graph loads behind, after the payment (when the node cannot plan, the payment
+   * waits for the graph). Either way what is left is planned again when parts fail, and no
+   * part is sent again over a direction that could not carry its amount in this payment.
    */
-  planner?: 'local' | 'node';
+  planner?: PlannerChoice;
+}
+
+/** Who plans a `pay()`'s routes: see {@link PayRequest.planner}. */
+export type PlannerChoice = 'auto' | 'local' | 'node';
+
+/** Who planned a part: the engine's local planner or the node's `getroutes`. */
+export type PlannerName = 'local' | 'node';
+
+/** A part as `pay-progress` tells it: the journal's part and who planned it. */
+export interface PayPart extends PartialPayment {
+  /** Who planned this part; absent for a part this `pay()` did not send (an earlier engine's). */
+  planner?: PlannerName;
 }
 
 /** Where a `pay()` stands: every part it sent so far and what they add up to. */
@@ -251,8 +333,8 @@ export interface PayProgress {
   maxfee_msat: number;
   /** `pending` while parts are in flight or being planned; then `complete` or `failed`. */
   status: PaymentStatus;
-  /** Every part this `pay()` sent, in the order sent (failed ones included). */
-  parts: PartialPayment[];
+  /** Every part this `pay()` sent, in the order sent (failed ones included), with who planned it. */
+  parts: PayPart[];
   /** Parts sent so far, failed ones included. */
   attempts: number;
   /** What complete parts delivered. */

@@ -6,7 +6,7 @@ import { engineError } from './errors.ts';
 import { Bolt11Error, type Bolt11Invoice, type RouteHintHop } from '@ampkit/wire';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import type { DecodedInvoice, InvoiceRequest, RouteHop, SendPartialPayRequest } from './types.ts';
+import type { DecodedInvoice, InvoiceRequest, PlannerChoice, RouteHop, SendPartialPayRequest } from './types.ts';
 
 const HEX32 = /^[0-9a-f]{64}$/;
 const PUBKEY = /^0[23][0-9a-f]{64}$/;
@@ -50,6 +50,21 @@ export function checkTimeout(value: unknown): number | undefined {
 export function checkId(value: unknown): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) invalid('id must be a positive integer');
   return value;
+}
+
+/**
+ * The page a list call asks for (types.ts `ListPage`): `start` a created index, 0 or more;
+ * `limit` 1 or more; both whole and exactly representable. `method` names the call when
+ * `input` is not an object at all.
+ */
+export function checkPage(input: unknown, method: string): { start?: number; limit?: number } {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) invalid(`${method} takes an object of arguments`);
+  const { start, limit } = input as { start?: unknown; limit?: unknown };
+  if (start !== undefined && (typeof start !== 'number' || !Number.isSafeInteger(start) || start < 0))
+    invalid('start must be a whole number, 0 or more');
+  if (limit !== undefined && (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1))
+    invalid('limit must be a whole number, 1 or more');
+  return { ...(start !== undefined ? { start } : {}), ...(limit !== undefined ? { limit: limit as number } : {}) };
 }
 
 function optionalString(value: unknown, name: string): string | undefined {
@@ -222,7 +237,7 @@ export interface PayPlan {
   /** The invoice's `min_final_cltv_expiry`. */
   final_cltv: number;
   /** Who plans the routes. */
-  planner: 'local' | 'node';
+  planner: PlannerChoice;
   /** The invoice's route hints (BOLT 11 `r`). */
   route_hints?: RouteHintHop[][];
 }
@@ -236,7 +251,8 @@ const MAX_PARTS = 483;
 export function checkPayRequest(value: unknown, decode: (bolt11: string) => Bolt11Invoice, nowSeconds: number, ourId: string): PayPlan {
   if (value === null || typeof value !== 'object') invalid('pay takes one object of arguments: { bolt11 }');
   const v = value as Record<string, unknown>;
-  if (v.planner !== undefined && v.planner !== 'local' && v.planner !== 'node') invalid("planner must be 'local' or 'node'");
+  if (v.planner !== undefined && v.planner !== 'auto' && v.planner !== 'local' && v.planner !== 'node')
+    invalid("planner must be 'auto', 'local' or 'node'");
   const invoice = checkBolt11(v.bolt11, decode);
   if (invoice.payment_secret === undefined) invalid('the invoice has no payment_secret; ampkit pays only invoices that have one');
   if (invoice.created_at + invoice.expiry <= nowSeconds)
@@ -279,7 +295,7 @@ export function checkPayRequest(value: unknown, decode: (bolt11: string) => Bolt
     retry_for,
     maxparts: mpp ? maxparts : 1,
     final_cltv: invoice.min_final_cltv_expiry,
-    planner: (v.planner as 'local' | 'node' | undefined) ?? 'local',
+    planner: (v.planner as PlannerChoice | undefined) ?? 'auto',
     ...(invoice.routes?.length ? { route_hints: invoice.routes } : {}),
   };
 }

@@ -10,11 +10,16 @@ import { decodeBolt11 } from '@ampkit/wire';
 import { AmpkitError, engineError, hasCode } from '../errors.ts';
 import { Emitter } from '../events.ts';
 import type { Node, NodePart, SendpayRequest } from '../node/node.ts';
-import type { Journal, StorageProblem, Store } from '../store/store.ts';
+import { nextStart, type Journal, type StorageProblem, type Store } from '../store/store.ts';
 import { isStorage } from '../store/storage-errors.ts';
 import type {
   AlreadyComplete,
   DecodedInvoice,
+  ListInvoicesRequest,
+  ListPageResult,
+  ListPartialInvoicesRequest,
+  ListPartialPaymentsRequest,
+  ListPaymentsRequest,
   NodeInfo,
   PartialPayment,
   Payment,
@@ -30,6 +35,7 @@ import {
   checkHex32,
   checkId,
   checkInvoice,
+  checkPage,
   checkPayRequest,
   checkSendPartialPay,
   checkTimeout,
@@ -38,11 +44,12 @@ import {
 } from '../validate.ts';
 import { pay, type PayContext, type RouteFinder } from './pay.ts';
 import { nodeFinder } from './node-finder.ts';
+import { paymentFinder } from './auto-finder.ts';
 import type { LocalPlanner } from '../planner/local.ts';
 import { applyResolution, completeFromNode, decideSend, renewLease, type Lease, type Resolution, type Resolved } from './rules.ts';
 import { Waiters } from './waiters.ts';
 import { publicInvoice, Receiver, type ReceiverEvents } from '../invoices/receiver.ts';
-import type { Invoice, InvoiceRequest, PartialInvoice } from '../types.ts';
+import type { Invoice, InvoiceRequest, PartialInvoice, PlannerChoice } from '../types.ts';
 import { localLock, readPeerMessage, type Lock, type PeerChannel, type PeerMessage } from '../coordination.ts';
 
 /** What the engine tells a UI, each with the record as it now is. */
@@ -236,6 +243,8 @@ export class Engine {
   private readonly learnedHalfLife: number | undefined;
   /** The local planner, loaded (a chunk of its own in the worker bundle) on the first pay() that plans here. */
   private local?: Promise<LocalPlanner>;
+  /** The same, once its code has loaded. */
+  private localLoaded?: LocalPlanner;
   private readonly peers?: PeerChannel;
   private readonly unsubscribe?: () => void;
   /** Runs a task under the lock `kind:key` of this node, shared by the engines on the journal. */
@@ -337,8 +346,12 @@ export class Engine {
     return this.receiver.invoice(input);
   }
 
-  /** Invoices made by this engine's journal, by label or payment hash, or all. */
-  listinvoices(input: { label?: string; payment_hash?: string } = {}): Promise<{ invoices: Invoice[] }> {
+  /**
+   * Invoices made by this engine's journal, by label or payment hash, or all; oldest first.
+   * Paged as Core Lightning's `listinvoices` (`ListPage`): from created index `start`,
+   * at most `limit`; `next_start` says where the next page starts.
+   */
+  listinvoices(input: ListInvoicesRequest = {}): Promise<{ invoices: Invoice[] } & ListPageResult> {
     this.assertOpen();
     return this.receiver.listinvoices(input);
   }
@@ -346,9 +359,11 @@ export class Engine {
   /**
    * One entry per incoming part held but not yet claimed, toward any open invoice or the
    * one with `payment_hash`: "is the payer even trying?". Entries leave when the set is
-   * claimed, fails back or expires.
+   * claimed, fails back or expires. Paged by invoice ({@link ListPartialInvoicesRequest}):
+   * `limit` is the most open invoices whose parts are given, `next_start` where the next
+   * page starts.
    */
-  listpartialinvoices(input: { payment_hash?: string } = {}): Promise<{ partialinvoices: PartialInvoice[] }> {
+  listpartialinvoices(input: ListPartialInvoicesRequest = {}): Promise<{ partialinvoices: PartialInvoice[] } & ListPageResult> {
     this.assertOpen();
     return this.receiver.listpartialinvoices(input);
   }
@@ -383,9 +398,10 @@ export class Engine {
   }
 
   /**
-   * Pays a BOLT 11 invoice as many parts: the planner (`planner`, default `'local'`: a
-   * min-cost flow on the node's graph, learning from each result; `'node'`: `getroutes`)
-   * plans paths for what is neither delivered nor in flight, each is sent with {@link Engine.sendpartialpay}
+   * Pays a BOLT 11 invoice as many parts: the planner (`planner`: `'local'`, a min-cost
+   * flow on the node's graph, learning from each result; `'node'`: `getroutes`; `'auto'`,
+   * the default: local once its graph is in memory, the node's until then, so the first
+   * payment does not wait for the graph, which loads after it) plans paths for what is neither delivered nor in flight, each is sent with {@link Engine.sendpartialpay}
    * (journaled, never past the amount), and failed parts are planned again within the fee
    * budget (`maxfee_msat`, default 0.5% of the amount and at least 5,000 msat), the deadline
    * (`retry_for` seconds, 60) and `maxparts` (16). Resolves once no part is in flight:
@@ -420,7 +436,7 @@ export class Engine {
     // One pay() per hash across the engines on the journal too: another tab's waits for this one.
     const result = this.lock('paying', hash, async () => {
       await this.reconciled();
-      return pay(this.payContext(plan.planner === 'local' ? await this.localPlanner() : nodeFinder(this.node)), plan);
+      return pay(this.payContext(this.finder(plan.planner)), plan);
     });
     const entry = { amount_msat: plan.amount_msat, result };
     this.paying.set(hash, entry);
@@ -443,16 +459,26 @@ export class Engine {
     return this.node.getinfo();
   }
 
+  /** The planner of one pay(): the node's, or the local one (with the node's until its graph is in memory, for `'auto'`). */
+  private finder(choice: PlannerChoice): RouteFinder {
+    if (choice === 'node') return nodeFinder(this.node);
+    return paymentFinder({
+      local: () => this.localPlanner(),
+      peek: () => this.localLoaded,
+      ...(choice === 'auto' ? { node: nodeFinder(this.node) } : {}),
+    });
+  }
+
   /** The engine's local planner, made once; the graph loads on its first plan. */
   private localPlanner(): Promise<LocalPlanner> {
     this.local ??= import('../planner/local.ts').then(({ LocalPlanner }) => {
-      return new LocalPlanner({
+      return (this.localLoaded = new LocalPlanner({
         node: this.node,
         cache: this.journal,
         now: this.now,
         ...(this.graphRefresh !== undefined ? { refresh_seconds: this.graphRefresh } : {}),
         ...(this.learnedHalfLife !== undefined ? { half_life_hours: this.learnedHalfLife / 3600 } : {}),
-      });
+      }));
     });
     return this.local;
   }
@@ -707,34 +733,54 @@ export class Engine {
     return waiting;
   }
 
-  /** Parts, by engine id or payment hash, or all; ordered by id. */
-  async listpartialpayments(input: { id?: number; payment_hash?: string } = {}): Promise<{ partialpayments: PartialPayment[] }> {
+  /**
+   * Parts, by engine id or payment hash, or all; ordered by id (a part's created index).
+   * Paged as Core Lightning's `listsendpays` is (`ListPage`): from id `start`, at most
+   * `limit`; `next_start` says where the next page starts. Served from the journal's
+   * indexes a page at a time: the first page of a journal of 100,000 parts is as quick as
+   * that of a new one.
+   *
+   * @example
+   * ```ts
+   * const newest = await engine.listpartialpayments({ payment_hash, limit: 50 });
+   * const more = newest.next_start === undefined ? [] : (await engine.listpartialpayments({ payment_hash, start: newest.next_start, limit: 50 })).partialpayments;
+   * ```
+   */
+  async listpartialpayments(input: ListPartialPaymentsRequest = {}): Promise<{ partialpayments: PartialPayment[] } & ListPageResult> {
+    const page = checkPage(input, 'listpartialpayments');
     const id = input.id === undefined ? undefined : checkId(input.id);
     const hash = input.payment_hash === undefined ? undefined : checkHex32(input.payment_hash, 'payment_hash');
     this.assertOpen();
     // The journal answers now; parts an earlier engine left pending are brought up to date behind it.
     void this.reconciled();
     if (id !== undefined) {
-      const part = await this.journal.getPart(id);
-      return { partialpayments: part && (hash === undefined || part.payment_hash === hash) ? [part] : [] };
+      const part = id >= (page.start ?? 0) ? await this.journal.getPart(id) : undefined;
+      const partialpayments = part && (hash === undefined || part.payment_hash === hash) ? [part] : [];
+      return { partialpayments, ...nextStart(partialpayments, page.limit, (p) => p.id) };
     }
-    return { partialpayments: await this.journal.listParts(hash === undefined ? {} : { payment_hash: hash }) };
+    const partialpayments = await this.journal.listParts({ ...(hash === undefined ? {} : { payment_hash: hash }), ...page });
+    return { partialpayments, ...nextStart(partialpayments, page.limit, (p) => p.id) };
   }
 
-  /** The payment history: one entry per payment hash. */
-  async listpayments(input: { payment_hash?: string; status?: PaymentStatus } = {}): Promise<{ payments: Payment[] }> {
+  /**
+   * The payment history: one entry per payment hash, oldest first (by `created_index`).
+   * Paged as Core Lightning's `listpays`/`listsendpays` (`ListPage`): from created
+   * index `start`, at most `limit`; `next_start` says where the next page starts.
+   */
+  async listpayments(input: ListPaymentsRequest = {}): Promise<{ payments: Payment[] } & ListPageResult> {
+    const page = checkPage(input, 'listpayments');
     const hash = input.payment_hash === undefined ? undefined : checkHex32(input.payment_hash, 'payment_hash');
     if (input.status !== undefined && !['pending', 'complete', 'failed'].includes(input.status)) {
       throw engineError('INVALID_ARGUMENT', 'status must be pending, complete or failed');
     }
     this.assertOpen();
     void this.reconciled();
-    return {
-      payments: await this.journal.listPayments({
-        ...(hash !== undefined ? { payment_hash: hash } : {}),
-        ...(input.status !== undefined ? { status: input.status } : {}),
-      }),
-    };
+    const payments = await this.journal.listPayments({
+      ...(hash !== undefined ? { payment_hash: hash } : {}),
+      ...(input.status !== undefined ? { status: input.status } : {}),
+      ...page,
+    });
+    return { payments, ...nextStart(payments, page.limit, (p) => p.created_index!) };
   }
 
   /**

@@ -178,7 +178,7 @@ export function nodeFinder(node: Node): RouteFinder {
         if (no !== undefined) why.push(no);
         return no === undefined;
       });
-      if (usable.length > 0) return usable;
+      if (usable.length > 0) return usable.map((r) => ({ ...r, planner: 'node' as const }));
       return `the node's planner offered only paths that just failed (${[...new Set(why)].join('; ')})`;
     },
 
@@ -200,11 +200,14 @@ export function nodeFinder(node: Node): RouteFinder {
     },
 
     forget() {
-      constrained.clear();
+      // Channels and nodes that failed outright may be back; a direction that could not
+      // carry an amount is still not asked to carry as much again in this payment.
       disabled.clear();
       down.clear();
       lessons.length = 0;
-      // The next lesson goes to a new, empty layer; the old one is removed at the end.
+      for (const [short_channel_id_dir, amount_msat] of constrained)
+        lessons.push({ kind: 'constrained', short_channel_id_dir, amount_msat });
+      // The lessons kept go to a new layer; the old one is removed at the end.
       layer = undefined;
     },
 

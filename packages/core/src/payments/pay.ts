@@ -21,7 +21,9 @@ import type {
   PartialPayment,
   Payment,
   PaymentStatus,
+  PayPart,
   PayProgress,
+  PlannerName,
   PayResult,
   SendPartialPayRequest,
   SentPart,
@@ -44,13 +46,18 @@ export interface FindRequest {
   avoid: ReadonlySet<string>;
 }
 
+/** A path a planner found, and which planner found it. */
+export interface FoundRoute extends NodeRoute {
+  planner?: PlannerName;
+}
+
 /** Who plans a `pay()`'s routes. */
 export interface RouteFinder {
   /**
    * The paths, or why there are none in words. Rejects with `CONNECTION` or `TIMEOUT` when
    * the node cannot be asked, with anything else when planning itself failed.
    */
-  find(request: FindRequest): Promise<NodeRoute[] | string>;
+  find(request: FindRequest): Promise<FoundRoute[] | string>;
   /** One of this pay()'s parts ended; returns a direction to avoid from now on, if any. */
   resolved?(part: PartialPayment, concurrent: PartialPayment[]): string | undefined;
   /** The payment completed with these parts. */
@@ -115,6 +122,12 @@ export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
   const started = ctx.now();
   /** The parts this pay() sent, in order, as last heard of. */
   const mine: PartialPayment[] = [];
+  /** Who planned each of them, by part id. */
+  const plannedBy = new Map<number, PlannerName>();
+  const told = (p: PartialPayment): PayPart => {
+    const by = plannedBy.get(p.id);
+    return by === undefined ? p : { ...p, planner: by };
+  };
   /** Each followed part's resolution, as a value: this never rejects. */
   const waits = new Map<number, Promise<PartialPayment | AmpkitError>>();
   /** Why nothing more is sent, once that is so. */
@@ -137,7 +150,7 @@ export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
     amount_msat: plan.amount_msat,
     maxfee_msat: plan.maxfee_msat,
     status,
-    parts: [...mine],
+    parts: mine.map(told),
     attempts: mine.length,
     amount_delivered_msat: total(mine.filter(complete), amount),
     amount_inflight_msat: total(mine.filter(pending), amount),
@@ -226,7 +239,7 @@ export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
    */
   const round = async (remaining: number, slots: number, others: PartialPayment[]): Promise<void> => {
     const budget = plan.maxfee_msat - total(mine.filter(live), fee);
-    let routes: NodeRoute[] | string;
+    let routes: FoundRoute[] | string;
     try {
       routes = await finder.find({
         destination: plan.destination,
@@ -258,7 +271,7 @@ export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
     }
     // The plan is not trusted with money: each path must end at the payee, and together the
     // paths sent may deliver no more than what is left and cost no more than the budget.
-    const chosen: NodeRoute[] = [];
+    const chosen: FoundRoute[] = [];
     let delivers = 0;
     let costs = 0;
     for (const r of routes) {
@@ -288,6 +301,7 @@ export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
             bolt11: plan.bolt11,
           },
           (part) => {
+            if (r.planner !== undefined) plannedBy.set(part.id, r.planner);
             mine.push(part);
             sent.push(part);
             follow(part, true);

@@ -54,6 +54,27 @@ export interface RouteHintOptions {
   capacity_msat?: number;
 }
 
+/**
+ * A graph's gossiped directions as columns, one slot per direction: what
+ * {@link ChannelGraph.columns} gives and {@link ChannelGraph.fromColumns} takes.
+ */
+export interface GraphColumns {
+  /** Node ids; `from` and `to` index into it. */
+  nodes: string[];
+  scids: string[];
+  from: Int32Array<ArrayBuffer>;
+  to: Int32Array<ArrayBuffer>;
+  direction: Uint8Array<ArrayBuffer>;
+  /** 1 for a routable direction, 0 for a disabled one. */
+  active: Uint8Array<ArrayBuffer>;
+  capacity: Float64Array<ArrayBuffer>;
+  baseFee: Float64Array<ArrayBuffer>;
+  ppm: Float64Array<ArrayBuffer>;
+  cltv: Int32Array<ArrayBuffer>;
+  htlcMin: Float64Array<ArrayBuffer>;
+  htlcMax: Float64Array<ArrayBuffer>;
+}
+
 /** Direction flags. */
 export const ChannelFlag = {
   /** Routable: enabled and not removed. */
@@ -130,7 +151,10 @@ export class ChannelGraph {
   /** Exactly known liquidity (our own channels), NaN when unknown. */
   known = new Float64Array(0);
   private readonly nodeIndexes = new Map<string, number>();
+  /** The index of one direction of each short channel id; {@link ChannelGraph.twin} leads to the other. */
   private readonly channelIndexes = new Map<string, number>();
+  /** The index of the other direction of the same channel, or -1. */
+  private twin = new Int32Array(0);
   private count = 0;
   private csr: { outStart: Int32Array; outList: Int32Array; inStart: Int32Array; inList: Int32Array } | undefined;
   /** Bumped on every change, so caches built from the graph can tell they are stale. */
@@ -143,6 +167,113 @@ export class ChannelGraph {
     graph.reserve(entries.length);
     for (let i = 0; i < entries.length; i++) graph.upsert(entries[i]!);
     return graph;
+  }
+
+  /**
+   * Builds a graph from columns (what {@link ChannelGraph.columns} gave, e.g. back from the
+   * journal's cache): the typed arrays are taken over as they are (they become the graph's:
+   * do not use them after), not rebuilt one entry at a time. Every value is checked as {@link ChannelGraph.upsert} would; anything malformed
+   * (a column of the wrong length or kind, a node index out of range, a bad id or amount, a
+   * direction twice) is `INVALID_ARGUMENT`, and nothing is built.
+   */
+  static fromColumns(columns: GraphColumns): ChannelGraph {
+    if (columns === null || typeof columns !== 'object') invalid('graph columns must be an object');
+    const { nodes, scids } = columns;
+    if (!Array.isArray(nodes) || !Array.isArray(scids)) invalid('graph columns need nodes and scids arrays');
+    const n = scids.length;
+    const kinds: [keyof GraphColumns, new (n: number) => ArrayBufferView][] = [
+      ['from', Int32Array],
+      ['to', Int32Array],
+      ['direction', Uint8Array],
+      ['active', Uint8Array],
+      ['capacity', Float64Array],
+      ['baseFee', Float64Array],
+      ['ppm', Float64Array],
+      ['cltv', Int32Array],
+      ['htlcMin', Float64Array],
+      ['htlcMax', Float64Array],
+    ];
+    for (const [name, kind] of kinds) {
+      const column = columns[name];
+      if (!(column instanceof kind) || (column as unknown as Uint8Array).length !== n)
+        invalid(`graph column ${name} must be a ${kind.name} of ${n}`);
+    }
+    const graph = new ChannelGraph();
+    graph.twin = new Int32Array(n).fill(-1);
+    for (const id of nodes) graph.node(id);
+    if (graph.nodeIds.length !== nodes.length) invalid('graph columns list a node twice');
+    const { from, to, direction, active, capacity, baseFee, ppm, cltv, htlcMin, htlcMax } = columns;
+    const count = nodes.length;
+    for (let i = 0; i < n; i++) {
+      const scid = scids[i];
+      if (typeof scid !== 'string' || !SCID.test(scid)) invalid(`short_channel_id ${JSON.stringify(scid)} is not BLOCKxTXxOUT`);
+      const a = from[i]!;
+      const b = to[i]!;
+      if (!(a >= 0 && a < count && b >= 0 && b < count) || a === b) invalid(`${scid}: node indexes ${a} and ${b} do not name two nodes`);
+      const d = direction[i]!;
+      if (d > 1) invalid(`${scid}: direction must be 0 or 1`);
+      if (active[i]! > 1) invalid(`${scid}: active must be 0 or 1`);
+      msat(capacity[i], `${scid}: amount_msat`);
+      msat(htlcMin[i], `${scid}: htlc_minimum_msat`);
+      msat(htlcMax[i], `${scid}: htlc_maximum_msat`);
+      u32(baseFee[i], `${scid}: base_fee_millisatoshi`);
+      u32(ppm[i], `${scid}: fee_per_millionth`);
+      u32(cltv[i], `${scid}: delay`);
+      const other = graph.channelIndexes.get(scid);
+      if (other === undefined) graph.channelIndexes.set(scid, i);
+      else if (direction[other] === d || graph.twin[other]! >= 0) invalid(`${channelKey(scid, d)} is listed twice`);
+      else {
+        graph.twin[other] = i;
+        graph.twin[i] = other;
+      }
+    }
+    for (let i = 0; i < n; i++) graph.scids.push(scids[i]!);
+    graph.from = from;
+    graph.to = to;
+    graph.direction = direction;
+    graph.flags = active;
+    graph.capacity = capacity;
+    graph.baseFee = baseFee;
+    graph.ppm = ppm;
+    graph.cltv = cltv;
+    graph.htlcMin = htlcMin;
+    graph.htlcMax = htlcMax;
+    for (let i = 0; i < n; i++) if (graph.htlcMax[i]! > graph.capacity[i]!) graph.htlcMax[i] = graph.capacity[i]!;
+    graph.known = new Float64Array(n).fill(NaN);
+    graph.count = n;
+    graph.changed();
+    return graph;
+  }
+
+  /**
+   * The graph's gossiped directions as columns, for the journal's cache (IndexedDB clones
+   * typed arrays whole): removed directions, our own channels and route hints are left out,
+   * since they are told again on every plan.
+   */
+  columns(): GraphColumns {
+    const keep: number[] = [];
+    for (let e = 0; e < this.count; e++) if (!(this.flags[e]! & (ChannelFlag.REMOVED | ChannelFlag.OWN | ChannelFlag.HINT))) keep.push(e);
+    const column = <T extends Float64Array | Int32Array | Uint8Array>(make: new (n: number) => T, of: ArrayLike<number>): T => {
+      const out = new make(keep.length);
+      for (let i = 0; i < keep.length; i++) out[i] = of[keep[i]!]!;
+      return out;
+    };
+    const active = new Uint8Array(keep.length);
+    for (let i = 0; i < keep.length; i++) active[i] = this.flags[keep[i]!]! & ChannelFlag.ACTIVE;
+    return {
+      nodes: this.nodeIds.slice(),
+      scids: keep.map((e) => this.scids[e]!),
+      from: column(Int32Array, this.from),
+      to: column(Int32Array, this.to),
+      direction: column(Uint8Array, this.direction),
+      active,
+      capacity: column(Float64Array, this.capacity),
+      baseFee: column(Float64Array, this.baseFee),
+      ppm: column(Float64Array, this.ppm),
+      cltv: column(Int32Array, this.cltv),
+      htlcMin: column(Float64Array, this.htlcMin),
+      htlcMax: column(Float64Array, this.htlcMax),
+    };
   }
 
   /** Number of direction indexes in use (removed ones included). */
@@ -162,7 +293,9 @@ export class ChannelGraph {
 
   /** The direction's index, or -1 (removed directions included). */
   channelIndex(scid: string, direction: number): number {
-    return this.channelIndexes.get(channelKey(scid, direction)) ?? -1;
+    const index = this.channelIndexes.get(scid);
+    if (index === undefined) return -1;
+    return this.direction[index] === direction ? index : this.twin[index]!;
   }
 
   /** True when the direction can be routed over. */
@@ -394,6 +527,7 @@ export class ChannelGraph {
     this.htlcMin = grow(this.htlcMin, size);
     this.htlcMax = grow(this.htlcMax, size);
     this.known = grow(this.known, size);
+    this.twin = grow(this.twin, size);
   }
 
   private put(
@@ -404,12 +538,19 @@ export class ChannelGraph {
     p: { capacity: number; baseFee: number; ppm: number; cltv: number; htlcMin: number; htlcMax: number; flags: number },
   ): number {
     if (from === to) invalid(`${scid}: a channel from a node to itself`);
-    const key = channelKey(scid, direction);
-    let index = this.channelIndexes.get(key);
-    if (index === undefined) {
+    let index: number = this.channelIndex(scid, direction);
+    const fresh = index < 0;
+    if (fresh) {
       index = this.count++;
       this.reserve(this.count);
-      this.channelIndexes.set(key, index);
+      const other = this.channelIndexes.get(scid);
+      if (other === undefined) {
+        this.channelIndexes.set(scid, index);
+        this.twin[index] = -1;
+      } else {
+        this.twin[other] = index;
+        this.twin[index] = other;
+      }
       this.scids[index] = scid;
       this.known[index] = NaN;
     } else if (this.flags[index]! & ChannelFlag.OWN && !(p.flags & ChannelFlag.OWN)) {
@@ -418,6 +559,20 @@ export class ChannelGraph {
     } else if (!(p.flags & ChannelFlag.OWN)) {
       this.known[index] = NaN;
     }
+    const htlcMax = Math.min(p.htlcMax, p.capacity);
+    // The same values again (our own channels are told on every plan): no change, caches stay good.
+    const same =
+      !fresh &&
+      this.from[index] === from &&
+      this.to[index] === to &&
+      this.flags[index] === p.flags &&
+      this.capacity[index] === p.capacity &&
+      this.baseFee[index] === p.baseFee &&
+      this.ppm[index] === p.ppm &&
+      this.cltv[index] === p.cltv &&
+      this.htlcMin[index] === p.htlcMin &&
+      this.htlcMax[index] === htlcMax;
+    if (same) return index;
     this.from[index] = from;
     this.to[index] = to;
     this.direction[index] = direction;
@@ -427,7 +582,7 @@ export class ChannelGraph {
     this.ppm[index] = p.ppm;
     this.cltv[index] = p.cltv;
     this.htlcMin[index] = p.htlcMin;
-    this.htlcMax[index] = Math.min(p.htlcMax, p.capacity);
+    this.htlcMax[index] = htlcMax;
     this.changed();
     return index;
   }

@@ -8,11 +8,12 @@
  * them and the invoice's route hints; each part's result is learned from.
  */
 import { hasCode } from '../errors.ts';
-import type { Node, NodeChannel, NodeRoute } from '../node/node.ts';
+import type { Node, NodeChannel } from '../node/node.ts';
 import type { CacheKey } from '../store/store.ts';
-import type { FindRequest, RouteFinder } from '../payments/pay.ts';
+import type { LocalSide } from '../payments/auto-finder.ts';
+import type { FindRequest, FoundRoute } from '../payments/pay.ts';
 import type { PartialPayment } from '../types.ts';
-import { ChannelFlag, ChannelGraph, channelKey } from './graph.ts';
+import { ChannelFlag, ChannelGraph, channelKey, type GraphColumns } from './graph.ts';
 import { learn, settle } from './learn.ts';
 import { Liquidity } from './liquidity.ts';
 import { planPayment, type NoPlanReason } from './plan.ts';
@@ -35,25 +36,16 @@ export interface LocalPlannerOptions {
   now?: () => number;
 }
 
-/** A graph in the cache: columns, so IndexedDB clones typed arrays rather than 100,000 objects. */
-interface GraphSnapshot {
+/**
+ * A graph in the cache: columns, so IndexedDB clones typed arrays rather than 100,000
+ * objects, and they load back as they are ({@link ChannelGraph.fromColumns}).
+ */
+interface GraphSnapshot extends GraphColumns {
   version: 1;
   /** Unix seconds of the `listchannels` it holds. */
   fetched_at: number;
-  nodes: string[];
   /** Nodes `listnodes` says cannot take a TLV onion. */
   excluded: string[];
-  scids: string[];
-  from: Int32Array;
-  to: Int32Array;
-  direction: Uint8Array;
-  active: Uint8Array;
-  capacity: Float64Array;
-  baseFee: Float64Array;
-  ppm: Float64Array;
-  cltv: Int32Array;
-  htlcMin: Float64Array;
-  htlcMax: Float64Array;
 }
 
 /** BOLT 4 failures that say our gossip of the erring direction was stale: its update comes along. */
@@ -79,6 +71,8 @@ const TRANSIENT = new Set([
   0x2002, // temporary_node_failure
   0x400a, // unknown_next_peer
 ]);
+/** Gossip entries put in a new graph between two turns of the event loop (about 10 ms of work). */
+const BUILD_SLICE = 5000;
 /** BOLT 9 var_onion_optin: a node without it cannot read the onion `sendpay` builds. */
 const VAR_ONION = 8;
 
@@ -101,7 +95,7 @@ function hasFeature(hex: string, bit: number): boolean {
 }
 
 /** The graph and what was learned on it, for one engine; see the module's comment. */
-export class LocalPlanner implements RouteFinder {
+export class LocalPlanner implements LocalSide {
   private graph: ChannelGraph | undefined;
   private liquidity: Liquidity;
   private excluded: string[] = [];
@@ -132,15 +126,38 @@ export class LocalPlanner implements RouteFinder {
     return this.graph?.size ?? 0;
   }
 
+  /** Whether the graph is in memory: a plan would not wait for it. */
+  get loaded(): boolean {
+    return this.graph !== undefined;
+  }
+
+  /**
+   * Loads the graph behind, from the cache or the node, or loads it again from the node
+   * when it is older than `refresh_seconds`; never rejects (a failed load is tried again
+   * next time). Payments call it when they end, so the download never slows one.
+   */
+  warm(): void {
+    if (!this.graph) void this.ready().catch(() => undefined);
+    else if (this.now() - this.fetchedAt >= this.refreshSeconds) void this.refresh().catch(() => undefined);
+  }
+
   /**
    * Plans routes for what is left: resolves with the routes, or with why there are none
    * (in words, for the payment's failreason). Rejects with the node's error (`CONNECTION`,
-   * `TIMEOUT`) when it cannot be asked.
+   * `TIMEOUT`) when it cannot be asked. `caps`: per direction (`scid/direction`), an
+   * amount it could not carry in this payment; no part is planned to carry as much there.
    */
-  async find(request: FindRequest): Promise<NodeRoute[] | string> {
+  async find(request: FindRequest, caps: ReadonlyMap<string, number> = new Map()): Promise<FoundRoute[] | string> {
     const graph = await this.ready();
     const me = this.options.node.id;
     await this.ownChannels(graph, request.live);
+    const now = this.now();
+    for (const [key, amount] of caps) {
+      const slash = key.lastIndexOf('/');
+      const index = graph.channelIndex(key.slice(0, slash), Number(key.slice(slash + 1)));
+      // What was learned may have relaxed since: this payment's own failure still holds.
+      if (index >= 0) this.liquidity.capAt(graph, index, amount, now);
+    }
     if (request.route_hints?.length) {
       try {
         graph.addRouteHints(request.destination, request.route_hints);
@@ -157,10 +174,10 @@ export class LocalPlanner implements RouteFinder {
       final_cltv: request.final_cltv,
       inflight: request.live.map((p) => p.route),
       exclude: [...this.excluded.filter((id) => id !== request.destination), ...request.avoid],
-      now: this.now(),
+      now,
     });
     if (!plan.ok) return `${NO_PLAN[plan.reason]} (${plan.message})`;
-    return plan.routes.map((r) => ({ amount_msat: r.amount_msat, route: r.hops }));
+    return plan.routes.map((r) => ({ amount_msat: r.amount_msat, route: r.hops, planner: 'local' as const }));
   }
 
   /**
@@ -229,16 +246,16 @@ export class LocalPlanner implements RouteFinder {
     this.save();
   }
 
-  /** Loads the graph once: from the cache (refreshing behind when old), or from the node. */
+  /**
+   * Loads the graph once: from the cache, or from the node. A stale cached graph is used as
+   * it is; {@link LocalPlanner.warm}, after a payment, loads it again.
+   */
   ready(): Promise<ChannelGraph> {
     this.loading ??= this.load().catch((error: unknown) => {
       this.loading = undefined;
       throw error;
     });
-    return this.loading.then(() => {
-      if (this.now() - this.fetchedAt >= this.refreshSeconds && !this.refreshing) void this.refresh().catch(() => undefined);
-      return this.graph!;
-    });
+    return this.loading.then(() => this.graph!);
   }
 
   /** Loads the whole graph from the node again and applies what changed; at most one at a time. */
@@ -272,15 +289,14 @@ export class LocalPlanner implements RouteFinder {
     const { node } = this.options;
     const fetched_at = this.now();
     const [channels, nodes] = await Promise.all([node.listchannels(), node.listnodes().catch(() => [])]);
-    const graph = this.graph ?? new ChannelGraph();
-    const seen = new Set<number>();
-    for (const entry of channels) {
-      const index = upsert(graph, entry);
-      if (index >= 0) seen.add(index);
-    }
-    // Gossip no longer carries them: closed, or pruned as stale. Our own and hinted ones stay.
-    for (let e = 0; e < graph.size; e++) {
-      if (!seen.has(e) && !(graph.flags[e]! & (ChannelFlag.OWN | ChannelFlag.HINT))) graph.remove(graph.scids[e]!, graph.direction[e]!);
+    // A new graph, built a slice at a time so that the worker goes on answering meanwhile,
+    // then put in place of the old one: what gossip no longer carries (closed, pruned as
+    // stale) is gone with it. Our own channels and route hints are told on every plan, and
+    // what was learned is kept by short channel id.
+    const graph = new ChannelGraph();
+    for (let i = 0; i < channels.length; i++) {
+      upsert(graph, channels[i]!);
+      if (i % BUILD_SLICE === BUILD_SLICE - 1) await new Promise((resolve) => setTimeout(resolve, 0));
     }
     this.graph = graph;
     this.excluded = nodes.filter((n) => n.features !== undefined && !hasFeature(n.features, VAR_ONION)).map((n) => n.nodeid);
@@ -377,63 +393,18 @@ function upsert(graph: ChannelGraph, entry: NodeChannel): number {
 }
 
 function snapshot(graph: ChannelGraph, excluded: string[], fetched_at: number): GraphSnapshot {
-  const keep: number[] = [];
-  for (let e = 0; e < graph.size; e++) if (!(graph.flags[e]! & (ChannelFlag.REMOVED | ChannelFlag.OWN | ChannelFlag.HINT))) keep.push(e);
-  const column = <T extends Float64Array | Int32Array | Uint8Array>(make: new (n: number) => T, of: (e: number) => number): T => {
-    const out = new make(keep.length);
-    keep.forEach((e, i) => (out[i] = of(e)));
-    return out;
-  };
-  return {
-    version: 1,
-    fetched_at,
-    nodes: graph.nodeIds.slice(),
-    excluded,
-    scids: keep.map((e) => graph.scids[e]!),
-    from: column(Int32Array, (e) => graph.from[e]!),
-    to: column(Int32Array, (e) => graph.to[e]!),
-    direction: column(Uint8Array, (e) => graph.direction[e]!),
-    active: column(Uint8Array, (e) => graph.flags[e]! & ChannelFlag.ACTIVE),
-    capacity: column(Float64Array, (e) => graph.capacity[e]!),
-    baseFee: column(Float64Array, (e) => graph.baseFee[e]!),
-    ppm: column(Float64Array, (e) => graph.ppm[e]!),
-    cltv: column(Int32Array, (e) => graph.cltv[e]!),
-    htlcMin: column(Float64Array, (e) => graph.htlcMin[e]!),
-    htlcMax: column(Float64Array, (e) => graph.htlcMax[e]!),
-  };
+  return { version: 1, fetched_at, excluded, ...graph.columns() };
 }
 
-/** A graph back from the cache, or undefined for anything that is not one (every entry is checked again by upsert). */
+/** A graph back from the cache, or undefined for anything that is not one (every value is checked again). */
 function restore(value: unknown): { graph: ChannelGraph; excluded: string[]; fetched_at: number } | undefined {
   if (value === null || typeof value !== 'object') return undefined;
   const s = value as Partial<GraphSnapshot>;
-  if (
-    s.version !== 1 ||
-    typeof s.fetched_at !== 'number' ||
-    !Array.isArray(s.nodes) ||
-    !Array.isArray(s.scids) ||
-    !Array.isArray(s.excluded)
-  )
-    return undefined;
-  const n = s.scids.length;
-  const columns = [s.from, s.to, s.direction, s.active, s.capacity, s.baseFee, s.ppm, s.cltv, s.htlcMin, s.htlcMax];
-  if (!columns.every((c) => ArrayBuffer.isView(c) && (c as Uint8Array).length === n)) return undefined;
-  const graph = new ChannelGraph();
-  for (let i = 0; i < n; i++) {
-    upsert(graph, {
-      source: s.nodes[s.from![i]!]!,
-      destination: s.nodes[s.to![i]!]!,
-      short_channel_id: s.scids[i]!,
-      direction: s.direction![i]! as 0 | 1,
-      amount_msat: s.capacity![i]!,
-      active: s.active![i]! !== 0,
-      base_fee_millisatoshi: s.baseFee![i]!,
-      fee_per_millionth: s.ppm![i]!,
-      delay: s.cltv![i]!,
-      htlc_minimum_msat: s.htlcMin![i]!,
-      htlc_maximum_msat: s.htlcMax![i]!,
-      last_update: 0,
-    });
+  if (s.version !== 1 || typeof s.fetched_at !== 'number' || !Array.isArray(s.excluded)) return undefined;
+  try {
+    const graph = ChannelGraph.fromColumns(s as GraphSnapshot);
+    return { graph, excluded: s.excluded.filter((x): x is string => typeof x === 'string'), fetched_at: s.fetched_at };
+  } catch {
+    return undefined; // a cache from another version, or damaged: load the graph from the node again
   }
-  return { graph, excluded: s.excluded.filter((x): x is string => typeof x === 'string'), fetched_at: s.fetched_at };
 }
