@@ -529,16 +529,9 @@ export class Receiver {
       node.listhtlcs({ index: 'created', start: cursor.created + 1 }),
       node.listhtlcs({ index: 'updated', start: cursor.updated + 1 }),
     ]);
-    // Each row is an HTLC's state now; an HTLC in both lists keeps its furthest state.
-    const latest = new Map<string, NodeHtlc>();
-    for (const row of [...created, ...updated]) {
-      if (row.direction !== 'in') continue;
-      const key = keyOf(row.short_channel_id, row.id);
-      const had = latest.get(key);
-      if (!had || (ARRIVING.has(had.state) && !ARRIVING.has(row.state))) latest.set(key, row);
-    }
     const rowsByHash = new Map<string, NodeHtlc[]>();
-    for (const row of latest.values()) rowsByHash.set(row.payment_hash, [...(rowsByHash.get(row.payment_hash) ?? []), row]);
+    for (const row of latestRows([...created, ...updated]))
+      rowsByHash.set(row.payment_hash, [...(rowsByHash.get(row.payment_hash) ?? []), row]);
 
     const now = this.host.now();
     const open = await journal.listInvoices({ status: 'unpaid' });
@@ -603,6 +596,23 @@ export class Receiver {
         if (await this.claim(invoice)) view = await ask();
       } else if (this.host.now() >= invoice.expires_at && hold.state !== 'paid' && hold.state !== 'cancelled') {
         if (await this.cancel(invoice)) view = await ask();
+      }
+    }
+
+    if (!view.hold && view.invoice?.status === 'paid') {
+      // The claim may have come after the rows of this sync were read: parts that arrived and
+      // were claimed since are in the history past the cursor. Read it again, so that the
+      // paid invoice counts (and reports) every part it was paid with.
+      const seen = new Set(invoice.held.map((p) => keyOf(p.incoming_scid, p.htlc_id)));
+      const known =
+        sum(invoice.held.map((p) => p.partial_amount_msat)) +
+        sum(rows.filter((r) => !seen.has(keyOf(r.short_channel_id, r.id))).map((r) => r.amount_msat));
+      if (known < (view.invoice.amount_received_msat ?? 0) && this.cursor) {
+        const since = await Promise.all([
+          node.listhtlcs({ index: 'created', start: this.cursor.created + 1 }),
+          node.listhtlcs({ index: 'updated', start: this.cursor.updated + 1 }),
+        ]);
+        rows = latestRows([...rows, ...since.flat()]).filter((r) => r.payment_hash === hash);
       }
     }
 
@@ -853,4 +863,16 @@ export class Receiver {
     }
     return true;
   }
+}
+
+/** The incoming HTLCs of history rows, each in its furthest state (an HTLC in both lists, or twice). */
+function latestRows(rows: readonly NodeHtlc[]): NodeHtlc[] {
+  const latest = new Map<string, NodeHtlc>();
+  for (const row of rows) {
+    if (row.direction !== 'in') continue;
+    const key = keyOf(row.short_channel_id, row.id);
+    const had = latest.get(key);
+    if (!had || (ARRIVING.has(had.state) && !ARRIVING.has(row.state))) latest.set(key, row);
+  }
+  return [...latest.values()];
 }
