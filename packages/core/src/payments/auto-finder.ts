@@ -73,8 +73,7 @@ export function paymentFinder(options: PaymentFinderOptions): RouteFinder {
     async find(request) {
       const local = options.peek();
       if (node && !local?.loaded) {
-        // Load the planner's code meanwhile: it is small, and the graph is not fetched until after the payment.
-        void options.local().catch(() => undefined);
+        // The planner's code and graph load after the payment (finished), not under it.
         try {
           const found = await node.find(request);
           // The node's planner keeps the same caps (node-finder.ts): its paths respect them.
