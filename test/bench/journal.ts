@@ -43,7 +43,15 @@ export async function benchJournal() {
         median_ms: number;
         listpayments_all_ms: number;
         payments: number;
-        paging: { first_page_ms: number; all_ms: number; listed: number; page: number; heap_before_mb?: number; heap_peak_mb: number };
+        paging: {
+          first_page_ms: number;
+          all_ms: number;
+          raw_all_ms: number;
+          listed: number;
+          page: number;
+          heap_before_mb?: number;
+          heap_peak_mb: number;
+        };
       };
       total: number;
     };
