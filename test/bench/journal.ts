@@ -25,7 +25,13 @@ export async function benchJournal() {
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const browser = await puppeteer.launch({ executablePath, headless: true, args: [...CHROMIUM_ARGS, '--enable-precise-memory-info'] });
+  // Filling 100k parts takes minutes on a busy machine: up to half an hour per call.
+  const browser = await puppeteer.launch({
+    executablePath,
+    headless: true,
+    args: [...CHROMIUM_ARGS, '--enable-precise-memory-info'],
+    protocolTimeout: 1_800_000,
+  });
   try {
     const page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);

@@ -8,18 +8,23 @@
  * solved as a min-cost flow on a pruned neighbourhood of source and destination. The flow
  * is split into paths; parts too small or beyond `maxparts` are folded into the others or
  * planned again, halving onto wide paths when the parts run out (split.ts). A plan with a
- * part below `min_part_probability` is solved again with less weight on fees; one over the
+ * part below `min_part_probability` first has that part halved like shards (no dearer than
+ * half as much again in fees), then is solved again with less weight on fees; one over the
  * fee budget with more (growing, then bisection) until it fits.
  *
  * To plan what is left of a payment, call it again with the remainder, the remaining budget
- * and parts, and the parts in flight as `inflight`.
+ * and parts, and the parts in flight as `inflight`: it solves again on the neighbourhood
+ * chosen for the payment before (kept per `Liquidity`, while the graph is unchanged),
+ * choosing anew when that gives no plan or one far dearer per msat than the first. A
+ * neighbourhood short of room is followed by one four times larger, then, once something
+ * was learned, by one as large that weighs fees against the budget.
  */
 import type { RouteHop } from '../types.ts';
 import { engineError } from '../errors.ts';
 import type { ChannelGraph } from './graph.ts';
 import { nowSeconds, type Liquidity } from './liquidity.ts';
-import { chance, partProbability, prepare, type Limits, type Part, type Problem } from './problem.ts';
-import { completeWithShards, splitFlow } from './split.ts';
+import { chance, partProbability, prepare, type Limits, type Part, type Problem, type Reuse } from './problem.ts';
+import { completeWithShards, splitFlow, splitShards } from './split.ts';
 
 export { learn, settle, type LearnOptions, type PartOutcome } from './learn.ts';
 
@@ -110,9 +115,16 @@ export interface NoPlan {
 /** Default fee weight (see {@link PlanRequest.mu}). */
 export const DEFAULT_MU = 4;
 /** Default floor of a part's success probability. */
-export const DEFAULT_MIN_PART_PROBABILITY = 0.1;
+export const DEFAULT_MIN_PART_PROBABILITY = 0.2;
 /** Default neighbourhood size, in directions. */
 export const DEFAULT_MAX_ARCS = 4000;
+/** Halving a plan's unlikely parts may reroute them: not at more than this many times its fees. */
+const HALVING_FEE = 1.5;
+/**
+ * A plan that makes its worst part likelier is taken if all its parts together are at
+ * least this share as likely: shards of one direction each look likely on their own.
+ */
+const JOINT_FLOOR = 0.5;
 /** Tries with less weight on fees when a part's probability is below the floor. */
 const GUARD_STEPS = 2;
 
@@ -171,20 +183,77 @@ function check(graph: ChannelGraph, r: PlanRequest): Limits | NoPlan {
 export function planPayment(graph: ChannelGraph, liquidity: Liquidity, request: PlanRequest): Plan | NoPlan {
   const req = check(graph, request);
   if ('ok' in req) return req;
-  let result = planIn(prepare(graph, liquidity, req, request.inflight, request.exclude, false));
-  // The neighbourhood may be what is short of room: try once more on the whole graph.
-  if (!result.ok && (result.reason === 'CAPACITY' || result.reason === 'MAXPARTS')) {
-    const wide = planIn(prepare(graph, liquidity, req, request.inflight, request.exclude, true));
+  const { inflight, exclude } = request;
+  // A replan of the same payment (what is left of it, with what was learned) solves again on
+  // the neighbourhood chosen last time: choosing is most of a round's work on a big graph.
+  const key = [graph.nodeIds[req.source], graph.nodeIds[req.target], req.final, req.maxdelay, req.maxArcs, req.mu, ...(exclude ?? [])].join(
+    ' ',
+  );
+  const last = chosen.get(liquidity);
+  const fresh = !(last && last.graph === graph && last.version === graph.version && last.key === key && req.amount <= last.amount);
+  let result = fresh ? undefined : planIn(prepare(graph, liquidity, req, inflight, exclude, 'near', last));
+  const short = (r: Plan | NoPlan) => !r.ok && (r.reason === 'CAPACITY' || r.reason === 'MAXPARTS');
+  // What was learned may have shut the cheap ways of the neighbourhood chosen before: a plan
+  // there much dearer per msat than the first one is compared with one on a neighbourhood chosen anew.
+  const dear = !!result?.ok && !!last && result.fee_msat > Math.max(REFRESH_FEE * last.rate * req.amount, req.maxfee / 20);
+  // No plan there: choose again with what was learned; short of room, once more on a wider neighbourhood.
+  if (!result?.ok || dear) {
+    const problem = prepare(graph, liquidity, req, inflight, exclude, 'near');
+    const again = planIn(problem);
+    if (!result?.ok || (again.ok && again.fee_msat < (result as Plan).fee_msat)) {
+      if (!('ok' in problem))
+        chosen.set(liquidity, {
+          graph,
+          version: graph.version,
+          key,
+          amount: req.amount,
+          arcs: problem.arcs,
+          cheapestPath: problem.cheapestPath,
+          rate: again.ok ? again.fee_msat / req.amount : Infinity,
+        });
+      result = again;
+    }
+  }
+  if (short(result!)) {
+    const wide = planIn(prepare(graph, liquidity, req, inflight, exclude, 'wide'));
     if (wide.ok || wide.reason !== 'NO_PATH') result = wide;
   }
-  return result;
+  // Still short after learning (which may have shut the cheap ways), if the ends have room:
+  // it may be on dearer paths that the budget allows.
+  if (short(result!) && liquidity.size > 0 && endsHaveRoom(graph, liquidity, req)) {
+    const budget = planIn(prepare(graph, liquidity, req, inflight, exclude, 'budget'));
+    if (budget.ok || budget.reason !== 'NO_PATH') result = budget;
+  }
+  return result!;
 }
+
+/**
+ * Whether the directions out of the source and those into the destination could carry the
+ * amount by their bounds (else no neighbourhood, however wide, can): a cheap test.
+ */
+function endsHaveRoom(graph: ChannelGraph, liquidity: Liquidity, req: Limits): boolean {
+  const { outStart, outList, inStart, inList } = graph.adjacency();
+  let out = 0;
+  let into = 0;
+  for (let j = outStart[req.source]!; j < outStart[req.source + 1]!; j++)
+    out += Math.max(0, liquidity.bounds(graph, outList[j]!, req.now).upper);
+  for (let j = inStart[req.target]!; j < inStart[req.target + 1]!; j++)
+    into += Math.max(0, liquidity.bounds(graph, inList[j]!, req.now).upper);
+  return out >= req.amount && into >= req.amount;
+}
+
+/** The neighbourhood last chosen for each liquidity's payments (see {@link planPayment}). */
+const chosen = new WeakMap<Liquidity, Reuse & { graph: ChannelGraph; version: number; key: string; amount: number; rate: number }>();
+/** A replan dearer per msat than this many times the plan made when its neighbourhood was chosen looks at a new one. */
+const REFRESH_FEE = 3;
 
 /** Plans on a prepared problem: the fee weight asked for, less when a part is unlikely, more when over budget. */
 function planIn(problem: Problem | NoPlan): Plan | NoPlan {
   if ('ok' in problem) return problem;
   const req = problem.req;
   const stats = { nodes: problem.sub.nodes.length, arcs: problem.arcs.length, solves: 0, augmentations: 0 };
+  /** The parts of each plan made here, for {@link reshard}. */
+  const partsOf = new WeakMap<Plan, Part[]>();
   const attempt = (mu: number): Plan | NoPlan => {
     stats.solves++;
     const flow = splitFlow(problem, mu, stats);
@@ -193,7 +262,28 @@ function planIn(problem: Problem | NoPlan): Plan | NoPlan {
     // More parts than allowed: halve what is left onto wide paths, giving up small parts for it.
     if (flow.remaining > 0) parts = completeWithShards(problem, mu, flow.parts, flow.remaining);
     if (!parts) return { ok: false, reason: 'MAXPARTS', message: `${req.amount} msat do not fit in ${req.maxparts} parts` };
-    return finish(problem, parts, mu, stats);
+    const plan = finish(problem, parts, mu, stats);
+    partsOf.set(plan, parts);
+    return plan;
+  };
+  /**
+   * The plan with its unlikely parts halved like shards (split.ts) while parts are left: a
+   * smaller part has a fair chance, and when it fails it teaches a bound twice as tight
+   * (where a part of nearly all the room left teaches hardly anything).
+   */
+  const reshard = (plan: Plan): Plan | undefined => {
+    const parts = partsOf.get(plan);
+    if (!parts) return undefined;
+    const keep = parts.filter((_, i) => plan.routes[i]!.probability >= req.minPartProbability);
+    if (keep.length === parts.length || keep.length >= req.maxparts) return undefined;
+    const extra = new Float64Array(problem.arcs.length);
+    for (const part of keep) part.arcs.forEach((a, i) => (extra[a]! += part.hops[i]!.amount_msat));
+    const left = req.amount - keep.reduce((s, part) => s + part.amount, 0);
+    stats.solves++;
+    const shards = splitShards(problem, plan.mu, left, req.maxparts - keep.length, extra);
+    if ('ok' in shards) return undefined;
+    const halved = finish(problem, [...keep, ...shards], plan.mu, stats);
+    return halved.fee_msat <= HALVING_FEE * plan.fee_msat ? halved : undefined;
   };
   const fits = (p: Plan | NoPlan): p is Plan => p.ok && p.fee_msat <= req.maxfee;
   let plan = attempt(req.mu);
@@ -201,10 +291,16 @@ function planIn(problem: Problem | NoPlan): Plan | NoPlan {
   if (fits(plan)) {
     // A part that will almost surely fail costs a round and, when the others arrive, parts:
     // weigh probability more until every part has a fair chance (or nothing improves).
+    // Halving the unlikely parts comes first: it costs little or nothing more in fees.
     const worst = (p: Plan) => Math.min(...p.routes.map((r) => r.probability));
+    const consider = (p: Plan | NoPlan | undefined) => {
+      if (p && fits(p) && worst(p) > worst(plan as Plan) && p.probability >= JOINT_FLOOR * (plan as Plan).probability) plan = p;
+    };
+    consider(reshard(plan));
     for (let mu = req.mu / 4, i = 0; i < GUARD_STEPS && worst(plan) < req.minPartProbability; i++, mu /= 4) {
       const p = attempt(mu);
-      if (fits(p) && worst(p) > worst(plan)) plan = p;
+      consider(p);
+      if (p.ok && worst(plan) < req.minPartProbability) consider(reshard(p));
     }
     return plan;
   }

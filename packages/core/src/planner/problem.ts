@@ -9,7 +9,7 @@ import type { RouteHop } from '../types.ts';
 import { ChannelFlag, type ChannelGraph } from './graph.ts';
 import { successProbability, type Liquidity } from './liquidity.ts';
 import { createFlowNetwork, type FlowNetwork } from './flow.ts';
-import { fitDelay, selectSubgraph, shortestDistances, type Subgraph } from './subgraph.ts';
+import { fitDelay, selectSubgraph, shortestDistances, subgraphOf, type Subgraph } from './subgraph.ts';
 import { heldBy, hopsOf } from './routes.ts';
 
 /** Segments per arc. */
@@ -19,6 +19,10 @@ const PIVOTS = [0.5, 0.8, 0.95, 1];
 const HOP_COST = 1e-3;
 /** The least fee unit, msat (a free cheapest path must not make every fee infinitely dear). */
 const MIN_FEE_UNIT = 100;
+/** How many times more directions the wide neighbourhood (tried when the first is short of room) has. */
+const WIDE = 4;
+/** The `budget` neighbourhood weighs a path costing this share of the fee budget like `mu` nats (see {@link Breadth}). */
+const WIDE_FEE_SHARE = 8;
 
 /** A checked request, in graph indexes. */
 export interface Limits {
@@ -42,6 +46,13 @@ export interface Failure {
   message: string;
 }
 
+/**
+ * How much of the graph a problem is solved on: the neighbourhood; {@link WIDE} times that
+ * with narrow directions too; or as wide, with fees weighed against the budget rather than
+ * the cheapest path (`budget`: for room that only dearer paths within the budget have).
+ */
+export type Breadth = 'near' | 'wide' | 'budget';
+
 /** The solver's state for one request. */
 export interface Problem {
   graph: ChannelGraph;
@@ -59,6 +70,16 @@ export interface Problem {
   margin: number;
   /** The fee of the cheapest path for the amount (fees only): what `mu` weighs fees against. */
   feeUnit: number;
+  /** The cheapest path's directions (see `feeUnit`). */
+  cheapestPath: Int32Array;
+}
+
+/** A neighbourhood chosen before (for a larger amount of the same payment), to solve on again without choosing. */
+export interface Reuse {
+  /** Its directions. */
+  arcs: Int32Array;
+  /** The cheapest path's directions then: its fee for this amount is the fee unit. */
+  cheapestPath: Int32Array;
 }
 
 /** A planned path: local arcs, their directions, the `sendpay` hops and what it delivers. */
@@ -70,8 +91,8 @@ export interface Part {
 }
 
 /**
- * Builds the problem: bounds from `liquidity` less `inflight`, the neighbourhood (the
- * whole usable graph when `wide`), directions that cannot fit in `maxdelay` dropped.
+ * Builds the problem: bounds from `liquidity` less `inflight`, the neighbourhood (see
+ * {@link Breadth}; or the one `reuse` gives), directions that cannot fit in `maxdelay` dropped.
  */
 export function prepare(
   graph: ChannelGraph,
@@ -79,7 +100,8 @@ export function prepare(
   req: Limits,
   inflight: readonly (readonly RouteHop[])[] | undefined,
   exclude: readonly string[] | undefined,
-  wide: boolean,
+  breadth: Breadth,
+  reuse?: Reuse,
 ): Problem | Failure {
   const size = graph.size;
   const lower = new Float64Array(size);
@@ -89,61 +111,83 @@ export function prepare(
     lower[e] = Math.max(0, lower[e]! - h);
     upper[e] = Math.max(-1, upper[e]! - h);
   }
-  const banned = new Set<number>();
-  const bannedNodes = new Set<number>();
+  // Excluded directions and those from or to an excluded node.
+  const banned = new Uint8Array(size);
+  let bannedSource = false;
   for (const x of exclude ?? []) {
     const slash = x.indexOf('/');
     if (slash < 0) {
       const v = graph.nodeIndex(x);
-      if (v >= 0) bannedNodes.add(v);
+      if (v < 0) continue;
+      if (v === req.source || v === req.target) bannedSource = true;
+      const { outStart, outList, inStart, inList } = graph.adjacency();
+      for (let j = outStart[v]!; j < outStart[v + 1]!; j++) banned[outList[j]!] = 1;
+      for (let j = inStart[v]!; j < inStart[v + 1]!; j++) banned[inList[j]!] = 1;
     } else {
       const e = graph.channelIndex(x.slice(0, slash), Number(x.slice(slash + 1)));
-      if (e >= 0) banned.add(e);
+      if (e >= 0) banned[e] = 1;
     }
   }
-  if (bannedNodes.has(req.source) || bannedNodes.has(req.target))
-    return { ok: false, reason: 'NO_PATH', message: 'the source or destination is excluded' };
+  if (bannedSource) return { ok: false, reason: 'NO_PATH', message: 'the source or destination is excluded' };
   // Pruning weights: the cost of carrying a share of the amount over each direction. Fees
   // count against the fee of the cheapest path (fees only, no probability), so `mu` means
   // the same for a coffee as for a car.
   const share = req.amount / Math.min(4, req.maxparts);
   const margin = Math.min(0.05, req.maxfee / req.amount);
-  const minUseful = wide ? 1 : req.amount / (req.maxparts * 4);
-  const weight = new Float64Array(size);
-  const fees = new Float64Array(size);
-  const { flags, from, to, htlcMin, htlcMax, baseFee, ppm } = graph;
-  for (let e = 0; e < size; e++) {
-    const usable = Math.min(upper[e]!, htlcMax[e]!);
-    if (
-      !(flags[e]! & ChannelFlag.ACTIVE) ||
-      usable < minUseful ||
-      usable < 1 ||
-      htlcMin[e]! > req.amount ||
-      banned.has(e) ||
-      bannedNodes.has(from[e]!) ||
-      bannedNodes.has(to[e]!)
-    ) {
-      weight[e] = Infinity;
-      fees[e] = Infinity;
-      continue;
-    }
-    const l = lower[e]!;
+  const minUseful = Math.max(1, breadth === 'near' ? req.amount / (req.maxparts * 4) : 1);
+  const { flags, from, htlcMin, htlcMax, baseFee, ppm } = graph;
+  const amount = req.amount;
+  const source = req.source;
+  /** Whether direction `e` can take part at all. */
+  const usable = (e: number): boolean => {
     const u = upper[e]!;
-    const x = Math.min(share, usable);
-    let w = x <= l ? 0 : -Math.log((u + 1 - x) / (u + 1 - l));
-    if (x < share) w += (2 * (share - x)) / share;
-    weight[e] = w + HOP_COST;
-    fees[e] = from[e] === req.source ? 0 : baseFee[e]! + (ppm[e]! * share) / 1e6;
+    const most = u < htlcMax[e]! ? u : htlcMax[e]!;
+    return (flags[e]! & ChannelFlag.ACTIVE) !== 0 && most >= minUseful && htlcMin[e]! <= amount && !banned[e];
+  };
+  const feeOf = (e: number): number => (from[e] === source ? 0 : baseFee[e]! + (ppm[e]! * share) / 1e6);
+  let sub: Subgraph | undefined;
+  let feeUnit: number;
+  let cheapestPath: Int32Array;
+  if (reuse) {
+    // The neighbourhood chosen before, less what can no longer take part; the same cheapest path sets the fee unit.
+    sub = subgraphOf(graph, reuse.arcs.filter(usable), source, req.target);
+    let fee = 0;
+    for (const e of reuse.cheapestPath) fee += feeOf(e);
+    cheapestPath = reuse.cheapestPath;
+    feeUnit = Math.max(MIN_FEE_UNIT, amount * 1e-6, (fee * amount) / share);
+  } else {
+    const weight = new Float64Array(size);
+    const fees = new Float64Array(size);
+    for (let e = 0; e < size; e++) {
+      if (!usable(e)) {
+        weight[e] = Infinity;
+        fees[e] = Infinity;
+        continue;
+      }
+      const u = upper[e]!;
+      const l = lower[e]!;
+      const most = u < htlcMax[e]! ? u : htlcMax[e]!;
+      const x = share < most ? share : most;
+      let w = x <= l ? 0 : -Math.log((u + 1 - x) / (u + 1 - l));
+      if (x < share) w += (2 * (share - x)) / share;
+      weight[e] = w + HOP_COST;
+      fees[e] = feeOf(e);
+    }
+    const { outStart, outList } = graph.adjacency();
+    const cheapest = new Float64Array(graph.nodeCount);
+    const via = new Int32Array(graph.nodeCount);
+    // Only the target's distance is needed: stop there.
+    shortestDistances(graph.nodeCount, outStart, outList, graph.to, fees, source, cheapest, via, req.target);
+    if (cheapest[req.target] === Infinity)
+      return { ok: false, reason: 'NO_PATH', message: 'no usable path leads from the source to the destination' };
+    const path: number[] = [];
+    for (let v = req.target; v !== source && path.length < graph.nodeCount; v = from[via[v]!]!) path.push(via[v]!);
+    cheapestPath = Int32Array.from(path.reverse());
+    feeUnit = Math.max(MIN_FEE_UNIT, amount * 1e-6, (cheapest[req.target]! * amount) / share);
+    const feeWeight = req.mu / (breadth === 'budget' ? Math.max(feeUnit, req.maxfee / WIDE_FEE_SHARE) : feeUnit);
+    for (let e = 0; e < size; e++) if (weight[e] !== Infinity) weight[e]! += feeWeight * fees[e]!;
+    sub = selectSubgraph(graph, weight, source, req.target, breadth === 'near' ? req.maxArcs : req.maxArcs * WIDE);
   }
-  const { outStart, outList } = graph.adjacency();
-  const cheapest = new Float64Array(graph.nodeCount);
-  shortestDistances(graph.nodeCount, outStart, outList, graph.to, fees, req.source, cheapest);
-  if (cheapest[req.target] === Infinity)
-    return { ok: false, reason: 'NO_PATH', message: 'no usable path leads from the source to the destination' };
-  const feeUnit = Math.max(MIN_FEE_UNIT, req.amount * 1e-6, (cheapest[req.target]! * req.amount) / share);
-  const feeWeight = req.mu / feeUnit;
-  for (let e = 0; e < size; e++) if (weight[e] !== Infinity) weight[e]! += feeWeight * fees[e]!;
-  let sub = selectSubgraph(graph, weight, req.source, req.target, wide ? Infinity : req.maxArcs);
   if (!sub) return { ok: false, reason: 'NO_PATH', message: 'no usable path leads from the source to the destination' };
   const delay = new Float64Array(sub.arcs.length);
   sub.arcs.forEach((e, a) => (delay[a] = graph.from[e] === req.source ? 0 : graph.cltv[e]!));
@@ -168,7 +212,7 @@ export function prepare(
     up[a] = upper[e]!;
     charged[a] = graph.from[e] === req.source ? 0 : 1;
   });
-  return { graph, req, sub, net, arcs: sub.arcs, lower: lo, upper: up, charged, margin, feeUnit };
+  return { graph, req, sub, net, arcs: sub.arcs, lower: lo, upper: up, charged, margin, feeUnit, cheapestPath };
 }
 
 /**

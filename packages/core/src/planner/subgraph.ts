@@ -21,7 +21,8 @@ export interface Subgraph {
 /**
  * Distances from `start` over the rows `start..end` of `list` (directions), following each
  * direction to `next[e]`, weighted by `weight[e]` (Infinity: unusable). `dist` is filled,
- * and `via` (when given) with the direction each node is best reached by (-1: none).
+ * and `via` (when given) with the direction each node is best reached by (-1: none). With
+ * `stop`, the search ends once that node's distance is final (others may be left too high).
  */
 export function shortestDistances(
   nodeCount: number,
@@ -32,6 +33,7 @@ export function shortestDistances(
   start: number,
   dist: Float64Array,
   via?: Int32Array,
+  stop = -1,
 ): void {
   dist.fill(Infinity, 0, nodeCount);
   via?.fill(-1, 0, nodeCount);
@@ -64,6 +66,7 @@ export function shortestDistances(
     }
     if (done[u]) continue;
     done[u] = 1;
+    if (u === stop) return;
     for (let j = rowStart[u]!, end = rowStart[u + 1]!; j < end; j++) {
       const e = list[j]!;
       const w = weight[e]!;
@@ -137,8 +140,9 @@ export function selectSubgraph(
   };
   for (let j = outStart[source]!; j < outStart[source + 1]!; j++) if (graph.to[outList[j]!] !== source) through(outList[j]!);
   for (let j = inStart[target]!; j < inStart[target + 1]!; j++) if (graph.from[inList[j]!] !== target) through(inList[j]!);
-  const candidates: number[] = [];
-  const scores: number[] = [];
+  const candidates = new Int32Array(outList.length);
+  const scores = new Float64Array(outList.length);
+  let count = 0;
   for (let j = 0; j < outList.length; j++) {
     const e = outList[j]!;
     const u = graph.from[e]!;
@@ -146,18 +150,21 @@ export function selectSubgraph(
     if (v === source || u === target || picked[e]) continue;
     const score = ds[u]! + weight[e]! + dt[v]!;
     if (score === Infinity) continue;
-    candidates.push(e);
-    scores.push(score);
+    candidates[count] = e;
+    scores[count++] = score;
   }
   const room = maxArcs - chosen.length;
-  if (candidates.length <= room) chosen.push(...candidates);
+  if (count <= room) for (let i = 0; i < count; i++) chosen.push(candidates[i]!);
   else if (room > 0) {
-    const threshold = Float64Array.from(scores).sort()[room - 1]!;
-    candidates.forEach((e, i) => {
-      if (scores[i]! <= threshold) chosen.push(e);
-    });
+    const threshold = nthSmallest(scores.slice(0, count), room - 1);
+    for (let i = 0; i < count; i++) if (scores[i]! <= threshold) chosen.push(candidates[i]!);
   }
-  const local = new Int32Array(n).fill(-1);
+  return subgraphOf(graph, Int32Array.from(chosen), source, target);
+}
+
+/** The subgraph of directions `arcs` of `graph` (local node 0 is `source`, 1 `target`). */
+export function subgraphOf(graph: ChannelGraph, arcs: Int32Array, source: number, target: number): Subgraph {
+  const local = new Int32Array(graph.nodeCount).fill(-1);
   const nodes: number[] = [];
   const add = (v: number): number => {
     if (local[v]! < 0) {
@@ -168,7 +175,6 @@ export function selectSubgraph(
   };
   add(source);
   add(target);
-  const arcs = Int32Array.from(chosen);
   const from = new Int32Array(arcs.length);
   const to = new Int32Array(arcs.length);
   arcs.forEach((e, a) => {
@@ -176,6 +182,30 @@ export function selectSubgraph(
     to[a] = add(graph.to[e]!);
   });
   return { nodes: Int32Array.from(nodes), arcs, from, to, source: 0, target: 1 };
+}
+
+/** The `k`-th smallest of `values` (from 0), by quickselect; `values` is reordered. */
+export function nthSmallest(values: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = values.length - 1;
+  while (lo < hi) {
+    const pivot = values[(lo + hi) >> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (values[i]! < pivot) i++;
+      while (values[j]! > pivot) j--;
+      if (i <= j) {
+        const t = values[i]!;
+        values[i++] = values[j]!;
+        values[j--] = t;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return values[k]!;
+  }
+  return values[k]!;
 }
 
 /**

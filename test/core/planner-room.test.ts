@@ -1,0 +1,60 @@
+/**
+ * Room beyond the neighbourhood: when, after something was learned, the directions chosen
+ * by fee (near, then four times as many) leave too little room, the planner looks again
+ * with fees weighed against the budget instead of the cheapest path, so a dearer way that
+ * fits the budget is found.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ChannelGraph, Liquidity, learn, planPayment, type PlanRequest } from '../../packages/core/src/planner/index.ts';
+import { channel, id } from './planner-fixtures.ts';
+
+/**
+ * s → a, then three ways to t: a → t (1,000,000 msat), a → d → c → t through the narrow
+ * d → c (100,000 msat), and a → c → t through the wide but dear a → c (2%). All one-way.
+ */
+function threeWays(): ChannelGraph {
+  return ChannelGraph.fromListChannels([
+    ...channel('s', 'a', 50_000_000, {}, undefined, '1x1x0'),
+    ...channel('a', 't', 1_000_000, {}, undefined, '2x1x0'),
+    ...channel('a', 'd', 20_000_000, {}, undefined, '3x1x0'),
+    ...channel('d', 'c', 100_000, {}, undefined, '4x1x0'),
+    ...channel('c', 't', 20_000_000, {}, undefined, '5x1x0'),
+    ...channel('a', 'c', 20_000_000, { ppm: 20_000 }, undefined, '6x1x0'),
+  ]);
+}
+
+/** What a part that failed at a → t carrying 1,000,001 msat taught. */
+function failedAtT(graph: ChannelGraph): Liquidity {
+  const liquidity = new Liquidity({ half_life_hours: Infinity });
+  const hop = (to: string, channel: string, from: string) => ({
+    id: id(to),
+    channel,
+    direction: (id(from) < id(to) ? 0 : 1) as 0 | 1,
+    amount_msat: 1_000_001,
+    delay: 18,
+  });
+  learn(liquidity, graph, [hop('a', '1x1x0', 's'), hop('t', '2x1x0', 'a')], { ok: false, erring_index: 1, failcode: 0x1007 }, { now: 0 });
+  return liquidity;
+}
+
+// A neighbourhood of one direction keeps only the best paths through the directions out of
+// s and into t, chosen by fee: a → c is on none of them.
+const ask: PlanRequest = { source: id('s'), destination: id('t'), amount_msat: 5_000_000, maxfee_msat: 200_000, max_arcs: 1, now: 0 };
+
+describe('room beyond the neighbourhood', () => {
+  test('the cheap ways cannot carry the amount: the dear one within the budget does', () => {
+    const graph = threeWays();
+    const plan = planPayment(graph, failedAtT(graph), ask);
+    assert.ok(plan.ok, plan.ok ? '' : `${plan.reason}: ${plan.message}`);
+    assert.equal(plan.amount_msat, 5_000_000);
+    assert.ok(plan.fee_msat <= 200_000, `fee ${plan.fee_msat}`);
+    assert.ok(plan.routes.some((r) => r.hops.some((h) => h.channel === '6x1x0')));
+  });
+
+  test('a budget too small for the dear way leaves the payment short of room', () => {
+    const graph = threeWays();
+    const plan = planPayment(graph, failedAtT(graph), { ...ask, maxfee_msat: 10_000 });
+    assert.ok(!plan.ok);
+  });
+});
