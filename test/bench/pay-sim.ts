@@ -6,6 +6,7 @@
  */
 import type { RouteHop } from '../../packages/core/src/types.ts';
 import {
+  DEFAULT_MIN_PART_PROBABILITY,
   ChannelFlag,
   createFlowNetwork,
   decomposeFlow,
@@ -55,8 +56,8 @@ export const MAX_ROUNDS = 20;
  * learned); counted in `restarts`. The same for every planner.
  */
 export const RESTARTS = 2;
-/** A part less likely than this makes a planner look again with less weight on fees (plan.ts's default floor). */
-export const MIN_PART_PROBABILITY = 0.1;
+/** A part less likely than this makes a planner look again with less weight on fees: plan.ts's default floor, for every planner. */
+export const MIN_PART_PROBABILITY = DEFAULT_MIN_PART_PROBABILITY;
 
 /** The true state: each direction's spendable amount, and what this payment's parts hold. */
 export class World {
