@@ -147,8 +147,8 @@ export interface NodeRoute {
 /** One direction of a public channel, as gossip tells it (CLN `listchannels`): the planner's entry, checked. */
 export interface NodeChannel extends ListChannelsEntry {
   direction: 0 | 1;
-  /** Unix seconds of the direction's latest channel_update. */
-  last_update: number;
+  /** Unix seconds of the direction's latest channel_update (absent when not asked for: the planner does not read it). */
+  last_update?: number;
 }
 
 /** One of our own channels (CLN `listpeerchannels`), what the planner needs of it. */
