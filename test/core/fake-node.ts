@@ -27,3 +27,17 @@ export const noReceiving: Receiving = {
   listpeerchannels: refuse,
   getinfo: refuse,
 };
+
+/** A node with nothing in flight that sends nothing: for tests of what the journal answers. */
+export function idleNode(id: string): Node {
+  return {
+    ...noReceiving,
+    id,
+    sendpay: async () => {
+      throw new Error('nothing is sent here');
+    },
+    waitsendpay: () => new Promise(() => {}),
+    listsendpays: async () => [],
+    connected: async () => {},
+  };
+}

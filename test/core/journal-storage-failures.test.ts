@@ -11,7 +11,7 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import { IDBFactory } from 'fake-indexeddb';
 import { AmpkitError, createEngine, indexedDbStore, type Engine, type PartialPayment } from '../../packages/core/src/index.ts';
 import { OURS, PAYMENT_HASH, daveInvoice, path, scriptedNode, type ScriptedNode } from './scripted-node.ts';
-import { rawOpen } from './raw-journal.ts';
+import { oldSchema, rawOpen } from './raw-journal.ts';
 
 const isStorage = (reason: string) => (e: unknown) => {
   assert.ok(e instanceof AmpkitError, `an AmpkitError, not ${String(e)}`);
@@ -141,16 +141,7 @@ describe('another tab changes the database', () => {
     const old = await rawOpen(idb, {
       name: DB,
       version: 2,
-      upgrade: (db) => {
-        db.createObjectStore('payments', { keyPath: 'payment_hash' }).createIndex('status', 'status');
-        const parts = db.createObjectStore('parts', { keyPath: 'id' });
-        parts.createIndex('payment_hash', 'payment_hash');
-        parts.createIndex('status', 'status');
-        db.createObjectStore('meta');
-        const invoices = db.createObjectStore('invoices', { keyPath: 'payment_hash' });
-        invoices.createIndex('label', 'label', { unique: true });
-        invoices.createIndex('status', 'status');
-      },
+      upgrade: (db) => oldSchema(db, { cache: false }),
     });
     const node = scriptedNode({ plan: () => [], outcome: () => 'complete' });
     await within(

@@ -3,23 +3,14 @@
  * the journal pages through behave as fake-indexeddb's do (list-paging.test.ts has the rest).
  */
 import { assert } from 'chai';
-import { AmpkitError, createEngine, indexedDbStore, type Node, type PartialPayment } from '@ampkit/core';
-import { noReceiving } from './fake-node.ts';
+import { AmpkitError, createEngine, indexedDbStore, type PartialPayment } from '@ampkit/core';
+import { idleNode } from './fake-node.ts';
 
 const NODE = '02' + 'aa'.repeat(32);
 const HOP = { id: '03' + '22'.repeat(32), channel: '103x1x0', amount_msat: 1000, delay: 18 };
 const hex = (n: number) => n.toString(16).padStart(64, '0');
 
-const node: Node = {
-  ...noReceiving,
-  id: NODE,
-  sendpay: async () => {
-    throw new Error('nothing is sent here');
-  },
-  waitsendpay: () => new Promise(() => {}),
-  listsendpays: async () => [],
-  connected: async () => {},
-};
+const node = idleNode(NODE);
 
 function part(id: number, payment_hash: string): PartialPayment {
   return {

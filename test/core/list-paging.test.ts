@@ -9,29 +9,12 @@ import 'fake-indexeddb/auto';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { IDBFactory } from 'fake-indexeddb';
-import {
-  AmpkitError,
-  createEngine,
-  indexedDbStore,
-  memoryStore,
-  type Engine,
-  type Node,
-  type Store,
-} from '../../packages/core/src/index.ts';
-import { noReceiving } from './fake-node.ts';
-import { NODE, invoice, pair, part, payment, rawOpen, rawPut } from './raw-journal.ts';
+import { AmpkitError, createEngine, indexedDbStore, memoryStore, type Engine, type Store } from '../../packages/core/src/index.ts';
+import { idleNode } from './fake-node.ts';
+import { NODE, invoice, oldSchema, pair, part, payment, rawOpen, rawPut } from './raw-journal.ts';
 
 /** A node with nothing in flight: the engine has nothing to reconcile. */
-const node: Node = {
-  ...noReceiving,
-  id: NODE,
-  sendpay: async () => {
-    throw new Error('nothing is sent here');
-  },
-  waitsendpay: () => new Promise(() => {}),
-  listsendpays: async () => [],
-  connected: async () => {},
-};
+const node = idleNode(NODE);
 
 const PAYMENTS = 12;
 const PARTS_EACH = 3;
@@ -333,17 +316,7 @@ describe('a version 3 journal gains the created index', () => {
     // The schema as version 3 made it, and records as version 3 wrote them (no created_index).
     const old = await rawOpen(idb, {
       version: 3,
-      upgrade: (db) => {
-        db.createObjectStore('payments', { keyPath: 'payment_hash' }).createIndex('status', 'status');
-        const parts = db.createObjectStore('parts', { keyPath: 'id' });
-        parts.createIndex('payment_hash', 'payment_hash');
-        parts.createIndex('status', 'status');
-        db.createObjectStore('meta');
-        const invoices = db.createObjectStore('invoices', { keyPath: 'payment_hash' });
-        invoices.createIndex('label', 'label', { unique: true });
-        invoices.createIndex('status', 'status');
-        db.createObjectStore('cache');
-      },
+      upgrade: (db) => oldSchema(db, { cache: true }),
     });
     old.close();
     const v3 = <T extends object>(record: T): Omit<T, 'created_index'> => {

@@ -112,3 +112,16 @@ export async function rawGet(idb: IDBFactory, store: string, key: IDBValidKey, n
     db.close();
   }
 }
+
+/** The object stores and indexes as journal versions 2 (`cache: false`) and 3 made them, for upgrade tests. */
+export function oldSchema(db: IDBDatabase, { cache }: { cache: boolean }): void {
+  db.createObjectStore('payments', { keyPath: 'payment_hash' }).createIndex('status', 'status');
+  const parts = db.createObjectStore('parts', { keyPath: 'id' });
+  parts.createIndex('payment_hash', 'payment_hash');
+  parts.createIndex('status', 'status');
+  db.createObjectStore('meta');
+  const invoices = db.createObjectStore('invoices', { keyPath: 'payment_hash' });
+  invoices.createIndex('label', 'label', { unique: true });
+  invoices.createIndex('status', 'status');
+  if (cache) db.createObjectStore('cache');
+}
