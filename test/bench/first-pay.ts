@@ -53,6 +53,8 @@ export interface WorkerHeap {
   after_pay_MB: number;
   /** Once the graph is in the cache (the first local pay only waits for it; else as after_pay). */
   loaded_MB: number;
+  /** The most seen meanwhile, sampled every 50 ms (auto's first pay: while the graph loads). */
+  peak_MB: number;
   /** Then after HeapProfiler.collectGarbage. */
   after_gc_MB: number;
 }
@@ -89,6 +91,7 @@ function medianHeap(heaps: (WorkerHeap | undefined)[]): WorkerHeap | undefined {
   return {
     after_pay_MB: median(known.map((h) => h.after_pay_MB)),
     loaded_MB: median(known.map((h) => h.loaded_MB)),
+    peak_MB: median(known.map((h) => h.peak_MB)),
     after_gc_MB: median(known.map((h) => h.after_gc_MB)),
   };
 }
@@ -173,10 +176,22 @@ async function workerHeap(tab: Tab, loaded?: () => Promise<unknown>): Promise<Wo
   if (!worker) return undefined;
   const used = async () => ((await worker.client.send('Runtime.getHeapUsage')) as { usedSize: number }).usedSize / 1e6;
   const after_pay_MB = await used();
-  if (loaded) await loaded();
+  let peak_MB = after_pay_MB;
+  if (loaded) {
+    let waiting = true;
+    const sampling = (async () => {
+      while (waiting) {
+        peak_MB = Math.max(peak_MB, await used().catch(() => 0));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    await loaded().finally(() => (waiting = false));
+    await sampling;
+  }
   const loaded_MB = loaded ? await used() : after_pay_MB;
+  peak_MB = Math.max(peak_MB, loaded_MB);
   await worker.client.send('HeapProfiler.collectGarbage');
-  return { after_pay_MB, loaded_MB, after_gc_MB: await used() };
+  return { after_pay_MB, loaded_MB, peak_MB, after_gc_MB: await used() };
 }
 
 async function closeTab(tab: Tab): Promise<void> {
@@ -318,7 +333,7 @@ export async function benchFirstPay(line: (text: string) => void): Promise<First
   );
   const heap = (h?: WorkerHeap) =>
     h
-      ? `${fmt(h.after_pay_MB, 1)} MB as the PayResult arrived, ${fmt(h.loaded_MB, 1)} MB before GC, ${fmt(h.after_gc_MB, 1)} MB after GC`
+      ? `${fmt(h.after_pay_MB, 1)} MB as the PayResult arrived, ${h.peak_MB > h.loaded_MB ? `${fmt(h.peak_MB, 1)} MB at most while the graph loaded, ` : ''}${fmt(h.loaded_MB, 1)} MB before GC, ${fmt(h.after_gc_MB, 1)} MB after GC`
       : 'n/a';
   const heaps = figures.worker_heap_MB;
   const loaded = heaps.local.first;

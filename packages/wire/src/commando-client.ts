@@ -5,7 +5,8 @@
  */
 import { fromHex, textEncoder } from './bytes.ts';
 import { ChunkCollector, MAX_COMMANDO_REQUEST, commandoFrames, decodeReply, idKey, readCommandoPayload } from './commando.ts';
-import { WireError, invalidArgument, type AmpkitError } from './errors.ts';
+import { AmpkitError, WireError, invalidArgument } from './errors.ts';
+import { ArrayStreamer } from './json-stream.ts';
 import { MessageType } from './message.ts';
 import { lightClientFeatures } from './gossip.ts';
 import { checkPrivateKey, checkPublicKey, randomPrivateKey } from './noise.ts';
@@ -63,6 +64,15 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Core Lightning's output filter object. */
   filter?: Record<string, unknown>;
+  /**
+   * Hands the members of the result's array `array` to `onItem` one by one as their bytes
+   * arrive, instead of holding the whole reply: the request then resolves to the result
+   * with that array empty. For replies of tens of megabytes (`listchannels` on mainnet).
+   * Every member is given exactly once, in order; a member that is not valid JSON fails the
+   * request with `BAD_REPLY`, and what `onItem` throws fails it with that error. When the
+   * request fails, members already given belong to a reply that does not count: drop them.
+   */
+  stream?: { array: string; onItem(item: unknown): void };
 }
 
 /** A connected commando client. */
@@ -88,7 +98,8 @@ interface Pending {
   method: string;
   resolve(value: unknown): void;
   reject(error: AmpkitError): void;
-  reply: ChunkCollector;
+  reply: ChunkCollector | ArrayStreamer;
+  stream?: RequestOptions['stream'];
   frames?: Uint8Array[];
   sent: boolean;
   key: string;
@@ -200,7 +211,8 @@ class Client implements CommandoClient {
         method,
         key,
         sent: false,
-        reply: new ChunkCollector(),
+        reply: options.stream ? new ArrayStreamer(method, options.stream.array, options.stream.onItem) : new ChunkCollector(),
+        ...(options.stream ? { stream: options.stream } : {}),
         frames: commandoFrames('request', id, json),
         resolve: (value) => {
           entry.cleanup();
@@ -386,7 +398,7 @@ class Client implements CommandoClient {
       throw new WireError('PROTOCOL', 'commando reply to a request never sent');
     }
     const limit = this.options.maxReplyBytes ?? MAX_REPLY_BYTES;
-    if (entry.reply.size + frame.chunk.length > limit) {
+    if (entry.reply.total + frame.chunk.length > limit) {
       entry.reject(new WireError('BAD_REPLY', `reply to ${entry.method} exceeds ${limit} bytes`));
       return;
     }
@@ -402,14 +414,30 @@ class Client implements CommandoClient {
       );
       return;
     }
-    entry.reply.add(frame.chunk);
-    this.buffered += frame.chunk.length;
+    const held = entry.reply.size;
+    try {
+      entry.reply.add(frame.chunk);
+    } catch (error) {
+      // A malformed member, or the consumer's own refusal: this request fails, the link stays.
+      entry.reject(
+        error instanceof AmpkitError ? error : new WireError('BAD_REPLY', `reply to ${entry.method}: ${String(error)}`, { cause: error }),
+      );
+      return;
+    }
+    this.buffered += entry.reply.size - held;
     if (type === MessageType.COMMANDO_REPLY_TERM) this.settle(entry);
   }
 
   private settle(entry: Pending): void {
     try {
-      entry.resolve(decodeReply(entry.method, entry.reply.join()));
+      const result = decodeReply(entry.method, entry.reply.join());
+      // Members the streamer could not take out (a key it did not recognise) are given now.
+      const members =
+        entry.stream && result !== null && typeof result === 'object' ? (result as Record<string, unknown>)[entry.stream.array] : undefined;
+      if (Array.isArray(members)) {
+        for (const member of members.splice(0)) entry.stream!.onItem(member);
+      }
+      entry.resolve(result);
     } catch (error) {
       entry.reject(error as AmpkitError);
     }

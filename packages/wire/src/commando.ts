@@ -57,6 +57,11 @@ export class ChunkCollector {
   private chunks: Uint8Array[] = [];
   size = 0;
 
+  /** Bytes seen in all: all of them are held. */
+  get total(): number {
+    return this.size;
+  }
+
   add(chunk: Uint8Array): void {
     this.chunks.push(chunk);
     this.size += chunk.length;

@@ -4,7 +4,7 @@
  * part with the part in `data`, or only its failure fields when `sendpay` refused it before
  * recording it, 208 a part never attempted) and checks every reply it uses.
  */
-import { RpcError, type CommandoClient } from '@ampkit/wire';
+import { RpcError, type CommandoClient, type RequestOptions } from '@ampkit/wire';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { AmpkitError, engineError } from '../errors.ts';
@@ -447,11 +447,7 @@ export function clnNode(client: CommandoClient, options: ClnNodeOptions = {}): N
   if (typeof sendpayTimeout !== 'number' || Number.isNaN(sendpayTimeout) || sendpayTimeout < 0) {
     throw engineError('INVALID_ARGUMENT', 'sendpayTimeout must be a number of seconds, 0 or more');
   }
-  const call = async (
-    method: string,
-    params: Record<string, unknown>,
-    options?: { timeout?: number; signal?: AbortSignal; filter?: Record<string, unknown> },
-  ): Promise<unknown> => {
+  const call = async (method: string, params: Record<string, unknown>, options?: RequestOptions): Promise<unknown> => {
     try {
       return await client.request(method, params, options);
     } catch (error) {
@@ -564,11 +560,13 @@ export function clnNode(client: CommandoClient, options: ClnNodeOptions = {}): N
       object('askrene-remove-layer', await call('askrene-remove-layer', { layer }), 'a reply');
     },
 
-    async listchannels(request = {}) {
+    async listchannels(request = {}, each) {
       const params = request.short_channel_id === undefined ? {} : { short_channel_id: request.short_channel_id };
       // The whole graph is tens of megabytes of JSON on mainnet: no request timeout, the link's end ends it,
-      // and only the fields the planner reads (about half of each entry).
-      const reply = await call('listchannels', params, { timeout: 0, filter: CHANNEL_FILTER });
+      // only the fields the planner reads (about half of each entry), and with `each` entry by entry as
+      // the bytes arrive, never the whole reply at once.
+      const stream = each && { array: 'channels', onItem: (entry: unknown) => isChannel(entry) && each(entry) };
+      const reply = await call('listchannels', params, { timeout: 0, filter: CHANNEL_FILTER, ...(stream ? { stream } : {}) });
       return list('listchannels', reply, 'channels').filter(isChannel);
     },
 

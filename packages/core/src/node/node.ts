@@ -227,8 +227,12 @@ export interface Node {
   /**
    * The public channel graph, one entry per direction (CLN `listchannels`); with
    * `short_channel_id`, that channel's directions only. Malformed entries are left out.
+   * With `each`, a node that can hands entries to it as they arrive instead of holding the
+   * whole graph (tens of megabytes on mainnet), and resolves to those it did not hand over
+   * (none, or all of them for a node that cannot); when the call fails, what was handed
+   * over is part of a reply that does not count.
    */
-  listchannels(request?: { short_channel_id?: string }): Promise<NodeChannel[]>;
+  listchannels(request?: { short_channel_id?: string }, each?: (entry: NodeChannel) => void): Promise<NodeChannel[]>;
   /** The public graph's nodes (CLN `listnodes`). Malformed entries are left out. */
   listnodes(): Promise<NodeAnnouncement[]>;
   /** Our own channels (CLN `listpeerchannels`). */

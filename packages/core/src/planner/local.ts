@@ -288,12 +288,13 @@ export class LocalPlanner implements LocalSide {
   private async fetch(): Promise<void> {
     const { node } = this.options;
     const fetched_at = this.now();
-    const [channels, nodes] = await Promise.all([node.listchannels(), node.listnodes().catch(() => [])]);
-    // A new graph, built a slice at a time so that the worker goes on answering meanwhile,
-    // then put in place of the old one: what gossip no longer carries (closed, pruned as
-    // stale) is gone with it. Our own channels and route hints are told on every plan, and
-    // what was learned is kept by short channel id.
+    // A new graph, built as the entries arrive (or a slice at a time from a node that gives
+    // them all at once) so that the worker goes on answering meanwhile, then put in place of
+    // the old one: what gossip no longer carries (closed, pruned as stale) is gone with it.
+    // Our own channels and route hints are told on every plan, and what was learned is kept
+    // by short channel id.
     const graph = new ChannelGraph();
+    const [channels, nodes] = await Promise.all([node.listchannels({}, (entry) => upsert(graph, entry)), node.listnodes().catch(() => [])]);
     for (let i = 0; i < channels.length; i++) {
       upsert(graph, channels[i]!);
       if (i % BUILD_SLICE === BUILD_SLICE - 1) await new Promise((resolve) => setTimeout(resolve, 0));
