@@ -65,11 +65,13 @@ function nonceBytes(n: number): Uint8Array {
   return nonce;
 }
 
-function encryptWithAd(key: Uint8Array, n: number, ad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+/** ChaCha20-Poly1305 encryption under `key` with the BOLT 8 nonce `n` and associated data `ad`. */
+export function encryptWithAd(key: Uint8Array, n: number, ad: Uint8Array, plaintext: Uint8Array): Uint8Array {
   return chacha20poly1305(key, nonceBytes(n), ad).encrypt(plaintext);
 }
 
-function decryptWithAd(key: Uint8Array, n: number, ad: Uint8Array, ciphertext: Uint8Array): Uint8Array | undefined {
+/** The reverse of {@link encryptWithAd}: the plaintext, or undefined when the MAC does not match. */
+export function decryptWithAd(key: Uint8Array, n: number, ad: Uint8Array, ciphertext: Uint8Array): Uint8Array | undefined {
   try {
     return chacha20poly1305(key, nonceBytes(n), ad).decrypt(ciphertext);
   } catch {
@@ -78,18 +80,18 @@ function decryptWithAd(key: Uint8Array, n: number, ad: Uint8Array, ciphertext: U
 }
 
 /** BOLT 8 HKDF: HKDF-SHA256 with salt `ck`, empty info, split into two 32-byte keys. */
-function hkdf2(ck: Uint8Array, ikm: Uint8Array): [Uint8Array, Uint8Array] {
+export function hkdf2(ck: Uint8Array, ikm: Uint8Array): [Uint8Array, Uint8Array] {
   const out = hkdf(sha256, ikm, ck, EMPTY, 64);
   return [out.subarray(0, 32), out.subarray(32, 64)];
 }
 
 /** BOLT 8 ECDH: SHA256 of the compressed shared point. */
-function ecdh(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
+export function ecdh(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
   return sha256(getSharedSecret(privateKey, publicKey, true));
 }
 
 /** A 33-byte compressed public key that lies on the curve, or undefined. */
-function parsePublicKey(bytes: Uint8Array): Uint8Array | undefined {
+export function parsePublicKey(bytes: Uint8Array): Uint8Array | undefined {
   if (bytes.length !== 33 || (bytes[0] !== 2 && bytes[0] !== 3)) return undefined;
   return utils.isValidPublicKey(bytes, true) ? bytes : undefined;
 }
