@@ -104,6 +104,34 @@ describe('replanning a payment', () => {
     );
     assert.ok(next.fee_msat < 5_000, `fee ${next.fee_msat}`);
   });
+
+  test('a replan twice as dear per msat as the first plan looks for a cheaper way beyond the neighbourhood', () => {
+    // s → a → k → c → t costs 0.1% and s → b → t 0.2%; a → m → c costs 0.11%, so with a
+    // neighbourhood of one direction it is on no best path until k → c shuts.
+    const graph = ChannelGraph.fromListChannels([
+      ...channel('s', 'a', 50_000_000, {}, undefined, '1x1x0'),
+      ...channel('a', 'k', 10_000_000, {}, undefined, '2x1x0'),
+      ...channel('k', 'c', 10_000_000, { ppm: 1000 }, undefined, '3x1x0'),
+      ...channel('c', 't', 50_000_000, {}, undefined, '4x1x0'),
+      ...channel('s', 'b', 50_000_000, {}, undefined, '5x1x0'),
+      ...channel('b', 't', 50_000_000, { ppm: 2000 }, undefined, '6x1x0'),
+      ...channel('a', 'm', 10_000_000, {}, undefined, '7x1x0'),
+      ...channel('m', 'c', 10_000_000, { ppm: 1100 }, undefined, '8x1x0'),
+    ]);
+    const liquidity = new Liquidity({ half_life_hours: Infinity });
+    const ask: PlanRequest = { ...base, amount_msat: 1_000_000, maxfee_msat: 10_000, max_arcs: 1 };
+    const first = ok(planPayment(graph, liquidity, ask));
+    assert.equal(first.fee_msat, 1000);
+    const route = first.routes[0]!.hops;
+    assert.equal(route[2]!.channel, '3x1x0');
+    learn(liquidity, graph, route, { ok: false, erring_index: 2, failcode: 0x1014 }, { now: 0 }); // channel_disabled
+    const next = ok(planPayment(graph, liquidity, ask));
+    assert.ok(
+      next.routes.every((r) => r.hops.some((h) => h.channel === '8x1x0')),
+      next.routes.map((r) => r.hops.map((h) => h.channel).join(' ')).join(', '),
+    );
+    assert.ok(next.fee_msat < 1500, `fee ${next.fee_msat}`);
+  });
 });
 
 describe('selection helpers', () => {

@@ -2,7 +2,8 @@
  * Room beyond the neighbourhood: when, after something was learned, the directions chosen
  * by fee (near, then four times as many) leave too little room, the planner looks again
  * with fees weighed against the budget instead of the cheapest path, so a dearer way that
- * fits the budget is found.
+ * fits the budget is found. A first plan far dearer than the cheapest path's fee is
+ * weighed against one on the wider neighbourhood, which may hold cheap room left out.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -50,6 +51,27 @@ describe('room beyond the neighbourhood', () => {
     assert.equal(plan.amount_msat, 5_000_000);
     assert.ok(plan.fee_msat <= 200_000, `fee ${plan.fee_msat}`);
     assert.ok(plan.routes.some((r) => r.hops.some((h) => h.channel === '6x1x0')));
+  });
+
+  test('a first plan that buys far dearer paths than the cheapest fee is weighed against the wider neighbourhood', () => {
+    // s → a → k → c → t is free but carries 2,000,000 msat; s → b → c costs 2% and a → m → c
+    // 0.1%, both wide. Six directions keep the best paths through s's and t's directions
+    // only, so a → m → c is left out and the free way's overflow goes the 2% way.
+    const graph = ChannelGraph.fromListChannels([
+      ...channel('s', 'a', 50_000_000, {}, undefined, '11x1x0'),
+      ...channel('a', 'k', 2_000_000, {}, undefined, '12x1x0'),
+      ...channel('k', 'c', 2_000_000, {}, undefined, '13x1x0'),
+      ...channel('c', 't', 50_000_000, {}, undefined, '14x1x0'),
+      ...channel('s', 'b', 50_000_000, {}, undefined, '15x1x0'),
+      ...channel('b', 'c', 50_000_000, { ppm: 20_000 }, undefined, '16x1x0'),
+      ...channel('a', 'm', 50_000_000, {}, undefined, '17x1x0'),
+      ...channel('m', 'c', 50_000_000, { ppm: 1000 }, undefined, '18x1x0'),
+    ]);
+    const plan = planPayment(graph, new Liquidity(), { ...ask, amount_msat: 5_000_000, max_arcs: 6 });
+    assert.ok(plan.ok, plan.ok ? '' : `${plan.reason}: ${plan.message}`);
+    assert.equal(plan.amount_msat, 5_000_000);
+    assert.ok(plan.routes.every((r) => r.hops.every((h) => h.channel !== '16x1x0')));
+    assert.ok(plan.fee_msat < 10_000, `fee ${plan.fee_msat}`);
   });
 
   test('a budget too small for the dear way leaves the payment short of room', () => {

@@ -15,9 +15,11 @@
  * To plan what is left of a payment, call it again with the remainder, the remaining budget
  * and parts, and the parts in flight as `inflight`: it solves again on the neighbourhood
  * chosen for the payment before (kept per `Liquidity`, while the graph is unchanged),
- * choosing anew when that gives no plan or one far dearer per msat than the first. A
- * neighbourhood short of room is followed by one four times larger, then, once something
- * was learned, by one as large that weighs fees against the budget.
+ * choosing anew when that gives no plan or one half as dear again per msat as the first. A
+ * plan on a new neighbourhood costing more than four times the cheapest path's fee is
+ * compared with one on a neighbourhood four times larger. A neighbourhood short of room is
+ * followed by that larger one, then, once something was learned, by one as large that
+ * weighs fees against the budget.
  */
 import type { RouteHop } from '../types.ts';
 import { engineError } from '../errors.ts';
@@ -194,12 +196,26 @@ export function planPayment(graph: ChannelGraph, liquidity: Liquidity, request: 
   let result = fresh ? undefined : planIn(prepare(graph, liquidity, req, inflight, exclude, 'near', last));
   const short = (r: Plan | NoPlan) => !r.ok && (r.reason === 'CAPACITY' || r.reason === 'MAXPARTS');
   // What was learned may have shut the cheap ways of the neighbourhood chosen before: a plan
-  // there much dearer per msat than the first one is compared with one on a neighbourhood chosen anew.
+  // there half as dear again per msat as the first one is compared with one on a neighbourhood chosen anew.
   const dear = !!result?.ok && !!last && result.fee_msat > Math.max(REFRESH_FEE * last.rate * req.amount, req.maxfee / 20);
   // No plan there: choose again with what was learned; short of room, once more on a wider neighbourhood.
   if (!result?.ok || dear) {
-    const problem = prepare(graph, liquidity, req, inflight, exclude, 'near');
-    const again = planIn(problem);
+    let problem = prepare(graph, liquidity, req, inflight, exclude, 'near');
+    let again = planIn(problem);
+    // A flow far dearer than the cheapest path's fee ran short of cheap room: the neighbourhood
+    // is chosen for a share of the amount, and the cheap directions it left out (priced per
+    // share) may be what the whole amount needs. The wide one's plan is taken if it costs less
+    // by the planner's own measure (and, for a replan, in fees too: that is why it looks again).
+    if (again.ok && !('ok' in problem) && again.fee_msat > DEAR_FLOW * problem.feeUnit) {
+      const unit = problem.feeUnit;
+      const widened = prepare(graph, liquidity, req, inflight, exclude, 'wide');
+      const other = planIn(widened);
+      const better = other.ok && worth(other, req.mu, unit) < worth(again, req.mu, unit);
+      if (better && other.fee_msat <= req.maxfee && (fresh || other.fee_msat <= again.fee_msat)) {
+        problem = widened;
+        again = other;
+      }
+    }
     if (!result?.ok || (again.ok && again.fee_msat < (result as Plan).fee_msat)) {
       if (!('ok' in problem))
         chosen.set(liquidity, {
@@ -242,10 +258,24 @@ function endsHaveRoom(graph: ChannelGraph, liquidity: Liquidity, req: Limits): b
   return out >= req.amount && into >= req.amount;
 }
 
+/**
+ * A plan costing more than this many times the fee unit (the cheapest path's fee for the
+ * whole amount, liquidity aside) is compared with one on the wide neighbourhood.
+ */
+const DEAR_FLOW = 4;
+
+/** What a plan costs by the planner's measure: -log of its probability plus `mu` per `unit` of fees. */
+function worth(plan: Plan, mu: number, unit: number): number {
+  return -Math.log(plan.probability) + (mu * plan.fee_msat) / unit;
+}
+
 /** The neighbourhood last chosen for each liquidity's payments (see {@link planPayment}). */
 const chosen = new WeakMap<Liquidity, Reuse & { graph: ChannelGraph; version: number; key: string; amount: number; rate: number }>();
-/** A replan dearer per msat than this many times the plan made when its neighbourhood was chosen looks at a new one. */
-const REFRESH_FEE = 3;
+/**
+ * A replan dearer per msat than this many times the plan made when its neighbourhood was
+ * chosen looks at a new one: what was learned has likely shut its cheap ways.
+ */
+const REFRESH_FEE = 1.5;
 
 /** Plans on a prepared problem: the fee weight asked for, less when a part is unlikely, more when over budget. */
 function planIn(problem: Problem | NoPlan): Plan | NoPlan {
