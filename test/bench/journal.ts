@@ -53,6 +53,7 @@ export async function benchJournal() {
           first_page_ms: number;
           all_ms: number;
           raw_all_ms: number;
+          raw_whole_ms: number;
           listed: number;
           page: number;
           heap_before_mb?: number;
