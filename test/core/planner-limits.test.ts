@@ -13,6 +13,7 @@ import {
   ChannelGraph,
   Liquidity,
   forwardFee,
+  learn,
   planPayment,
   type ListChannelsEntry,
   type Plan,
@@ -115,6 +116,27 @@ describe('htlc limits', () => {
     for (const r of plan.routes)
       for (const h of r.hops) assert.ok(h.amount_msat <= 300_000 || h.channel !== plan.routes[0]!.hops[1]!.channel);
     assert.equal(plan.amount_msat, 1_000_000);
+    checkRoutes(graph, plan);
+  });
+
+  test("a leftover below the only free way's htlc minimum is lifted to it with what another part spares", () => {
+    // The cheap way is known to hold just short of the amount; the parts squeeze onto it
+    // until a few msat are left, too few for the dear way's minimum.
+    const graph = ChannelGraph.fromListChannels([
+      ...channel('s', 'a', 500_000_000, {}, {}),
+      ...channel('a', 't', 500_000_000, { ppm: 1, min: 100 }, {}),
+      ...channel('s', 'b', 1_000_000_000, {}, {}),
+      ...channel('b', 't', 1_000_000_000, { base: 1000, ppm: 1000, min: 1000 }, {}),
+    ]);
+    const liquidity = new Liquidity();
+    const request = { ...base, amount_msat: 100_000_000, maxfee_msat: 500_000 };
+    const first = ok(planPayment(graph, liquidity, request));
+    const cheap = first.routes.find((r) => r.hops[0]!.id === id('a'))!;
+    learn(liquidity, graph, cheap.hops, { ok: false, erring_index: 1, failcode: 0x1007 }, { now: 0 });
+    const plan = ok(planPayment(graph, liquidity, request));
+    assert.equal(plan.amount_msat, 100_000_000);
+    for (const r of plan.routes)
+      for (const h of r.hops) assert.ok(h.amount_msat >= graph.entry(graph.channelIndex(h.channel, h.direction!)).htlc_minimum_msat);
     checkRoutes(graph, plan);
   });
 

@@ -2,7 +2,7 @@
  * Room beyond the neighbourhood: when, after something was learned, the directions chosen
  * by fee (near, then four times as many) leave too little room, the planner looks again
  * with fees weighed against the budget instead of the cheapest path, so a dearer way that
- * fits the budget is found. A first plan far dearer than the cheapest path's fee is
+ * fits the budget is found, the ways out of the source's peers first. A first plan far dearer than the cheapest path's fee is
  * weighed against one on the wider neighbourhood, which may hold cheap room left out.
  */
 import assert from 'node:assert/strict';
@@ -72,6 +72,39 @@ describe('room beyond the neighbourhood', () => {
     assert.equal(plan.amount_msat, 5_000_000);
     assert.ok(plan.routes.every((r) => r.hops.every((h) => h.channel !== '16x1x0')));
     assert.ok(plan.fee_msat < 10_000, `fee ${plan.fee_msat}`);
+  });
+
+  test("when short of room, the budget neighbourhood keeps the ways out of the source's peers, however dear", () => {
+    // s → a → x → z → t is free but x → z was learned shut; twenty free narrow detours
+    // x → fᵢ → z (20,000 msat each) outscore the one wide way out of a, a → y → z with a
+    // 90,000 msat base fee, even with fees weighed against the budget: sixteen directions
+    // chosen by score hold the detours only.
+    const graph = ChannelGraph.fromListChannels([
+      ...channel('s', 'a', 50_000_000, {}, undefined, '21x1x0'),
+      ...channel('a', 'x', 50_000_000, {}, undefined, '22x1x0'),
+      ...channel('x', 'z', 50_000_000, {}, undefined, '23x1x0'),
+      ...channel('z', 't', 50_000_000, {}, undefined, '24x1x0'),
+      ...channel('a', 'y', 50_000_000, { base: 90_000 }, undefined, '25x1x0'),
+      ...channel('y', 'z', 50_000_000, {}, undefined, '26x1x0'),
+      ...Array.from({ length: 20 }, (_, i) => [
+        ...channel('x', `f${i}`, 20_000, {}, undefined, `${100 + i}x1x0`),
+        ...channel(`f${i}`, 'z', 20_000, {}, undefined, `${200 + i}x1x0`),
+      ]).flat(),
+    ]);
+    const liquidity = new Liquidity({ half_life_hours: Infinity });
+    const hop = (to: string, channel: string, from: string) => ({
+      id: id(to),
+      channel,
+      direction: (id(from) < id(to) ? 0 : 1) as 0 | 1,
+      amount_msat: 1001,
+      delay: 18,
+    });
+    const route = [hop('a', '21x1x0', 's'), hop('x', '22x1x0', 'a'), hop('z', '23x1x0', 'x')];
+    learn(liquidity, graph, route, { ok: false, erring_index: 2, failcode: 0x1007 }, { now: 0 });
+    const plan = planPayment(graph, liquidity, { ...ask, amount_msat: 1_000_000, maxfee_msat: 100_000, max_arcs: 4 });
+    assert.ok(plan.ok, plan.ok ? '' : `${plan.reason}: ${plan.message}`);
+    assert.equal(plan.amount_msat, 1_000_000);
+    assert.ok(plan.routes.some((r) => r.hops.some((h) => h.channel === '25x1x0')));
   });
 
   test('a budget too small for the dear way leaves the payment short of room', () => {

@@ -49,7 +49,8 @@ export interface Failure {
 /**
  * How much of the graph a problem is solved on: the neighbourhood; {@link WIDE} times that
  * with narrow directions too; or as wide, with fees weighed against the budget rather than
- * the cheapest path (`budget`: for room that only dearer paths within the budget have).
+ * the cheapest path and the ways out of the source's peers taken first (`budget`: for room
+ * that only dearer paths within the budget have).
  */
 export type Breadth = 'near' | 'wide' | 'budget';
 
@@ -186,7 +187,10 @@ export function prepare(
     feeUnit = Math.max(MIN_FEE_UNIT, amount * 1e-6, (cheapest[req.target]! * amount) / share);
     const feeWeight = req.mu / (breadth === 'budget' ? Math.max(feeUnit, req.maxfee / WIDE_FEE_SHARE) : feeUnit);
     for (let e = 0; e < size; e++) if (weight[e] !== Infinity) weight[e]! += feeWeight * fees[e]!;
-    sub = selectSubgraph(graph, weight, source, req.target, breadth === 'near' ? req.maxArcs : req.maxArcs * WIDE);
+    sub =
+      breadth === 'near'
+        ? selectSubgraph(graph, weight, source, req.target, req.maxArcs)
+        : selectSubgraph(graph, weight, source, req.target, req.maxArcs * WIDE, breadth === 'budget');
   }
   if (!sub) return { ok: false, reason: 'NO_PATH', message: 'no usable path leads from the source to the destination' };
   const delay = new Float64Array(sub.arcs.length);

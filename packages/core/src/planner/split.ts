@@ -31,6 +31,8 @@ export function splitFlow(p: Problem, mu: number, work: Work): { parts: Part[]; 
   const m = arcs.length;
   const extra = new Float64Array(m);
   const banned = new Uint8Array(m);
+  /** Arcs banned only because what came their way was below a direction's htlc minimum. */
+  const tooSmall = new Uint8Array(m);
   const parts: Part[] = [];
   let remaining = req.amount;
   let partsLeft = req.maxparts;
@@ -74,7 +76,9 @@ export function splitFlow(p: Problem, mu: number, work: Work): { parts: Part[]; 
       }
       if (path.amount < minimum) {
         // Too small for a direction's htlc minimum (or cut too small by another's maximum): not that way next round.
-        banned[path.narrow >= 0 ? path.narrow : strict] = 1;
+        const a = path.narrow >= 0 ? path.narrow : strict;
+        if (!banned[a]) tooSmall[a] = 1;
+        banned[a] = 1;
         short += path.amount;
         continue;
       }
@@ -121,11 +125,65 @@ export function splitFlow(p: Problem, mu: number, work: Work): { parts: Part[]; 
     }
     remaining = short;
   }
+  if (remaining > 0 && partsLeft > 0 && placeCrumb(p, mu, parts, remaining, extra, banned, tooSmall)) remaining = 0;
   if (remaining > 0 && partsLeft > 0) {
     const reason = delayed ? 'MAXDELAY' : 'CAPACITY';
     return { ok: false, reason, message: `${remaining} of ${req.amount} msat could not be planned (${reason.toLowerCase()})` };
   }
   return { parts, remaining };
+}
+
+/**
+ * Places `crumb` msat left over by the rounds (too little for any way's htlc minimum: the
+ * other ways are full) as one more part, lifted to its path's minimum with what it takes
+ * from the largest part that can spare it. Adds the part to `parts` (and its hops to
+ * `extra`); false when no path or no part can.
+ */
+function placeCrumb(
+  p: Problem,
+  mu: number,
+  parts: Part[],
+  crumb: number,
+  extra: Float64Array,
+  banned: Uint8Array,
+  tooSmall: Uint8Array,
+): boolean {
+  const { graph, net, sub, arcs } = p;
+  if (parts.length === 0) return false;
+  const donors = [...parts].sort((x, y) => y.amount - x.amount);
+  // What a part can spare at most: the most a way's htlc minimum may ask (and no more than half of it).
+  const spare = Math.floor(donors[0]!.amount / 2);
+  const allowed = banned.map((b, a) => (b && !tooSmall[a] ? 1 : 0));
+  // The cheapest path for the crumb among directions whose minimum a lift can meet.
+  segments(p, mu, extra, allowed, crumb + spare);
+  const result = minCostFlow(net, sub.source, sub.target, crumb);
+  if (result.value < crumb) return false;
+  const path = decomposeFlow(net, result.flow, sub.source, sub.target).sort((x, y) => y.amount - x.amount)[0];
+  if (!path) return false;
+  let minimum = 0;
+  for (const a of path.arcs) minimum = Math.max(minimum, graph.htlcMin[arcs[a]!]!);
+  const lift = Math.max(crumb, minimum) - crumb;
+  for (const donor of donors) {
+    if (donor.amount - lift < 1) continue;
+    // The donor, smaller (so no limit of its own can break but its minimum), then the lifted crumb.
+    const before = donor.hops;
+    donor.arcs.forEach((a, i) => (extra[a]! -= before[i]!.amount_msat));
+    donor.amount -= lift;
+    const part: Part = { arcs: path.arcs, path: path.arcs.map((a) => arcs[a]!), hops: [], amount: crumb + lift };
+    if (fit(p, donor, extra) === 0) {
+      donor.arcs.forEach((a, i) => (extra[a]! += donor.hops[i]!.amount_msat));
+      if (fit(p, part, extra) === 0) {
+        part.arcs.forEach((a, i) => (extra[a]! += part.hops[i]!.amount_msat));
+        parts.push(part);
+        return true;
+      }
+      donor.arcs.forEach((a, i) => (extra[a]! -= donor.hops[i]!.amount_msat));
+    }
+    donor.amount += lift;
+    donor.hops = before;
+    donor.arcs.forEach((a, i) => (extra[a]! += before[i]!.amount_msat));
+  }
+  return false;
 }
 
 /**

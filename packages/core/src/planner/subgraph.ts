@@ -106,7 +106,10 @@ export function shortestDistances(
  * with the lowest cost of the best path through them (source-distance of their start, plus
  * their weight, plus target-distance of their end, under `weight`): a threshold on that
  * cost keeps whole paths, as every direction on the best path through a kept one costs no
- * more. Undefined when the target cannot be reached at all.
+ * more. With `behindSource`, the best paths through the directions out of the source's
+ * peers come before those (cheapest first, up to half of `maxArcs`): what the source holds
+ * on its own channels is known, so a payment short of room is often short just behind
+ * them, on its peers' channels. Undefined when the target cannot be reached at all.
  */
 export function selectSubgraph(
   graph: ChannelGraph,
@@ -114,6 +117,7 @@ export function selectSubgraph(
   source: number,
   target: number,
   maxArcs: number,
+  behindSource = false,
 ): Subgraph | undefined {
   const { outStart, outList, inStart, inList } = graph.adjacency();
   const n = graph.nodeCount;
@@ -140,6 +144,21 @@ export function selectSubgraph(
   };
   for (let j = outStart[source]!; j < outStart[source + 1]!; j++) if (graph.to[outList[j]!] !== source) through(outList[j]!);
   for (let j = inStart[target]!; j < inStart[target + 1]!; j++) if (graph.from[inList[j]!] !== target) through(inList[j]!);
+  if (behindSource) {
+    // The directions out of the source's peers, cheapest first, while they take at most half the room.
+    const next: number[] = [];
+    for (let j = outStart[source]!; j < outStart[source + 1]!; j++) {
+      const u = graph.to[outList[j]!]!;
+      if (u === target) continue;
+      for (let k = outStart[u]!; k < outStart[u + 1]!; k++) if (graph.to[outList[k]!] !== source) next.push(outList[k]!);
+    }
+    const cost = new Map(next.map((e) => [e, ds[graph.from[e]!]! + weight[e]! + dt[graph.to[e]!]!]));
+    next.sort((x, y) => cost.get(x)! - cost.get(y)! || 0);
+    for (const e of next) {
+      if (chosen.length >= maxArcs / 2) break;
+      through(e);
+    }
+  }
   const candidates = new Int32Array(outList.length);
   const scores = new Float64Array(outList.length);
   let count = 0;
