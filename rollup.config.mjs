@@ -112,6 +112,8 @@ export const shipped = [
   types('packages/worker/src/index.ts', ['dist/ampkit.d.ts', 'packages/worker/dist/ampkit.d.ts']),
   types('packages/worker/src/worker.ts', 'packages/worker/dist/ampkit-worker.d.ts'),
   browser('packages/wire/src/index.ts', 'dist/ampkit-wire.js'),
+  // Lightning Node Connect (@ampkit/wire/lnc), which the worker loads on demand for an LND node.
+  browser('packages/wire/src/lnc/index.ts', 'dist/ampkit-lnc.js'),
   browser('packages/core/src/index.ts', 'dist/ampkit-core.js'),
   ...elements(),
 ];

@@ -1,7 +1,7 @@
 // Browser tests (test/**/*.browser.test.ts) in the system Chromium, headless, never a
 // downloaded browser. TypeScript goes through esbuild; packages resolve to their sources.
 // Alongside the dev server this config runs a commando node (serveCommando) on 127.0.0.1,
-// which tests find through /commando-test/config.json.
+// which tests find through /commando-test/config.json, and an LNC test mailbox (/lnc-test/).
 import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +47,30 @@ function commandoNode() {
         node.dropConnections();
         return { body: '{}', type: 'json' };
       }
+      return undefined;
+    },
+  };
+}
+
+/**
+ * LNC for the browser tests: the test mailbox, started on the first request (scrypt makes
+ * each session cost about a second), and a new litd stand-in per /lnc-test/session.json,
+ * since a pairing phrase works once; /lnc-test/seen/<id>.json says what that litd saw.
+ */
+function lncNode() {
+  let lnc;
+  return {
+    name: 'ampkit-lnc-node',
+    async serverStop() {
+      await (await lnc)?.close();
+    },
+    async serve(ctx) {
+      if (!ctx.path.startsWith('/lnc-test/')) return undefined;
+      lnc ??= import('./test/wire/browser-test-lnc.ts').then((m) => m.startBrowserTestLnc());
+      const live = await lnc;
+      if (ctx.path === '/lnc-test/session.json') return { body: JSON.stringify(await live.session()), type: 'json' };
+      const seen = /^\/lnc-test\/seen\/(\d+)\.json$/.exec(ctx.path);
+      if (seen) return { body: JSON.stringify(live.seen(Number(seen[1])) ?? null), type: 'json' };
       return undefined;
     },
   };
@@ -115,5 +139,5 @@ export default {
   testFramework: { config: { timeout: 30_000 } },
   browsers: [chromeLauncher({ launchOptions: { executablePath, headless: true, args: CHROMIUM_ARGS } })],
   middleware: [sharedReferenceMiddleware],
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), commandoNode(), ampkitElements()],
+  plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), commandoNode(), lncNode(), ampkitElements()],
 };

@@ -6,7 +6,8 @@
  * payment rate; the engine's journal in Chromium; receiving latency; the elements; the local
  * pay planner on the mainnet graph. Sections: handshake, requests,
  * big-reply, transport, bundle, journal, receive, graph, payments, elements, pay,
- * pay-engine (the whole pay() on simnet's mainnet graph, local and node planner)
+ * pay-engine (the whole pay() on simnet's mainnet graph, local and node planner), lnc
+ * (Lightning Node Connect: bundle, pairing and reconnect in Chromium, calls vs commando)
  * (default: all; `pay --quick` for fewer payments). Timings are printed, never asserted.
  */
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
@@ -21,7 +22,7 @@ import { DEFAULT_GRAPH, startSimnet } from '@ampkit/simnet';
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const wanted = args.filter((a) => !a.startsWith('--'));
-const WIRE = ['handshake', 'requests', 'big-reply', 'transport', 'bundle'];
+const WIRE = ['handshake', 'requests', 'big-reply', 'transport', 'bundle', 'lnc'];
 const CORE = ['journal', 'receive', 'worker', 'elements', 'pay', 'pay-engine', 'first-pay'];
 const run = (section: string) =>
   wanted.length === 0 ||
@@ -330,6 +331,11 @@ if (run('bundle')) {
   line(
     `bundle, peers: lnmessage page ${kb(peer?.min_bytes)} min, ${kb(peer?.gzip_bytes)} gzip (connect only, no engine: ${ratio(peer)}); @getalby/bitcoin-connect page ${kb(bitcoinConnect?.min_bytes)} min, ${kb(bitcoinConnect?.gzip_bytes)} gzip (${ratio(bitcoinConnect)}; ${loaded('bitcoin-connect-page')}); @lightninglabs/lnc-web ${kb(lncWeb?.min_bytes)} min, ${kb(lncWeb?.gzip_bytes)} gzip of JS (${ratio(lncWeb)}) plus its WASM, fetched from lightning.engineering at run time and not in the npm package, so not weighed here`,
   );
+}
+
+if (run('lnc')) {
+  const { benchLnc } = await import('./lnc.ts');
+  results.lnc = await benchLnc(line, { commando: ampkit, interleave });
 }
 
 if (run('worker')) {

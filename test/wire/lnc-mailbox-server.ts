@@ -155,7 +155,9 @@ export async function startTestMailbox(): Promise<TestMailbox> {
     let claimed: Stream | undefined;
     ws.on('message', (data, isBinary) => {
       chain = chain.then(async () => {
-        if (ws.readyState !== ws.OPEN) return;
+        // A writer's message that arrived before its close frame is still delivered, as by
+        // aperture: a client sends FIN (or act three) and closes at once.
+        if (ws.readyState !== ws.OPEN && (receiving || !claimed)) return;
         let frame: { stream_id?: unknown; desc?: { stream_id?: unknown; streamId?: unknown }; msg?: unknown };
         try {
           if (isBinary) throw new Error('binary');

@@ -19,7 +19,7 @@ const strictUtf8 = (bytes: Uint8Array): string => utf8.decode(bytes);
  * sent with another wire type than lnd's proto gives it is skipped too (the field keeps its
  * default), as protobuf's own decoders do. `bytes` fields are views into `bytes`, not copies.
  *
- * @param decoder - A method's `output` from {@link "./lnd-methods.ts"}, or any decoder from `./lnd/decode/`.
+ * @param decoder - A method's `output` from {@link lndMethods}, or any decoder from `./lnd/decode/`.
  * @param bytes - The protobuf bytes.
  * @param method - The gRPC path the bytes answer (`/lnrpc.Lightning/GetInfo`), for the error message.
  * @returns The decoded message, every field present (protobuf's default where the bytes said
@@ -53,7 +53,7 @@ export function decodeLnd<T>(decoder: LndDecoder<T>, bytes: Uint8Array, method: 
  * Encodes one protobuf message of lnd's from a plain object (the gRPC request body, before
  * its 5-byte prefix). Fields left out, at any depth, take their protobuf defaults and are not sent.
  *
- * @param encoder - A method's `input` from {@link "./lnd-methods.ts"}, or any encoder from `./lnd/encode/`.
+ * @param encoder - A method's `input` from {@link lndMethods}, or any encoder from `./lnd/encode/`.
  * @throws Error when a 64-bit integer is out of its type's range (a programming error, not a reply's).
  *
  * @example
