@@ -7,11 +7,14 @@
  * server (nghttp2): the decrypted bytes go into a Duplex given to `server.emit('connection')`.
  * gRPC handlers see opaque request bytes and answer with length-prefixed messages and
  * `grpc-status` trailers, so the client is tested against an independent HTTP/2 stack.
+ * With `upstream`, the decrypted bytes go instead to a real gRPC server over TCP, as litd
+ * hands them to lnd.
  *
  * One connection per session at a time: when it ends (FIN, killed sockets, keepalive), the
  * endpoint listens again, on the KK streams once paired.
  */
 import http2 from 'node:http2';
+import net from 'node:net';
 import { Duplex } from 'node:stream';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { textEncoder } from '../../packages/wire/src/bytes.ts';
@@ -68,6 +71,12 @@ export interface TestEndpointOptions {
   authData?: string;
   /** go-back-N timing of the server side (short in tests). */
   gbn?: { handshakeTimeoutMs?: number; resendTimeoutMs?: number; pingMs?: number; pongTimeoutMs?: number };
+  /**
+   * A gRPC server (plain HTTP/2 over TCP) to hand each link's decrypted bytes to, one TCP
+   * connection per link, instead of the built-in HTTP/2 server; `handlers`, `calls` and
+   * `cancelled` are then unused. When that server drops the connection, the link ends too.
+   */
+  upstream?: { host: string; port: number };
 }
 
 /** A running endpoint (one litd session). */
@@ -206,6 +215,7 @@ export async function startTestEndpoint(options: TestEndpointOptions): Promise<T
     let transport: NoiseTransport | undefined;
     let decoder: LncMessageDecoder | undefined;
     let pipe: Duplex | undefined;
+    let socket: net.Socket | undefined;
     let ended = false;
     let act = 0;
     const turn = {
@@ -216,6 +226,7 @@ export async function startTestEndpoint(options: TestEndpointOptions): Promise<T
         gbn.close();
         box.close();
         pipe?.destroy();
+        socket?.destroy();
         if (current === turn) current = undefined;
         if (running && !killed) setTimeout(() => void listen(), 10);
       },
@@ -240,7 +251,15 @@ export async function startTestEndpoint(options: TestEndpointOptions): Promise<T
         },
       });
       pipe.on('error', () => {});
-      server.emit('connection', pipe);
+      if (options.upstream) {
+        socket = net.connect(options.upstream);
+        socket.on('error', () => {});
+        socket.on('close', () => turn.shut());
+        pipe.pipe(socket);
+        socket.pipe(pipe);
+      } else {
+        server.emit('connection', pipe);
+      }
     };
 
     box.onPacket = (packet) => {
