@@ -5,6 +5,7 @@
  */
 import { WireError } from './errors.ts';
 import { textDecoder } from './bytes.ts';
+import { ChunkCollector } from './commando.ts';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -40,10 +41,8 @@ interface Level {
 export class ArrayStreamer {
   /** Bytes seen in all. */
   total = 0;
-  private readonly rest: Uint8Array[] = [];
-  private restBytes = 0;
-  private readonly member: Uint8Array[] = [];
-  private memberBytes = 0;
+  private readonly rest = new ChunkCollector();
+  private member = new ChunkCollector();
   private readonly levels: Level[] = [];
   private inString = false;
   private escaped = false;
@@ -134,12 +133,12 @@ export class ArrayStreamer {
 
   /** Bytes held now: the rest of the reply so far and the member being read. */
   get size(): number {
-    return this.restBytes + this.memberBytes;
+    return this.rest.size + this.member.size;
   }
 
   /** The reply without the streamed members, for {@link decodeReply}. */
   join(): Uint8Array {
-    return concat(this.rest, this.restBytes);
+    return this.rest.join();
   }
 
   /** Whether the array just opened is `result[array]` of the reply's top-level object. */
@@ -159,21 +158,18 @@ export class ArrayStreamer {
   private keep(chunk: Uint8Array, from: number, to: number): void {
     if (to <= from) return;
     // A copy of these bytes alone: a view would keep the whole chunk alive.
-    this.rest.push(chunk.slice(from, to));
-    this.restBytes += to - from;
+    this.rest.add(chunk.slice(from, to));
   }
 
   private take(chunk: Uint8Array, from: number, to: number): void {
     if (to <= from) return;
-    this.member.push(chunk.subarray(from, to));
-    this.memberBytes += to - from;
+    this.member.add(chunk.subarray(from, to));
   }
 
   /** Parses and hands over the member read so far; `comma`: one more follows. */
   private endMember(comma: boolean): void {
-    const parts = this.member.splice(0);
-    const bytes = parts.length === 1 ? parts[0]! : concat(parts, this.memberBytes);
-    this.memberBytes = 0;
+    const bytes = this.member.join();
+    this.member = new ChunkCollector();
     const blank = isBlank(bytes);
     if (blank && !comma && !this.afterComma) return; // `[]`
     this.afterComma = comma;
@@ -186,16 +182,6 @@ export class ArrayStreamer {
     }
     this.onItem(item);
   }
-}
-
-function concat(parts: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
 }
 
 function isBlank(bytes: Uint8Array): boolean {
