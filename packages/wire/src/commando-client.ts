@@ -12,7 +12,7 @@ import { lightClientFeatures } from './gossip.ts';
 import { checkPrivateKey, checkPublicKey, randomPrivateKey } from './noise.ts';
 import { Peer, prepareInitiator } from './peer.ts';
 import { globalWebSocket, openWebSocket, type WebSocketConstructor } from './socket.ts';
-import { longTimeout } from './timers.ts';
+import { longTimeout, reconnectDelay, type ReconnectPolicy } from './timers.ts';
 
 /** Where the connection is: `failed` means reconnection gave up; `closed` means `close()` was called. */
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed' | 'failed';
@@ -37,7 +37,7 @@ export interface ConnectOptions {
   /** Time allowed for one connection attempt: socket, handshake and init (10 000 ms). */
   connectTimeout?: number;
   /** Reconnection after a drop; `false` to stay down. */
-  reconnect?: false | { attempts?: number; minDelay?: number; maxDelay?: number };
+  reconnect?: ReconnectPolicy;
   /** Largest reply accepted, in bytes (256 MiB); a larger one fails its request with `BAD_REPLY`. */
   maxReplyBytes?: number;
   /**
@@ -364,18 +364,13 @@ class Client implements CommandoClient {
   }
 
   private scheduleReconnect(cause: AmpkitError): void {
-    const policy = this.options.reconnect;
-    const attempts = policy === false ? 0 : (policy?.attempts ?? 8);
-    if (this.attempt >= attempts) {
+    const delay = reconnectDelay(this.options.reconnect, this.attempt);
+    if (delay === undefined) {
       this.setState('failed', cause);
       this.rejectAll(new WireError('CONNECTION', `gave up reconnecting: ${cause.message}`, { cause }));
       return;
     }
     this.setState('reconnecting', cause);
-    const { minDelay: min = 250, maxDelay: max = 10_000 } = policy || {};
-    // Exponential backoff with jitter (half fixed, half random) spreads clients apart after an outage.
-    const ceiling = Math.min(max, min * 2 ** this.attempt);
-    const delay = ceiling / 2 + (Math.random() * ceiling) / 2;
     this.attempt++;
     this.cancelRetry = longTimeout(() => {
       // Each attempt is a new Peer: a fresh ephemeral key and a new handshake.

@@ -7,7 +7,7 @@ export { AmpkitError, RpcError, WireError, type AmpkitErrorOptions, type WireErr
 export { connect, type CommandoClient, type ConnectOptions, type ConnectionState, type RequestOptions } from './commando-client.ts';
 export { acceptCommando, type CommandoContext, type CommandoHandler, type CommandoServerOptions } from './commando-server.ts';
 export { COMMANDO_CHUNK, MAX_COMMANDO_REQUEST, commandoFrames } from './commando.ts';
-export { MAX_TIMER_MS, longTimeout } from './timers.ts';
+export { MAX_TIMER_MS, longTimeout, type ReconnectPolicy } from './timers.ts';
 export {
   HandshakeError,
   InitiatorHandshake,

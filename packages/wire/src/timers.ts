@@ -41,3 +41,19 @@ export function longTimeout(callback: () => void, ms: number): () => void {
     timer = undefined;
   };
 }
+
+/** How a client comes back after a drop: up to `attempts` (8) with backoff from `minDelay` (250 ms) to `maxDelay` (10 s), or `false` to stay down. */
+export type ReconnectPolicy = false | { attempts?: number; minDelay?: number; maxDelay?: number };
+
+/**
+ * The wait in ms before reconnection attempt `attempt` (0 for the first) under `policy`, or
+ * undefined once its attempts are spent. Exponential backoff with jitter (half fixed, half
+ * random) spreads clients apart after an outage.
+ */
+export function reconnectDelay(policy: ReconnectPolicy | undefined, attempt: number): number | undefined {
+  const attempts = policy === false ? 0 : (policy?.attempts ?? 8);
+  if (attempt >= attempts) return undefined;
+  const { minDelay: min = 250, maxDelay: max = 10_000 } = policy || {};
+  const ceiling = Math.min(max, min * 2 ** attempt);
+  return ceiling / 2 + (Math.random() * ceiling) / 2;
+}

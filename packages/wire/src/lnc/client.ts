@@ -11,7 +11,7 @@ import { fromHex, textDecoder, toHex } from '../bytes.ts';
 import { AmpkitError, WireError, invalidArgument } from '../errors.ts';
 import { checkPrivateKey, checkPublicKey, randomPrivateKey } from '../noise.ts';
 import { globalWebSocket, type WebSocketConstructor } from '../socket.ts';
-import { longTimeout } from '../timers.ts';
+import { longTimeout, reconnectDelay, type ReconnectPolicy } from '../timers.ts';
 import { GbnConnection, GbnError, type GbnTimers } from './gbn.ts';
 import { GrpcClient, type GrpcServerStream } from './grpc.ts';
 import { LNC_VERSION_2, LncHandshakeError, LncInitiator } from './handshake.ts';
@@ -85,7 +85,7 @@ export interface LncCommonOptions {
    */
   connectTimeout?: number;
   /** Reconnection after a drop (always with KK once paired); `false` to stay down. */
-  reconnect?: false | { attempts?: number; minDelay?: number; maxDelay?: number };
+  reconnect?: ReconnectPolicy;
   /**
    * go-back-N timing, for tests: shorter handshake and resend timeouts, ping and pong
    * times, or a clock driven by hand. The defaults are the reference's (`GBN_DEFAULTS`).
@@ -516,18 +516,13 @@ class Client implements LncClient {
   }
 
   private scheduleReconnect(cause: AmpkitError): void {
-    const policy = this.options.reconnect;
-    const attempts = policy === false ? 0 : (policy?.attempts ?? 8);
-    if (this.attempt >= attempts) {
+    const delay = reconnectDelay(this.options.reconnect, this.attempt);
+    if (delay === undefined) {
       this.setState('failed', cause);
       this.rejectWaiters(new WireError('CONNECTION', `gave up reconnecting: ${cause.message}`, { cause }));
       return;
     }
     this.setState('reconnecting', cause);
-    const { minDelay: min = 250, maxDelay: max = 10_000 } = policy || {};
-    // Exponential backoff with jitter (half fixed, half random), as commando's client.
-    const ceiling = Math.min(max, min * 2 ** this.attempt);
-    const delay = ceiling / 2 + (Math.random() * ceiling) / 2;
     this.attempt++;
     this.cancelRetry = longTimeout(() => {
       this.cancelRetry = undefined;
