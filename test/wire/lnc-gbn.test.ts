@@ -5,13 +5,13 @@
  * Time is a hand-driven clock: no test waits, none leaves a timer.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { fromHex, textEncoder, toHex } from '../../packages/wire/src/bytes.ts';
 import { GbnConnection, GbnError, type GbnOptions, type GbnRole } from '../../packages/wire/src/lnc/gbn.ts';
 import { decodeGbnPacket, encodeGbnPacket, type GbnPacket } from '../../packages/wire/src/lnc/gbn-packet.ts';
 import { decodeMsgData, encodeMsgData } from '../../packages/wire/src/lnc/msgdata.ts';
 import { FakeClock } from './lnc-fake-clock.ts';
+import { lncFixture } from './lnc-fixtures.ts';
 
 interface RecordedPacket {
   t_ms: number;
@@ -19,9 +19,8 @@ interface RecordedPacket {
   gbn_hex: string;
 }
 
-const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/reference/lnc/${name}`, import.meta.url), 'utf8'));
-const lossRun = fixture('transcript-gbn-loss.json') as { packets: RecordedPacket[]; server_received: string[] };
-const fullStack = fixture('transcript-full-stack.json') as { gbn_packets: RecordedPacket[] };
+const lossRun = lncFixture('transcript-gbn-loss.json') as { packets: RecordedPacket[]; server_received: string[] };
+const fullStack = lncFixture('transcript-full-stack.json') as { gbn_packets: RecordedPacket[] };
 
 describe('go-back-N packets', () => {
   test('encode and decode the upstream message_test.go packets', () => {

@@ -18,6 +18,7 @@ import {
   Http2ErrorCode,
   type Http2ConnectionOptions,
 } from '../../packages/wire/src/lnc/http2.ts';
+import { parseFrames as parse, type Frame } from './lnc-fixtures.ts';
 
 const DATA = 0;
 const HEADERS = 1;
@@ -29,13 +30,6 @@ const GOAWAY = 7;
 const WINDOW_UPDATE = 8;
 const CONTINUATION = 9;
 
-interface Frame {
-  type: number;
-  flags: number;
-  stream: number;
-  payload: Uint8Array;
-}
-
 function frame(type: number, flags: number, stream: number, payload: Uint8Array | number[] = []): Uint8Array {
   const body = Uint8Array.from(payload);
   const out = new Uint8Array(9 + body.length);
@@ -46,18 +40,6 @@ function frame(type: number, flags: number, stream: number, payload: Uint8Array 
   out[4] = flags;
   new DataView(out.buffer).setUint32(5, stream);
   out.set(body, 9);
-  return out;
-}
-
-function parse(bytes: Uint8Array): Frame[] {
-  const out: Frame[] = [];
-  let pos = 0;
-  while (pos < bytes.length) {
-    const length = (bytes[pos]! << 16) | (bytes[pos + 1]! << 8) | bytes[pos + 2]!;
-    const stream = new DataView(bytes.buffer, bytes.byteOffset + pos + 5, 4).getUint32(0) & 0x7fffffff;
-    out.push({ type: bytes[pos + 3]!, flags: bytes[pos + 4]!, stream, payload: bytes.subarray(pos + 9, pos + 9 + length) });
-    pos += 9 + length;
-  }
   return out;
 }
 

@@ -6,7 +6,6 @@
  * altered bytes, unknown versions, calls out of turn.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { fromHex, textEncoder, toHex } from '../../packages/wire/src/bytes.ts';
 import { WireError } from '../../packages/wire/src/errors.ts';
@@ -21,6 +20,7 @@ import {
 } from '../../packages/wire/src/lnc/handshake.ts';
 import { deriveSpake2N, SPAKE2_N_HEX, spake2Mask, spake2PasswordScalar, spake2Unmask } from '../../packages/wire/src/lnc/spake2.ts';
 import { LncMessageDecoder } from '../../packages/wire/src/lnc/transport.ts';
+import { lncFixture } from './lnc-fixtures.ts';
 
 interface Act {
   act: number;
@@ -57,7 +57,7 @@ interface HandshakeVector {
   transport: { messages: TransportMessage[] };
 }
 
-const vectors = JSON.parse(readFileSync(new URL('../fixtures/reference/lnc/vectors-handshake.json', import.meta.url), 'utf8')) as {
+const vectors = lncFixture('vectors-handshake.json') as {
   spake2: Record<string, string | boolean>;
   xx_v0: HandshakeVector;
   xx_v1: HandshakeVector;

@@ -9,7 +9,6 @@
  *   directions, a trailers-only error, a timeout, an abort, and GOAWAY.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import http2 from 'node:http2';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
@@ -22,38 +21,7 @@ import { HpackDecoder } from '../../packages/wire/src/lnc/hpack.ts';
 import { Http2Connection, Http2Error, Http2ErrorCode } from '../../packages/wire/src/lnc/http2.ts';
 import { preparePairing } from '../../packages/wire/src/lnc/phrase.ts';
 import { LncMessageDecoder } from '../../packages/wire/src/lnc/transport.ts';
-
-interface Transcript {
-  pairing_words: string;
-  client_static_priv: string;
-  gbn_packets: { dir: 'client->server' | 'server->client'; gbn_hex: string }[];
-  plaintext_http2: { who: 'client' | 'server'; hex: string }[];
-  client_results: {
-    GetInfo_response_hex: string;
-    SubscribeSingleInvoice_responses_hex: string[];
-    SendToRouteV2_error: { code: string; message: string };
-  };
-  server_saw_calls: { method: string; request_hex: string; metadata_macaroon: string[] }[];
-}
-
-const transcript = JSON.parse(
-  readFileSync(new URL('../fixtures/reference/lnc/transcript-full-stack.json', import.meta.url), 'utf8'),
-) as Transcript;
-
-/** The MsgData payloads one side sent, in order (as in lnc-transcript.test.ts): DATA in sequence mod 21, pings and repeats skipped. */
-function msgDataPayloads(dir: Transcript['gbn_packets'][number]['dir']): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  let expected = 0;
-  for (const packet of transcript.gbn_packets) {
-    if (packet.dir !== dir) continue;
-    const bytes = fromHex(packet.gbn_hex);
-    if (bytes[0] !== 0x02 || bytes[1] !== expected) continue;
-    expected = (expected + 1) % 21;
-    if (bytes[3] === 1) continue;
-    out.push(bytes.subarray(9));
-  }
-  return out;
-}
+import { fullStack as transcript, msgDataPayloads, parseFrames as frames } from './lnc-fixtures.ts';
 
 /** The server's HTTP/2 writes, decrypted from the recorded packets with the client's keys. */
 async function serverHttp2Writes(): Promise<Uint8Array[]> {
@@ -70,19 +38,6 @@ async function serverHttp2Writes(): Promise<Uint8Array[]> {
   client.actThree();
   const decoder = new LncMessageDecoder(client.finish().transport);
   return fromServer.slice(1).flatMap((payload) => decoder.push(payload));
-}
-
-/** Parses frames out of bytes we wrote, for checking what the client sent. */
-function frames(bytes: Uint8Array): { type: number; flags: number; stream: number; payload: Uint8Array }[] {
-  const out = [];
-  let pos = 0;
-  while (pos < bytes.length) {
-    const length = (bytes[pos]! << 16) | (bytes[pos + 1]! << 8) | bytes[pos + 2]!;
-    const stream = new DataView(bytes.buffer, bytes.byteOffset + pos + 5, 4).getUint32(0) & 0x7fffffff;
-    out.push({ type: bytes[pos + 3]!, flags: bytes[pos + 4]!, stream, payload: bytes.subarray(pos + 9, pos + 9 + length) });
-    pos += 9 + length;
-  }
-  return out;
 }
 
 describe('HTTP/2 and gRPC: the grpc-go transcript', () => {

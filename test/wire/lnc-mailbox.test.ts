@@ -7,7 +7,6 @@
  * each way.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { base64 } from '@scure/base';
@@ -28,8 +27,9 @@ import { preparePairing, streamIdsOf, type LncStreamIds } from '../../packages/w
 import { LncMessageDecoder } from '../../packages/wire/src/lnc/transport.ts';
 import { NodeWebSocket } from '../../packages/wire/src/node.ts';
 import { startTestMailbox, type TestMailbox } from './lnc-mailbox-server.ts';
+import { lncFixture } from './lnc-fixtures.ts';
 
-const transcript = JSON.parse(readFileSync(new URL('../fixtures/reference/lnc/transcript-full-stack.json', import.meta.url), 'utf8')) as {
+const transcript = lncFixture('transcript-full-stack.json') as {
   client_send_stream_id_b64: string;
   client_recv_stream_id_b64: string;
   receive_socket_first_text_message: string;

@@ -4,7 +4,6 @@
  * KK reconnects (`kk_v2`); and a clear typed error for every malformed phrase.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { base64 } from '@scure/base';
 import { fromHex, toHex } from '../../packages/wire/src/bytes.ts';
@@ -18,6 +17,7 @@ import {
   streamIdsOf,
   stretchPairingEntropy,
 } from '../../packages/wire/src/lnc/phrase.ts';
+import { lncFixture } from './lnc-fixtures.ts';
 
 interface PairingVector {
   name: string;
@@ -32,7 +32,7 @@ interface PairingVector {
   client_recv_stream_id_b64: string;
 }
 
-const vectors = JSON.parse(readFileSync(new URL('../fixtures/reference/lnc/vectors-handshake.json', import.meta.url), 'utf8')) as {
+const vectors = lncFixture('vectors-handshake.json') as {
   pairing: PairingVector[];
   kk_v2: Record<string, string>;
 };

@@ -3,7 +3,6 @@
 // with lnd's service definitions, every request the engine makes survives a round trip, and bad
 // bytes fail with a typed error.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { fromHex, toHex } from '../../packages/wire/src/bytes.ts';
 import { WireError } from '../../packages/wire/src/errors.ts';
@@ -19,15 +18,7 @@ import {
   type LndRequest,
 } from '../../packages/wire/src/lnc/lnd-methods.ts';
 import { decodeLnd, encodeLnd } from '../../packages/wire/src/lnc/lnd-proto.ts';
-
-interface Transcript {
-  plaintext_http2: { who: 'client' | 'server'; hex: string }[];
-  client_results: { GetInfo_response_hex: string; SubscribeSingleInvoice_responses_hex: string[] };
-  server_saw_calls: { method: string; request_hex: string }[];
-}
-const transcript = JSON.parse(
-  readFileSync(new URL('../fixtures/reference/lnc/transcript-full-stack.json', import.meta.url), 'utf8'),
-) as Transcript;
+import { fullStack as transcript } from './lnc-fixtures.ts';
 
 /**
  * The gRPC messages one side sent, by HTTP/2 stream: walks that side's recorded writes as

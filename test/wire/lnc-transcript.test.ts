@@ -7,7 +7,6 @@
  * The go-back-N and MsgData layers are unwrapped here by a few lines, not by ampkit code.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, fromHex, textEncoder, toHex } from '../../packages/wire/src/bytes.ts';
@@ -15,42 +14,7 @@ import { LncInitiator, LncResponder } from '../../packages/wire/src/lnc/handshak
 import { pairingPhraseEntropy, pairingSessionId, preparePairing, streamIdsOf } from '../../packages/wire/src/lnc/phrase.ts';
 import { LncMessageDecoder } from '../../packages/wire/src/lnc/transport.ts';
 import { base64 } from '@scure/base';
-
-interface Transcript {
-  pairing_words: string;
-  auth_data_ascii: string;
-  client_static_priv: string;
-  server_static_priv: string;
-  remote_static_seen_by_client: string;
-  client_send_stream_id_b64: string;
-  client_recv_stream_id_b64: string;
-  gbn_packets: { dir: 'client->server' | 'server->client'; gbn_hex: string; kind: string }[];
-  plaintext_http2: { who: 'client' | 'server'; hex: string }[];
-}
-
-const transcript = JSON.parse(
-  readFileSync(new URL('../fixtures/reference/lnc/transcript-full-stack.json', import.meta.url), 'utf8'),
-) as Transcript;
-
-/** The MsgData payloads one side sent, in order: go-back-N DATA in sequence (mod 21), pings and repeats skipped. */
-function msgDataPayloads(dir: Transcript['gbn_packets'][number]['dir']): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  let expected = 0;
-  for (const packet of transcript.gbn_packets) {
-    if (packet.dir !== dir) continue;
-    const bytes = fromHex(packet.gbn_hex);
-    if (bytes[0] !== 0x02 || bytes[1] !== expected) continue; // not DATA, or a repeat
-    expected = (expected + 1) % 21;
-    assert.equal(bytes[2], 1, 'Go never splits a message (final = 1)');
-    if (bytes[3] === 1) continue; // ping: no payload
-    // MsgData: version 0, u32be length, payload.
-    assert.equal(bytes[4], 0);
-    const length = new DataView(bytes.buffer, bytes.byteOffset + 5, 4).getUint32(0);
-    assert.equal(length, bytes.length - 9);
-    out.push(bytes.subarray(9));
-  }
-  return out;
-}
+import { fullStack as transcript, msgDataPayloads } from './lnc-fixtures.ts';
 
 const label = (name: string) => sha256(textEncoder.encode(`ampkit-lnc-vector ${name}`));
 
