@@ -77,23 +77,25 @@ describe('replanning a payment', () => {
     assert.ok(next.routes.every((r) => r.hops[0]!.id !== id('a')));
   });
 
-  test('a replan far dearer than the first plan looks for a cheaper way beyond the neighbourhood chosen before', () => {
-    // s → a → k → c → t is free; s → b → t costs 2%; a → m → c costs 0.1% and, with a
-    // neighbourhood of one direction, is on no best path until k → c shuts.
+  /**
+   * s → a → k → c → t, s → b → t, and a → m → c beside k → c (the fees per million given),
+   * with a neighbourhood of one direction: a first plan, then k → c shuts (channel_disabled
+   * at the payee's side) and the plan made next must go a → m → c.
+   */
+  function replanAfterShut(ppm: { kc: number; bt: number; mc: number }, middle: number, maxfee_msat: number) {
     const graph = ChannelGraph.fromListChannels([
       ...channel('s', 'a', 50_000_000, {}, undefined, '1x1x0'),
-      ...channel('a', 'k', 2_000_000, {}, undefined, '2x1x0'),
-      ...channel('k', 'c', 2_000_000, {}, undefined, '3x1x0'),
+      ...channel('a', 'k', middle, {}, undefined, '2x1x0'),
+      ...channel('k', 'c', middle, ppm.kc ? { ppm: ppm.kc } : {}, undefined, '3x1x0'),
       ...channel('c', 't', 50_000_000, {}, undefined, '4x1x0'),
       ...channel('s', 'b', 50_000_000, {}, undefined, '5x1x0'),
-      ...channel('b', 't', 50_000_000, { ppm: 20_000 }, undefined, '6x1x0'),
+      ...channel('b', 't', 50_000_000, { ppm: ppm.bt }, undefined, '6x1x0'),
       ...channel('a', 'm', 10_000_000, {}, undefined, '7x1x0'),
-      ...channel('m', 'c', 10_000_000, { ppm: 1000 }, undefined, '8x1x0'),
+      ...channel('m', 'c', 10_000_000, { ppm: ppm.mc }, undefined, '8x1x0'),
     ]);
     const liquidity = new Liquidity({ half_life_hours: Infinity });
-    const ask: PlanRequest = { ...base, amount_msat: 1_000_000, maxfee_msat: 50_000, max_arcs: 1 };
+    const ask: PlanRequest = { ...base, amount_msat: 1_000_000, maxfee_msat, max_arcs: 1 };
     const first = ok(planPayment(graph, liquidity, ask));
-    assert.equal(first.fee_msat, 0);
     const route = first.routes[0]!.hops;
     assert.equal(route[2]!.channel, '3x1x0');
     learn(liquidity, graph, route, { ok: false, erring_index: 2, failcode: 0x1014 }, { now: 0 }); // channel_disabled
@@ -102,34 +104,20 @@ describe('replanning a payment', () => {
       next.routes.every((r) => r.hops.some((h) => h.channel === '8x1x0')),
       next.routes.map((r) => r.hops.map((h) => h.channel).join(' ')).join(', '),
     );
+    return { first, next };
+  }
+
+  test('a replan far dearer than the first plan looks for a cheaper way beyond the neighbourhood chosen before', () => {
+    // The way through k is free, s → b → t costs 2%, a → m → c 0.1%.
+    const { first, next } = replanAfterShut({ kc: 0, bt: 20_000, mc: 1000 }, 2_000_000, 50_000);
+    assert.equal(first.fee_msat, 0);
     assert.ok(next.fee_msat < 5_000, `fee ${next.fee_msat}`);
   });
 
   test('a replan twice as dear per msat as the first plan looks for a cheaper way beyond the neighbourhood', () => {
-    // s → a → k → c → t costs 0.1% and s → b → t 0.2%; a → m → c costs 0.11%, so with a
-    // neighbourhood of one direction it is on no best path until k → c shuts.
-    const graph = ChannelGraph.fromListChannels([
-      ...channel('s', 'a', 50_000_000, {}, undefined, '1x1x0'),
-      ...channel('a', 'k', 10_000_000, {}, undefined, '2x1x0'),
-      ...channel('k', 'c', 10_000_000, { ppm: 1000 }, undefined, '3x1x0'),
-      ...channel('c', 't', 50_000_000, {}, undefined, '4x1x0'),
-      ...channel('s', 'b', 50_000_000, {}, undefined, '5x1x0'),
-      ...channel('b', 't', 50_000_000, { ppm: 2000 }, undefined, '6x1x0'),
-      ...channel('a', 'm', 10_000_000, {}, undefined, '7x1x0'),
-      ...channel('m', 'c', 10_000_000, { ppm: 1100 }, undefined, '8x1x0'),
-    ]);
-    const liquidity = new Liquidity({ half_life_hours: Infinity });
-    const ask: PlanRequest = { ...base, amount_msat: 1_000_000, maxfee_msat: 10_000, max_arcs: 1 };
-    const first = ok(planPayment(graph, liquidity, ask));
+    // The way through k costs 0.1%, s → b → t 0.2%, a → m → c 0.11%.
+    const { first, next } = replanAfterShut({ kc: 1000, bt: 2000, mc: 1100 }, 10_000_000, 10_000);
     assert.equal(first.fee_msat, 1000);
-    const route = first.routes[0]!.hops;
-    assert.equal(route[2]!.channel, '3x1x0');
-    learn(liquidity, graph, route, { ok: false, erring_index: 2, failcode: 0x1014 }, { now: 0 }); // channel_disabled
-    const next = ok(planPayment(graph, liquidity, ask));
-    assert.ok(
-      next.routes.every((r) => r.hops.some((h) => h.channel === '8x1x0')),
-      next.routes.map((r) => r.hops.map((h) => h.channel).join(' ')).join(', '),
-    );
     assert.ok(next.fee_msat < 1500, `fee ${next.fee_msat}`);
   });
 });
