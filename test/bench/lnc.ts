@@ -5,8 +5,10 @@
  * bundle, over the page's WebSocket to the test mailbox and litd stand-in on 127.0.0.1; and
  * unary call throughput through go-back-N against commando's request throughput, the
  * `requests` section's way (1000 small calls, sequential and 32 at a time, one warm-up, then
- * medians of seven, taking turns). Everything runs in this process: the commando server, the
- * LNC mailbox and the litd stand-in alike. Figures are printed, never asserted.
+ * medians of seven, taking turns), twice: once with everything on this thread (the commando
+ * server, the LNC mailbox and the litd stand-in alike), once with each party on a thread of its
+ * own as on separate machines (lnc-peers.ts), so the clients' own cost shows. Figures are
+ * printed, never asserted.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -14,12 +16,15 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { sha256 } from '@noble/hashes/sha2.js';
 import puppeteer from 'puppeteer-core';
-import type { CommandoClient } from '@ampkit/wire';
+import { MessageChannel, Worker } from 'node:worker_threads';
+import { connect, type CommandoClient } from '@ampkit/wire';
 import { connectLnc, decodeLnd, encodeLnd, lndMethods, type LncClient } from '@ampkit/wire/lnc';
 import { NodeWebSocket } from '@ampkit/wire/node';
 // The reply's encoder, for the test server (the client's table has only request encoders).
 import { GetInfoResponse } from '../../packages/wire/src/lnc/lnd/encode/lightning.ts';
+import { createRune } from '../../packages/wire/src/runes.ts';
 import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.mjs';
+import type { PeersData } from './lnc-peers.ts';
 import { startTestMailbox, type TestMailbox } from '../wire/lnc-mailbox-server.ts';
 import { startTestEndpoint, type TestEndpoint } from '../wire/lnc-test-endpoint.ts';
 
@@ -54,6 +59,9 @@ const GET_INFO = lndMethods.getInfo;
 const INFO = { identityPubkey: '02'.padEnd(66, 'ab'), alias: 'bench', numPeers: 0, blockHeight: 1 };
 /** litd's go-back-N timing (lightning-node-connect's server defaults), not the tests' short one. */
 const LITD_GBN = { handshakeTimeoutMs: 2000, resendTimeoutMs: 1000, pingMs: 5000, pongTimeoutMs: 3000 };
+
+/** The worker thread's commando server's master secret, for the rune. */
+const MASTER_SECRET = new Uint8Array(32).fill(0xa6);
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -186,6 +194,38 @@ export async function benchLnc(
     `lnc bundle, dist/ampkit-lnc.js: ${kb(ours?.min_bytes)} min, ${kb(ours?.gzip_bytes)} gzip (target ≤ 30 kB gzip${ours ? (ours.gzip_bytes <= 30_000 ? ': met' : ': NOT met') : ', not built: npm run build'}); @lightninglabs/lnc-web ${lncWebVersion} JS (dist/index.js, self-contained): ${kb(lncWeb?.min_bytes)} min, ${kb(lncWeb?.gzip_bytes)} gzip${ours && lncWeb ? ` → ours is ${fmt(ours.gzip_bytes / lncWeb.gzip_bytes, 2)} of its JS gzip` : ''}; its WASM ${wasm}`,
   );
 
+  /** 1000 unary GetInfo calls against commando's getinfo, one at a time and 32 at a time, taking turns. */
+  async function throughput(lnc: LncClient, cln: CommandoClient, where: string, suffix: string): Promise<void> {
+    const count = 1000;
+    const repeats = 7;
+    const rate = async (f: () => Promise<unknown>, width: number) => {
+      const t = performance.now();
+      let started = 0;
+      await Promise.all(
+        Array.from({ length: width }, async () => {
+          while (started < count) {
+            started++;
+            await f();
+          }
+        }),
+      );
+      return count / ((performance.now() - t) / 1000);
+    };
+    for (const width of [1, 32]) {
+      const { ours: l, theirs: c } = await interleave(
+        repeats,
+        1,
+        () => rate(() => getInfo(lnc), width),
+        () => rate(() => cln.request('getinfo'), width),
+      );
+      const name = (width === 1 ? 'sequential' : 'concurrent_32') + suffix;
+      figures.throughput[name] = { lnc_per_s: median(l), commando_per_s: median(c), ratio: median(l) / median(c), runs: repeats };
+      line(
+        `lnc ${count.toLocaleString('en')} unary GetInfo calls ${width === 1 ? 'sequential' : `${width} at a time`} through go-back-N and the mailbox (${where}; protobuf encode+decode; 1 warm-up, then median of ${repeats}, taking turns with commando's getinfo): LNC ${fmt(median(l), 0)}/s, commando ${fmt(median(c), 0)}/s → ${fmt(median(l) / median(c), 2)}x (target ≥ 0.5x)`,
+      );
+    }
+  }
+
   const mailbox = await startTestMailbox();
   try {
     // (b), (c) in Chromium.
@@ -223,36 +263,7 @@ export async function benchLnc(
       const lnc = await connectLnc({ ...common, keys });
       const cln = await commando();
       try {
-        const count = 1000;
-        const repeats = 7;
-        const rate = async (f: () => Promise<unknown>, width: number) => {
-          const t = performance.now();
-          let started = 0;
-          await Promise.all(
-            Array.from({ length: width }, async () => {
-              while (started < count) {
-                started++;
-                await f();
-              }
-            }),
-          );
-          return count / ((performance.now() - t) / 1000);
-        };
-        const lncCall = () => getInfo(lnc);
-        const clnCall = () => cln.request('getinfo');
-        for (const width of [1, 32]) {
-          const { ours: l, theirs: c } = await interleave(
-            repeats,
-            1,
-            () => rate(lncCall, width),
-            () => rate(clnCall, width),
-          );
-          const name = width === 1 ? 'sequential' : 'concurrent_32';
-          figures.throughput[name] = { lnc_per_s: median(l), commando_per_s: median(c), ratio: median(l) / median(c), runs: repeats };
-          line(
-            `lnc ${count.toLocaleString('en')} unary GetInfo calls ${width === 1 ? 'sequential' : `${width} at a time`} through go-back-N and the mailbox (protobuf encode+decode; 1 warm-up, then median of ${repeats}, taking turns with commando's getinfo): LNC ${fmt(median(l), 0)}/s, commando ${fmt(median(c), 0)}/s → ${fmt(median(l) / median(c), 2)}x (target ≥ 0.5x)`,
-          );
-        }
+        await throughput(lnc, cln, 'all in this thread: the clients, the mailbox, the litd stand-in and the commando server', '');
       } finally {
         lnc.close();
         cln.close();
@@ -262,6 +273,71 @@ export async function benchLnc(
     }
   } finally {
     await mailbox.close();
+  }
+
+  // (d) again with each party on a thread of its own: the mailbox, the node (litd stand-in
+  // and commando server), and the clients on this one.
+  const { port1, port2 } = new MessageChannel();
+  const done = new SharedArrayBuffer(4);
+  const entry = new URL('./lnc-peers.mjs', import.meta.url);
+  const mailboxThread = new Worker(entry, {
+    workerData: { role: 'mailbox', link: port1, done } satisfies PeersData,
+    transferList: [port1],
+  });
+  const threads = [mailboxThread];
+  const reply = (thread: Worker, type: string) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const onMessage = (message: Record<string, unknown>) => {
+        if (message.type !== type) return;
+        thread.off('message', onMessage);
+        resolve(message);
+      };
+      thread.on('message', onMessage);
+      thread.once('error', reject);
+    });
+  try {
+    const { mailbox: mailboxUrl } = (await reply(mailboxThread, 'ready')) as { mailbox: string };
+    const nodeThread = new Worker(entry, {
+      workerData: {
+        role: 'node',
+        link: port2,
+        done,
+        mailbox: mailboxUrl,
+        privateKey: new Uint8Array(32).fill(0x5b),
+        masterSecret: MASTER_SECRET,
+        info: INFO,
+        gbn: LITD_GBN,
+      } satisfies PeersData,
+      transferList: [port2],
+    });
+    threads.push(nodeThread);
+    const { commando: server } = (await reply(nodeThread, 'ready')) as { commando: { nodeId: string; url: string } };
+    nodeThread.postMessage({ type: 'session' });
+    const { phrase } = (await reply(nodeThread, 'session')) as { phrase: string };
+    const lnc = await connectLnc({ pairingPhrase: phrase, mailbox: mailboxUrl, WebSocket: NodeWebSocket, reconnect: false });
+    const cln = await connect({
+      ...server,
+      rune: createRune({ masterSecret: MASTER_SECRET, uniqueId: 0 }),
+      WebSocket: NodeWebSocket,
+      keepaliveInterval: 0,
+    });
+    try {
+      await throughput(
+        lnc,
+        cln,
+        'each party on a thread of its own: the clients here, the mailbox on one worker thread, the litd stand-in and the commando server on another',
+        '_threads',
+      );
+    } finally {
+      lnc.close();
+      cln.close();
+    }
+    for (const thread of [nodeThread, mailboxThread]) {
+      thread.postMessage({ type: 'close' });
+      await reply(thread, 'closed');
+    }
+  } finally {
+    for (const thread of threads) await thread.terminate();
   }
   return figures;
 }

@@ -74,7 +74,8 @@ function replay(packets: RecordedPacket[], role: GbnRole) {
   const out: string[] = [];
   const received: string[] = [];
   let closedWith: GbnError | undefined | 'open' = 'open';
-  const gbn = new GbnConnection({ role, send: (p) => out.push(toHex(p)), timers: clock });
+  // ACKs at once, as the recorded Go client did (ours holds them a moment by default).
+  const gbn = new GbnConnection({ role, send: (p) => out.push(toHex(p)), timers: clock, ackDelayMs: 0 });
   gbn.onMessage = (m) => received.push(toHex(m));
   gbn.onClose = (error) => (closedWith = error);
   gbn.start();
@@ -413,6 +414,57 @@ describe('go-back-N client and server over an in-memory mailbox', () => {
     assert.equal(error?.reason, 'KEEPALIVE');
     assert.equal(error?.code, 'CONNECTION');
     assert.equal(clock.pending, 0);
+  });
+
+  test('the client holds its ACKs 20 ms: one cumulative ACK for a burst, at once at half the window, before a NACK and for a ping', () => {
+    const clock = new FakeClock();
+    const out: string[] = [];
+    const got: string[] = [];
+    const client = new GbnConnection({ role: 'client', send: (p) => out.push(toHex(p)), timers: clock });
+    client.onMessage = (m) => got.push(toHex(m));
+    client.start();
+    client.receive(fromHex('0114'));
+    out.length = 0;
+    const data = (seq: number, ping = false) =>
+      toHex(encodeGbnPacket({ type: 'DATA', seq, final: !ping, ping, payload: ping ? new Uint8Array(0) : new Uint8Array([seq]) }));
+    // A burst of three: delivered at once, acknowledged once, 20 ms later, by the last.
+    for (const seq of [0, 1, 2]) client.receive(fromHex(data(seq)));
+    assert.deepEqual(got.splice(0), ['00', '01', '02']);
+    clock.advance(19);
+    assert.deepEqual(out, []);
+    clock.advance(1);
+    assert.deepEqual(out.splice(0), ['0302']);
+    // Ten unacknowledged (half of 20): the ACK goes with the tenth, the timer is dropped.
+    for (let seq = 3; seq < 13; seq++) client.receive(fromHex(data(seq)));
+    assert.deepEqual(out.splice(0), ['030c']);
+    clock.advance(100);
+    assert.deepEqual(out, []);
+    // A gap: the held ACK goes first, then the NACK for what is missing.
+    client.receive(fromHex(data(13)));
+    client.receive(fromHex(data(15)));
+    assert.deepEqual(out.splice(0), ['030d', '040e']);
+    // A ping is acknowledged at once (the peer's pong clock runs), with what came before it.
+    client.receive(fromHex(data(14)));
+    client.receive(fromHex(data(15, true)));
+    assert.deepEqual(out.splice(0), ['030f']);
+    // Closing with an ACK held drops it with its timer.
+    client.receive(fromHex(data(16)));
+    client.close();
+    assert.deepEqual(out.splice(0), ['05']);
+    assert.equal(clock.pending, 0);
+  });
+
+  test("with ackDelayMs 0 (the server's default, as Go) every packet is acknowledged at once", () => {
+    const clock = new FakeClock();
+    const out: string[] = [];
+    const client = new GbnConnection({ role: 'client', send: (p) => out.push(toHex(p)), timers: clock, ackDelayMs: 0 });
+    client.start();
+    client.receive(fromHex('0114'));
+    out.length = 0;
+    for (const seq of [0, 1])
+      client.receive(encodeGbnPacket({ type: 'DATA', seq, final: true, ping: false, payload: new Uint8Array([seq]) }));
+    assert.deepEqual(out.splice(0), ['0300', '0301']);
+    client.close();
   });
 
   test('a mailbox that refuses a packet ends the connection with SEND_FAILED', () => {

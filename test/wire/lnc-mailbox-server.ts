@@ -65,6 +65,22 @@ export interface TestMailbox {
   close(): Promise<void>;
 }
 
+const corked = new WeakSet<WebSocket>();
+/**
+ * Holds a socket's writes until the end of this tick, so that the messages relayed in one
+ * turn (a burst read from a writer) leave in one system call, as a buffered relay's do.
+ */
+function corkForThisTick(ws: WebSocket): void {
+  const socket = (ws as unknown as { _socket?: import('node:net').Socket })._socket;
+  if (!socket || corked.has(ws)) return;
+  corked.add(ws);
+  socket.cork();
+  process.nextTick(() => {
+    corked.delete(ws);
+    socket.uncork();
+  });
+}
+
 /** Starts a test mailbox on 127.0.0.1 at a free port. */
 export async function startTestMailbox(): Promise<TestMailbox> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
@@ -103,6 +119,7 @@ export async function startTestMailbox(): Promise<TestMailbox> {
         return;
       }
       stream.waiting.shift();
+      corkForThisTick(reader);
       reader.send(JSON.stringify({ result: { desc: { stream_id: stream.id }, msg: base64.encode(head.packet) } }));
     }
   };

@@ -236,18 +236,35 @@ export async function startTestEndpoint(options: TestEndpointOptions): Promise<T
     const connect = () => {
       turn.connected = true;
       decoder = new LncMessageDecoder(transport!);
+      // What nghttp2 writes in one turn of the event loop goes out together, as grpc-go's
+      // writer flushes its buffer once it has nothing more queued: a unary reply (headers,
+      // message, trailers) is one Noise message, not three.
+      let queued: Buffer[] = [];
+      const flush = () => {
+        const bytes = Buffer.concat(queued);
+        queued = [];
+        for (let offset = 0; offset < bytes.length; offset += MAX_MESSAGE_SIZE) {
+          if (gbn.state === 'closed') return;
+          gbn.send(encodeMsgData(transport!.encrypt(bytes.subarray(offset, offset + MAX_MESSAGE_SIZE))));
+        }
+      };
       pipe = new Duplex({
         read() {},
         write(chunk: Buffer, _encoding, callback) {
-          try {
-            for (let offset = 0; offset < chunk.length; offset += MAX_MESSAGE_SIZE) {
-              if (gbn.state === 'closed') break;
-              gbn.send(encodeMsgData(transport!.encrypt(chunk.subarray(offset, offset + MAX_MESSAGE_SIZE))));
-            }
-            callback();
-          } catch (error) {
-            callback(error as Error);
+          if (queued.length === 0) {
+            // Two turns: nghttp2 writes a reply's trailers a turn after its message.
+            setImmediate(() =>
+              setImmediate(() => {
+                try {
+                  flush();
+                } catch (error) {
+                  pipe?.destroy(error as Error);
+                }
+              }),
+            );
           }
+          queued.push(chunk);
+          callback();
         },
       });
       pipe.on('error', () => {});
@@ -308,11 +325,14 @@ export async function startTestEndpoint(options: TestEndpointOptions): Promise<T
   function serve(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
     const method = String(headers[':path']);
     calls.push({ method, macaroon: headers['macaroon'] as string | undefined });
-    const controller = new AbortController();
-    pendingCalls.add(controller);
+    // Made when a handler first asks for its signal: most never do, and an abort costs a DOMException.
+    let controller: AbortController | undefined;
+    let closed = false;
     stream.on('close', () => {
-      pendingCalls.delete(controller);
+      closed = true;
       if (stream.rstCode === http2.constants.NGHTTP2_CANCEL) cancelled.push(method);
+      if (!controller) return;
+      pendingCalls.delete(controller);
       controller.abort();
     });
     stream.on('error', () => {});
@@ -329,7 +349,14 @@ export async function startTestEndpoint(options: TestEndpointOptions): Promise<T
       const call: TestCall = {
         method,
         metadata: headers,
-        signal: controller.signal,
+        get signal() {
+          if (!controller) {
+            controller = new AbortController();
+            if (closed) controller.abort();
+            else pendingCalls.add(controller);
+          }
+          return controller.signal;
+        },
         send(message) {
           if (stream.destroyed || stream.closed) return;
           if (!responded) {

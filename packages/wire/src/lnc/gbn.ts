@@ -18,6 +18,8 @@
  *   whole window. After a resend, new data waits until the peer has caught up.
  * - Receiving: only the expected sequence number is taken (and ACKed); anything else gets a
  *   NACK for the expected one, at most once per two resend timeouts for the same number.
+ *   The client holds its ACKs up to 20 ms so that one cumulative ACK covers a burst (each
+ *   ACK is a mailbox message of its own); the server, like Go's, ACKs every packet at once.
  * - Keepalive: after a quiet spell (client 7 s, server 5 s) a ping, a DATA that carries
  *   nothing but takes a sequence number; nothing received within 3 s more ends the
  *   connection.
@@ -59,6 +61,12 @@ export const GBN_DEFAULTS = {
   serverPingMs: 5000,
   /** After a ping, the connection is dead if nothing arrives within this long. */
   pongTimeoutMs: 3000,
+  /**
+   * Client: how long an ACK waits so that one cumulative ACK covers the packets arriving
+   * meanwhile (ours, not Go's: its peers ACK every packet at once, and take cumulative ACKs).
+   * Far below the peer's smallest resend timeout (1 s), so it never causes a resend.
+   */
+  clientAckDelayMs: 20,
 } as const;
 
 /** How many ACKed packets between two measures of the round trip time. */
@@ -87,6 +95,13 @@ export interface GbnOptions {
   pingMs?: number;
   /** See {@link GBN_DEFAULTS}. */
   pongTimeoutMs?: number;
+  /**
+   * Hold each ACK up to this long, so that one cumulative ACK covers every packet that
+   * arrives meanwhile; an ACK goes at once when half the window is unacknowledged, before
+   * a NACK, and for a ping. 0 ACKs every packet at once, as the Go peers do (the server's
+   * default); 20 ms is the client's ({@link GBN_DEFAULTS}.clientAckDelayMs).
+   */
+  ackDelayMs?: number;
   /**
    * Split messages longer than this into chunks (`final` = 0 on all but the last). 0, the
    * default, never splits, as the Go peers do.
@@ -202,6 +217,10 @@ export class GbnConnection {
   private lastNackSeq = -1;
   private lastNackAt = -Infinity;
   private chunks: Uint8Array[] = [];
+  // Delayed ACK: the newest sequence number received and not yet acknowledged, and how many.
+  private ackSeq = -1;
+  private unacked = 0;
+  private cancelAckTimer = ignore;
 
   // Keepalive.
   private cancelPingTimer = ignore;
@@ -417,17 +436,42 @@ export class GbnConnection {
       if (this.lastNackSeq === this.recvSeq && now - this.lastNackAt < 2 * this.resendTimeout) return;
       this.lastNackSeq = this.recvSeq;
       this.lastNackAt = now;
+      if (!this.flushAck()) return;
       this.write({ type: 'NACK', seq: this.recvSeq });
       return;
     }
-    if (!this.write({ type: 'ACK', seq: packet.seq })) return;
     this.recvSeq = (this.recvSeq + 1) % this.s;
+    if (!this.acknowledge(packet.seq, packet.ping)) return;
     if (packet.ping) return;
     this.chunks.push(packet.payload.slice());
     if (!packet.final) return;
     const message = this.chunks.length === 1 ? this.chunks[0]! : concatBytes(...this.chunks);
     this.chunks = [];
     this.onMessage(message);
+  }
+
+  /** ACKs `seq` now, or soon with whatever else arrives (see {@link GbnOptions.ackDelayMs}); false if the connection closed. */
+  private acknowledge(seq: number, urgent: boolean): boolean {
+    this.ackSeq = seq;
+    this.unacked++;
+    const delay = this.options.ackDelayMs ?? (this.role === 'client' ? GBN_DEFAULTS.clientAckDelayMs : 0);
+    if (urgent || !(delay > 0) || this.unacked * 2 >= this.n) return this.flushAck();
+    if (this.unacked === 1) {
+      this.cancelAckTimer = this.timers.setTimer(() => {
+        this.cancelAckTimer = ignore;
+        this.flushAck();
+      }, delay);
+    }
+    return true;
+  }
+
+  /** Sends the ACK held back, if any; false if the connection closed. */
+  private flushAck(): boolean {
+    this.cancelAckTimer();
+    this.cancelAckTimer = ignore;
+    if (this.unacked === 0) return this.phase !== 'closed';
+    this.unacked = 0;
+    return this.write({ type: 'ACK', seq: this.ackSeq });
   }
 
   private onAck(seq: number): void {
@@ -595,8 +639,10 @@ export class GbnConnection {
     this.cancelPongTimer();
     this.cancelHoldTimer();
     this.cancelReleaseTimer();
+    this.cancelAckTimer();
     this.cancelHandshakeTimer = this.cancelResendTimer = this.cancelPingTimer = ignore;
-    this.cancelPongTimer = this.cancelHoldTimer = this.cancelReleaseTimer = ignore;
+    this.cancelPongTimer = this.cancelHoldTimer = this.cancelReleaseTimer = this.cancelAckTimer = ignore;
+    this.unacked = 0;
     this.backlog = [];
     this.window = [];
     this.chunks = [];
