@@ -32,8 +32,6 @@ export const LND_METHODS = [
   'lnrpc.Lightning.ListPayments',
   'lnrpc.Lightning.ListInvoices',
   'lnrpc.Lightning.AddInvoice',
-  'lnrpc.Lightning.LookupInvoice',
-  'lnrpc.Lightning.DecodePayReq',
   'lnrpc.Lightning.QueryRoutes',
   'routerrpc.Router.SendToRouteV2',
   'routerrpc.Router.TrackPaymentV2',

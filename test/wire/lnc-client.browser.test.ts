@@ -11,8 +11,8 @@ import {
   decodeLnd,
   encodeLnd,
   GrpcError,
+  checkPairingPhrase,
   lndMethods,
-  pairingPhraseEntropy,
   WireError,
   type LncClient,
   type LncKeys,
@@ -53,7 +53,18 @@ describe('connectLnc in Chromium', () => {
   after(() => client?.close());
 
   it('refuses a malformed phrase before anything opens', async () => {
-    assert.throws(() => pairingPhraseEntropy('only three words'), /10 words/);
+    for (const [phrase, message] of [
+      ['only three words', /10 words, this one has 3/],
+      [session.phrase.replace(/\S+$/, 'zzzz'), /word 10 of the pairing phrase, "zzzz"/],
+    ] as const) {
+      try {
+        await checkPairingPhrase(phrase);
+        assert.fail('should reject');
+      } catch (error) {
+        assert.match((error as Error).message, message);
+      }
+    }
+    await checkPairingPhrase(session.phrase.toUpperCase());
     try {
       await connectLnc({ pairingPhrase: session.phrase.replace(/^\S+/, 'notaword'), mailbox: session.mailbox });
       assert.fail('should reject');

@@ -149,13 +149,11 @@ describe('the method table', () => {
       ['addHoldInvoice', '/invoicesrpc.Invoices/AddHoldInvoice', 'unary'],
       ['addInvoice', '/lnrpc.Lightning/AddInvoice', 'unary'],
       ['cancelInvoice', '/invoicesrpc.Invoices/CancelInvoice', 'unary'],
-      ['decodePayReq', '/lnrpc.Lightning/DecodePayReq', 'unary'],
       ['describeGraph', '/lnrpc.Lightning/DescribeGraph', 'unary'],
       ['getInfo', '/lnrpc.Lightning/GetInfo', 'unary'],
       ['listChannels', '/lnrpc.Lightning/ListChannels', 'unary'],
       ['listInvoices', '/lnrpc.Lightning/ListInvoices', 'unary'],
       ['listPayments', '/lnrpc.Lightning/ListPayments', 'unary'],
-      ['lookupInvoice', '/lnrpc.Lightning/LookupInvoice', 'unary'],
       ['lookupInvoiceV2', '/invoicesrpc.Invoices/LookupInvoiceV2', 'unary'],
       ['queryRoutes', '/lnrpc.Lightning/QueryRoutes', 'unary'],
       ['sendToRouteV2', '/routerrpc.Router/SendToRouteV2', 'unary'],
@@ -182,7 +180,6 @@ describe('the method table', () => {
     assert.equal(lndMethods.getInfo.output, GetInfoResponse);
     assert.equal(lndMethods.subscribeSingleInvoice.output, Invoice);
     assert.equal(lndMethods.lookupInvoiceV2.output, Invoice);
-    assert.equal(lndMethods.lookupInvoice.output, Invoice);
     assert.equal(lndMethods.getInfo.input.encode({}).finish().length, 0);
   });
 });
@@ -198,8 +195,6 @@ describe('requests round-trip through encode and decode', () => {
     listPayments: { includeIncomplete: true, indexOffset: 7n, maxPayments: 100n, reversed: true, creationDateStart: 1_700_000_000n },
     listInvoices: { pendingOnly: true, indexOffset: 3n, numMaxInvoices: 50n, creationDateEnd: 1_800_000_000n },
     addInvoice: { memo: 'coffee', valueMsat: 1_234_567n, expiry: 3600n, private: true, descriptionHash: hash },
-    lookupInvoice: { rHash: hash },
-    decodePayReq: { payReq: 'lnbc1500n1pexample' },
     queryRoutes: {
       pubKey: pubkey,
       amtMsat: 250_000_000n,

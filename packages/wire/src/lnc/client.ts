@@ -18,7 +18,7 @@ import { LNC_VERSION_2, LncHandshakeError, LncInitiator } from './handshake.ts';
 import { Http2Connection } from './http2.ts';
 import { DEFAULT_MAILBOX_SERVER, MailboxConnection, MailboxError, mailboxUrls, type MailboxFailure } from './mailbox.ts';
 import { decodeMsgData, encodeMsgData } from './msgdata.ts';
-import { pairingPhraseEntropy, preparePairing, staticKeysSessionId, streamIdsOf, type LncStreamIds } from './phrase.ts';
+import { pairingPhraseWords, staticKeysSessionId, streamIdsOf, type LncStreamIds } from './session.ts';
 import { LncMessageDecoder } from './transport.ts';
 
 /** Where the client is: `failed` means reconnection gave up (or the first connection failed); `closed` means `close()` was called. */
@@ -262,8 +262,9 @@ class Client implements LncClient {
       mailbox ??= keys.mailbox;
     } else {
       const { pairingPhrase, localPrivateKey } = options as LncPairingOptions;
-      // Throws INVALID_ARGUMENT for a bad phrase now, before any scrypt work or socket.
-      pairingPhraseEntropy(pairingPhrase);
+      // Throws INVALID_ARGUMENT now for what is not ten words; an unknown word rejects start(),
+      // before any scrypt work or socket (the word list comes with the pairing code, on demand).
+      pairingPhraseWords(pairingPhrase);
       this.phrase = pairingPhrase;
       this.localKey =
         localPrivateKey === undefined
@@ -283,6 +284,7 @@ class Client implements LncClient {
     try {
       if (this.phrase !== undefined) {
         // scrypt before the sockets: litd waits only 5 s for each handshake act (README §5.5).
+        const { preparePairing } = await import('./phrase.ts');
         const { password, streams } = await preparePairing(this.phrase);
         this.pairing = { password, streams };
       }

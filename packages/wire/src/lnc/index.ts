@@ -39,6 +39,6 @@ export {
 export { GrpcError, GrpcStatus, type GrpcServerStream } from './grpc.ts';
 export { DEFAULT_MAILBOX_SERVER } from './mailbox.ts';
 export type { ReconnectPolicy } from '../timers.ts';
-export { PAIRING_PHRASE_WORDS, pairingPhraseEntropy } from './phrase.ts';
+export { checkPairingPhrase, PAIRING_PHRASE_WORDS } from './session.ts';
 export { lndMethods, type LndMethod, type LndMethodKind, type LndMethodName, type LndReply, type LndRequest } from './lnd-methods.ts';
 export { decodeLnd, encodeLnd } from './lnd-proto.ts';

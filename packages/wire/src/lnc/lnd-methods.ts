@@ -61,7 +61,7 @@ function method<Request, Reply, Kind extends LndMethodKind>(
 /**
  * The lnd methods the engine uses, by their camel-case name: lnrpc.Lightning's `getInfo`,
  * `listChannels`, `describeGraph`, `listPayments`, `listInvoices`, `addInvoice`,
- * `lookupInvoice`, `decodePayReq`, `queryRoutes`; routerrpc.Router's `sendToRouteV2`,
+ * `queryRoutes`; routerrpc.Router's `sendToRouteV2`,
  * `trackPaymentV2` (streaming); invoicesrpc.Invoices' `subscribeSingleInvoice` (streaming),
  * `addHoldInvoice`, `settleInvoice`, `cancelInvoice`, `lookupInvoiceV2`.
  *
@@ -78,8 +78,6 @@ export const lndMethods = Object.freeze({
   listPayments: method('/lnrpc.Lightning/ListPayments', 'unary', lightning.ListPaymentsRequest, replies.ListPaymentsResponse),
   listInvoices: method('/lnrpc.Lightning/ListInvoices', 'unary', lightning.ListInvoiceRequest, replies.ListInvoiceResponse),
   addInvoice: method('/lnrpc.Lightning/AddInvoice', 'unary', lightning.Invoice, replies.AddInvoiceResponse),
-  lookupInvoice: method('/lnrpc.Lightning/LookupInvoice', 'unary', lightning.PaymentHash, replies.Invoice),
-  decodePayReq: method('/lnrpc.Lightning/DecodePayReq', 'unary', lightning.PayReqString, replies.PayReq),
   queryRoutes: method('/lnrpc.Lightning/QueryRoutes', 'unary', lightning.QueryRoutesRequest, replies.QueryRoutesResponse),
   sendToRouteV2: method('/routerrpc.Router/SendToRouteV2', 'unary', router.SendToRouteRequest, replies.HTLCAttempt),
   trackPaymentV2: method('/routerrpc.Router/TrackPaymentV2', 'server_streaming', router.TrackPaymentRequest, replies.Payment),

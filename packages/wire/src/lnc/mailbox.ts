@@ -18,7 +18,7 @@ import { textDecoder } from '../bytes.ts';
 import { WireError, type WireErrorCode } from '../errors.ts';
 import { globalWebSocket, type WebSocketConstructor, type WebSocketLike } from '../socket.ts';
 import { longTimeout } from '../timers.ts';
-import type { LncStreamIds } from './phrase.ts';
+import type { LncStreamIds } from './session.ts';
 
 /** The public mailbox litd uses by default (host and port). */
 export const DEFAULT_MAILBOX_SERVER = 'mailbox.terminal.lightning.today:443';

@@ -2,20 +2,34 @@
  * LNC pairing phrase: ten words of the BIP-39 English list (lnd's aezeed word list) that
  * litd shows when it creates a session. From them come the mailbox stream ids of the first
  * connection and, stretched by scrypt, the password that masks the SPAKE2 ephemeral key.
- * After a pairing at version 2 the stream ids come from the two static keys instead.
+ *
+ * Only a first pairing needs this module (the word list and scrypt, about a fifth of LNC's
+ * code): the client imports it on demand, so a reconnect with stored keys never loads it.
+ * The session and stream ids are in session.ts.
  */
-import { hmac } from '@noble/hashes/hmac.js';
 import { scryptAsync } from '@noble/hashes/scrypt.js';
-import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { wordlist } from '@scure/bip39/wordlists/english.js';
-import { textEncoder } from '../bytes.ts';
 import { WireError } from '../errors.ts';
-import { checkPrivateKey, checkPublicKey, ecdh } from '../noise.ts';
+import {
+  checkEntropy,
+  PAIRING_ENTROPY_BYTES,
+  PAIRING_PHRASE_WORDS,
+  pairingPhraseWords,
+  pairingSessionId,
+  streamIdsOf,
+  type LncStreamIds,
+} from './session.ts';
 
-/** How many words a pairing phrase has (`NumPassphraseWords` in lightning-node-connect). */
-export const PAIRING_PHRASE_WORDS = 10;
-/** How many bytes the ten words pack into: 110 bits, the last two bits of the last byte zero. */
-export const PAIRING_ENTROPY_BYTES = 14;
+// The session module's names, for callers that came here for them.
+export {
+  PAIRING_ENTROPY_BYTES,
+  PAIRING_PHRASE_WORDS,
+  pairingSessionId,
+  staticKeysSessionId,
+  streamIdsOf,
+  type LncStreamIds,
+} from './session.ts';
+
 const BITS_PER_WORD = 11;
 
 // Built on first use: most pages that load the wire never pair over LNC.
@@ -38,11 +52,7 @@ function indexOfWord(word: string): number | undefined {
  * ```
  */
 export function pairingPhraseEntropy(phrase: string): Uint8Array {
-  if (typeof phrase !== 'string') throw new WireError('INVALID_ARGUMENT', 'the pairing phrase must be a string');
-  const words = phrase.trim().toLowerCase().split(/\s+/u).filter(Boolean);
-  if (words.length !== PAIRING_PHRASE_WORDS) {
-    throw new WireError('INVALID_ARGUMENT', `the pairing phrase must have ${PAIRING_PHRASE_WORDS} words, this one has ${words.length}`);
-  }
+  const words = pairingPhraseWords(phrase);
   const entropy = new Uint8Array(PAIRING_ENTROPY_BYTES);
   let bit = 0;
   for (const [position, word] of words.entries()) {
@@ -76,12 +86,6 @@ export function pairingPhraseFromEntropy(entropy: Uint8Array): string {
   return words.join(' ');
 }
 
-function checkEntropy(entropy: Uint8Array): void {
-  if (!(entropy instanceof Uint8Array) || entropy.length !== PAIRING_ENTROPY_BYTES) {
-    throw new WireError('INVALID_ARGUMENT', `pairing entropy must be ${PAIRING_ENTROPY_BYTES} bytes`);
-  }
-}
-
 /** scrypt cost of the pairing password (lightning-node-connect `mailbox/crypto.go`): 64 MiB of memory. */
 export const PAIRING_SCRYPT = { N: 2 ** 16, r: 8, p: 1, dkLen: 32 } as const;
 
@@ -94,45 +98,6 @@ export const PAIRING_SCRYPT = { N: 2 ** 16, r: 8, p: 1, dkLen: 32 } as const;
 export async function stretchPairingEntropy(entropy: Uint8Array): Promise<Uint8Array> {
   checkEntropy(entropy);
   return scryptAsync(entropy, entropy, PAIRING_SCRYPT);
-}
-
-/** The two mailbox streams of one LNC session, as the client sees them (64 bytes each). */
-export interface LncStreamIds {
-  /** The session id; the client receives on it (server → client). */
-  receive: Uint8Array;
-  /** The session id with its last bit flipped; the client sends on it (client → server). */
-  send: Uint8Array;
-}
-
-/**
- * The client's two stream ids for a 64-byte session id (`GetSID` in lightning-node-connect):
- * the server writes to the session id itself, the client to the id with its last bit flipped.
- */
-export function streamIdsOf(sid: Uint8Array): LncStreamIds {
-  if (!(sid instanceof Uint8Array) || sid.length !== 64) throw new WireError('INVALID_ARGUMENT', 'an LNC session id is 64 bytes');
-  const send = sid.slice();
-  send[63]! ^= 0x01;
-  return { receive: sid.slice(), send };
-}
-
-/** The session id of a first pairing: SHA-512 of the raw 14-byte entropy (not the stretched password). */
-export function pairingSessionId(entropy: Uint8Array): Uint8Array {
-  checkEntropy(entropy);
-  return sha512(entropy);
-}
-
-const MAILBOX = /* @__PURE__ */ textEncoder.encode('mailbox');
-
-/**
- * The session id once both static keys are known (every connection after a version-2
- * pairing): SHA-512 of HMAC-SHA256 keyed with the ECDH secret of the two static keys, over
- * "mailbox". Both sides get the same id, each from its own private key and the other's
- * public key.
- */
-export function staticKeysSessionId(localPrivateKey: Uint8Array, remotePublicKey: Uint8Array): Uint8Array {
-  checkPrivateKey(localPrivateKey, 'localPrivateKey');
-  checkPublicKey(remotePublicKey, 'remotePublicKey');
-  return sha512(hmac(sha256, ecdh(localPrivateKey, remotePublicKey), MAILBOX));
 }
 
 /** Everything a first pairing needs from the phrase, computed before the sockets open. */

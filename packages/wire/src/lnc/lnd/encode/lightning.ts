@@ -1738,25 +1738,6 @@ export interface AddInvoiceResponse {
   paymentAddr?: Uint8Array | undefined;
 }
 
-export interface PaymentHash {
-  /**
-   * The hex-encoded payment hash of the invoice to be looked up. The passed
-   * payment hash must be exactly 32 bytes, otherwise an error is returned.
-   * Deprecated now that the REST gateway supports base64 encoding of bytes
-   * fields.
-   *
-   * @deprecated
-   */
-  rHashStr?:
-    | string
-    | undefined;
-  /**
-   * The payment hash of the invoice to be looked up. When using REST, this field
-   * must be encoded as base64.
-   */
-  rHash?: Uint8Array | undefined;
-}
-
 export interface ListInvoiceRequest {
   /**
    * If set, only invoices that are not settled and not canceled will be returned
@@ -2062,108 +2043,6 @@ export interface ListPaymentsResponse {
    * database.
    */
   totalNumPayments?: bigint | undefined;
-}
-
-export interface PayReqString {
-  /** The payment request string to be decoded */
-  payReq?: string | undefined;
-}
-
-export interface PayReq {
-  /**
-   * The hex-encoded compressed public key of the payment request signer. For
-   * non-blinded payment requests, this is the payee's node public key.
-   */
-  destination?:
-    | string
-    | undefined;
-  /** The hex-encoded payment hash (BOLT-11 `p` field). */
-  paymentHash?:
-    | string
-    | undefined;
-  /**
-   * The amount in satoshis. 0 if the payment request does not specify an
-   * amount. Any millisatoshi remainder is truncated; see `num_msat` for the
-   * exact value.
-   */
-  numSatoshis?:
-    | bigint
-    | undefined;
-  /** The creation time of the payment request as a Unix timestamp (seconds). */
-  timestamp?:
-    | bigint
-    | undefined;
-  /**
-   * The expiry duration in seconds relative to the `timestamp` field. If
-   * the payment request omits the BOLT-11 `x` expiry field, the BOLT-11
-   * default of 3600 seconds is returned.
-   */
-  expiry?:
-    | bigint
-    | undefined;
-  /**
-   * The description (memo) of the payment (BOLT-11 `d` field). Empty if the
-   * payment request carries a description hash instead.
-   */
-  description?:
-    | string
-    | undefined;
-  /**
-   * The hex-encoded SHA-256 hash of the payment description (BOLT-11 `h`
-   * field). Empty if not present.
-   */
-  descriptionHash?:
-    | string
-    | undefined;
-  /**
-   * The on-chain fallback address (BOLT-11 `f` field), encoded for the active
-   * network. Empty if not present.
-   */
-  fallbackAddr?:
-    | string
-    | undefined;
-  /**
-   * The minimum CLTV expiry delta for the final hop (BOLT-11 `c` field). If
-   * the payment request omits it, `zpay32.DefaultAssumedFinalCLTVDelta` is
-   * returned. This field is ignored for blinded payment paths.
-   */
-  cltvExpiry?:
-    | bigint
-    | undefined;
-  /**
-   * Route hints that can each be individually used to assist in reaching the
-   * payment request's destination (BOLT-11 `r` field).
-   */
-  routeHints?:
-    | RouteHint[]
-    | undefined;
-  /**
-   * The payment address, also known as the payment secret (BOLT-11 `s`
-   * field). This value is used in MPP payments and required by newer payment
-   * requests. It is 32 zero bytes if not present. When using REST, this field
-   * is base64 encoded.
-   */
-  paymentAddr?:
-    | Uint8Array
-    | undefined;
-  /**
-   * The amount in millisatoshis. 0 if the payment request does not specify an
-   * amount.
-   */
-  numMsat?:
-    | bigint
-    | undefined;
-  /** The feature bits advertised in the payment request (BOLT-11 `9` field). */
-  features?:
-    | { [key: number]: Feature }
-    | undefined;
-  /** The blinded payment paths included in the payment request, if any. */
-  blindedPaths?: BlindedPaymentPath[] | undefined;
-}
-
-export interface PayReq_FeaturesEntry {
-  key: number;
-  value?: Feature | undefined;
 }
 
 export interface Feature {
@@ -3775,18 +3654,6 @@ export const AddInvoiceResponse: MessageFns<AddInvoiceResponse> = {
   },
 };
 
-export const PaymentHash: MessageFns<PaymentHash> = {
-  encode(message: PaymentHash, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.rHashStr !== undefined && message.rHashStr !== "") {
-      writer.uint32(10).string(message.rHashStr);
-    }
-    if (message.rHash !== undefined && message.rHash.length !== 0) {
-      writer.uint32(18).bytes(message.rHash);
-    }
-    return writer;
-  },
-};
-
 export const ListInvoiceRequest: MessageFns<ListInvoiceRequest> = {
   encode(message: ListInvoiceRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.pendingOnly !== undefined && message.pendingOnly !== false) {
@@ -4046,94 +3913,6 @@ export const ListPaymentsResponse: MessageFns<ListPaymentsResponse> = {
         throw new globalThis.Error("value provided for field message.totalNumPayments of type uint64 too large");
       }
       writer.uint32(32).uint64(message.totalNumPayments);
-    }
-    return writer;
-  },
-};
-
-export const PayReqString: MessageFns<PayReqString> = {
-  encode(message: PayReqString, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.payReq !== undefined && message.payReq !== "") {
-      writer.uint32(10).string(message.payReq);
-    }
-    return writer;
-  },
-};
-
-export const PayReq: MessageFns<PayReq> = {
-  encode(message: PayReq, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.destination !== undefined && message.destination !== "") {
-      writer.uint32(10).string(message.destination);
-    }
-    if (message.paymentHash !== undefined && message.paymentHash !== "") {
-      writer.uint32(18).string(message.paymentHash);
-    }
-    if (message.numSatoshis !== undefined && message.numSatoshis !== 0n) {
-      if (BigInt.asIntN(64, message.numSatoshis) !== message.numSatoshis) {
-        throw new globalThis.Error("value provided for field message.numSatoshis of type int64 too large");
-      }
-      writer.uint32(24).int64(message.numSatoshis);
-    }
-    if (message.timestamp !== undefined && message.timestamp !== 0n) {
-      if (BigInt.asIntN(64, message.timestamp) !== message.timestamp) {
-        throw new globalThis.Error("value provided for field message.timestamp of type int64 too large");
-      }
-      writer.uint32(32).int64(message.timestamp);
-    }
-    if (message.expiry !== undefined && message.expiry !== 0n) {
-      if (BigInt.asIntN(64, message.expiry) !== message.expiry) {
-        throw new globalThis.Error("value provided for field message.expiry of type int64 too large");
-      }
-      writer.uint32(40).int64(message.expiry);
-    }
-    if (message.description !== undefined && message.description !== "") {
-      writer.uint32(50).string(message.description);
-    }
-    if (message.descriptionHash !== undefined && message.descriptionHash !== "") {
-      writer.uint32(58).string(message.descriptionHash);
-    }
-    if (message.fallbackAddr !== undefined && message.fallbackAddr !== "") {
-      writer.uint32(66).string(message.fallbackAddr);
-    }
-    if (message.cltvExpiry !== undefined && message.cltvExpiry !== 0n) {
-      if (BigInt.asIntN(64, message.cltvExpiry) !== message.cltvExpiry) {
-        throw new globalThis.Error("value provided for field message.cltvExpiry of type int64 too large");
-      }
-      writer.uint32(72).int64(message.cltvExpiry);
-    }
-    if (message.routeHints !== undefined && message.routeHints.length !== 0) {
-      for (const v of message.routeHints) {
-        RouteHint.encode(v!, writer.uint32(82).fork()).join();
-      }
-    }
-    if (message.paymentAddr !== undefined && message.paymentAddr.length !== 0) {
-      writer.uint32(90).bytes(message.paymentAddr);
-    }
-    if (message.numMsat !== undefined && message.numMsat !== 0n) {
-      if (BigInt.asIntN(64, message.numMsat) !== message.numMsat) {
-        throw new globalThis.Error("value provided for field message.numMsat of type int64 too large");
-      }
-      writer.uint32(96).int64(message.numMsat);
-    }
-    globalThis.Object.entries(message.features || {}).forEach(([key, value]: [string, Feature]) => {
-      PayReq_FeaturesEntry.encode({ key: key as any, value }, writer.uint32(106).fork()).join();
-    });
-    if (message.blindedPaths !== undefined && message.blindedPaths.length !== 0) {
-      for (const v of message.blindedPaths) {
-        BlindedPaymentPath.encode(v!, writer.uint32(114).fork()).join();
-      }
-    }
-    return writer;
-  },
-};
-
-export const PayReq_FeaturesEntry: MessageFns<PayReq_FeaturesEntry> = {
-  encode(message: PayReq_FeaturesEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.key !== 0) {
-      writer.uint32(8).uint32(message.key);
-    }
-    if (message.value !== undefined) {
-      Feature.encode(message.value, writer.uint32(18).fork()).join();
     }
     return writer;
   },
