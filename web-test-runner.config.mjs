@@ -55,7 +55,9 @@ function commandoNode() {
 /**
  * LNC for the browser tests: the test mailbox, started on the first request (scrypt makes
  * each session cost about a second), and a new litd stand-in per /lnc-test/session.json,
- * since a pairing phrase works once; /lnc-test/seen/<id>.json says what that litd saw.
+ * since a pairing phrase works once; /lnc-test/seen/<id>.json says what that litd saw;
+ * /lnc-test/fault/<fault>.json makes the mailbox play a fault on go-back-N packets
+ * (browser-test-lnc.ts, LNC_FAULTS) and /lnc-test/fault-stats.json says what it did.
  */
 function lncNode() {
   let lnc;
@@ -69,6 +71,13 @@ function lncNode() {
       lnc ??= import('./test/wire/browser-test-lnc.ts').then((m) => m.startBrowserTestLnc());
       const live = await lnc;
       if (ctx.path === '/lnc-test/session.json') return { body: JSON.stringify(await live.session()), type: 'json' };
+      const fault = /^\/lnc-test\/fault\/([a-z-]+)\.json$/.exec(ctx.path);
+      if (fault) {
+        const { LNC_FAULTS } = await import('./test/wire/browser-test-lnc.ts');
+        if (!LNC_FAULTS.includes(fault[1])) return { body: JSON.stringify({ error: `no fault ${fault[1]}` }), type: 'json' };
+        return { body: JSON.stringify(live.fault(fault[1])), type: 'json' };
+      }
+      if (ctx.path === '/lnc-test/fault-stats.json') return { body: JSON.stringify(live.faultStats()), type: 'json' };
       const seen = /^\/lnc-test\/seen\/(\d+)\.json$/.exec(ctx.path);
       if (seen) return { body: JSON.stringify(live.seen(Number(seen[1])) ?? null), type: 'json' };
       return undefined;

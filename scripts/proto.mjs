@@ -32,6 +32,7 @@ export const LND_METHODS = [
   'lnrpc.Lightning.ListPayments',
   'lnrpc.Lightning.ListInvoices',
   'lnrpc.Lightning.AddInvoice',
+  'lnrpc.Lightning.LookupInvoice',
   'lnrpc.Lightning.QueryRoutes',
   'routerrpc.Router.SendToRouteV2',
   'routerrpc.Router.TrackPaymentV2',
@@ -39,7 +40,6 @@ export const LND_METHODS = [
   'invoicesrpc.Invoices.AddHoldInvoice',
   'invoicesrpc.Invoices.SettleInvoice',
   'invoicesrpc.Invoices.CancelInvoice',
-  'invoicesrpc.Invoices.LookupInvoiceV2',
 ];
 
 /** ts-proto options shared by both runs (see node_modules/ts-proto/README.markdown). */

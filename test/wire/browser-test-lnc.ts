@@ -46,8 +46,41 @@ const handlers: Record<string, TestHandler> = {
   },
 };
 
+/**
+ * Faults the mailbox can play on the go-back-N packets it carries, for the scenarios of the
+ * reference tests: `drop-request` drops the next DATA that carries a message (the page's
+ * request), `drop-reply` the one after it (litd's reply), `drop-acks` every ACK for 1.5 s, `duplicate` each of the next
+ * 40 packets, `lossy` one packet in 20 (a seeded choice) until `clear`.
+ */
+export const LNC_FAULTS = ['drop-request', 'drop-reply', 'drop-acks', 'duplicate', 'lossy', 'clear'] as const;
+export type LncFault = (typeof LNC_FAULTS)[number];
+
+/** What the mailbox did to the packets since the last fault was set. */
+export interface LncFaultStats {
+  fault: LncFault;
+  dropped: number;
+  duplicated: number;
+  /** Of the dropped, how many were DATA and ACK. */
+  droppedData: number;
+  droppedAcks: number;
+}
+
+/** mulberry32's output step. */
+function mix(seed: number): number {
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return (t ^ (t >>> 14)) >>> 0;
+}
+
+const DATA = 0x02;
+const ACK = 0x03;
+
 /** The mailbox, and an endpoint per session handed out; `session()` starts a new one. */
 export interface BrowserTestLnc {
+  /** Plays a fault on every packet from now on (`clear` stops); see {@link LNC_FAULTS}. */
+  fault(fault: LncFault): LncFaultStats;
+  /** What the current fault has done so far. */
+  faultStats(): LncFaultStats;
   /** A new litd session: its id (for `seen`), the mailbox URL and the pairing phrase. */
   session(): Promise<{ id: number; mailbox: string; phrase: string }>;
   /** What the endpoint of session `id` saw. */
@@ -59,7 +92,51 @@ export interface BrowserTestLnc {
 export async function startBrowserTestLnc(): Promise<BrowserTestLnc> {
   const mailbox: TestMailbox = await startTestMailbox();
   const endpoints: TestEndpoint[] = [];
+  let stats: LncFaultStats = { fault: 'clear', dropped: 0, duplicated: 0, droppedData: 0, droppedAcks: 0 };
   return {
+    fault(fault) {
+      stats = { fault, dropped: 0, duplicated: 0, droppedData: 0, droppedAcks: 0 };
+      const mine = stats;
+      const since = Date.now();
+      let data = 0;
+      let seen = 0;
+      let seed = 0x5eed;
+      const drop = (packet: Uint8Array) => {
+        mine.dropped++;
+        if (packet[0] === DATA) mine.droppedData++;
+        if (packet[0] === ACK) mine.droppedAcks++;
+        return 'drop' as const;
+      };
+      mailbox.onForward = ({ packet }) => {
+        // A DATA with a gRPC message in it: not a ping, nor a bare HTTP/2 SETTINGS or WINDOW_UPDATE.
+        const isData = packet[0] === DATA && packet[3] === 0 && packet.length >= 80;
+        if (isData) data++;
+        seen++;
+        switch (fault) {
+          case 'drop-request':
+            return isData && data === 1 ? drop(packet) : 'deliver';
+          case 'drop-reply':
+            return isData && data === 2 ? drop(packet) : 'deliver';
+          case 'drop-acks':
+            return packet[0] === ACK && Date.now() - since < 1500 ? drop(packet) : 'deliver';
+          case 'duplicate':
+            if (seen > 40) return 'deliver';
+            mine.duplicated++;
+            return 'duplicate';
+          case 'lossy':
+            // mulberry32: the same choice of packets on every run.
+            seed = (seed + 0x6d2b79f5) | 0;
+            return mix(seed) % 20 === 0 ? drop(packet) : 'deliver';
+          default:
+            return 'deliver';
+        }
+      };
+      if (fault === 'clear') mailbox.onForward = undefined;
+      return { ...stats };
+    },
+    faultStats() {
+      return { ...stats };
+    },
     async session() {
       const id = endpoints.length;
       const endpoint = await startTestEndpoint({

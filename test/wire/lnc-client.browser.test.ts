@@ -1,22 +1,23 @@
 /**
- * connectLnc() in Chromium, over the page's own WebSocket, through the Node test mailbox to a
- * litd stand-in (test/wire/browser-test-lnc.ts, started by web-test-runner.config.mjs): the
- * pairing with the phrase (scrypt in the page), unary calls (an echo, an lnd GetInfoResponse
- * decoded with the lnd method table, a gRPC error), a three-message stream, a stream
- * cancelled mid-way that litd sees cancelled, and a new client with the stored keys (KK).
+ * connectLnc() in Chromium from the built bundle (dist/ampkit-lnc.js), over the page's own
+ * WebSocket, through the Node test mailbox to a litd stand-in (test/wire/browser-test-lnc.ts,
+ * started by web-test-runner.config.mjs): the pairing with the phrase (scrypt in the page),
+ * unary calls (an echo, an lnd GetInfoResponse decoded with the lnd method table, a gRPC
+ * error), a three-message stream, a stream cancelled mid-way that litd sees cancelled, the
+ * go-back-N scenarios of the reference tests with the mailbox dropping and repeating packets
+ * on real timers, and a new client with the stored keys (KK).
  */
 import { assert } from 'chai';
-import {
-  connectLnc,
-  decodeLnd,
-  encodeLnd,
-  GrpcError,
-  checkPairingPhrase,
-  lndMethods,
-  WireError,
-  type LncClient,
-  type LncKeys,
-} from '@ampkit/wire/lnc';
+import type * as Lnc from '@ampkit/wire/lnc';
+import type { GrpcError as GrpcErrorType, LncClient, LncKeys, WireError as WireErrorType } from '@ampkit/wire/lnc';
+
+// The built bundle, as a page or the worker loads it (npm test builds before the browser tests).
+const BUNDLE = '/dist/ampkit-lnc.js';
+const { checkPairingPhrase, connectLnc, decodeLnd, encodeLnd, GrpcError, lndMethods, WireError } = (await import(BUNDLE).catch(
+  (error: unknown) => {
+    throw new Error(`${BUNDLE} did not load: run npm run build first (${String(error)})`);
+  },
+)) as typeof Lnc;
 
 const ECHO = '/test.Echo/Reverse';
 const THREE = '/test.Stream/Three';
@@ -70,7 +71,7 @@ describe('connectLnc in Chromium', () => {
       assert.fail('should reject');
     } catch (error) {
       assert.instanceOf(error, WireError);
-      assert.equal((error as WireError).code, 'INVALID_ARGUMENT');
+      assert.equal((error as WireErrorType).code, 'INVALID_ARGUMENT');
     }
   });
 
@@ -106,8 +107,8 @@ describe('connectLnc in Chromium', () => {
       assert.fail('should reject');
     } catch (error) {
       assert.instanceOf(error, GrpcError);
-      assert.equal((error as GrpcError).code, 2);
-      assert.equal((error as GrpcError).message, 'no route found');
+      assert.equal((error as GrpcErrorType).code, 2);
+      assert.equal((error as GrpcErrorType).message, 'no route found');
     }
   });
 
@@ -156,5 +157,98 @@ describe('connectLnc in Chromium', () => {
       assert.instanceOf(error, WireError);
       assert.equal((error as { reason?: string }).reason, 'SESSION_NOT_FOUND');
     }
+  });
+});
+
+describe('go-back-N over a faulty mailbox in Chromium, real timers (the reference tests’ scenarios)', () => {
+  // A session of its own: the other suite's phrase is used up.
+  let own: Session;
+  let client: LncClient;
+  const seen = async (): Promise<Seen> => (await fetch(`/lnc-test/seen/${own.id}.json`, { cache: 'no-store' })).json();
+  before(async () => {
+    own = await (await fetch('/lnc-test/session.json', { cache: 'no-store' })).json();
+    client = await connectLnc({ pairingPhrase: own.phrase, mailbox: own.mailbox, reconnect: false });
+    await client.unary(ECHO, Uint8Array.of(0)); // the HTTP/2 settings exchange is over before any fault
+  });
+  after(() => client?.close());
+  interface FaultStats {
+    dropped: number;
+    duplicated: number;
+    droppedData: number;
+    droppedAcks: number;
+  }
+  const fault = async (name: string): Promise<FaultStats> => (await fetch(`/lnc-test/fault/${name}.json`, { cache: 'no-store' })).json();
+  const stats = async (): Promise<FaultStats> => (await fetch('/lnc-test/fault-stats.json', { cache: 'no-store' })).json();
+  const echo = async (bytes: Uint8Array) => {
+    const reply = await client.unary(ECHO, bytes, { timeout: 15_000 });
+    assert.deepEqual([...reply], [...bytes].reverse());
+  };
+  // Every scenario ends on the same link: no reconnect, no new handshake.
+  afterEach(async () => {
+    await fault('clear');
+    assert.equal(client.state, 'open');
+    assert.deepEqual((await seen()).handshakes, ['XX']);
+  });
+
+  it('a dropped request is resent after the resend timeout and answered once', async () => {
+    await fault('drop-request');
+    const t = performance.now();
+    await echo(Uint8Array.of(1, 2, 3, 4));
+    const s = await stats();
+    assert.equal(s.droppedData, 1);
+    assert.isAtLeast(performance.now() - t, 900, 'the resend waited for the timeout');
+    const calls = (await seen()).calls;
+    await echo(Uint8Array.of(5));
+    assert.equal((await seen()).calls, calls + 1, 'the resent request was served once');
+  });
+
+  it('a dropped reply is resent by litd and delivered once', async () => {
+    await fault('drop-reply');
+    await echo(Uint8Array.from({ length: 300 }, (_, i) => i & 0xff));
+    assert.equal((await stats()).droppedData, 1);
+  });
+
+  it('dropped ACKs: the resends are recognised as repeats and nothing is delivered twice', async () => {
+    await fault('drop-acks');
+    const replies = await Promise.all([1, 2, 3].map((n) => client.unary(ECHO, Uint8Array.of(n, 0), { timeout: 15_000 })));
+    assert.deepEqual(
+      replies.map((r) => [...r]),
+      [
+        [0, 1],
+        [0, 2],
+        [0, 3],
+      ],
+    );
+    assert.isAtLeast((await stats()).droppedAcks, 1);
+    await new Promise((resolve) => setTimeout(resolve, 1600)); // the ACK blackout ends; the resends settle
+    await echo(Uint8Array.of(6, 7));
+  });
+
+  it('every packet twice: duplicates are dropped, calls and a stream come through once', async () => {
+    await fault('duplicate');
+    await echo(Uint8Array.of(9, 8, 7));
+    const got: number[][] = [];
+    for await (const message of client.serverStream(THREE, Uint8Array.of(3))) got.push([...message]);
+    assert.deepEqual(got, [
+      [3, 0],
+      [3, 1],
+      [3, 2],
+    ]);
+    assert.isAtLeast((await stats()).duplicated, 10);
+  });
+
+  it('many messages through a lossy mailbox (one packet in 20 lost): 60 calls, 30 at a time, all answered right', async () => {
+    await fault('lossy');
+    const sizes = Array.from({ length: 60 }, (_, i) => 1 + ((i * 997) % 3000));
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 30 }, async () => {
+        while (next < sizes.length) {
+          const size = sizes[next++]!;
+          await echo(Uint8Array.from({ length: size }, (_, j) => (j * 31 + size) & 0xff));
+        }
+      }),
+    );
+    assert.isAtLeast((await stats()).dropped, 2);
   });
 });

@@ -131,12 +131,12 @@ before(async () => {
       seen.activeOnly.push(call.request['active_only'] === true);
       callback(null, { channels: Array.from({ length: CHANNELS }, (_, i) => channel(i)) });
     },
-  });
-  server.addService(serviceOf(pkg, 'invoicesrpc.Invoices'), {
-    LookupInvoiceV2(_call: grpc.ServerUnaryCall<Message, Message>, callback: grpc.sendUnaryData<Message>) {
+    LookupInvoice(_call: grpc.ServerUnaryCall<Message, Message>, callback: grpc.sendUnaryData<Message>) {
       // Percent signs and non-ASCII text make grpc-js percent-encode the message (UTF-8).
       callback({ code: grpc.status.NOT_FOUND, details: 'unable to locate invoice: 100% gone, état inconnu' });
     },
+  });
+  server.addService(serviceOf(pkg, 'invoicesrpc.Invoices'), {
     SubscribeSingleInvoice(call: grpc.ServerWritableStream<Message, Message>) {
       const hash = toHex(call.request['r_hash'] as Buffer);
       seen.subscribeHashes.push(hash);
@@ -244,8 +244,8 @@ describe('connectLnc through the test endpoint to @grpc/grpc-js serving lnd prot
   });
 
   test('errors: NOT_FOUND with its percent-encoded message, UNIMPLEMENTED for a method the server lacks', async () => {
-    const lookup = lndMethods.lookupInvoiceV2;
-    const request = encodeLnd(lookup.input, { invoiceRef: { $case: 'paymentHash', paymentHash } });
+    const lookup = lndMethods.lookupInvoice;
+    const request = encodeLnd(lookup.input, { rHash: paymentHash });
     await assert.rejects(client.unary(lookup.path, request), (error: unknown) => {
       assert.ok(error instanceof GrpcError, String(error));
       assert.equal(error.code, grpc.status.NOT_FOUND);

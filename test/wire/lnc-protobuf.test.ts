@@ -154,7 +154,7 @@ describe('the method table', () => {
       ['listChannels', '/lnrpc.Lightning/ListChannels', 'unary'],
       ['listInvoices', '/lnrpc.Lightning/ListInvoices', 'unary'],
       ['listPayments', '/lnrpc.Lightning/ListPayments', 'unary'],
-      ['lookupInvoiceV2', '/invoicesrpc.Invoices/LookupInvoiceV2', 'unary'],
+      ['lookupInvoice', '/lnrpc.Lightning/LookupInvoice', 'unary'],
       ['queryRoutes', '/lnrpc.Lightning/QueryRoutes', 'unary'],
       ['sendToRouteV2', '/routerrpc.Router/SendToRouteV2', 'unary'],
       ['settleInvoice', '/invoicesrpc.Invoices/SettleInvoice', 'unary'],
@@ -179,7 +179,7 @@ describe('the method table', () => {
   test('replies decode to lnd’s message types (spot checks by identity)', () => {
     assert.equal(lndMethods.getInfo.output, GetInfoResponse);
     assert.equal(lndMethods.subscribeSingleInvoice.output, Invoice);
-    assert.equal(lndMethods.lookupInvoiceV2.output, Invoice);
+    assert.equal(lndMethods.lookupInvoice.output, Invoice);
     assert.equal(lndMethods.getInfo.input.encode({}).finish().length, 0);
   });
 });
@@ -233,7 +233,7 @@ describe('requests round-trip through encode and decode', () => {
     addHoldInvoice: { memo: 'hold', hash, valueMsat: 21_000n, expiry: 600n, cltvExpiry: 80n },
     settleInvoice: { preimage: hash },
     cancelInvoice: { paymentHash: hash },
-    lookupInvoiceV2: { invoiceRef: { $case: 'paymentHash', paymentHash: hash } },
+    lookupInvoice: { rHash: hash },
   };
 
   for (const name of Object.keys(requests) as LndMethodName[]) {

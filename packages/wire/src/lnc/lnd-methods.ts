@@ -61,9 +61,9 @@ function method<Request, Reply, Kind extends LndMethodKind>(
 /**
  * The lnd methods the engine uses, by their camel-case name: lnrpc.Lightning's `getInfo`,
  * `listChannels`, `describeGraph`, `listPayments`, `listInvoices`, `addInvoice`,
- * `queryRoutes`; routerrpc.Router's `sendToRouteV2`,
+ * `lookupInvoice` (invoices:read; invoicesrpc's LookupInvoiceV2 would need invoices:write), `queryRoutes`; routerrpc.Router's `sendToRouteV2`,
  * `trackPaymentV2` (streaming); invoicesrpc.Invoices' `subscribeSingleInvoice` (streaming),
- * `addHoldInvoice`, `settleInvoice`, `cancelInvoice`, `lookupInvoiceV2`.
+ * `addHoldInvoice`, `settleInvoice`, `cancelInvoice`.
  *
  * @example
  * const m = lndMethods.getInfo;
@@ -78,6 +78,7 @@ export const lndMethods = Object.freeze({
   listPayments: method('/lnrpc.Lightning/ListPayments', 'unary', lightning.ListPaymentsRequest, replies.ListPaymentsResponse),
   listInvoices: method('/lnrpc.Lightning/ListInvoices', 'unary', lightning.ListInvoiceRequest, replies.ListInvoiceResponse),
   addInvoice: method('/lnrpc.Lightning/AddInvoice', 'unary', lightning.Invoice, replies.AddInvoiceResponse),
+  lookupInvoice: method('/lnrpc.Lightning/LookupInvoice', 'unary', lightning.PaymentHash, replies.Invoice),
   queryRoutes: method('/lnrpc.Lightning/QueryRoutes', 'unary', lightning.QueryRoutesRequest, replies.QueryRoutesResponse),
   sendToRouteV2: method('/routerrpc.Router/SendToRouteV2', 'unary', router.SendToRouteRequest, replies.HTLCAttempt),
   trackPaymentV2: method('/routerrpc.Router/TrackPaymentV2', 'server_streaming', router.TrackPaymentRequest, replies.Payment),
@@ -95,7 +96,6 @@ export const lndMethods = Object.freeze({
   ),
   settleInvoice: method('/invoicesrpc.Invoices/SettleInvoice', 'unary', invoices.SettleInvoiceMsg, invoiceReplies.SettleInvoiceResp),
   cancelInvoice: method('/invoicesrpc.Invoices/CancelInvoice', 'unary', invoices.CancelInvoiceMsg, invoiceReplies.CancelInvoiceResp),
-  lookupInvoiceV2: method('/invoicesrpc.Invoices/LookupInvoiceV2', 'unary', invoices.LookupInvoiceMsg, replies.Invoice),
 });
 
 /** The name of one of {@link lndMethods}. */

@@ -10,31 +10,6 @@
 import { BinaryReader } from "@bufbuild/protobuf/wire";
 import { Invoice, RouteHint } from "./lightning.ts";
 
-export const LookupModifier = {
-  /** DEFAULT - The default look up modifier, no look up behavior is changed. */
-  DEFAULT: 0,
-  /**
-   * HTLC_SET_ONLY - Indicates that when a look up is done based on a set_id, then only that set
-   * of HTLCs related to that set ID should be returned.
-   */
-  HTLC_SET_ONLY: 1,
-  /**
-   * HTLC_SET_BLANK - Indicates that when a look up is done using a payment_addr, then no HTLCs
-   * related to the payment_addr should be returned. This is useful when one
-   * wants to be able to obtain the set of associated setIDs with a given
-   * invoice, then look up the sub-invoices "projected" by that set ID.
-   */
-  HTLC_SET_BLANK: 2,
-} as const;
-
-export type LookupModifier = typeof LookupModifier[keyof typeof LookupModifier];
-
-export namespace LookupModifier {
-  export type DEFAULT = typeof LookupModifier.DEFAULT;
-  export type HTLC_SET_ONLY = typeof LookupModifier.HTLC_SET_ONLY;
-  export type HTLC_SET_BLANK = typeof LookupModifier.HTLC_SET_BLANK;
-}
-
 export interface CancelInvoiceMsg {
   /**
    * Hash corresponding to the (hold) invoice to cancel. When using
@@ -129,17 +104,6 @@ export interface SubscribeSingleInvoiceRequest {
    * REST, this field must be encoded as base64url.
    */
   rHash: Uint8Array;
-}
-
-export interface LookupInvoiceMsg {
-  invoiceRef:
-    | //
-    /** When using REST, this field must be encoded as base64. */
-    { $case: "paymentHash"; paymentHash: Uint8Array }
-    | { $case: "paymentAddr"; paymentAddr: Uint8Array }
-    | { $case: "setId"; setId: Uint8Array }
-    | undefined;
-  lookupModifier: LookupModifier;
 }
 
 function createBaseCancelInvoiceMsg(): CancelInvoiceMsg {
@@ -498,69 +462,6 @@ export const SubscribeSingleInvoiceRequest: MessageFns<SubscribeSingleInvoiceReq
   },
 };
 
-function createBaseLookupInvoiceMsg(): LookupInvoiceMsg {
-  return { invoiceRef: undefined, lookupModifier: 0 };
-}
-
-export const LookupInvoiceMsg: MessageFns<LookupInvoiceMsg> = {
-  decode(input: BinaryReader | Uint8Array, length?: number): LookupInvoiceMsg {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseLookupInvoiceMsg();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.invoiceRef = { $case: "paymentHash", paymentHash: reader.bytes() };
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.invoiceRef = { $case: "paymentAddr", paymentAddr: reader.bytes() };
-            continue;
-          }
-          case 3: {
-            if (tag !== 26) {
-              break;
-            }
-
-            message.invoiceRef = { $case: "setId", setId: reader.bytes() };
-            continue;
-          }
-          case 4: {
-            if (tag !== 32) {
-              break;
-            }
-
-            message.lookupModifier = reader.int32() as any;
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-};
-
 /**
  * Invoices is a service that can be used to create, accept, settle and cancel
  * invoices.
@@ -620,18 +521,6 @@ export const InvoicesDefinition = {
       requestType: SettleInvoiceMsg as typeof SettleInvoiceMsg,
       requestStream: false,
       responseType: SettleInvoiceResp as typeof SettleInvoiceResp,
-      responseStream: false,
-      options: {},
-    },
-    /**
-     * LookupInvoiceV2 attempts to look up at invoice. An invoice can be referenced
-     * using either its payment hash, payment address, or set ID.
-     */
-    lookupInvoiceV2: {
-      name: "LookupInvoiceV2",
-      requestType: LookupInvoiceMsg as typeof LookupInvoiceMsg,
-      requestStream: false,
-      responseType: Invoice as typeof Invoice,
       responseStream: false,
       options: {},
     },

@@ -1390,6 +1390,23 @@ export interface AddInvoiceResponse {
   paymentAddr: Uint8Array;
 }
 
+export interface PaymentHash {
+  /**
+   * The hex-encoded payment hash of the invoice to be looked up. The passed
+   * payment hash must be exactly 32 bytes, otherwise an error is returned.
+   * Deprecated now that the REST gateway supports base64 encoding of bytes
+   * fields.
+   *
+   * @deprecated
+   */
+  rHashStr: string;
+  /**
+   * The payment hash of the invoice to be looked up. When using REST, this field
+   * must be encoded as base64.
+   */
+  rHash: Uint8Array;
+}
+
 export interface ListInvoiceRequest {
   /**
    * If set, only invoices that are not settled and not canceled will be returned
@@ -5668,6 +5685,53 @@ export const AddInvoiceResponse: MessageFns<AddInvoiceResponse> = {
   },
 };
 
+function createBasePaymentHash(): PaymentHash {
+  return { rHashStr: "", rHash: new Uint8Array(0) };
+}
+
+export const PaymentHash: MessageFns<PaymentHash> = {
+  decode(input: BinaryReader | Uint8Array, length?: number): PaymentHash {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePaymentHash();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.rHashStr = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.rHash = reader.bytes();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 function createBaseListInvoiceRequest(): ListInvoiceRequest {
   return {
     pendingOnly: false,
@@ -6658,6 +6722,20 @@ export const LightningDefinition = {
       requestType: ListInvoiceRequest as typeof ListInvoiceRequest,
       requestStream: false,
       responseType: ListInvoiceResponse as typeof ListInvoiceResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * lncli: `lookupinvoice`
+     * LookupInvoice attempts to look up an invoice according to its payment hash.
+     * The passed payment hash *must* be exactly 32 bytes, if not, an error is
+     * returned.
+     */
+    lookupInvoice: {
+      name: "LookupInvoice",
+      requestType: PaymentHash as typeof PaymentHash,
+      requestStream: false,
+      responseType: Invoice as typeof Invoice,
       responseStream: false,
       options: {},
     },

@@ -10,31 +10,6 @@
 import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import { RouteHint } from "./lightning.ts";
 
-export const LookupModifier = {
-  /** DEFAULT - The default look up modifier, no look up behavior is changed. */
-  DEFAULT: 0,
-  /**
-   * HTLC_SET_ONLY - Indicates that when a look up is done based on a set_id, then only that set
-   * of HTLCs related to that set ID should be returned.
-   */
-  HTLC_SET_ONLY: 1,
-  /**
-   * HTLC_SET_BLANK - Indicates that when a look up is done using a payment_addr, then no HTLCs
-   * related to the payment_addr should be returned. This is useful when one
-   * wants to be able to obtain the set of associated setIDs with a given
-   * invoice, then look up the sub-invoices "projected" by that set ID.
-   */
-  HTLC_SET_BLANK: 2,
-} as const;
-
-export type LookupModifier = typeof LookupModifier[keyof typeof LookupModifier];
-
-export namespace LookupModifier {
-  export type DEFAULT = typeof LookupModifier.DEFAULT;
-  export type HTLC_SET_ONLY = typeof LookupModifier.HTLC_SET_ONLY;
-  export type HTLC_SET_BLANK = typeof LookupModifier.HTLC_SET_BLANK;
-}
-
 export interface CancelInvoiceMsg {
   /**
    * Hash corresponding to the (hold) invoice to cancel. When using
@@ -153,17 +128,6 @@ export interface SubscribeSingleInvoiceRequest {
   rHash?: Uint8Array | undefined;
 }
 
-export interface LookupInvoiceMsg {
-  invoiceRef?:
-    | //
-    /** When using REST, this field must be encoded as base64. */
-    { $case: "paymentHash"; paymentHash: Uint8Array }
-    | { $case: "paymentAddr"; paymentAddr: Uint8Array }
-    | { $case: "setId"; setId: Uint8Array }
-    | undefined;
-  lookupModifier?: LookupModifier | undefined;
-}
-
 export const CancelInvoiceMsg: MessageFns<CancelInvoiceMsg> = {
   encode(message: CancelInvoiceMsg, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.paymentHash !== undefined && message.paymentHash.length !== 0) {
@@ -266,26 +230,6 @@ export const SubscribeSingleInvoiceRequest: MessageFns<SubscribeSingleInvoiceReq
   encode(message: SubscribeSingleInvoiceRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.rHash !== undefined && message.rHash.length !== 0) {
       writer.uint32(18).bytes(message.rHash);
-    }
-    return writer;
-  },
-};
-
-export const LookupInvoiceMsg: MessageFns<LookupInvoiceMsg> = {
-  encode(message: LookupInvoiceMsg, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    switch (message.invoiceRef?.$case) {
-      case "paymentHash":
-        writer.uint32(10).bytes(message.invoiceRef.paymentHash);
-        break;
-      case "paymentAddr":
-        writer.uint32(18).bytes(message.invoiceRef.paymentAddr);
-        break;
-      case "setId":
-        writer.uint32(26).bytes(message.invoiceRef.setId);
-        break;
-    }
-    if (message.lookupModifier !== undefined && message.lookupModifier !== 0) {
-      writer.uint32(32).int32(message.lookupModifier);
     }
     return writer;
   },

@@ -1738,6 +1738,25 @@ export interface AddInvoiceResponse {
   paymentAddr?: Uint8Array | undefined;
 }
 
+export interface PaymentHash {
+  /**
+   * The hex-encoded payment hash of the invoice to be looked up. The passed
+   * payment hash must be exactly 32 bytes, otherwise an error is returned.
+   * Deprecated now that the REST gateway supports base64 encoding of bytes
+   * fields.
+   *
+   * @deprecated
+   */
+  rHashStr?:
+    | string
+    | undefined;
+  /**
+   * The payment hash of the invoice to be looked up. When using REST, this field
+   * must be encoded as base64.
+   */
+  rHash?: Uint8Array | undefined;
+}
+
 export interface ListInvoiceRequest {
   /**
    * If set, only invoices that are not settled and not canceled will be returned
@@ -3649,6 +3668,18 @@ export const AddInvoiceResponse: MessageFns<AddInvoiceResponse> = {
     }
     if (message.paymentAddr !== undefined && message.paymentAddr.length !== 0) {
       writer.uint32(138).bytes(message.paymentAddr);
+    }
+    return writer;
+  },
+};
+
+export const PaymentHash: MessageFns<PaymentHash> = {
+  encode(message: PaymentHash, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.rHashStr !== undefined && message.rHashStr !== "") {
+      writer.uint32(10).string(message.rHashStr);
+    }
+    if (message.rHash !== undefined && message.rHash.length !== 0) {
+      writer.uint32(18).bytes(message.rHash);
     }
     return writer;
   },
