@@ -281,8 +281,10 @@ export async function startTestEndpoint(options: TestEndpointOptions): Promise<T
 
     box.onPacket = (packet) => {
       // A SYN once the link is up: the client has started over (a reload, a second client
-      // with the keys) without our hearing its FIN. Its SYNs would keep this link's keepalive
-      // happy for ever, so end it and listen again; the client sends SYN again shortly.
+      // with the keys) without our hearing its FIN. Go's go-back-N connection ends on it too
+      // (gbn/gbn_conn.go receivePacketsForever: any packet but DATA, ACK, NACK or FIN is an
+      // "unexpected message" error, and the connection closes); litd then listens again, and
+      // the client sends SYN again shortly.
       if (packet[0] === 0x01 && gbn.state === 'open') return turn.shut();
       gbn.receive(packet);
     };
