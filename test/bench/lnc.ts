@@ -180,7 +180,16 @@ async function inChromium(mailbox: TestMailbox, pairings: number, reconnects: nu
 /** Runs the section; `commando` connects a client to run.ts's commando server. */
 export async function benchLnc(
   line: (text: string) => void,
-  { commando, interleave }: { commando: () => Promise<CommandoClient>; interleave: Interleave },
+  {
+    commando,
+    interleave,
+    pool,
+  }: {
+    commando: () => Promise<CommandoClient>;
+    interleave: Interleave;
+    /** run.ts's pool: `total` calls, `width` at a time. */
+    pool: (total: number, width: number, call: () => Promise<unknown>) => Promise<void>;
+  },
 ): Promise<LncFigures> {
   const fmt = (n: number | undefined, digits = 1) => (n === undefined ? 'n/a' : n.toFixed(digits));
   const kb = (n?: number) => (n === undefined ? 'n/a' : `${fmt(n / 1000)} kB`);
@@ -226,15 +235,7 @@ export async function benchLnc(
     const repeats = 7;
     const rate = async (f: () => Promise<unknown>, width: number) => {
       const t = performance.now();
-      let started = 0;
-      await Promise.all(
-        Array.from({ length: width }, async () => {
-          while (started < count) {
-            started++;
-            await f();
-          }
-        }),
-      );
+      await pool(count, width, f);
       return count / ((performance.now() - t) / 1000);
     };
     for (const width of [1, 32]) {

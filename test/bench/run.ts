@@ -335,7 +335,7 @@ if (run('bundle')) {
 
 if (run('lnc')) {
   const { benchLnc } = await import('./lnc.ts');
-  results.lnc = await benchLnc(line, { commando: ampkit, interleave });
+  results.lnc = await benchLnc(line, { commando: ampkit, interleave, pool });
 }
 
 if (run('worker')) {
