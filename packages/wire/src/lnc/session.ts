@@ -17,7 +17,7 @@ export const PAIRING_ENTROPY_BYTES = 14;
 /**
  * The words of a pairing phrase, lower case, without the spaces around and between them.
  * `INVALID_ARGUMENT` for anything but a string of ten words; whether each word is in the list
- * is phrase.ts's check ({@link pairingPhraseEntropy}), which needs the word list.
+ * is phrase.ts's check (`pairingPhraseEntropy`), which needs the word list.
  */
 export function pairingPhraseWords(phrase: string): string[] {
   if (typeof phrase !== 'string') throw new WireError('INVALID_ARGUMENT', 'the pairing phrase must be a string');
