@@ -2,6 +2,9 @@
  * `ampkit-simnet`: starts a simulated network and runs until SIGINT/SIGTERM.
  * With --json it prints one line, `{ "nodes": [ { alias, id, ws_url, rune, readonly_rune, invoice_rune } ] }`,
  * once every node listens. Control commands (see control.ts) are read from stdin.
+ * `--lnd <alias>` (repeatable) runs that node with lnd's personality, reachable only over LNC:
+ * it prints the node's mailbox URL and a pairing phrase (with --json, in `lnd: [ { alias, id,
+ * lnc: { mailbox, pairingPhrase } } ]`).
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -9,7 +12,7 @@ import { runControl } from './control.ts';
 import { startSimnet } from './simnet.ts';
 
 const usage = `usage: ampkit-simnet [--topology demo|graph|graph:N|generated:N|<file.json>] [--seed N] [--host 127.0.0.1]
-                     [--port BASE] [--mpp-timeout SECONDS] [--hop-delay MS] [--json]`;
+                     [--port BASE] [--mpp-timeout SECONDS] [--hop-delay MS] [--lnd ALIAS]... [--json]`;
 
 function number(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -31,6 +34,7 @@ try {
       port: { type: 'string' },
       'mpp-timeout': { type: 'string' },
       'hop-delay': { type: 'string' },
+      lnd: { type: 'string', multiple: true, default: [] },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -51,15 +55,20 @@ const simnet = await startSimnet({
   port: number('port', args.port, 0),
   mppTimeout: number('mpp-timeout', args['mpp-timeout'], 60),
   hopDelay: number('hop-delay', args['hop-delay'], 10),
+  lnd: args.lnd!,
 }).catch((error: Error) => {
   console.error(`ampkit-simnet: ${error.message}`);
   process.exit(1);
 });
 
-if (args.json) console.log(JSON.stringify({ nodes: simnet.nodes }));
+if (args.json) console.log(JSON.stringify({ nodes: simnet.nodes, lnd: simnet.lnd }));
 else {
   console.log(`ampkit-simnet: ${simnet.network.nodes.size} nodes, ${simnet.network.channels.size} channels; listening:`);
   for (const n of simnet.nodes) console.log(`  ${n.alias.padEnd(8)} ${n.id}  ${n.ws_url}`);
+  for (const n of simnet.lnd) {
+    console.log(`  ${n.alias.padEnd(8)} ${n.id}  LND over LNC, mailbox ${n.lnc.mailbox}`);
+    console.log(`           pairing phrase (pairs once): ${n.lnc.pairingPhrase}`);
+  }
   console.log("runes: --json prints each node's rune (full), readonly_rune and invoice_rune (invoice-only, for a shop)");
   console.log('control commands on stdin: latency|slow|fail|hold|drop|offline|online <node|scid> [arg]');
 }

@@ -1,7 +1,8 @@
 /**
  * `startSimnet()`: builds a network, gives each named node a commando listener on
- * 127.0.0.1 (BOLT 8 + commando over WebSocket, runes enforced by the wire's server), and
- * exposes the fault switches.
+ * 127.0.0.1 (BOLT 8 + commando over WebSocket, runes enforced by the wire's server), or, for
+ * the nodes of option `lnd`, lnd's personality behind an LNC endpoint and the simnet's
+ * mailbox, and exposes the fault switches.
  */
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
@@ -26,7 +27,11 @@ import {
   sliceGraph,
   type Topology,
 } from './topology.ts';
-import { prng } from './seed.ts';
+import { derive, prng } from './seed.ts';
+import type { LncStreamIds } from '@ampkit/wire/lnc-server';
+import { startTestEndpoint, type TestEndpoint } from './lnc/endpoint.ts';
+import { startTestMailbox, type TestMailbox } from './lnc/mailbox.ts';
+import { LND_MPP_TIMEOUT_MS, LndNode } from './lnd/lnd-node.ts';
 
 /** Every method a simulated node answers. */
 export const METHODS: Record<string, Method> = { ...infoMethods, ...askreneMethods, ...payMethods, ...invoiceMethods, ...htlcMethods };
@@ -66,6 +71,21 @@ export interface SimnetOptions {
   graphPath?: string;
   /** Clock for timestamps, in ms (default Date.now). */
   now?: () => number;
+  /**
+   * Aliases of nodes that run with lnd's personality (lnd/lnd-node.ts): reachable only over
+   * LNC, through one mailbox for the simnet and one litd-like endpoint per session. They are
+   * listed in {@link Simnet.lnd}, not in {@link Simnet.nodes} (which have commando).
+   */
+  lnd?: string[];
+  /** Seconds an LND node holds a part of an incomplete set (lnd: 120, per HTLC). Fractions allowed for tests. */
+  lndMppTimeout?: number;
+}
+
+/** What a client needs to reach an LND node: the mailbox and a pairing phrase (which pairs once). */
+export interface SimnetLndNodeInfo {
+  alias: string;
+  id: string;
+  lnc: { mailbox: string; pairingPhrase: string };
 }
 
 /** What a client needs to reach one node. */
@@ -81,14 +101,20 @@ export interface SimnetNodeInfo {
 
 export interface Simnet {
   nodes: SimnetNodeInfo[];
+  /** The nodes with lnd's personality (option `lnd`), each with its first session's phrase. */
+  lnd: SimnetLndNodeInfo[];
   network: Network;
   /** The RPC-answering node with that alias. */
   node(alias: string): FullNode;
+  /** The LND node with that alias. */
+  lndNode(alias: string): LndNode;
+  /** A new LNC session to an LND node (a pairing phrase pairs once): its own endpoint, the same node. */
+  lncSession(alias: string): Promise<{ mailbox: string; pairingPhrase: string }>;
   /** Sets (merges) faults on a node (by alias or id) or a channel (by short channel id). */
   setFaults(target: string, faults: Faults): void;
-  /** Drops every socket of a node; the listener stays, so clients may reconnect. */
+  /** Drops every socket of a node (of an LND node: its LNC sessions' mailbox sockets); the listener stays, so clients may reconnect. */
   dropConnections(alias: string): void;
-  /** How many clients are connected to a node now. */
+  /** How many clients are connected to a node now (to an LND node: its LNC sessions with a link up). */
   connections(alias: string): number;
   /**
    * Takes a node offline (listener closed, sockets dropped, peers see it disconnected) or
@@ -188,7 +214,16 @@ export async function startSimnet(options: SimnetOptions = {}): Promise<Simnet> 
   const named = loadTopology(network, options, seed);
   const mppTimeout = (options.mppTimeout ?? 60) * 1000;
   const listeners = new Map<string, Listener>();
+  const lndAliases = new Set(options.lnd ?? []);
+  for (const alias of lndAliases) if (!named.some((n) => n.alias === alias)) throw new TypeError(`no simnet node '${alias}' for lnd`);
+  /** Each LND node's sessions: the endpoint, and the pairing streams it listened on first (a link paired by phrase stays on them until it ends). */
+  const lnds = new Map<string, { lnd: LndNode; endpoints: { endpoint: TestEndpoint; pairing: LncStreamIds }[] }>();
   named.forEach((node, i) => {
+    if (lndAliases.has(node.alias)) {
+      const mpp = options.lndMppTimeout !== undefined ? options.lndMppTimeout * 1000 : LND_MPP_TIMEOUT_MS;
+      lnds.set(node.alias, { lnd: new LndNode(network, node, seed, mpp), endpoints: [] });
+      return;
+    }
     listeners.set(node.alias, {
       full: new FullNode(network, node, seed, mppTimeout, 'bcrt', options.holdPlugin ?? true),
       port: options.port ? options.port + i : 0,
@@ -215,11 +250,30 @@ export async function startSimnet(options: SimnetOptions = {}): Promise<Simnet> 
     });
     l.port = l.server.port;
   };
+  let mailbox: TestMailbox | undefined;
+  /** One litd-like endpoint per session, each with a phrase derived from the seed and a counter. */
+  const lncSession = async (alias: string): Promise<{ mailbox: string; pairingPhrase: string }> => {
+    const entry = lnds.get(alias) ?? [...lnds.values()].find((x) => x.lnd.node.id === alias);
+    if (!entry) throw new TypeError(`no simnet LND node '${alias}'`);
+    mailbox ??= await startTestMailbox();
+    const endpoint = await startTestEndpoint({
+      mailbox,
+      handlers: entry.lnd.handlers(),
+      entropy: derive(seed, 'lnc session', entry.lnd.node.alias, entry.endpoints.length),
+      staticKey: entry.lnd.lncKey,
+    });
+    entry.endpoints.push({ endpoint, pairing: endpoint.streams });
+    return { mailbox: mailbox.url, pairingPhrase: endpoint.phrase };
+  };
+  const lndInfo: SimnetLndNodeInfo[] = [];
   try {
     for (const l of listeners.values()) await listen(l);
+    for (const { lnd } of lnds.values()) lndInfo.push({ alias: lnd.node.alias, id: lnd.node.id, lnc: await lncSession(lnd.node.alias) });
   } catch (error) {
     network.stop();
     await Promise.all([...listeners.values()].map((l) => l.server?.close()));
+    await Promise.all([...lnds.values()].flatMap((x) => x.endpoints.map((e) => e.endpoint.close())));
+    await mailbox?.close();
     throw error;
   }
 
@@ -240,8 +294,15 @@ export async function startSimnet(options: SimnetOptions = {}): Promise<Simnet> 
 
   return {
     nodes: info(),
+    lnd: lndInfo,
     network,
     node: (alias) => get(alias).full,
+    lndNode(alias) {
+      const entry = lnds.get(alias) ?? [...lnds.values()].find((x) => x.lnd.node.id === alias);
+      if (!entry) throw new TypeError(`no simnet LND node '${alias}'`);
+      return entry.lnd;
+    },
+    lncSession,
     setFaults(target, faults) {
       const channel: Channel | undefined = network.channels.get(target);
       const node =
@@ -252,12 +313,28 @@ export async function startSimnet(options: SimnetOptions = {}): Promise<Simnet> 
       if (faults.hold === false) network.releaseHeld();
     },
     connections(alias) {
+      const lnd = lnds.get(alias);
+      if (lnd) return lnd.endpoints.filter((e) => e.endpoint.connected).length;
       return get(alias).server?.connections ?? 0;
     },
     dropConnections(alias) {
+      const lnd = lnds.get(alias);
+      if (lnd) {
+        // The mailbox drops the sessions' sockets; the endpoints listen again, as litd does.
+        for (const { endpoint, pairing } of lnd.endpoints) {
+          for (const streams of [pairing, endpoint.streams]) for (const id of [streams.receive, streams.send]) mailbox?.kill(id);
+        }
+        return;
+      }
       get(alias).server?.dropConnections();
     },
     async setOnline(alias, online) {
+      const lnd = lnds.get(alias);
+      if (lnd) {
+        // Peers see it go and come back; its LNC endpoints stay (litd would stay up too).
+        lnd.lnd.node.online = online;
+        return;
+      }
       const routing = network.nodes.get(alias);
       if (routing && ![...listeners.values()].some((l) => l.full.node === routing)) {
         // A node of a loaded graph answers no RPC: only its peers see it go and come back.
@@ -278,7 +355,10 @@ export async function startSimnet(options: SimnetOptions = {}): Promise<Simnet> 
     async stop() {
       network.stop();
       for (const l of listeners.values()) l.full.stop();
+      for (const x of lnds.values()) x.lnd.stop();
       await Promise.all([...listeners.values()].map((l) => l.server?.close()));
+      await Promise.all([...lnds.values()].flatMap((x) => x.endpoints.map((e) => e.endpoint.close())));
+      await mailbox?.close();
     },
   };
 }
