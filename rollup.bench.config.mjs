@@ -3,7 +3,7 @@
 // journal benchmark's page. Nothing here ships.
 import commonjs from '@rollup/plugin-commonjs';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
-import { browser, noNode, plugins } from './rollup.config.mjs';
+import { browser, plugins } from './rollup.config.mjs';
 
 /**
  * A peer's page: bundled whole, warnings of its own code not ours to fix. A peer that
@@ -35,18 +35,6 @@ export default [
   browser('test/bench/fixtures/ampkit-page.ts', 'dist/bench/ampkit-page.js', false),
   // Run in Chromium by the journal benchmark.
   browser('test/bench/fixtures/journal-bench.ts', 'dist/bench/journal-bench.js', false),
-  // The worker with LNC on demand: the bench weighs the chunks only the LNC import reaches.
-  {
-    input: 'test/bench/fixtures/worker-with-lnc.ts',
-    preserveEntrySignatures: 'allow-extension',
-    output: {
-      dir: 'dist/bench/worker-lnc',
-      format: 'es',
-      entryFileNames: 'worker.js',
-      chunkFileNames: (chunk) => (chunk.name === 'index' ? 'lnc.js' : '[name].js'),
-    },
-    plugins: [noNode, ...plugins()],
-  },
   // lnmessage's equivalent of connect-only (ws is only its Node fallback).
   peer('test/bench/fixtures/lnmessage-only.ts', 'dist/bench/lnmessage-only.js', ['ws']),
   // @getalby/bitcoin-connect's page: its elements and payment modal.

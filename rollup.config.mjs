@@ -32,9 +32,10 @@ const browser = (input, files, sourcemap = true) => ({
 });
 
 /**
- * The engine's worker: `ampkit-worker.js`, and beside it the chunk it imports on the first
- * pay() it plans (`ampkit-worker-planner.js`: the graph, the flow solver, the learning), so
- * a page that only receives or sends parts never loads the planner.
+ * The engine's worker: `ampkit-worker.js`, and beside it the chunks it imports on demand:
+ * on the first pay() it plans `ampkit-worker-planner.js` (the graph, the flow solver, the
+ * learning), so a page that only receives or sends parts never loads the planner; for an LND
+ * node `ampkit-worker-lnc.js`, `ampkit-worker-lnd.js` and, to pair, `ampkit-worker-lnc-pairing.js`.
  */
 const worker = () => ({
   input: 'packages/worker/src/worker.ts',
@@ -46,8 +47,17 @@ const worker = () => ({
     format: 'es',
     sourcemap: true,
     entryFileNames: 'ampkit-worker.js',
-    // The chunk is what only the dynamic import of planner/local.ts reaches.
-    chunkFileNames: (chunk) => (chunk.name === 'local' ? 'ampkit-worker-planner.js' : 'ampkit-worker-[name].js'),
+    // Chunks are what only a dynamic import reaches: the planner (planner/local.ts), and for
+    // an LND node the LNC client (wire/lnc), its pairing code (wire/lnc/phrase.ts, a first
+    // pairing only) and the LND adapter (core/node/lnd.ts).
+    chunkFileNames: (chunk) => {
+      const has = (end) => chunk.moduleIds.some((id) => id.replaceAll('\\', '/').endsWith(end));
+      if (has('/core/src/planner/local.ts')) return 'ampkit-worker-planner.js';
+      if (has('/wire/src/lnc/index.ts')) return 'ampkit-worker-lnc.js';
+      if (has('/wire/src/lnc/phrase.ts')) return 'ampkit-worker-lnc-pairing.js';
+      if (has('/core/src/node/lnd.ts')) return 'ampkit-worker-lnd.js';
+      return 'ampkit-worker-[name].js';
+    },
   })),
   plugins: [noNode, ...plugins()],
 });

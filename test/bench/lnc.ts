@@ -47,6 +47,7 @@ export interface LncFigures {
     ampkit_lnc?: Size;
     worker_lnc_chunk?: Size;
     worker_pairing_chunk?: Size;
+    worker_lnd_adapter_chunk?: Size;
     lnc_web_js?: Size;
     lnc_web_wasm: string;
     target_gzip_bytes: number;
@@ -199,12 +200,12 @@ export async function benchLnc(
   // Its WASM, the Go LNC client, is not in the npm package: wasmManager fetches
   // https://lightning.engineering/lnc-v<version>.wasm at run time, so it cannot be weighed here.
   const ours = size('dist/ampkit-lnc.js');
-  // What the worker fetches on demand (rollup.bench.config.mjs builds the worker with a dynamic
-  // import of @ampkit/wire/lnc): the LNC chunk for every connection, and the pairing chunk
-  // (word list, scrypt) only for a first pairing. The rest (noble, the wire's basics) the worker
-  // already holds for commando.
-  const chunk = size('dist/bench/worker-lnc/lnc.js');
-  const pairingChunk = size('dist/bench/worker-lnc/phrase.js');
+  // What the worker fetches on demand for an LND node (createAmpkit({ lnc })): the LNC chunk
+  // and the LND adapter for every connection, the pairing chunk (word list, scrypt) only for a
+  // first pairing. The rest (noble, the wire's basics) the worker already holds for commando.
+  const chunk = size('dist/ampkit-worker-lnc.js');
+  const pairingChunk = size('dist/ampkit-worker-lnc-pairing.js');
+  const adapterChunk = size('dist/ampkit-worker-lnd.js');
   const lncWeb = size('node_modules/@lightninglabs/lnc-web/dist/index.js');
   const lncWebVersion = JSON.parse(readFileSync('node_modules/@lightninglabs/lnc-web/package.json', 'utf8')).version as string;
   const wasm = `not in node_modules: fetched at run time from https://lightning.engineering/lnc-v${lncWebVersion}.wasm`;
@@ -213,6 +214,7 @@ export async function benchLnc(
       ampkit_lnc: ours,
       worker_lnc_chunk: chunk,
       worker_pairing_chunk: pairingChunk,
+      worker_lnd_adapter_chunk: adapterChunk,
       lnc_web_js: lncWeb,
       lnc_web_wasm: wasm,
       target_gzip_bytes: 30_000,
@@ -223,7 +225,7 @@ export async function benchLnc(
   const met = (s?: Size) =>
     s ? (s.gzip_bytes <= 30_000 ? 'met' : 'NOT met') : 'not built: npm run build, then rollup -c rollup.bench.config.mjs';
   line(
-    `lnc on demand in the worker: LNC chunk ${kb(chunk?.min_bytes)} min, ${(chunk?.gzip_bytes ?? NaN).toLocaleString('en')} B gzip (every connection; target ≤ 30 kB gzip: ${met(chunk)}), plus the pairing chunk ${kb(pairingChunk?.min_bytes)} min, ${kb(pairingChunk?.gzip_bytes)} gzip (word list and scrypt, a first pairing only)`,
+    `lnc on demand in the worker: dist/ampkit-worker-lnc.js ${kb(chunk?.min_bytes)} min, ${(chunk?.gzip_bytes ?? NaN).toLocaleString('en')} B gzip (every connection; target ≤ 30 kB gzip: ${met(chunk)}); the LND adapter dist/ampkit-worker-lnd.js ${kb(adapterChunk?.min_bytes)} min, ${kb(adapterChunk?.gzip_bytes)} gzip; and for a first pairing only dist/ampkit-worker-lnc-pairing.js ${kb(pairingChunk?.min_bytes)} min, ${kb(pairingChunk?.gzip_bytes)} gzip (word list and scrypt)`,
   );
   line(
     `lnc standalone, dist/ampkit-lnc.js (everything, noble included): ${kb(ours?.min_bytes)} min, ${kb(ours?.gzip_bytes)} gzip; @lightninglabs/lnc-web ${lncWebVersion} JS (dist/index.js, self-contained): ${kb(lncWeb?.min_bytes)} min, ${kb(lncWeb?.gzip_bytes)} gzip${ours && lncWeb ? ` → ours is ${fmt(ours.gzip_bytes / lncWeb.gzip_bytes, 2)} of its JS gzip` : ''}${chunk && lncWeb ? `, the worker's LNC chunk ${fmt(chunk.gzip_bytes / lncWeb.gzip_bytes, 2)}` : ''}; its WASM ${wasm}`,

@@ -19,16 +19,37 @@ import {
   type Outcome,
   type SerializedError,
   type Storage,
+  type HostLncOptions,
+  forgetLncKeys,
+  isLncKeys,
 } from './protocol.ts';
+import type { LncKeys } from '@ampkit/wire/lnc';
 
-/** Options of {@link createAmpkit}. */
+/**
+ * How to reach an LND node through Lightning Terminal over Lightning Node Connect. The first
+ * time, `pairingPhrase`: the ten words Lightning Terminal shows for a new session (a phrase
+ * pairs once). The keys that pairing hands back are kept in IndexedDB for this site, so the
+ * next visit passes `lnc: {}` and connects with them, until {@link AmpkitClient.forget}.
+ */
+export interface AmpkitLncOptions {
+  /** The ten words of a new Lightning Terminal session, for a first pairing. */
+  pairingPhrase?: string;
+  /** Keys of an earlier pairing kept by the page itself, instead of those kept by ampkit. */
+  keys?: LncKeys;
+  /** The mailbox, `host:port` (`mailbox.terminal.lightning.today:443` by default). */
+  mailbox?: string;
+}
+
+/** Options of {@link createAmpkit}: a Core Lightning node (`nodeId`, `url`, `rune`) or an LND node (`lnc`). */
 export interface AmpkitOptions {
-  /** The node's public key, 66 hex characters. */
-  nodeId: string;
-  /** The node's WebSocket listener, e.g. `wss://node.example:5019`. */
-  url: string;
-  /** A rune from the node's `createrune`, restricted to what the page needs. */
-  rune: string;
+  /** Core Lightning: the node's public key, 66 hex characters. */
+  nodeId?: string;
+  /** Core Lightning: the node's WebSocket listener, e.g. `wss://node.example:5019`. */
+  url?: string;
+  /** Core Lightning: a rune from the node's `createrune`, restricted to what the page needs. */
+  rune?: string;
+  /** LND through Lightning Terminal: see {@link AmpkitLncOptions}. Give this or nodeId, url and rune. */
+  lnc?: AmpkitLncOptions;
   /**
    * Where the engine's journal lives: `'indexeddb'` (default; kept across reloads, shared
    * by the origin's tabs, which then coordinate through Web Locks and a BroadcastChannel)
@@ -55,7 +76,7 @@ export interface AmpkitOptions {
 
 /** The client of one node: every engine method, its events, the connection's state. */
 export interface AmpkitClient extends EngineMethods {
-  /** The node's public key. */
+  /** The node's public key (over LNC, as the node told it once connected). */
   readonly nodeId: string;
   /** Where the engine runs: `worker`, or `page` when no worker could start. */
   readonly mode: 'worker' | 'page';
@@ -68,6 +89,12 @@ export interface AmpkitClient extends EngineMethods {
    * pending part: a new client picks it up. Later calls fail with `CONNECTION`.
    */
   close(): Promise<void>;
+  /**
+   * Closes the client, then deletes the LNC keys kept for this site (and this `database`
+   * prefix): the next `createAmpkit({ lnc })` needs a new pairing phrase. The session stays
+   * valid in Lightning Terminal until revoked there. Harmless for a Core Lightning node.
+   */
+  forget(): Promise<void>;
 }
 
 /** How long a worker gets to load and answer before the engine runs in the page instead. */
@@ -75,13 +102,34 @@ const WORKER_START_MS = 10_000;
 
 const invalid = (message: string): AmpkitError => new AmpkitError('INVALID_ARGUMENT', message);
 
+/** The LNC options, checked; the words of the phrase are checked against the list when it pairs. */
+function checkLnc(lnc: AmpkitLncOptions): HostLncOptions {
+  if (lnc === null || typeof lnc !== 'object') throw invalid('lnc must be an object: { pairingPhrase } or {} (kept keys)');
+  const { pairingPhrase, keys, mailbox } = lnc;
+  if (pairingPhrase !== undefined && (typeof pairingPhrase !== 'string' || pairingPhrase.trim().split(/\s+/u).length !== 10))
+    throw invalid('lnc.pairingPhrase must be the ten words Lightning Terminal shows');
+  if (pairingPhrase !== undefined && keys !== undefined) throw invalid('give lnc.pairingPhrase (a first pairing) or lnc.keys, not both');
+  if (keys !== undefined && !isLncKeys(keys))
+    throw invalid('lnc.keys must be the keys a pairing gave: { localPrivateKey, remotePublicKey, mailbox }');
+  if (mailbox !== undefined && (typeof mailbox !== 'string' || mailbox.length === 0)) throw invalid('lnc.mailbox must be host:port');
+  return {
+    ...(pairingPhrase !== undefined ? { pairingPhrase } : {}),
+    ...(keys !== undefined ? { keys: { ...keys } } : {}),
+    ...(mailbox !== undefined ? { mailbox } : {}),
+  };
+}
+
 function checkOptions(options: AmpkitOptions): HostOptions {
-  if (options === null || typeof options !== 'object') throw invalid('createAmpkit() needs { nodeId, url, rune }');
-  const { nodeId, url, rune, storage = 'indexeddb', database, maxBufferedReplyBytes } = options;
-  if (typeof nodeId !== 'string' || !/^0[23][0-9a-fA-F]{64}$/.test(nodeId))
-    throw invalid("nodeId must be the node's public key: 66 hex characters");
-  if (typeof url !== 'string' || !/^wss?:\/\/./.test(url)) throw invalid("url must be the node's ws:// or wss:// address");
-  if (typeof rune !== 'string' || rune.length === 0) throw invalid("rune must be a rune string from the node's createrune");
+  if (options === null || typeof options !== 'object') throw invalid('createAmpkit() needs { nodeId, url, rune } or { lnc }');
+  const { nodeId, url, rune, lnc, storage = 'indexeddb', database, maxBufferedReplyBytes } = options;
+  if (lnc !== undefined && (nodeId !== undefined || url !== undefined || rune !== undefined))
+    throw invalid('give lnc (an LND node) or nodeId, url and rune (a Core Lightning node), not both');
+  if (lnc === undefined) {
+    if (typeof nodeId !== 'string' || !/^0[23][0-9a-fA-F]{64}$/.test(nodeId))
+      throw invalid("nodeId must be the node's public key: 66 hex characters");
+    if (typeof url !== 'string' || !/^wss?:\/\/./.test(url)) throw invalid("url must be the node's ws:// or wss:// address");
+    if (typeof rune !== 'string' || rune.length === 0) throw invalid("rune must be a rune string from the node's createrune");
+  }
   if (storage !== 'indexeddb' && storage !== 'memory') throw invalid("storage must be 'indexeddb' or 'memory'");
   if (database !== undefined && (typeof database !== 'string' || database.length === 0))
     throw invalid('database must be a non-empty string');
@@ -92,9 +140,7 @@ function checkOptions(options: AmpkitOptions): HostOptions {
   if (w !== undefined && typeof w !== 'boolean' && typeof w !== 'string' && !(w instanceof URL))
     throw invalid('worker must be true, false, or the URL of ampkit-worker.js');
   return {
-    nodeId: nodeId.toLowerCase(),
-    url,
-    rune,
+    ...(lnc !== undefined ? { lnc: checkLnc(lnc) } : { nodeId: nodeId!.toLowerCase(), url: url!, rune: rune! }),
     storage,
     ...(database !== undefined ? { database } : {}),
     ...(maxBufferedReplyBytes !== undefined ? { maxBufferedReplyBytes } : {}),
@@ -228,7 +274,8 @@ export async function createAmpkit(options: AmpkitOptions): Promise<AmpkitClient
     end();
     throw deserializeError(opened.error);
   }
-  state = opened.value as ConnectionState;
+  const { state: openState, nodeId } = opened.value as { state: ConnectionState; nodeId: string };
+  state = openState;
 
   const invoke = async (method: EngineMethod, input: unknown): Promise<unknown> => {
     if (closed) throw new AmpkitError('CONNECTION', 'the client was closed');
@@ -246,7 +293,7 @@ export async function createAmpkit(options: AmpkitOptions): Promise<AmpkitClient
   };
 
   const client = {
-    nodeId: hostOptions.nodeId,
+    nodeId,
     mode: worker ? 'worker' : 'page',
     get state() {
       return state;
@@ -267,6 +314,10 @@ export async function createAmpkit(options: AmpkitOptions): Promise<AmpkitClient
         dispatch('state', 'closed');
         listeners.clear();
       }
+    },
+    async forget(): Promise<void> {
+      await client.close();
+      await forgetLncKeys(hostOptions.database ?? 'ampkit');
     },
   } as AmpkitClient;
   for (const method of ENGINE_METHODS) {

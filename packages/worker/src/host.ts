@@ -1,10 +1,13 @@
 /**
- * The host: the commando connection, the engine and its journal, driven by the client.
- * In a Web Worker it is exposed with comlink; where no worker can start, the client runs
- * the same host in the page. Calls and events carry plain records only.
+ * The host: the connection to the node (commando to Core Lightning, or LNC to LND), the
+ * engine and its journal, driven by the client. In a Web Worker it is exposed with comlink;
+ * where no worker can start, the client runs the same host in the page. Calls and events
+ * carry plain records only. LNC and the LND adapter are imported only for an LND node, so
+ * they load as chunks of their own.
  */
-import { AmpkitError, connect, type CommandoClient, type ConnectionState } from '@ampkit/wire';
-import { clnNode, createEngine, indexedDbStore, memoryStore, type Engine, type EngineEvents } from '@ampkit/core';
+import { AmpkitError, connect, type ConnectionState } from '@ampkit/wire';
+import { clnNode, createEngine, indexedDbStore, memoryStore, type Engine, type EngineEvents, type Node } from '@ampkit/core';
+import { loadLncKeys, saveLncKeys } from './lnc-keys.ts';
 import { broadcastPeers, webLocks } from './platform.ts';
 import {
   ENGINE_METHODS,
@@ -29,12 +32,22 @@ const EVENTS: (keyof EngineEvents)[] = [
   'error',
 ];
 
+/** The databases' default prefix (the journal's `indexedDbStore` default). */
+const DATABASE = 'ampkit';
+
 /** Default of {@link HostOptions.maxBufferedReplyBytes}: 128 MiB (why: AmpkitOptions.maxBufferedReplyBytes). */
 const MAX_BUFFERED_REPLY_BYTES = 128 * 1024 * 1024;
 
+/** What the host needs of either connection. */
+interface Link {
+  readonly state: ConnectionState;
+  on(event: 'state', listener: (state: ConnectionState) => void): unknown;
+  close(): void;
+}
+
 /** Runs one engine for one client. */
 export class AmpkitHost implements HostApi {
-  private client?: CommandoClient;
+  private client?: Link;
   private engine?: Engine;
   private channel?: { close(): void };
   private closed = false;
@@ -60,7 +73,10 @@ export class AmpkitHost implements HostApi {
     }
   }
 
-  private async start(options: HostOptions, listener: (type: keyof AmpkitEvents, detail: unknown) => void): Promise<ConnectionState> {
+  private async start(
+    options: HostOptions,
+    listener: (type: keyof AmpkitEvents, detail: unknown) => void,
+  ): Promise<{ state: ConnectionState; nodeId: string }> {
     if (this.client) throw new Error('the host is already open');
     const tell = (type: keyof AmpkitEvents, detail: unknown): void => {
       if (this.closed) return;
@@ -69,22 +85,16 @@ export class AmpkitHost implements HostApi {
         .then(() => listener(type, detail))
         .catch(() => undefined);
     };
-    const client = await connect({
-      nodeId: options.nodeId,
-      url: options.url,
-      rune: options.rune,
-      reconnect: { attempts: Infinity, minDelay: 250, maxDelay: 10_000 },
-      maxBufferedReplyBytes: options.maxBufferedReplyBytes ?? MAX_BUFFERED_REPLY_BYTES,
-    });
+    const { client, node } = options.lnc ? await this.lnd(options) : await this.cln(options);
     this.client = client;
     client.on('state', (state) => tell('state', state));
     const shared = options.storage === 'indexeddb';
-    const peers = shared ? broadcastPeers(`ampkit:${options.nodeId}`) : undefined;
+    const peers = shared ? broadcastPeers(`ampkit:${node.id}`) : undefined;
     const lock = shared ? webLocks() : undefined;
     this.channel = peers;
     try {
       this.engine = await createEngine({
-        node: clnNode(client),
+        node,
         store: shared ? indexedDbStore(options.database ? { name: options.database } : {}) : memoryStore(),
         ...(lock ? { lock } : {}),
         ...(peers ? { peers } : {}),
@@ -97,7 +107,54 @@ export class AmpkitHost implements HostApi {
     for (const type of EVENTS) {
       this.engine.on(type, (detail) => tell(type, type === 'error' ? serializeError(detail) : detail));
     }
-    return client.state;
+    return { state: client.state, nodeId: node.id };
+  }
+
+  private async cln(options: HostOptions): Promise<{ client: Link; node: Node }> {
+    const client = await connect({
+      nodeId: options.nodeId!,
+      url: options.url!,
+      rune: options.rune!,
+      reconnect: { attempts: Infinity, minDelay: 250, maxDelay: 10_000 },
+      maxBufferedReplyBytes: options.maxBufferedReplyBytes ?? MAX_BUFFERED_REPLY_BYTES,
+    });
+    return { client, node: clnNode(client) };
+  }
+
+  /**
+   * LND over LNC: pairs with the phrase (and keeps the keys it hands back for the next
+   * visit), or connects with the keys given or kept; the engine's node is `lndNode`.
+   */
+  private async lnd(options: HostOptions): Promise<{ client: Link; node: Node }> {
+    const lnc = options.lnc!;
+    const prefix = options.database ?? DATABASE;
+    const [{ connectLnc }, { lndNode }] = await Promise.all([import('@ampkit/wire/lnc'), import('@ampkit/core/lnd')]);
+    const reconnect = { attempts: Infinity, minDelay: 250, maxDelay: 10_000 };
+    const mailbox = lnc.mailbox !== undefined ? { mailbox: lnc.mailbox } : {};
+    let client;
+    if (lnc.pairingPhrase !== undefined) {
+      client = await connectLnc({ pairingPhrase: lnc.pairingPhrase, reconnect, ...mailbox });
+    } else {
+      const keys = lnc.keys ?? (await loadLncKeys(prefix));
+      if (!keys) {
+        throw new AmpkitError(
+          'INVALID_ARGUMENT',
+          'no pairing phrase, and no LNC keys kept from an earlier pairing on this site: pair with a phrase',
+          {
+            data: { reason: 'not-paired' },
+          },
+        );
+      }
+      client = await connectLnc({ keys, reconnect, ...mailbox });
+    }
+    try {
+      // The phrase pairs once: keep what lets the next visit in (the keys change only with a new pairing).
+      if (client.keys && lnc.pairingPhrase !== undefined) await saveLncKeys(prefix, client.keys);
+      return { client, node: await lndNode(client) };
+    } catch (error) {
+      client.close();
+      throw error;
+    }
   }
 
   /** Calls one engine method; its result, or its error as a record. */

@@ -4,7 +4,7 @@
  * engine method, its events, the connection's state. Tabs of one origin on one node share
  * the journal and coordinate through Web Locks and a BroadcastChannel.
  */
-export { createAmpkit, type AmpkitClient, type AmpkitOptions } from './client.ts';
+export { createAmpkit, type AmpkitClient, type AmpkitLncOptions, type AmpkitOptions } from './client.ts';
 export { ENGINE_METHODS, type AmpkitEvents, type EngineMethod, type EngineMethods, type Storage } from './protocol.ts';
 export { AmpkitError, type ConnectionState } from '@ampkit/wire';
 export type {

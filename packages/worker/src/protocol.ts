@@ -7,6 +7,7 @@
 import { AmpkitError } from '@ampkit/wire';
 import type { ConnectionState } from '@ampkit/wire';
 import type { Engine, EngineEvents } from '@ampkit/core';
+import type { LncKeys } from '@ampkit/wire/lnc';
 
 /** What the worker posts once its host listens: calls may come. */
 export const READY = 'ampkit:ready';
@@ -40,16 +41,61 @@ export interface AmpkitEvents extends EngineEvents {
 /** Where the journal lives: IndexedDB (shared by the origin's tabs, kept across reloads) or memory (this client only). */
 export type Storage = 'indexeddb' | 'memory';
 
-/** What the host needs to start: the node and how to reach it. */
+/** How the host reaches an LND node over Lightning Node Connect (see `AmpkitOptions.lnc`). */
+export interface HostLncOptions {
+  /** A first pairing's ten words; without it, `keys` or the keys kept by an earlier pairing. */
+  pairingPhrase?: string;
+  /** Keys of an earlier pairing the page kept itself. */
+  keys?: LncKeys;
+  /** The mailbox (`host:port` or a ws(s):// base URL); the session's own once paired. */
+  mailbox?: string;
+}
+
+/** What the host needs to start: the node and how to reach it (commando: nodeId, url, rune; or lnc). */
 export interface HostOptions {
-  nodeId: string;
-  url: string;
-  rune: string;
+  nodeId?: string;
+  url?: string;
+  rune?: string;
+  lnc?: HostLncOptions;
   storage: Storage;
   /** Name of the IndexedDB database prefix (`ampkit`). */
   database?: string;
   /** The connection's cap on unfinished replies, in bytes (see {@link AmpkitOptions.maxBufferedReplyBytes}). */
   maxBufferedReplyBytes?: number;
+}
+
+/** Whether a stored value is a set of LNC keys. */
+export function isLncKeys(value: unknown): value is LncKeys {
+  const v = value as Partial<LncKeys> | null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.localPrivateKey === 'string' &&
+    /^[0-9a-f]{64}$/.test(v.localPrivateKey) &&
+    typeof v.remotePublicKey === 'string' &&
+    /^0[23][0-9a-f]{64}$/.test(v.remotePublicKey) &&
+    typeof v.mailbox === 'string' &&
+    v.mailbox.length > 0 &&
+    v.mailbox.length <= 2048
+  );
+}
+
+/** The database that keeps the LNC keys for a prefix of the journal's database names. */
+export const lncKeysDatabase = (prefix: string): string => `${prefix}-lnc`;
+
+/**
+ * Deletes the database of kept LNC keys (see lnc-keys.ts), from the page or the worker:
+ * the next LNC connection needs a new pairing phrase. `STORAGE` when IndexedDB refuses.
+ */
+export function forgetLncKeys(prefix: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.deleteDatabase(lncKeysDatabase(prefix));
+    request.onsuccess = () => resolve();
+    request.onerror = () =>
+      reject(new AmpkitError('STORAGE', `could not delete the LNC keys in IndexedDB: ${request.error?.message ?? 'unknown error'}`));
+    // Another tab still holds it open: the deletion waits for it and completes then.
+    request.onblocked = () => console.warn('ampkit: the LNC keys will be deleted once other tabs of this site let go of them');
+  });
 }
 
 /** An error as it crosses the boundary. */
@@ -66,8 +112,9 @@ export type Outcome = { value: unknown } | { error: SerializedError };
 /** The host's side of the boundary, as the client sees it (through comlink, or directly). */
 export interface HostApi {
   /**
-   * Its outcome's value is the connection's state; its error is the engine's, code kept
-   * (a thrown error would lose its `code` on the way through comlink).
+   * Its outcome's value is `{ state, nodeId }`: the connection's state and the node's key
+   * (over LNC known only once connected); its error is the engine's, code kept (a thrown
+   * error would lose its `code` on the way through comlink).
    */
   open(options: HostOptions, listener: (type: keyof AmpkitEvents, detail: unknown) => void): Promise<Outcome>;
   call(method: EngineMethod, input: unknown): Promise<Outcome>;

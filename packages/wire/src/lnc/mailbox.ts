@@ -13,7 +13,6 @@
  * The server's messages tell apart a session that does not exist (expired, revoked, wrong
  * phrase, litd offline) from one another client holds; {@link MailboxError} carries that.
  */
-import { base64 } from '@scure/base';
 import { textDecoder } from '../bytes.ts';
 import { WireError, type WireErrorCode } from '../errors.ts';
 import { globalWebSocket, type WebSocketConstructor, type WebSocketLike } from '../socket.ts';
@@ -80,6 +79,27 @@ export function mailboxUrls(server: string): { receive: string; send: string } {
   const base = /^wss?:\/\//i.test(server) ? server.replace(/\/+$/, '') : `wss://${server}`;
   return { receive: base + MAILBOX_RECEIVE_PATH, send: base + MAILBOX_SEND_PATH };
 }
+
+/**
+ * Standard base64 with padding, as grpc-gateway writes `bytes`, through the platform's
+ * `btoa`/`atob` (browsers, workers, Node 16+): the worker's own base64 code is base64url,
+ * and a second alphabet would grow the chunk every page loads.
+ */
+const base64 = {
+  encode(bytes: Uint8Array): string {
+    let text = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(text);
+  },
+  decode(text: string): Uint8Array {
+    // atob forgives spaces and missing padding; the mailbox sends neither.
+    if (text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) throw new Error('not padded standard base64');
+    const raw = atob(text);
+    const bytes = new Uint8Array(raw.length);
+    for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+    return bytes;
+  },
+};
 
 /** The receive socket's first frame: which stream to read. */
 export function receiveInitFrame(streamId: Uint8Array): string {
