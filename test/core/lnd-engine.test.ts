@@ -16,8 +16,8 @@ import { NodeWebSocket } from '@ampkit/wire/node';
 import type { CommandoClient } from '../../packages/wire/src/index.ts';
 import { AmpkitError, createEngine, indexedDbStore, type Engine, type Node, type RouteHop } from '../../packages/core/src/index.ts';
 import { lndNode } from '../../packages/core/src/node/lnd.ts';
-import { harness, type Harness } from '../simnet/harness.ts';
-import { lndClient, lndMethods as m, simNode, type LndTestClient } from '../simnet/lnd-harness.ts';
+import { harness, simNode, twoHopRoute, type Harness } from '../simnet/harness.ts';
+import { lndClient, lndMethods as m, type LndTestClient } from '../simnet/lnd-harness.ts';
 
 let h: Harness;
 let lnc: LncClient;
@@ -61,18 +61,8 @@ async function invoice(amount_msat: number) {
 }
 
 /** wallet → via → shop, delivering `amount`, in the engine's route terms. */
-function route(via: string, amount: number, finalCltv = 18): RouteHop[] {
-  const p = simNode(h.simnet, 'wallet');
-  const v = simNode(h.simnet, via);
-  const d = simNode(h.simnet, 'shop');
-  const first = p.channels.find((c) => c.other(p) === v)!;
-  const second = v.channels.find((c) => c.other(v) === d)!;
-  const policy = second.policy[second.side(v)];
-  const fee = policy.fee_base_msat + Math.floor((amount * policy.fee_proportional_millionths) / 1_000_000);
-  return [
-    { id: v.id, channel: first.scid, direction: first.side(p), amount_msat: amount + fee, delay: finalCltv + policy.cltv_expiry_delta },
-    { id: d.id, channel: second.scid, direction: second.side(v), amount_msat: amount, delay: finalCltv },
-  ];
+function route(via: string, amount: number): RouteHop[] {
+  return twoHopRoute(h.simnet, 'wallet', via, 'shop', amount).map((hop) => ({ ...hop, direction: hop.direction === 1 ? 1 : 0 }));
 }
 
 /** The attempts lnd itself holds for a hash (TrackPaymentV2's first message). */

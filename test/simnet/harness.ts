@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connect, type CommandoClient } from '../../packages/wire/src/index.ts';
 import { NodeWebSocket } from '../../packages/wire/src/node.ts';
-import { startSimnet, type Simnet, type SimnetOptions } from '../../packages/simnet/src/index.ts';
+import { startSimnet, type Simnet, type SimNode, type SimnetOptions } from '../../packages/simnet/src/index.ts';
 
 export interface Harness {
   simnet: Simnet;
@@ -52,10 +52,17 @@ export function newPreimage(): { preimage: string; hash: string } {
 }
 
 /** Builds a two-hop route payer -> via -> destination with exact fees and delays. */
+/** The simulated node with that alias, Core Lightning or LND alike. */
+export function simNode(simnet: Simnet, alias: string): SimNode {
+  const node = [...simnet.network.nodes.values()].find((n) => n.alias === alias);
+  if (!node) throw new Error(`no node ${alias}`);
+  return node;
+}
+
 export function twoHopRoute(simnet: Simnet, payer: string, via: string, destination: string, amount: number, finalCltv = 18): Hop[] {
-  const p = simnet.node(payer).node;
-  const v = simnet.node(via).node;
-  const d = simnet.node(destination).node;
+  const p = simNode(simnet, payer);
+  const v = simNode(simnet, via);
+  const d = simNode(simnet, destination);
   const first = p.channels.find((c) => c.other(p) === v)!;
   const second = v.channels.find((c) => c.other(v) === d)!;
   const policy = second.policy[second.side(v)];

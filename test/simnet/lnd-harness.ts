@@ -14,7 +14,8 @@ import {
   type LndRequest,
 } from '@ampkit/wire/lnc';
 import { NodeWebSocket } from '@ampkit/wire/node';
-import type { Simnet, SimNode } from '../../packages/simnet/src/index.ts';
+import type { Simnet } from '../../packages/simnet/src/index.ts';
+import { simNode } from './harness.ts';
 
 export { lndMethods };
 
@@ -55,12 +56,7 @@ export async function lndClient(simnet: Simnet, alias: string): Promise<LndTestC
   };
 }
 
-/** The simulated node with that alias. */
-export function simNode(simnet: Simnet, alias: string): SimNode {
-  const node = [...simnet.network.nodes.values()].find((n) => n.alias === alias);
-  if (!node) throw new Error(`no node ${alias}`);
-  return node;
-}
+export { simNode };
 
 /** lnd's uint64 channel id for `BxTxO`, computed here independently of simnet's. */
 export function chanIdOf(scid: string): bigint {

@@ -23,6 +23,7 @@ import type {
   PartKey,
   SendpayRequest,
 } from './node.ts';
+import { untilOpen } from './node.ts';
 
 // The hold plugin's rows are read where its methods live.
 export { readHoldInvoice } from './hold-plugin.ts';
@@ -622,18 +623,7 @@ export function clnNode(client: CommandoClient, options: ClnNodeOptions = {}): N
     },
 
     connected(): Promise<void> {
-      return new Promise((resolve, reject) => {
-        const settle = (state: string): boolean => {
-          if (state === 'open') resolve();
-          else if (state === 'closed' || state === 'failed') reject(engineError('CONNECTION', `the link to the node is ${state}`));
-          else return false;
-          return true;
-        };
-        if (settle(client.state)) return;
-        const stop = client.on('state', (state) => {
-          if (settle(state)) stop();
-        });
-      });
+      return untilOpen(client);
     },
   };
 }

@@ -33,6 +33,7 @@ import type {
   PartKey,
   SendpayRequest,
 } from './node.ts';
+import { untilOpen } from './node.ts';
 
 /**
  * The custom record type that marks our parts: ASCII `ampk` (0x616d706b), odd so a payee
@@ -1200,18 +1201,7 @@ export async function lndNode(rpc: LndRpc, options: LndNodeOptions = {}): Promis
     },
 
     connected(): Promise<void> {
-      return new Promise((resolve, reject) => {
-        const settle = (state: string): boolean => {
-          if (state === 'open') resolve();
-          else if (state === 'closed' || state === 'failed') reject(engineError('CONNECTION', `the link to the node is ${state}`));
-          else return false;
-          return true;
-        };
-        if (settle(rpc.state)) return;
-        const stop = rpc.on('state', (state) => {
-          if (settle(state)) stop();
-        });
-      });
+      return untilOpen(rpc);
     },
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { NodeInfo, PartFailure, PaymentStatus, RouteHop } from '../types.ts';
 import type { ListChannelsEntry } from '../planner/graph.ts';
+import { engineError } from '../errors.ts';
 
 /** A part as the node knows it (a `listsendpays` row, or `waitsendpay`'s answer). */
 export interface NodePart extends PartFailure {
@@ -284,4 +285,26 @@ export interface Node {
    * when it is closed for good.
    */
   connected(): Promise<void>;
+}
+
+/** A link to a node that reports its state (a commando or an LNC client). */
+export interface StatefulLink {
+  readonly state: string;
+  on(event: 'state', listener: (state: string) => void): () => void;
+}
+
+/** {@link Node.connected} for a link: resolves once it is open, rejects with `CONNECTION` once it is closed or failed. */
+export function untilOpen(link: StatefulLink): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const settle = (state: string): boolean => {
+      if (state === 'open') resolve();
+      else if (state === 'closed' || state === 'failed') reject(engineError('CONNECTION', `the link to the node is ${state}`));
+      else return false;
+      return true;
+    };
+    if (settle(link.state)) return;
+    const stop = link.on('state', (state) => {
+      if (settle(state)) stop();
+    });
+  });
 }
