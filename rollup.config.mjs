@@ -86,8 +86,14 @@ const elements = () => {
     {
       input,
       external,
-      // Two chunks load on demand: the QR encoder (<ampkit-invoice>) and the rune audit
-      // (<ampkit-connect>, once a rune is entered), so a page that only pays loads neither.
+      // Chunks load on demand: the QR encoder (<ampkit-invoice>), the rune audit
+      // (<ampkit-connect>, once a rune is entered) and its LNC mode (lnc-mode.ts, then the
+      // pairing-phrase word list), so a page that only pays loads none. Rollup splits the wire
+      // code between the last two by what each reaches (errors and bytes shared, in a small
+      // chunk of their own); one manual chunk for all of wire would put LNC's in the rune audit.
+      // The LNC chunk takes lit from the entry, which may export it for that ('allow-extension')
+      // rather than become a facade over a second file.
+      preserveEntrySignatures: 'allow-extension',
       output: {
         dir: 'dist',
         paths,
@@ -95,12 +101,7 @@ const elements = () => {
         sourcemap: true,
         entryFileNames: 'ampkit-elements.js',
         chunkFileNames: 'ampkit-elements-[name].js',
-        manualChunks: (id) =>
-          id.includes('/@paulmillr/qr/')
-            ? 'qr'
-            : id.includes('/packages/wire/') || id.includes('/@scure/base/') || id.includes('/@noble/') || id.endsWith('/rune-audit.ts')
-              ? 'rune-audit'
-              : undefined,
+        manualChunks: (id) => (id.includes('/@paulmillr/qr/') ? 'qr' : undefined),
       },
       plugins: [noNode, ...plugins()],
     },

@@ -42,6 +42,10 @@ export interface ElementsClient extends Pick<AmpkitClient, 'state' | 'invoice' |
   decode(input: { bolt11: string }): Promise<DecodedInvoice>;
   /** The node's id, alias and colour. */
   getinfo(): Promise<NodeInfo>;
+  /** The node's public key (over LNC, as the node told it once connected). */
+  readonly nodeId?: string;
+  /** Closes the client and deletes the LNC keys kept for the site (`AmpkitClient.forget`). */
+  forget?(): Promise<void>;
 }
 
 /**

@@ -1,18 +1,24 @@
 /**
- * `<ampkit-connect>`: the user's own node, connected from the page: node id, WebSocket
- * URL and rune, a Connect/Disconnect button, the connection's state, and a warning in plain
- * words unless the rune is provably read-only or invoice-only (default deny: a rune that may
- * reach any method not known to be harmless is warned about).
+ * `<ampkit-connect>`: the user's own node, connected from the page. Core Lightning over
+ * commando: node id, WebSocket URL and rune, and a warning in plain words unless the rune is
+ * provably read-only or invoice-only (default deny: a rune that may reach any method not known
+ * to be harmless is warned about). LND through Lightning Terminal (LNC): the ten-word pairing
+ * phrase, checked as it is typed, or the keys a pairing on this site kept; a "Forget this
+ * node" button. Both: a Connect/Disconnect button and the connection's state in plain words.
  */
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import type { RuneAudit } from '@ampkit/wire';
-import type { ConnectionState, Storage } from '@ampkit/worker';
+import type { PhraseCheck } from './lnc-mode.ts';
+import type { AmpkitOptions, ConnectionState, Storage } from '@ampkit/worker';
 import type { ClientFactory, ElementsClient } from './client.ts';
 import { defaultFactory } from './client-source.ts';
 import { fire } from './events.ts';
 import { StringsController, Translator, type AmpkitStrings, type StringKey } from './strings.ts';
 import { base } from './theme.ts';
 import { connectStyles } from './connect-styles.ts';
+
+/** How `<ampkit-connect>` reaches the node: Core Lightning over commando (a rune), or LND through Lightning Terminal (LNC). */
+export type ConnectMode = 'commando' | 'lnc';
 
 /** Where an `<ampkit-connect>` is: `idle` (no client) or the client's connection state. */
 export type ConnectState = 'idle' | ConnectionState;
@@ -36,29 +42,46 @@ const loadAuditor = (): Promise<void> =>
 /** What auditRune says of a rune, or that it is not one. */
 type Audit = { audit: RuneAudit } | { bad: true } | undefined;
 
+type LncMode = typeof import('./lnc-mode.ts');
+let lncMode: LncMode | undefined;
+let lncModeLoading: Promise<LncMode> | undefined;
+/** The LNC mode's code (lnc-mode.ts), a chunk of its own, fetched once LNC is chosen. */
+const loadLncMode = (): Promise<LncMode> => (lncModeLoading ??= import('./lnc-mode.ts').then((module) => (lncMode = module)));
+
 /**
  * Connects the page to the user's node. Other elements take its client with
  * `connection="<its id>"`; a page can take it from the `ampkit-connected` event.
+ *
+ * In LNC mode (`mode="lnc"`, or the user's choice in the element) Connect pairs with the
+ * phrase typed, or, with none, connects with the keys an earlier pairing kept on this site;
+ * the phrase is cleared once it has paired (it works only once). Disconnect keeps the keys;
+ * "Forget this node" deletes them.
  *
  * @example
  * ```html
  * <ampkit-connect id="wallet" node-id="02…" url="wss://node.example:5019"></ampkit-connect>
  * <ampkit-pay connection="wallet" invoice="lnbc…"></ampkit-pay>
+ * <ampkit-connect id="lnd-wallet" mode="lnc" autoconnect></ampkit-connect>
  * ```
  *
  * @tag ampkit-connect
- * @fires ampkit-connected - A client is connected; `detail.client` is it.
- * @fires ampkit-disconnected - The client was closed.
+ * @fires ampkit-connected - A client is connected; `detail.client` is it, `detail.nodeId` the node's key.
+ * @fires ampkit-disconnected - The client was closed (or forgotten).
  * @csspart card - The card around everything.
- * @csspart field - A label and its input; also `field-node-id`, `field-url`, `field-rune`.
+ * @csspart mode - The choice of node: Core Lightning (rune) or LND (Lightning Terminal); hidden while connecting or connected.
+ * @csspart field - A label and its input; also `field-node-id`, `field-url`, `field-rune`, `field-phrase`, `field-mailbox`.
  * @csspart input - An input.
- * @csspart button - The Connect / Disconnect button.
+ * @csspart button - The Connect / Disconnect button, and the Forget button.
+ * @csspart forget - The "Forget this node" button (LNC mode, connected).
+ * @csspart hint - What the typed pairing phrase lacks, or that it is good.
  * @csspart state - The connection's state.
  * @csspart warning - The warning about a rune that is neither read-only nor invoice-only.
  * @csspart message - A connection error, or what is missing.
  */
 export class AmpkitConnect extends LitElement {
   static override properties = {
+    mode: { type: String, reflect: true },
+    mailbox: { type: String },
     nodeId: { type: String, attribute: 'node-id' },
     url: { type: String },
     rune: { type: String },
@@ -72,11 +95,23 @@ export class AmpkitConnect extends LitElement {
     _message: { state: true, attribute: false },
     _alias: { state: true, attribute: false },
     _values: { state: true, attribute: false },
+    _phrase: { state: true, attribute: false },
+    _mailbox: { state: true, attribute: false },
+    _check: { state: true, attribute: false },
+    _pairedHere: { state: true, attribute: false },
   };
 
   /** The element's shadow styles: the shared base, then its own (themable through `--ampkit-*` properties and `::part`). */
   static override styles = [base, connectStyles];
 
+  /**
+   * How to reach the node (attribute `mode`, reflected): `commando` (default; Core Lightning,
+   * node id, URL and rune) or `lnc` (LND through Lightning Terminal, a pairing phrase); any
+   * other value is taken as `commando`. The user may switch it in the element while not connected.
+   */
+  declare mode: ConnectMode;
+  /** LNC: the mailbox server, `host:port` (attribute `mailbox`; Lightning Terminal's when not given). */
+  declare mailbox: string | undefined;
   /** Pre-fills the node id (attribute `node-id`). */
   declare nodeId: string | undefined;
   /** Pre-fills the WebSocket URL (attribute `url`). */
@@ -87,7 +122,10 @@ export class AmpkitConnect extends LitElement {
   declare workerUrl: string | undefined;
   /** Where the journal lives: `indexeddb` (default) or `memory` (attribute `storage`). */
   declare storage: Storage | undefined;
-  /** Connect as soon as node id, URL and rune are all given (attribute `autoconnect`). */
+  /**
+   * Connect as soon as node id, URL and rune are all given (attribute `autoconnect`); in LNC
+   * mode, with the keys kept on this site, once, saying nothing if there are none.
+   */
   declare autoconnect: boolean;
   /** Makes the client (default `createAmpkit`); for tests or another transport. */
   declare clientFactory: ClientFactory | undefined;
@@ -99,17 +137,27 @@ export class AmpkitConnect extends LitElement {
   declare private _message: string | undefined;
   declare private _alias: string | undefined;
   declare private _values: { nodeId: string; url: string; rune: string };
+  declare private _phrase: string;
+  declare private _mailbox: string;
+  declare private _check: PhraseCheck;
+  /** An LNC connection succeeded from this element: the button offers to reconnect without a phrase. */
+  declare private _pairedHere: boolean;
 
   private stopState: (() => void) | undefined;
   private attempt = 0;
   private auditCache: { rune: string; audit: Audit } | undefined;
   private autoTried = false;
+  private checkVersion = 0;
 
   constructor() {
     super();
+    this.mode = 'commando';
     this.autoconnect = false;
     this._state = 'idle';
     this._values = { nodeId: '', url: '', rune: '' };
+    this._phrase = '';
+    this._mailbox = '';
+    this._pairedHere = false;
     new StringsController(this);
   }
 
@@ -162,13 +210,43 @@ export class AmpkitConnect extends LitElement {
     return this.audit;
   }
 
+  /** Resolves once the LNC mode's code is loaded and the typed pairing phrase checked. */
+  async phraseReady(): Promise<void> {
+    await loadLncMode();
+    this.requestUpdate();
+    await this.checkPhrase();
+    await this.updateComplete;
+  }
+
+  /** Checks the typed phrase (lnc-mode.ts's checkPhrase); the latest check wins. */
+  private async checkPhrase(): Promise<PhraseCheck> {
+    const version = ++this.checkVersion;
+    const check = await (await loadLncMode()).checkPhrase(this._phrase);
+    if (version === this.checkVersion) this._check = check;
+    return check;
+  }
+
   protected override willUpdate(changed: PropertyValues<this>): void {
     for (const key of ['nodeId', 'url', 'rune'] as const) {
       if (changed.has(key)) this._values = { ...this._values, [key]: this[key] ?? '' };
     }
+    if (changed.has('mailbox')) this._mailbox = this.mailbox ?? '';
   }
 
   protected override updated(): void {
+    if (this.mode === 'lnc') {
+      // The check and the default mailbox's name come in a chunk of their own, fetched once LNC is chosen.
+      if (!lncMode)
+        void loadLncMode().then(
+          () => this.requestUpdate(),
+          (error) => console.error('ampkit: LNC mode did not load', error),
+        );
+      if (this.autoconnect && !this.autoTried) {
+        this.autoTried = true;
+        void this.connect({ quiet: true });
+      }
+      return;
+    }
     const { nodeId, url, rune } = this._values;
     if (this.autoconnect && !this.autoTried && nodeId && url && rune) {
       this.autoTried = true;
@@ -182,14 +260,37 @@ export class AmpkitConnect extends LitElement {
     if (this._client) void this.disconnect();
   }
 
-  /** Connects with the entered settings; resolves with the client, or undefined if it could not. */
-  async connect(): Promise<ElementsClient | undefined> {
+  /**
+   * Connects with the entered settings; resolves with the client, or undefined if it could
+   * not. In LNC mode: pairs with the typed phrase, or with none connects with the keys kept
+   * on this site (`quiet`: says nothing when there are none, for `autoconnect`).
+   */
+  async connect({ quiet = false }: { quiet?: boolean } = {}): Promise<ElementsClient | undefined> {
     if (this._client) return this._client;
     const t = new Translator(this.strings);
-    const { nodeId, url, rune } = this._values;
-    if (!nodeId.trim() || !url.trim() || !rune.trim()) {
-      this._message = t.t('connectMissing');
-      return undefined;
+    let options: AmpkitOptions;
+    if (this.mode === 'lnc') {
+      const phrase = this._phrase.trim();
+      if (phrase) {
+        // Connecting from here on, so a second Enter during the check cancels instead of pairing twice.
+        const attempt = ++this.attempt;
+        this._state = 'connecting';
+        const check = await this.checkPhrase();
+        if (attempt !== this.attempt) return undefined;
+        if (check?.error) {
+          this._state = 'idle';
+          return undefined;
+        }
+      }
+      const mailbox = this._mailbox.trim();
+      options = { lnc: { ...(phrase ? { pairingPhrase: phrase } : {}), ...(mailbox ? { mailbox } : {}) } };
+    } else {
+      const { nodeId, url, rune } = this._values;
+      if (!nodeId.trim() || !url.trim() || !rune.trim()) {
+        this._message = t.t('connectMissing');
+        return undefined;
+      }
+      options = { nodeId: nodeId.trim(), url: url.trim(), rune: rune.trim() };
     }
     const attempt = ++this.attempt;
     this._message = undefined;
@@ -197,9 +298,7 @@ export class AmpkitConnect extends LitElement {
     const factory = this.clientFactory ?? defaultFactory;
     try {
       const client = await factory({
-        nodeId: nodeId.trim(),
-        url: url.trim(),
-        rune: rune.trim(),
+        ...options,
         ...(this.workerUrl ? { worker: this.workerUrl } : {}),
         ...(this.storage ? { storage: this.storage } : {}),
       });
@@ -209,17 +308,33 @@ export class AmpkitConnect extends LitElement {
       }
       this._client = client;
       this._state = client.state;
+      const nodeId = client.nodeId ?? options.nodeId ?? '';
       this.stopState = client.on('state', (state) => {
         this._state = state;
-        if (state === 'closed' && this._client === client) this.forget();
+        if (state === 'closed' && this._client === client) this.release();
       });
-      void this.showAlias(client, rune.trim());
-      fire(this, 'ampkit-connected', { client });
+      if (options.lnc) {
+        // A phrase pairs once: the keys it gave are what connects from now on.
+        this._phrase = '';
+        this._check = undefined;
+        this._pairedHere = true;
+      } else {
+        void this.showAlias(client, options.rune!);
+      }
+      fire(this, 'ampkit-connected', { client, nodeId });
       return client;
     } catch (error) {
       if (attempt !== this.attempt) return undefined;
-      this._state = 'failed';
-      this._message = t.t('connectFailed', { reason: (error as Error)?.message ?? String(error) });
+      const lnc = options.lnc ? await loadLncMode().catch(() => undefined) : undefined;
+      if (attempt !== this.attempt) return undefined;
+      const failure = lnc?.lncFailure(error);
+      if (failure === 'not-paired') this._pairedHere = false;
+      // Nothing kept on this site is no failure of the node: say what to do, without "Connection failed".
+      this._state = failure === 'not-paired' ? 'idle' : 'failed';
+      if (quiet && failure === 'not-paired') return undefined;
+      this._message = failure
+        ? t.t(lnc!.LNC_FAILURE_WORDS[failure])
+        : t.t('connectFailed', { reason: (error as Error)?.message ?? String(error) });
       return undefined;
     }
   }
@@ -241,7 +356,7 @@ export class AmpkitConnect extends LitElement {
     }
   }
 
-  /** Closes the client (its journal keeps every pending part for the next one). */
+  /** Closes the client (its journal keeps every pending part for the next one; over LNC the kept keys stay). */
   async disconnect(): Promise<void> {
     this.attempt++;
     const client = this._client;
@@ -249,11 +364,27 @@ export class AmpkitConnect extends LitElement {
       this._state = 'idle';
       return;
     }
-    this.forget();
+    this.release();
     await client.close().catch(() => undefined);
   }
 
-  private forget(): void {
+  /**
+   * "Forget this node": closes the client and deletes the LNC keys kept for this site
+   * (`client.forget()`), so the next connection needs a new pairing phrase. The session stays
+   * valid in Lightning Terminal until it is revoked there.
+   */
+  async forget(): Promise<void> {
+    const client = this._client;
+    this.attempt++;
+    this._pairedHere = false;
+    this._message = undefined;
+    if (!client) return;
+    this.release();
+    if (client.forget) await client.forget();
+    else await client.close().catch(() => undefined);
+  }
+
+  private release(): void {
     this.stopState?.();
     this.stopState = undefined;
     this._client = undefined;
@@ -267,6 +398,18 @@ export class AmpkitConnect extends LitElement {
     this._message = undefined;
   }
 
+  private inputPhrase(event: Event): void {
+    this._phrase = (event.target as HTMLInputElement).value;
+    this._message = undefined;
+    void this.checkPhrase().catch((error) => console.error('ampkit: phrase check failed', (error as Error)?.name));
+  }
+
+  private choose(mode: ConnectMode): void {
+    this.mode = mode;
+    this._message = undefined;
+    if (this._state === 'failed') this._state = 'idle';
+  }
+
   private submit(event: Event): void {
     event.preventDefault();
     if (this._client || this._state === 'connecting') void this.disconnect();
@@ -277,6 +420,55 @@ export class AmpkitConnect extends LitElement {
     const t = new Translator(this.strings);
     const busy = this._state === 'connecting' && !this._client;
     const locked = Boolean(this._client) || busy;
+    const lnc = this.mode === 'lnc';
+    const connectWord = lnc && this._pairedHere && !this._phrase.trim() ? t.t('lncReconnect') : t.t('connectButton');
+    // Over LNC the node's key is known only once connected: shown shortened, whole in the title.
+    const key = lnc && this._state === 'open' ? this._client?.nodeId : undefined;
+    const stateWords = key
+      ? html`<span title=${key}>${t.t('stateOpenNode', { node: lncMode?.shortNodeId(key) ?? key })}</span>`
+      : html`${t.t(STATE_WORDS[this._state])}${this._alias ? html` — <strong>${this._alias}</strong>` : nothing}`;
+    return html`<div class="card" part="card">
+      <form @submit=${this.submit} novalidate>
+        ${
+          locked
+            ? nothing
+            : html`<fieldset class="mode" part="mode">
+                <legend>${t.t('modeLabel')}</legend>
+                ${(['commando', 'lnc'] as const).map(
+                  (mode) =>
+                    html`<label class="choice"
+                      ><input type="radio" name="mode" .checked=${lnc === (mode === 'lnc')} @change=${() => this.choose(mode)} />${t.t(
+                        mode === 'lnc' ? 'modeLnc' : 'modeCommando',
+                      )}</label
+                    >`,
+                )}
+              </fieldset>`
+        }
+        ${lnc ? this.renderLnc(t, locked) : this.renderCommando(t, locked)}
+        ${this._message ? html`<p class="hint error" part="message" role="alert">${this._message}</p>` : nothing}
+        <div class="bottom">
+          <span class="state" part="state" role="status" aria-live="polite">
+            <span class="dot ${this._state}" aria-hidden="true"></span>
+            <span class="alias">${stateWords}</span>
+          </span>
+          <span class="buttons">
+            ${
+              lnc && this._client
+                ? html`<button part="button forget" type="button" class="secondary" @click=${() => void this.forget()}>
+                    ${t.t('lncForget')}
+                  </button>`
+                : nothing
+            }
+            <button part="button" type="submit" class=${this._client || busy ? 'secondary' : ''}>
+              ${this._client ? t.t('disconnectButton') : busy ? t.t('cancelButton') : connectWord}
+            </button>
+          </span>
+        </div>
+      </form>
+    </div>`;
+  }
+
+  private renderCommando(t: Translator, locked: boolean): TemplateResult {
     const audit = this.runeAudit();
     const field = (key: 'nodeId' | 'url' | 'rune', name: string, label: StringKey, type: string, placeholder: string) => html`
       <div class="field" part="field field-${name}">
@@ -294,31 +486,32 @@ export class AmpkitConnect extends LitElement {
         />
       </div>
     `;
-    return html`<div class="card" part="card">
-      <form @submit=${this.submit} novalidate>
-        ${field('nodeId', 'node-id', 'connectNodeId', 'text', '02…')} ${field('url', 'url', 'connectUrl', 'url', 'wss://node.example:5019')}
-        ${field('rune', 'rune', 'connectRune', 'password', '')}
-        ${
-          audit && 'audit' in audit && !(audit.audit.readOnly || audit.audit.invoiceOnly)
-            ? html`<div class="warning" part="warning" role="alert">
-                <strong>${t.t(audit.audit.spendingMethods.length > 0 ? 'runeCanSpend' : 'runeNotKnownSafe')}</strong
-                ><span class="summary">${audit.audit.summary}</span>
-              </div>`
-            : nothing
-        }
-        ${audit && 'bad' in audit ? html`<p class="hint error" part="message">${t.t('runeBad')}</p>` : nothing}
-        ${this._message ? html`<p class="hint error" part="message" role="alert">${this._message}</p>` : nothing}
-        <div class="bottom">
-          <span class="state" part="state" role="status" aria-live="polite">
-            <span class="dot ${this._state}" aria-hidden="true"></span>
-            <span class="alias">${t.t(STATE_WORDS[this._state])}${this._alias ? html` — <strong>${this._alias}</strong>` : nothing}</span>
-          </span>
-          <button part="button" type="submit" class=${this._client || busy ? 'secondary' : ''}>
-            ${this._client ? t.t('disconnectButton') : busy ? t.t('cancelButton') : t.t('connectButton')}
-          </button>
-        </div>
-      </form>
-    </div>`;
+    return html`${field('nodeId', 'node-id', 'connectNodeId', 'text', '02…')}
+    ${field('url', 'url', 'connectUrl', 'url', 'wss://node.example:5019')} ${field('rune', 'rune', 'connectRune', 'password', '')}
+    ${
+      audit && 'audit' in audit && !(audit.audit.readOnly || audit.audit.invoiceOnly)
+        ? html`<div class="warning" part="warning" role="alert">
+            <strong>${t.t(audit.audit.spendingMethods.length > 0 ? 'runeCanSpend' : 'runeNotKnownSafe')}</strong
+            ><span class="summary">${audit.audit.summary}</span>
+          </div>`
+        : nothing
+    }
+    ${audit && 'bad' in audit ? html`<p class="hint error" part="message">${t.t('runeBad')}</p>` : nothing}`;
+  }
+
+  /** The LNC fields (lnc-mode.ts), once its chunk is here, until connected (then only the state and the buttons matter). */
+  private renderLnc(t: Translator, locked: boolean): TemplateResult | typeof nothing {
+    if (this._client || !lncMode) return nothing;
+    return lncMode.renderLncFields({
+      t,
+      phrase: this._phrase,
+      mailbox: this._mailbox,
+      mailboxGiven: Boolean(this.mailbox),
+      check: this._check,
+      locked,
+      onPhrase: (event) => this.inputPhrase(event),
+      onMailbox: (event) => (this._mailbox = (event.target as HTMLInputElement).value),
+    });
   }
 }
 

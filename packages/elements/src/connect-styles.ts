@@ -4,13 +4,15 @@ import { css } from 'lit';
 export const connectStyles = css`
   form {
     display: grid;
+    grid-template-columns: minmax(0, 1fr);
     gap: calc(var(--_space) * 0.75);
   }
   .field {
     display: grid;
     gap: 0.3em;
   }
-  label {
+  label,
+  legend {
     font-size: 0.87em;
     font-weight: 600;
   }
@@ -37,9 +39,10 @@ export const connectStyles = css`
   }
   .bottom {
     display: flex;
+    flex-wrap: wrap;
     align-items: center;
     justify-content: space-between;
-    gap: var(--_space);
+    gap: calc(var(--_space) * 0.75) var(--_space);
   }
   .state {
     display: inline-flex;
@@ -90,5 +93,40 @@ export const connectStyles = css`
   .hint {
     margin: 0;
     font-size: 0.87em;
+  }
+  .mode {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.3em 1.2em;
+    margin: 0;
+    padding: 0;
+    border: 0;
+  }
+  legend {
+    padding: 0 0 0.3em;
+  }
+  .choice {
+    display: flex;
+    align-items: center;
+    gap: 0.4em;
+  }
+  .choice input {
+    all: revert;
+    margin: 0;
+    accent-color: var(--_accent);
+  }
+  summary {
+    width: fit-content;
+    margin-bottom: 0.5em;
+    font-size: 0.87em;
+    color: var(--_muted);
+    cursor: pointer;
+  }
+  .buttons {
+    display: inline-flex;
+    flex-wrap: wrap;
+    justify-content: flex-end;
+    gap: 0.5em;
+    margin-left: auto;
   }
 `;

@@ -22,8 +22,8 @@ export interface AmpkitElementEvents {
   'ampkit-invoice-paid': Invoice;
   /** `<ampkit-invoice>`: the invoice expired unpaid. */
   'ampkit-invoice-expired': Invoice;
-  /** `<ampkit-connect>`: a client is connected; other elements may use `detail.client`. */
-  'ampkit-connected': { client: ElementsClient };
+  /** `<ampkit-connect>`: a client is connected; other elements may use `detail.client`; `detail.nodeId` is the node's key. */
+  'ampkit-connected': { client: ElementsClient; nodeId: string };
   /** `<ampkit-connect>`: the client was closed. */
   'ampkit-disconnected': Record<string, never>;
 }

@@ -6,7 +6,7 @@
  */
 export { AmpkitPay, defaultMaxFee, type PayState } from './pay-element.ts';
 export { AmpkitInvoice, type InvoiceState } from './invoice-element.ts';
-export { AmpkitConnect, type ConnectState } from './connect-element.ts';
+export { AmpkitConnect, type ConnectMode, type ConnectState } from './connect-element.ts';
 export {
   AmpkitWebLN,
   createWebLNProvider,

@@ -100,6 +100,25 @@ export const DEFAULT_STRINGS = {
   runeNotKnownSafe:
     'Warning: this rune can call methods not known to be harmless, so it may be able to spend from your node, and every script on this page can use it. Prefer a rune that can only make invoices.',
   runeBad: 'This does not look like a rune.',
+  modeLabel: 'Your node',
+  modeCommando: 'Core Lightning (rune)',
+  modeLnc: 'LND (Lightning Terminal)',
+  lncPhrase: 'Pairing phrase',
+  lncPhraseHint: 'The ten words of a new Lightning Terminal session. Paired here before? Leave it empty and press Connect.',
+  lncPhraseCount: '{count} of 10 words',
+  lncPhraseTooMany: 'A pairing phrase has 10 words; this has {count}.',
+  lncPhraseUnknownWord: "Word {position} is not in Lightning Terminal's word list. Check its spelling.",
+  lncPhraseGood: 'Ten words, all from the list.',
+  lncAdvanced: 'Advanced',
+  lncMailbox: 'Mailbox server',
+  lncReconnect: 'Reconnect',
+  lncForget: 'Forget this node',
+  stateOpenNode: 'Connected to {node}',
+  lncSessionNotFound:
+    'Session expired or revoked — create a new one in Lightning Terminal. (A phrase works once; the node must be online.)',
+  lncSessionInUse: 'This session is in use in another tab. Close it there, then try again.',
+  lncNotPaired: 'Not paired on this site yet: enter a pairing phrase.',
+  lncOffline: 'Offline: could not reach the node or its mailbox. Try again.',
 } as const;
 
 /** The strings table: every key of {@link DEFAULT_STRINGS}. */
