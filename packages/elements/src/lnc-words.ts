@@ -42,17 +42,11 @@ export const LNC_FAILURE_WORDS: Record<LncFailure, StringKey> = {
 };
 
 /**
- * What a rejected `createAmpkit({ lnc })` means. `not-paired` comes as `data.reason`; the
- * wire's `LncConnectionError.reason` does not cross the worker (serializeError keeps code,
- * message, data and nodeCode, and the reason is not in `data`), so it is read from the
- * message the wire writes, `LNC: <reason> (…)`. A `data.reason` naming one is taken first.
+ * What a rejected `createAmpkit({ lnc })` means, from its `data.reason`: the wire's
+ * `LncConnectionError` and `MailboxError` reasons, or the worker's `not-paired`.
  */
 export function lncFailure(error: unknown): LncFailure | undefined {
-  const data = (error as { data?: { reason?: unknown } } | null)?.data;
-  const reason =
-    typeof data?.reason === 'string'
-      ? data.reason
-      : /\bLNC: (SESSION_NOT_FOUND|SESSION_IN_USE|NOT_CONNECTED)\b/u.exec((error as Error)?.message ?? '')?.[1];
+  const reason = (error as { data?: { reason?: unknown } } | null)?.data?.reason;
   switch (reason) {
     case 'not-paired':
       return 'not-paired';

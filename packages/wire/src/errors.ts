@@ -59,7 +59,7 @@ export class AmpkitError extends Error {
 export class WireError extends AmpkitError {
   declare readonly code: WireErrorCode;
 
-  constructor(code: WireErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: WireErrorCode, message: string, options?: { cause?: unknown; data?: unknown }) {
     super(code, message, options);
     this.name = 'WireError';
   }

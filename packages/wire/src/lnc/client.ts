@@ -46,7 +46,8 @@ export class LncConnectionError extends WireError {
 
   /** `detail` says what happened in plain words. */
   constructor(reason: LncConnectionFailure, detail: string, options?: { code?: WireError['code']; cause?: unknown }) {
-    super(options?.code ?? 'CONNECTION', `LNC: ${reason} (${detail})`, { cause: options?.cause });
+    // The reason in `data` too: it crosses a worker's structured clone, where a field would not.
+    super(options?.code ?? 'CONNECTION', `LNC: ${reason} (${detail})`, { cause: options?.cause, data: { reason } });
     this.name = 'LncConnectionError';
     this.reason = reason;
   }

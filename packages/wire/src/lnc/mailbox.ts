@@ -50,7 +50,7 @@ export class MailboxError extends WireError {
 
   /** `detail` says what happened in plain words. */
   constructor(reason: MailboxFailure, detail: string, options?: { serverMessage?: string; code?: WireErrorCode; cause?: unknown }) {
-    super(options?.code ?? 'CONNECTION', `LNC mailbox: ${reason} (${detail})`, { cause: options?.cause });
+    super(options?.code ?? 'CONNECTION', `LNC mailbox: ${reason} (${detail})`, { cause: options?.cause, data: { reason } });
     this.name = 'MailboxError';
     this.reason = reason;
     this.serverMessage = options?.serverMessage;
