@@ -10,7 +10,7 @@ import '@ampkit/elements/define';
 import { AmpkitConnect, type ElementsClient } from '@ampkit/elements';
 import { deserializeError, serializeError } from '../../packages/worker/src/protocol.ts';
 import { FakeClient, PAYEE } from './fake-client.ts';
-import { $, assertContrast, cleanup, mount, record, shot, text, until } from './helpers.ts';
+import { $, assertContrast, cleanup, DARK_THEME as DARK, mount, record, shot, text, until } from './helpers.ts';
 
 /** Ten words of the BIP-39 list, as Lightning Terminal shows them. */
 const PHRASE = 'fringe try aim absurd minute lunch refuse spend keen math';
@@ -29,21 +29,6 @@ class LncFakeClient extends FakeClient {
 
 /** An error as it reaches the page from the worker: serialized at open(), deserialized in createAmpkit. */
 const acrossTheWorker = (error: unknown): AmpkitError => deserializeError(serializeError(error));
-
-const DARK = {
-  '--ampkit-background': '#17191f',
-  '--ampkit-surface': '#232631',
-  '--ampkit-text': '#f1f2f5',
-  '--ampkit-muted': '#a9afbc',
-  '--ampkit-border': '#313543',
-  '--ampkit-accent': '#8f74ff',
-  '--ampkit-accent-text': '#0d0b1a',
-  '--ampkit-settled': '#3ccf7a',
-  '--ampkit-failed': '#ff7b7b',
-  '--ampkit-inflight': '#f0b93a',
-  '--ampkit-warning': '#ffd27a',
-  '--ampkit-warning-background': '#2e2410',
-};
 
 /** Screenshots `el` as it is (light), then on a dark page themed through the custom properties alone. */
 async function shots(el: AmpkitConnect, name: string): Promise<void> {

@@ -133,3 +133,19 @@ export function assertContrast(element: Element, skip = '.sr-only'): void {
     if (ratio < 4.5) throw new Error(`"${node.textContent!.trim()}" has contrast ${ratio.toFixed(2)}, under 4.5`);
   }
 }
+
+/** A dark theme from the custom properties alone, for the contrast checks and the dark screenshots. */
+export const DARK_THEME: Record<string, string> = {
+  '--ampkit-background': '#17191f',
+  '--ampkit-surface': '#232631',
+  '--ampkit-text': '#f1f2f5',
+  '--ampkit-muted': '#a9afbc',
+  '--ampkit-border': '#313543',
+  '--ampkit-accent': '#8f74ff',
+  '--ampkit-accent-text': '#0d0b1a',
+  '--ampkit-settled': '#3ccf7a',
+  '--ampkit-failed': '#ff7b7b',
+  '--ampkit-inflight': '#f0b93a',
+  '--ampkit-warning': '#ffd27a',
+  '--ampkit-warning-background': '#2e2410',
+};

@@ -5,7 +5,7 @@ import { AmpkitError } from '@ampkit/worker';
 import '@ampkit/elements/define';
 import { AmpkitConnect, AmpkitPay, type PayProgress } from '@ampkit/elements';
 import { BOLT11, FakeClient, HASH, PAYEE, decoded, payResult, progress, sentPart } from './fake-client.ts';
-import { $, $$, assertContrast, cleanup, live, mount, reach, record, shot, text, until } from './helpers.ts';
+import { $, $$, assertContrast, cleanup, DARK_THEME, live, mount, reach, record, shot, text, until } from './helpers.ts';
 
 /** A pay element with a client that decodes BOLT11 at once. */
 async function ready(attrs: Record<string, string> = {}, overrides = {}, state = 'ready') {
@@ -394,18 +394,7 @@ describe('<ampkit-pay>', () => {
 
   it('a dark theme from the custom properties alone keeps every text ≥ 4.5:1', async () => {
     const { client, el } = await ready();
-    const dark = {
-      '--ampkit-background': '#17191f',
-      '--ampkit-surface': '#232631',
-      '--ampkit-text': '#f1f2f5',
-      '--ampkit-muted': '#a9afbc',
-      '--ampkit-border': '#313543',
-      '--ampkit-accent': '#8f74ff',
-      '--ampkit-accent-text': '#0d0b1a',
-      '--ampkit-settled': '#3ccf7a',
-      '--ampkit-failed': '#ff7b7b',
-      '--ampkit-inflight': '#f0b93a',
-    };
+    const dark = DARK_THEME;
     const stageEl = el.closest('.stage') as HTMLElement;
     stageEl.style.background = '#0b0c10';
     for (const [k, v] of Object.entries(dark)) stageEl.style.setProperty(k, v);
