@@ -250,11 +250,16 @@ export async function startSimnet(options: SimnetOptions = {}): Promise<Simnet> 
     });
     l.port = l.server.port;
   };
+  /** An LND node's entry by alias or node id. */
+  const lndEntry = (alias: string) => {
+    const entry = lnds.get(alias) ?? [...lnds.values()].find((x) => x.lnd.node.id === alias);
+    if (!entry) throw new TypeError(`no simnet LND node '${alias}'`);
+    return entry;
+  };
   let mailbox: TestMailbox | undefined;
   /** One litd-like endpoint per session, each with a phrase derived from the seed and a counter. */
   const lncSession = async (alias: string): Promise<{ mailbox: string; pairingPhrase: string }> => {
-    const entry = lnds.get(alias) ?? [...lnds.values()].find((x) => x.lnd.node.id === alias);
-    if (!entry) throw new TypeError(`no simnet LND node '${alias}'`);
+    const entry = lndEntry(alias);
     mailbox ??= await startTestMailbox();
     const endpoint = await startTestEndpoint({
       mailbox,
@@ -297,11 +302,7 @@ export async function startSimnet(options: SimnetOptions = {}): Promise<Simnet> 
     lnd: lndInfo,
     network,
     node: (alias) => get(alias).full,
-    lndNode(alias) {
-      const entry = lnds.get(alias) ?? [...lnds.values()].find((x) => x.lnd.node.id === alias);
-      if (!entry) throw new TypeError(`no simnet LND node '${alias}'`);
-      return entry.lnd;
-    },
+    lndNode: (alias) => lndEntry(alias).lnd,
     lncSession,
     setFaults(target, faults) {
       const channel: Channel | undefined = network.channels.get(target);

@@ -23,7 +23,7 @@ import type {
   PartKey,
   SendpayRequest,
 } from './node.ts';
-import { untilOpen } from './node.ts';
+import { unsentPart, untilOpen } from './node.ts';
 
 // The hold plugin's rows are read where its methods live.
 export { readHoldInvoice } from './hold-plugin.ts';
@@ -395,16 +395,7 @@ function holdsPart(data: unknown): boolean {
 function refusedPart(request: SendpayRequest, error: RpcError): NodePart {
   if (error.data === null || typeof error.data !== 'object' || Array.isArray(error.data))
     throw badReply('sendpay', 'refused the part with data that is not an object');
-  return {
-    payment_hash: request.payment_hash,
-    groupid: request.groupid,
-    partid: request.partid,
-    status: 'failed',
-    amount_msat: request.route[request.route.length - 1]!.amount_msat,
-    amount_sent_msat: request.route[0]!.amount_msat,
-    ...readFailure(error.data as Record<string, unknown>),
-    failreason: error.message,
-  };
+  return { ...unsentPart(request, error.message), ...readFailure(error.data as Record<string, unknown>), failreason: error.message };
 }
 
 function nodeError(error: unknown): unknown {

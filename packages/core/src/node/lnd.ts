@@ -33,7 +33,7 @@ import type {
   PartKey,
   SendpayRequest,
 } from './node.ts';
-import { untilOpen } from './node.ts';
+import { unsentPart, untilOpen } from './node.ts';
 
 /**
  * The custom record type that marks our parts: ASCII `ampk` (0x616d706b), odd so a payee
@@ -581,17 +581,6 @@ export async function lndNode(rpc: LndRpc, options: LndNodeOptions = {}): Promis
     return found ?? undefined;
   };
 
-  /** A part lnd refused before registering it: failed, with lnd's words (hard spot 2). */
-  const refusedPart = (request: SendpayRequest, message: string): NodePart => ({
-    payment_hash: request.payment_hash,
-    groupid: request.groupid,
-    partid: request.partid,
-    status: 'failed',
-    amount_msat: request.route[request.route.length - 1]!.amount_msat,
-    amount_sent_msat: request.route[0]!.amount_msat,
-    failreason: message,
-  });
-
   /** The engine's route as lnd's (§3.1): what each node sends on, absolute CLTVs from `height`. */
   const lndRoute = (request: SendpayRequest, height: number): Request<'sendToRouteV2'>['route'] => {
     const { route } = request;
@@ -864,7 +853,8 @@ export async function lndNode(rpc: LndRpc, options: LndNodeOptions = {}): Promis
           if (!r || (r.code !== GRPC.UNKNOWN && r.code !== GRPC.ALREADY_EXISTS))
             throw r ? engineError('CONNECTION', `sendpay: lnd's answer was lost (${r.message})`, { cause: error }) : error;
           // lnd also answers an error for a part it did register when it stops while waiting (§3.3): its record decides.
-          return (await partAtLnd(request)) ?? refusedPart(request, r.message);
+          // Refused before lnd registered it: failed, with lnd's words (hard spot 2).
+          return (await partAtLnd(request)) ?? unsentPart(request, r.message);
         },
       );
       // The part as soon as lnd registered it (hard spot 2).

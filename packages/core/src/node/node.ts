@@ -308,3 +308,19 @@ export function untilOpen(link: StatefulLink): Promise<void> {
     });
   });
 }
+
+/**
+ * A part the node refused before recording it: `failed`, with the node's words, and what it
+ * would have delivered and cost by its route. Each adapter adds the failure fields it knows.
+ */
+export function unsentPart(request: SendpayRequest, failreason: string): NodePart {
+  return {
+    payment_hash: request.payment_hash,
+    groupid: request.groupid,
+    partid: request.partid,
+    status: 'failed',
+    amount_msat: request.route[request.route.length - 1]!.amount_msat,
+    amount_sent_msat: request.route[0]!.amount_msat,
+    failreason,
+  };
+}
