@@ -5,7 +5,7 @@
  * rules as on Core Lightning: parts journaled and tagged, handed to SendToRouteV2, followed to
  * the preimage; a paid hash answered from the journal and never sent again (rule 1.2.2); no
  * part beyond the amount (OVERPAY, rule 2); pay() with lnd's QueryRoutes as the planner and
- * with the local planner on lnd's graph. Receiving is not built on lnd yet, and says so.
+ * with the local planner on lnd's graph. Receiving on lnd: test/core/lnd-receive-engine.test.ts.
  */
 import 'fake-indexeddb/auto';
 import assert from 'node:assert/strict';
@@ -139,15 +139,4 @@ describe('the engine on an LND wallet over LNC, paying a Core Lightning shop', (
       assert.equal(paid.status, 'paid');
     });
   }
-
-  test('receiving is not built on lnd yet: invoice() is refused, typed, before anything is made on the node', async () => {
-    await assert.rejects(engine.invoice({ amount_msat: 1_000_000, description: 'not yet' }), (e: unknown) => {
-      assert.ok(e instanceof AmpkitError);
-      assert.equal(e.code, 'NODE_ERROR');
-      assert.match(e.message, /lnd keeps no HTLC history/);
-      return true;
-    });
-    const { invoices } = await observer.call(m.listInvoices, { numMaxInvoices: 100n });
-    assert.deepEqual(invoices, []);
-  });
 });

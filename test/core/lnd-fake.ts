@@ -36,6 +36,7 @@ const CODECS: Record<string, [Dec, Enc]> = {
   '/invoicesrpc.Invoices/AddHoldInvoice': [di.AddHoldInvoiceRequest, ei.AddHoldInvoiceResp],
   '/invoicesrpc.Invoices/SettleInvoice': [di.SettleInvoiceMsg, ei.SettleInvoiceResp],
   '/invoicesrpc.Invoices/CancelInvoice': [di.CancelInvoiceMsg, ei.CancelInvoiceResp],
+  '/invoicesrpc.Invoices/SubscribeSingleInvoice': [di.SubscribeSingleInvoiceRequest, el.Invoice],
 };
 
 export const key = (n: number): Uint8Array => new Uint8Array(32).fill(n);
@@ -136,12 +137,23 @@ export class FakeLnd implements LndRpc {
     }
     async function* body(): AsyncGenerator<Uint8Array> {
       if (custom) {
-        // A scripted stream: the handler gives the list of messages (or throws).
-        for (const message of (await custom(decoded)) as unknown[]) {
-          if (cancelled) return;
-          yield fake.encode(method, path, message);
+        // A scripted stream: the handler gives the messages, a list or an async iterable (or
+        // throws); a cancel ends it even while the handler waits.
+        const messages = (await custom(decoded)) as AsyncIterable<unknown> | unknown[];
+        const source = Array.isArray(messages)
+          ? (async function* () {
+              yield* messages;
+            })()
+          : messages[Symbol.asyncIterator]();
+        const stopped = new Promise<IteratorResult<unknown>>((resolve) => (wake = () => resolve({ done: true, value: undefined })));
+        for (;;) {
+          const step = await Promise.race([source.next(), stopped]);
+          if (step.done || cancelled) {
+            void source.return?.(undefined);
+            return;
+          }
+          yield fake.encode(method, path, step.value);
         }
-        return;
       }
       const hash = bytesToHex(decoded.paymentHash);
       for (;;) {

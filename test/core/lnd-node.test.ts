@@ -688,6 +688,73 @@ describe('lndNode: invoices', () => {
     assert.deepEqual(await node.listholdinvoices({ payment_hash: HASH }), []);
   });
 
+  test("a plain invoice lists lnd's HTLCs (it keeps no HTLC history): held, settled, cancelled with lnd's resolve time", async () => {
+    const { lnd, node } = await setup();
+    const htlc = (index: bigint, state: number, resolveTime = 0n) => ({
+      chanId: scidToLnd(C2),
+      htlcIndex: index,
+      amtMsat: 20_000n,
+      acceptTime: 1_700_000_010n,
+      resolveTime,
+      expiryHeight: 800_100,
+      state,
+    });
+    lnd.handlers.LookupInvoice = () => invoice(0, { htlcs: [htlc(1n, 0), htlc(2n, 2, 1_700_000_130n)] });
+    const [open] = await node.listinvoices({ payment_hash: HASH });
+    assert.deepEqual(open!.htlcs, [
+      { short_channel_id: C2, id: 1, amount_msat: 20_000, expiry: 800_100, state: 'accepted', created_at: 1_700_000_010 },
+      {
+        short_channel_id: C2,
+        id: 2,
+        amount_msat: 20_000,
+        expiry: 800_100,
+        state: 'cancelled',
+        created_at: 1_700_000_010,
+        resolved_at: 1_700_000_130,
+      },
+    ]);
+    lnd.handlers.LookupInvoice = () => invoice(0, { htlcs: [htlc(1n, 7)] });
+    assert.equal(await code(node.listinvoices({ payment_hash: HASH })), 'BAD_REPLY');
+  });
+
+  test('waitinvoices: one SubscribeSingleInvoice per followed invoice, kept open; a state change wakes it at once, else the poll interval; all closed on abort', async () => {
+    const lnd = new FakeLnd();
+    const node = await lndNode(lnd, { invoicePollInterval: 80 });
+    let change!: () => void;
+    const changed = new Promise<void>((resolve) => (change = resolve));
+    lnd.handlers.SubscribeSingleInvoice = async function* (request: { rHash: Uint8Array }) {
+      yield invoice(0, { rHash: request.rHash });
+      if (bytesToHex(request.rHash) !== HASH) return yield* [];
+      await changed;
+      yield invoice(3);
+      await new Promise(() => undefined);
+    };
+    const other = 'ef'.repeat(32);
+    const abort = new AbortController();
+    const wait = () => node.waitinvoices!({ payment_hashes: [HASH, other], signal: abort.signal });
+    let started = performance.now();
+    await wait();
+    assert.ok(performance.now() - started >= 70, 'nothing changed: the poll interval');
+    assert.equal(lnd.count('SubscribeSingleInvoice'), 2);
+    started = performance.now();
+    const woken = wait();
+    setTimeout(change, 10);
+    await woken;
+    assert.ok(performance.now() - started < 70, 'woken by the state change');
+    // The stream of HASH is still open; the other ended (its invoice was final) and is asked again.
+    await wait();
+    assert.equal(lnd.calls.filter((c) => c.method === 'SubscribeSingleInvoice' && bytesToHex(c.request.rHash) === HASH).length, 1);
+    assert.ok(lnd.openStreams >= 1);
+    await node.waitinvoices!({ payment_hashes: [], signal: abort.signal });
+    await new Promise((r) => setTimeout(r, 0));
+    assert.equal(lnd.openStreams, 0, 'an invoice no longer followed has its stream closed');
+    const last = wait();
+    abort.abort();
+    await last;
+    await new Promise((r) => setTimeout(r, 0));
+    assert.equal(lnd.openStreams, 0, 'none left open once the signal aborts');
+  });
+
   test("settle and cancel: lnd's texts as NOT_FOUND or NODE_ERROR; no invoicesrpc is HOLD_UNSUPPORTED", async () => {
     const { lnd, node } = await setup();
     lnd.handlers.SettleInvoice = () => ({});

@@ -271,11 +271,14 @@ export interface PartialInvoice {
   incoming_scid: string;
   htlc_id: number;
   partial_amount_msat: number;
-  /** When the part arrived (the node's time for hold invoices, else when the engine first saw it). */
+  /** When the part arrived (the node's time where it says, as for hold invoices and on lnd; else when the engine first saw it). */
   incoming_time_unix: number;
   /** The block height at which the HTLC expires. */
   expiry: number;
-  /** The HTLC's state at the node, in Core Lightning's names (e.g. `RCVD_ADD_ACK_REVOCATION`). */
+  /**
+   * The HTLC's state at the node: Core Lightning's names (e.g. `RCVD_ADD_ACK_REVOCATION`);
+   * on lnd, which lists parts by invoice, `accepted` while held.
+   */
   state: string;
 }
 

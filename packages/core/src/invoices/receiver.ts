@@ -8,6 +8,11 @@
  * the history is read again from the last index the engine processed. After each batch it
  * asks the node about the invoices it touched (`listinvoices`, `listholdinvoices`).
  *
+ * A node without HTLC history (lnd: `Node.waitinvoices`) lists each invoice's HTLCs with
+ * the invoice itself; there the engine looks at every open invoice in turn, woken by the
+ * node's state changes and its poll interval, and reads the parts from those lists. They
+ * outlive restarts as the history does.
+ *
  * A hold invoice's preimage is made here (crypto.getRandomValues), journaled sealed
  * (./sealed-preimage.ts) before the node hears of the hash, and opened and handed over only
  * once the node holds parts that reach the amount, by the one engine that took the claim in
@@ -65,8 +70,18 @@ export interface ReceiverHost {
   lock<T>(payment_hash: string, task: () => Promise<T>): Promise<T>;
 }
 
-/** An incoming HTLC's states from its arrival until it is fully committed: it is held. */
-const ARRIVING = new Set(['RCVD_ADD_HTLC', 'RCVD_ADD_COMMIT', 'SENT_ADD_REVOCATION', 'SENT_ADD_ACK_COMMIT', 'RCVD_ADD_ACK_REVOCATION']);
+/**
+ * An incoming HTLC's states from its arrival until it is fully committed (Core Lightning's
+ * names), or an invoice's HTLC held (`accepted`, on a node that lists them by invoice).
+ */
+const ARRIVING = new Set([
+  'RCVD_ADD_HTLC',
+  'RCVD_ADD_COMMIT',
+  'SENT_ADD_REVOCATION',
+  'SENT_ADD_ACK_COMMIT',
+  'RCVD_ADD_ACK_REVOCATION',
+  'accepted',
+]);
 /** How long one engine's claim on a hold invoice stops another engine from settling it. */
 const CLAIM_LEASE_S = 30;
 /** How long a hold invoice the node never confirmed may stay journaled before it is dropped. */
@@ -154,10 +169,13 @@ export class Receiver {
   /** The node answered a hold method once: it has a hold plugin. */
   private holdPlugin = false;
   private firstSync?: () => void;
+  /** The node lists each invoice's HTLCs (lnd) instead of keeping an HTLC history. */
+  private readonly byInvoice: boolean;
   /** Resolves once invoices an earlier engine left open have been brought up to date. */
   readonly ready: Promise<void>;
 
   constructor(private readonly host: ReceiverHost) {
+    this.byInvoice = host.node.waitinvoices !== undefined;
     this.ready = this.start();
   }
 
@@ -178,7 +196,7 @@ export class Receiver {
     const label = request.label ?? `ampkit-${bytesToHex(randomBytes(8))}`;
     if ((await journal.listInvoices({ label })).length > 0)
       throw engineError('INVALID_ARGUMENT', `label ${label} is taken by another invoice`);
-    const htlc_index = this.cursor?.created ?? (await node.waithtlcs({ index: 'created', next: 0 }));
+    const htlc_index = this.byInvoice ? 0 : (this.cursor?.created ?? (await node.waithtlcs({ index: 'created', next: 0 })));
     const now = this.host.now();
     const base = {
       label,
@@ -443,7 +461,7 @@ export class Receiver {
         return;
       }
       try {
-        this.cursor ??= await this.startCursor();
+        this.cursor ??= this.byInvoice ? { created: 0, updated: 0 } : await this.startCursor();
         this.nudgePending = false;
         await this.sync();
         this.firstSync?.();
@@ -453,7 +471,10 @@ export class Receiver {
         if (open.length === 0) return;
         if (!this.nudgePending) {
           const woken = new Promise<void>((resolve) => (this.nudged = resolve));
-          await Promise.race([this.waitFor('created'), this.waitFor('updated'), woken]);
+          const changes = this.byInvoice
+            ? [node.waitinvoices!({ payment_hashes: open.map((i) => i.payment_hash), signal: this.abort.signal })]
+            : [this.waitFor('created'), this.waitFor('updated')];
+          await Promise.race([...changes, woken]);
         }
         attempt = 0;
       } catch (error) {
@@ -524,6 +545,12 @@ export class Receiver {
   /** Reads the HTLC history since the cursor, asks the node about touched invoices, journals. */
   private async syncOnce(): Promise<void> {
     const { node, journal } = this.host;
+    if (this.byInvoice) {
+      // Each invoice lists its own HTLCs: every open one is looked at (refresh reads its rows).
+      const open = await journal.listInvoices({ status: 'unpaid' });
+      await Promise.all(open.map((i) => this.locks.run(i.payment_hash, () => this.refresh(i, []))));
+      return;
+    }
     const cursor = this.cursor!;
     const [created, updated] = await Promise.all([
       node.listhtlcs({ index: 'created', start: cursor.created + 1 }),
@@ -599,7 +626,8 @@ export class Receiver {
       }
     }
 
-    if (!view.hold && view.invoice?.status === 'paid') {
+    if (this.byInvoice) rows = invoiceRows(hash, view);
+    else if (!view.hold && view.invoice?.status === 'paid') {
       // The claim may have come after the rows of this sync were read: parts that arrived and
       // were claimed since are in the history past the cursor. Read it again, so that the
       // paid invoice counts (and reports) every part it was paid with.
@@ -652,9 +680,7 @@ export class Receiver {
     const invoice: StoredInvoice = { ...current };
     const held = new Map(current.held.map((p) => [keyOf(p.incoming_scid, p.htlc_id), p]));
     const left = new Set(current.left);
-    const nodeTimes = new Map(
-      view.hold && view.invoice ? view.invoice.htlcs.map((h) => [keyOf(h.short_channel_id, h.id), h.created_at]) : [],
-    );
+    const nodeRows = new Map((view.invoice?.htlcs ?? []).map((h) => [keyOf(h.short_channel_id, h.id), h]));
     const setStart = Math.min(now, ...current.held.map((p) => p.incoming_time_unix));
     const arrived: PartialInvoice[] = [];
     const leaving: PartialInvoice[] = [];
@@ -668,7 +694,7 @@ export class Receiver {
         incoming_scid: row.short_channel_id,
         htlc_id: row.id,
         partial_amount_msat: row.amount_msat,
-        incoming_time_unix: before?.incoming_time_unix ?? nodeTimes.get(key) ?? now,
+        incoming_time_unix: before?.incoming_time_unix ?? nodeRows.get(key)?.created_at ?? now,
         expiry: row.expiry,
         state: row.state,
       };
@@ -705,8 +731,10 @@ export class Receiver {
       } else {
         const plain = view.invoice as NodeInvoice;
         invoice.amount_received_msat = plain.amount_received_msat!;
-        // The claimed set: parts held until now, plus those the claim removed in this batch.
-        invoice.parts = Math.max(1, held.size + leaving.length);
+        // The claimed set: the HTLCs the node lists as settled; else the parts held until
+        // now, plus those the claim removed in this batch.
+        const settled = plain.htlcs?.filter((h) => h.state === 'paid').length;
+        invoice.parts = settled || Math.max(1, held.size + leaving.length);
         invoice.paid_at = plain.paid_at!;
         invoice.payment_preimage = plain.payment_preimage!;
       }
@@ -723,8 +751,12 @@ export class Receiver {
       left.clear();
     } else {
       // Unclaimed parts that left: the set's timeout (BOLT 4 mpp_timeout) or another failure.
-      const reason: PartGoneReason = now - setStart >= this.host.mppTimeout - 1 ? 'timeout' : 'failed';
-      gone = leaving.map((part) => ({ part, reason }));
+      // A node that times each part out on its own (lnd) says how long that part was held.
+      const heldFor = (part: PartialInvoice): number => {
+        const row = nodeRows.get(keyOf(part.incoming_scid, part.htlc_id));
+        return row?.resolved_at !== undefined ? row.resolved_at - row.created_at : now - setStart;
+      };
+      gone = leaving.map((part) => ({ part, reason: heldFor(part) >= this.host.mppTimeout - 1 ? 'timeout' : 'failed' }));
     }
     invoice.held = [...held.values()];
     invoice.left = [...left];
@@ -863,6 +895,20 @@ export class Receiver {
     }
     return true;
   }
+}
+
+/** An invoice's own HTLC list as history rows (a node without HTLC history). */
+function invoiceRows(payment_hash: string, view: NodeView): NodeHtlc[] {
+  return (view.invoice?.htlcs ?? []).map((h) => ({
+    short_channel_id: h.short_channel_id,
+    id: h.id,
+    expiry: h.expiry ?? 0,
+    amount_msat: h.amount_msat,
+    direction: 'in',
+    payment_hash,
+    state: h.state,
+    created_index: 0,
+  }));
 }
 
 /** The incoming HTLCs of history rows, each in its furthest state (an HTLC in both lists, or twice). */

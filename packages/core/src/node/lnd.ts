@@ -25,6 +25,7 @@ import type {
   Node,
   NodeAnnouncement,
   NodeChannel,
+  NodeHoldHtlc,
   NodeHoldInvoice,
   NodeInvoice,
   NodePart,
@@ -49,6 +50,7 @@ export const BLOCK_PADDING = 3;
 const MAX_HOPS = 27;
 const SENDPAY_TIMEOUT = 60;
 const POLL_MS = 250;
+const INVOICE_POLL_MS = 1000;
 const GRAPH_TTL_MS = 30_000;
 
 /** The transport the adapter needs: what `LncClient` of `@ampkit/wire/lnc` has. */
@@ -76,6 +78,11 @@ export interface LndNodeOptions {
   pollInterval?: number;
   /** Milliseconds one DescribeGraph answer serves both `listchannels` and `listnodes` (30 000). */
   graphTtl?: number;
+  /**
+   * Milliseconds between two looks at the invoices the engine follows (1000): lnd tells of
+   * an invoice's state changes, but not of a part held or timed out while it stays open.
+   */
+  invoicePollInterval?: number;
 }
 
 type Methods = typeof lndMethods;
@@ -421,7 +428,8 @@ const sleep = (ms: number, signal: Follow): Promise<void> =>
  * the engine's {@link Node}. Reads the node's identity first (GetInfo), hence async.
  *
  * Not mapped: `listhtlcs` and `waithtlcs` (Core Lightning's HTLC history) have no lnd
- * equivalent and reject with `NODE_ERROR` saying so (docs/lnd.md hard spot 5).
+ * equivalent and reject with `NODE_ERROR` saying so; the engine follows incoming parts by
+ * invoice instead ({@link Node.waitinvoices}, docs/lnd.md hard spot 5).
  *
  * @example
  * ```ts
@@ -436,6 +444,7 @@ export async function lndNode(rpc: LndRpc, options: LndNodeOptions = {}): Promis
   }
   const pollInterval = options.pollInterval ?? POLL_MS;
   const graphTtl = options.graphTtl ?? GRAPH_TTL_MS;
+  const invoicePoll = options.invoicePollInterval ?? INVOICE_POLL_MS;
 
   const unary = async <N extends LndMethodName>(name: N, request: Request<N>, callOptions?: LncCallOptions): Promise<Reply<N>> => {
     const { lndMethods, encodeLnd, decodeLnd } = await loadCodec();
@@ -483,6 +492,77 @@ export async function lndNode(rpc: LndRpc, options: LndNodeOptions = {}): Promis
       cancel: () => call.cancel(),
     };
   };
+
+  /**
+   * {@link Node.waitinvoices} (hard spot 5): one SubscribeSingleInvoice per followed invoice,
+   * kept open while it is followed, each message after its first (a state change, §5.5)
+   * waking the wait at once; otherwise the wait ends after `invoicePoll` ms. The streams
+   * close once the waits' signal aborts (the engine closed).
+   */
+  const invoiceWatch = (() => {
+    const subscriptions = new Map<string, () => void>();
+    const signals = new WeakSet<AbortSignal>();
+    let changed = false;
+    let wake: (() => void) | undefined;
+    const closeAll = (): void => {
+      for (const cancel of subscriptions.values()) cancel();
+      subscriptions.clear();
+    };
+    const subscribe = (payment_hash: string): void => {
+      let cancelled = false;
+      let call: { cancel(): void } | undefined;
+      const cancel = (): void => {
+        cancelled = true;
+        call?.cancel();
+      };
+      subscriptions.set(payment_hash, cancel);
+      void (async () => {
+        try {
+          const s = await stream('subscribeSingleInvoice', { rHash: hexToBytes(payment_hash) });
+          call = s;
+          if (cancelled) return s.cancel();
+          for (let first = true; (await s.next()) !== undefined && !cancelled; first = false) {
+            if (first) continue;
+            changed = true;
+            wake?.();
+          }
+        } catch {
+          // A dropped link or a refusal: the polls still look, and the next wait subscribes again.
+        } finally {
+          if (subscriptions.get(payment_hash) === cancel) subscriptions.delete(payment_hash);
+        }
+      })();
+    };
+    const wait = async ({ payment_hashes, signal }: { payment_hashes: readonly string[]; signal?: AbortSignal }): Promise<void> => {
+      if (signal && !signals.has(signal)) {
+        signals.add(signal);
+        signal.addEventListener('abort', closeAll, { once: true });
+      }
+      const wanted = new Set(payment_hashes);
+      for (const [hash, cancel] of subscriptions) {
+        if (wanted.has(hash)) continue;
+        cancel();
+        subscriptions.delete(hash);
+      }
+      if (signal?.aborted) return closeAll();
+      for (const hash of wanted) if (!subscriptions.has(hash)) subscribe(hash);
+      if (!changed) {
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', done);
+            if (wake === done) wake = undefined;
+            resolve();
+          };
+          const timer = setTimeout(done, invoicePoll);
+          signal?.addEventListener('abort', done);
+          wake = done;
+        });
+      }
+      changed = false;
+    };
+    return { wait };
+  })();
 
   const readInfo = (reply: Reply<'getInfo'>): NodeInfo => {
     const m = 'GetInfo';
@@ -787,6 +867,26 @@ export async function lndNode(rpc: LndRpc, options: LndNodeOptions = {}): Promis
       if (mapped instanceof AmpkitError && mapped.code === 'NOT_FOUND') return undefined;
       throw mapped;
     }
+  };
+
+  /** The HTLCs lnd recorded for an invoice (§5.2), checked. */
+  const invoiceHtlcs = (invoice: LndInvoice): NodeHoldHtlc[] => {
+    const m = 'LookupInvoice';
+    return invoice.htlcs.map((h) => {
+      const state = HTLC_STATES[h.state];
+      if (!state) throw badReply(m, `has an HTLC state ${h.state}`);
+      const row: NodeHoldHtlc = {
+        short_channel_id: scid(m, h.chanId),
+        id: safe(m, h.htlcIndex, 'htlc_index'),
+        amount_msat: safe(m, h.amtMsat, 'amt_msat'),
+        expiry: safe(m, h.expiryHeight, 'expiry_height'),
+        state,
+        created_at: safe(m, h.acceptTime, 'accept_time'),
+      };
+      const resolved = safe(m, h.resolveTime, 'resolve_time');
+      if (state !== 'accepted' && resolved > 0) row.resolved_at = resolved;
+      return row;
+    });
   };
 
   /** A bolt11 lnd made for `payment_hash`, decoded and checked. */
@@ -1102,6 +1202,7 @@ export async function lndNode(rpc: LndRpc, options: LndNodeOptions = {}): Promis
         payment_hash,
         status,
         expires_at: decoded.created_at + decoded.expiry,
+        htlcs: invoiceHtlcs(invoice),
       };
       if (decoded.amount_msat !== undefined) row.amount_msat = decoded.amount_msat;
       if (status === 'paid') {
@@ -1162,18 +1263,7 @@ export async function lndNode(rpc: LndRpc, options: LndNodeOptions = {}): Promis
         amount_msat,
         state,
         created_at: safe(m, invoice.creationDate, 'creation_date'),
-        htlcs: invoice.htlcs.map((h) => {
-          const htlcState = HTLC_STATES[h.state];
-          if (!htlcState) throw badReply(m, `has an HTLC state ${h.state}`);
-          return {
-            short_channel_id: scid(m, h.chanId),
-            id: safe(m, h.htlcIndex, 'htlc_index'),
-            amount_msat: safe(m, h.amtMsat, 'amt_msat'),
-            expiry: safe(m, h.expiryHeight, 'expiry_height'),
-            state: htlcState,
-            created_at: safe(m, h.acceptTime, 'accept_time'),
-          };
-        }),
+        htlcs: invoiceHtlcs(invoice),
       };
       if (state === 'paid') {
         row.paid_at = safe(m, invoice.settleDate, 'settle_date');
@@ -1189,6 +1279,8 @@ export async function lndNode(rpc: LndRpc, options: LndNodeOptions = {}): Promis
     async waithtlcs() {
       throw unsupported('waithtlcs');
     },
+
+    waitinvoices: (request) => invoiceWatch.wait(request),
 
     connected(): Promise<void> {
       return untilOpen(rpc);

@@ -54,6 +54,12 @@ export interface NodeInvoice {
   amount_received_msat?: number;
   paid_at?: number;
   payment_preimage?: string;
+  /**
+   * Every HTLC the node recorded for the invoice, on a node that follows parts by invoice
+   * (lnd's `htlcs`, see {@link Node.waitinvoices}); absent on Core Lightning, whose parts
+   * come from its HTLC history.
+   */
+  htlcs?: NodeHoldHtlc[];
 }
 
 /**
@@ -83,6 +89,8 @@ export interface NodeHoldHtlc {
   state: HoldHtlcState;
   /** Unix seconds: when the plugin recorded it. */
   created_at: number;
+  /** Unix seconds: when it was settled or cancelled, where the node says (lnd's `resolve_time`). */
+  resolved_at?: number;
 }
 
 /** A hold invoice as the node knows it (a `listholdinvoices` row of BoltzExchange/hold v0.3.x). */
@@ -280,6 +288,15 @@ export interface Node {
    * for 0). Ends early, rejecting with `TIMEOUT`, when `signal` aborts.
    */
   waithtlcs(request: { index: HtlcIndex; next: number; signal?: AbortSignal }): Promise<number>;
+  /**
+   * Present on a node that keeps no HTLC history (lnd): there `listhtlcs` and `waithtlcs`
+   * reject, and the partial-invoice engine follows each open invoice by the HTLCs the
+   * invoice itself lists (`listinvoices` and `listholdinvoices` rows with `htlcs`).
+   * Resolves when one of these invoices changes state at the node, or once the node's poll
+   * interval has passed (parts that arrive or time out while an invoice stays open change
+   * no state there), or when `signal` aborts: the next look is due.
+   */
+  waitinvoices?(request: { payment_hashes: readonly string[]; signal?: AbortSignal }): Promise<void>;
   /**
    * Resolves when the link to the node is up (at once if it is), rejects with `CONNECTION`
    * when it is closed for good.
