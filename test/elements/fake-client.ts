@@ -4,9 +4,9 @@
  * events itself.
  */
 import { AmpkitError, type ConnectionState, type Invoice, type PartialInvoice, type PartialPayment } from '@ampkit/worker';
-import type { DecodedInvoice, ElementsClient, ElementsEvents, NodeInfo, PayProgress, PayResult } from '@ampkit/elements';
+import type { DecodedInvoice, ElementsClient, ElementsEvents, NodeInfo, PaymentCheck, PayProgress, PayResult } from '@ampkit/elements';
 
-type Method = 'pay' | 'decode' | 'getinfo' | 'invoice' | 'listinvoices' | 'listpartialinvoices';
+type Method = 'pay' | 'decode' | 'checkpayment' | 'getinfo' | 'invoice' | 'listinvoices' | 'listpartialinvoices';
 
 /** One call the element made, to answer. */
 export interface Call {
@@ -20,7 +20,10 @@ export class FakeClient implements ElementsClient {
   state: ConnectionState = 'open';
   readonly calls: Call[] = [];
   /** Answers given at once, by method; a call without one waits for the test. */
-  readonly handlers: Partial<Record<Method, (input: any) => unknown>> = {};
+  readonly handlers: Partial<Record<Method, (input: any) => unknown>> = {
+    // A journal that never paid the invoice, unless a test says otherwise.
+    checkpayment: () => ({}),
+  };
   closed = false;
   private readonly listeners = new Map<string, Set<(detail: any) => void>>();
   private readonly taken = new Set<Call>();
@@ -45,6 +48,9 @@ export class FakeClient implements ElementsClient {
 
   pay(input: unknown): Promise<PayResult> {
     return this.call('pay', input) as Promise<PayResult>;
+  }
+  checkpayment(input: { payment_hash: string }): Promise<PaymentCheck> {
+    return this.call('checkpayment', input) as Promise<PaymentCheck>;
   }
   decode(input: { bolt11: string }): Promise<DecodedInvoice> {
     return this.call('decode', input) as Promise<DecodedInvoice>;

@@ -88,6 +88,27 @@ export async function shot(element: Element, name: string): Promise<void> {
   await executeServerCommand('ampkit-screenshot', { selector: `#${holder.id}`, name });
 }
 
+/**
+ * Screenshots the element as a shopper sees it on a phone (390 px) and on a desktop column
+ * (1280 px), light and then dark (the custom properties alone), with the contrast checked in
+ * each: `<name>-390`, `<name>-390-dark`, `<name>-1280`, `<name>-1280-dark`.
+ */
+export async function shots(element: Element, name: string): Promise<void> {
+  const holder = element.closest('.stage') as HTMLElement;
+  const before = holder.style.cssText;
+  for (const width of [390, 1280]) {
+    holder.style.cssText = before;
+    holder.style.width = `${width}px`;
+    assertContrast(element);
+    await shot(element, `${name}-${width}`);
+    holder.style.background = '#0b0c10';
+    for (const [k, v] of Object.entries(DARK_THEME)) holder.style.setProperty(k, v);
+    assertContrast(element);
+    await shot(element, `${name}-${width}-dark`);
+  }
+  holder.style.cssText = before;
+}
+
 /** WCAG contrast ratio of two CSS colours (rgb()/rgba() as getComputedStyle gives them; alpha is blended over `under`). */
 export function contrast(fg: string, bg: string): number {
   const parse = (c: string) => {

@@ -5,7 +5,7 @@ import { AmpkitError } from '@ampkit/worker';
 import '@ampkit/elements/define';
 import { AmpkitConnect, AmpkitPay, type PayProgress } from '@ampkit/elements';
 import { BOLT11, FakeClient, HASH, PAYEE, decoded, payResult, progress, sentPart } from './fake-client.ts';
-import { $, $$, assertContrast, cleanup, DARK_THEME, live, mount, reach, record, shot, text, until } from './helpers.ts';
+import { $, $$, assertContrast, cleanup, DARK_THEME, live, mount, reach, record, shot, shots, text, until } from './helpers.ts';
 
 /** A pay element with a client that decodes BOLT11 at once. */
 async function ready(attrs: Record<string, string> = {}, overrides = {}, state = 'ready') {
@@ -227,6 +227,71 @@ describe('<ampkit-pay>', () => {
     assert.equal(live(el), 'Copied');
     assert.deepEqual(copied, ['9e'.repeat(32)]);
     await shot(el, 'ampkit-pay-paid');
+  });
+
+  /** A payment this journal made on 4 Dec 2026, as checkpayment gives it. */
+  const earlier = (confirmed?: boolean) => ({
+    payment: {
+      payment_hash: HASH,
+      amount_msat: 3_000_000,
+      amount_sent_msat: 3_009_000,
+      parts: 3,
+      groupid: 1,
+      status: 'complete' as const,
+      created_at: 1_796_400_000,
+      completed_at: 1_796_400_004,
+      payment_preimage: '9e'.repeat(32),
+    },
+    ...(confirmed === undefined ? {} : { confirmed }),
+  });
+
+  it('already paid: an invoice this journal paid before shows its date and proof, never a Pay button', async () => {
+    const client = new FakeClient();
+    client.handlers.decode = () => decoded();
+    client.handlers.checkpayment = () => earlier(true);
+    const el = await mount<AmpkitPay>('ampkit-pay', { client, strings: { locale: 'en-US' } }, { invoice: BOLT11 });
+    await reach(el, 'already-paid');
+    assert.deepEqual(client.calls.find((c) => c.method === 'checkpayment')!.input, { payment_hash: HASH });
+    assert.include(text(el), 'Already paid on Dec 4, 2026');
+    assert.include(text(el), '3,000 sat');
+    assert.equal(text(el, '[part=preimage]'), '9e'.repeat(32));
+    assert.isNull($(el, 'button.wide'), 'no Pay button');
+    assert.notInclude(text(el), '0 parts');
+    assert.notInclude(text(el), 'no record');
+    assert.include(live(el), 'Already paid on');
+    assert.isUndefined(await el.pay(), 'pay() does nothing here');
+    assert.equal(client.count('pay'), 0);
+    await shots(el, 'ampkit-pay-already-paid');
+  });
+
+  it('already paid, but the node has no record of it: said so beside the proof', async () => {
+    const client = new FakeClient();
+    client.handlers.decode = () => decoded();
+    client.handlers.checkpayment = () => earlier(false);
+    const el = await mount<AmpkitPay>('ampkit-pay', { client }, { invoice: BOLT11 });
+    await reach(el, 'already-paid');
+    assert.include(text(el), 'Your node has no record of this payment');
+    await shots(el, 'ampkit-pay-already-paid-unconfirmed');
+  });
+
+  it('a pay() the journal answers as already complete (another tab paid it) shows already paid, not a fresh "Paid" over 0 parts', async () => {
+    const { client, el } = await ready();
+    const call = await startPaying(client, el);
+    client.handlers.checkpayment = () => earlier(true);
+    call.resolve(payResult([], 'complete', { already_complete: true, completed_at: 1_796_400_004 }));
+    await reach(el, 'already-paid');
+    assert.include(text(el), 'Already paid on');
+    assert.notInclude(text(el), '0 parts');
+  });
+
+  it('a check that fails (the link is down) leaves the invoice payable: pay() itself never pays twice', async () => {
+    const client = new FakeClient();
+    client.handlers.decode = () => decoded();
+    client.handlers.checkpayment = () => {
+      throw new AmpkitError('CONNECTION', 'the link to the node is closed');
+    };
+    const el = await mount<AmpkitPay>('ampkit-pay', { client }, { invoice: BOLT11 });
+    await reach(el, 'ready');
   });
 
   it('failed: ampkit-pay-failed with the result and its reason; Try again pays again', async () => {

@@ -48,6 +48,7 @@ export type {
 } from './store/store.ts';
 export type {
   AlreadyComplete,
+  PaymentCheck,
   DecodedInvoice,
   Invoice,
   InvoiceRequest,

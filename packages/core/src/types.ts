@@ -204,6 +204,23 @@ export interface AlreadyComplete {
   payment_preimage: string;
 }
 
+/**
+ * What the journal and the node say of one payment ({@link Engine.checkpayment}), so that a
+ * page can tell "already paid" before offering to pay.
+ */
+export interface PaymentCheck {
+  /** The journal's record of the payment; absent when this journal never paid the hash. */
+  payment?: Payment;
+  /**
+   * For a payment the journal holds as complete: `true` when the node's own record agrees (a
+   * complete part whose preimage is the journal's), `false` when the node has none (its
+   * history was deleted, or the network was reset): the proof is then this journal's alone,
+   * though it still hashes to the payment hash. Absent otherwise, and when the node could not
+   * be asked (the link is down).
+   */
+  confirmed?: boolean;
+}
+
 /** Where an invoice stands: `expired` once its expiry passed unpaid. */
 export type InvoiceStatus = 'unpaid' | 'paid' | 'expired';
 

@@ -9,12 +9,13 @@ import type {
   AmpkitOptions,
   DecodedInvoice,
   NodeInfo,
+  PaymentCheck,
   PayProgress,
   PayRequest,
   PayResult,
 } from '@ampkit/worker';
 
-export type { DecodedInvoice, NodeInfo, PayProgress, PayRequest, PayResult };
+export type { DecodedInvoice, NodeInfo, PaymentCheck, PayProgress, PayRequest, PayResult };
 
 /** The client's events the elements listen to: the engine's, `state`, and `pay-progress`. */
 export type ElementsEvents = AmpkitEvents & {
@@ -38,6 +39,8 @@ export interface ElementsClient extends Pick<AmpkitClient, 'state' | 'invoice' |
   on<K extends keyof ElementsEvents>(type: K, listener: (detail: ElementsEvents[K]) => void): () => void;
   /** Pays a BOLT 11 invoice over as many parts as it takes. */
   pay(request: PayRequest): Promise<PayResult>;
+  /** What the journal holds of a payment, checked against the node (`Engine.checkpayment`). */
+  checkpayment(input: { payment_hash: string }): Promise<PaymentCheck>;
   /** Decodes a BOLT 11 invoice (in the worker: the page carries no decoder). */
   decode(input: { bolt11: string }): Promise<DecodedInvoice>;
   /** The node's id, alias and colour. */

@@ -73,17 +73,6 @@ export const connectStyles = css`
     text-overflow: ellipsis;
     white-space: nowrap;
   }
-  .warning {
-    display: grid;
-    gap: 0.35em;
-    margin: 0;
-    padding: 0.7em 0.85em;
-    border: 1px solid color-mix(in srgb, var(--_warning) 35%, var(--_warning-bg));
-    border-radius: calc(var(--_radius) * 0.67);
-    background: var(--_warning-bg);
-    color: var(--_warning);
-    font-size: 0.9em;
-  }
   .warning strong {
     font-weight: 650;
   }

@@ -24,6 +24,7 @@ export type {
   ElementsClient,
   ElementsEvents,
   NodeInfo,
+  PaymentCheck,
   PayProgress,
   PayRequest,
   PayResult,

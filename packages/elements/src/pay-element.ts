@@ -4,7 +4,7 @@
  */
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { AmpkitError } from '@ampkit/worker';
-import type { ClientFactory, DecodedInvoice, ElementsClient, PayProgress, PayRequest, PayResult } from './client.ts';
+import type { ClientFactory, DecodedInvoice, ElementsClient, PaymentCheck, PayProgress, PayRequest, PayResult } from './client.ts';
 import { ClientSource } from './client-source.ts';
 import { CopyController } from './copy.ts';
 import { fire } from './events.ts';
@@ -14,7 +14,7 @@ import { base } from './theme.ts';
 import { payStyles } from './pay-styles.ts';
 
 /** Where an `<ampkit-pay>` is. */
-export type PayState = 'empty' | 'loading' | 'invalid' | 'expired' | 'ready' | 'paying' | 'paid' | 'failed' | 'error';
+export type PayState = 'empty' | 'loading' | 'invalid' | 'expired' | 'ready' | 'paying' | 'paid' | 'already-paid' | 'failed' | 'error';
 
 /**
  * The fee budget `pay()` uses when none is given: 0.5% of the amount, at least 5,000 msat.
@@ -40,7 +40,8 @@ const shortId = (id: string): string => (id.length > 16 ? `${id.slice(0, 8)}…$
  * preimage as proof once paid.
  *
  * States (`state`): `empty`, `loading`, `invalid`, `expired`, `ready`, `paying`, `paid`,
- * `failed`, `error` (no client). Events: `ampkit-pay-progress`, `ampkit-paid`,
+ * `already-paid` (this browser's journal paid the invoice before: its date and proof, and
+ * whether the node's own record agrees; no Pay button), `failed`, `error` (no client). Events: `ampkit-pay-progress`, `ampkit-paid`,
  * `ampkit-pay-failed`.
  *
  * @example
@@ -87,6 +88,7 @@ export class AmpkitPay extends LitElement {
     _result: { state: true, attribute: false },
     _reason: { state: true, attribute: false },
     _announcement: { state: true, attribute: false },
+    _check: { state: true, attribute: false },
   };
 
   /** The element's shadow styles: the shared base, the parts bar, then its own (themable through `--ampkit-*` properties and `::part`). */
@@ -121,6 +123,8 @@ export class AmpkitPay extends LitElement {
   declare private _result: PayResult | undefined;
   declare private _reason: string | undefined;
   declare private _announcement: string;
+  /** The journal's payment of this invoice, once known to be complete. */
+  declare private _check: (PaymentCheck & { payment: NonNullable<PaymentCheck['payment']> }) | undefined;
 
   private readonly source = new ClientSource(this);
   private readonly copier = new CopyController(this);
@@ -136,7 +140,7 @@ export class AmpkitPay extends LitElement {
     new StringsController(this);
   }
 
-  /** Where the element is: `empty`, `loading`, `invalid`, `expired`, `ready`, `paying`, `paid`, `failed` or `error`. */
+  /** Where the element is: `empty`, `loading`, `invalid`, `expired`, `ready`, `paying`, `paid`, `already-paid`, `failed` or `error`. */
   get state(): PayState {
     return this._state;
   }
@@ -171,7 +175,7 @@ export class AmpkitPay extends LitElement {
     const version = this.source.version;
     const invoiceChanged = changed.has('invoice') || changed.has('amountMsat');
     // A payment under way or done stays on screen whatever becomes of the client.
-    const busy = this._state === 'paying' || this._state === 'paid';
+    const busy = this._state === 'paying' || this._state === 'paid' || this._state === 'already-paid';
     if (invoiceChanged || (version !== this.bound && !busy) || !this.hasUpdated) this.load();
     this.bound = version;
   }
@@ -180,7 +184,7 @@ export class AmpkitPay extends LitElement {
   private load(): void {
     const generation = ++this.generation;
     clearTimeout(this.expiryTimer);
-    this._decoded = this._progress = this._result = this._reason = undefined;
+    this._decoded = this._progress = this._result = this._reason = this._check = undefined;
     const client = this.source.client;
     const bolt11 = this.invoice?.trim();
     if (!bolt11) return void (this._state = 'empty');
@@ -198,7 +202,7 @@ export class AmpkitPay extends LitElement {
         if (this.amount === undefined) {
           this._state = 'invalid';
           this._reason = new Translator(this.strings).t('payNoAmount');
-        } else this.checkExpiry();
+        } else void this.checkPaid(client, generation);
       },
       (error: AmpkitError) => {
         if (generation !== this.generation) return;
@@ -206,6 +210,32 @@ export class AmpkitPay extends LitElement {
         this._reason = error?.message ?? String(error);
       },
     );
+  }
+
+  /**
+   * Asks the journal, checked against the node, whether this invoice was paid from here
+   * before: then `already-paid`, never a Pay button; else on to `ready` or `expired`. A
+   * check that fails leaves it to pay(), which never pays a hash twice.
+   */
+  private async checkPaid(client: ElementsClient, generation: number): Promise<void> {
+    let check: PaymentCheck = {};
+    try {
+      check = await client.checkpayment({ payment_hash: this._decoded!.payment_hash });
+    } catch {
+      // pay() itself refuses to pay a hash twice, and says why it cannot pay.
+    }
+    if (generation !== this.generation) return;
+    const payment = check.payment;
+    if (payment?.status === 'complete') this.showAlreadyPaid({ ...check, payment });
+    else this.checkExpiry();
+  }
+
+  private showAlreadyPaid(check: PaymentCheck & { payment: NonNullable<PaymentCheck['payment']> }): void {
+    clearTimeout(this.expiryTimer);
+    this._check = check;
+    this._state = 'already-paid';
+    const t = new Translator(this.strings);
+    this.announce(t.t('payAlreadyPaid', { date: t.date(check.payment.completed_at ?? check.payment.created_at) }));
   }
 
   /** `ready` until the invoice expires, then `expired` (a timer flips it while it shows). */
@@ -274,7 +304,19 @@ export class AmpkitPay extends LitElement {
       if (generation !== this.generation) return result;
       this._result = result;
       this._progress = result;
-      if (result.status === 'complete') {
+      if (result.already_complete) {
+        // Paid before (another tab, another visit): said so, with the node asked about it.
+        this.showAlreadyPaid({
+          payment: { ...result, parts: 0, groupid: 0, amount_sent_msat: 0, status: 'complete' },
+        });
+        void client.checkpayment({ payment_hash: decoded.payment_hash }).then(
+          (check) => {
+            if (generation === this.generation && check.payment?.status === 'complete') this._check = { ...check, payment: check.payment };
+          },
+          () => undefined,
+        );
+        fire(this, 'ampkit-paid', result);
+      } else if (result.status === 'complete') {
         this._state = 'paid';
         this.announce(t.t('payPaid', { amount: t.sat(result.amount_msat) }));
         fire(this, 'ampkit-paid', result);
@@ -344,6 +386,8 @@ export class AmpkitPay extends LitElement {
           <p class="status muted" part="message"><span class="spinner"></span>${t.t('payPaying', { amount: t.sat(this.amount!) })}</p>`;
       case 'paid':
         return this.paidView(t);
+      case 'already-paid':
+        return this.alreadyView(t);
       case 'failed':
         return html`${this.summary(t, t.t('partFailed'))}${this._progress?.parts.length ? this.progressView(t) : nothing}
           <p class="message error" part="message">${this._reason ? t.t('payFailedReason', { reason: this._reason }) : t.t('payFailed')}</p>
@@ -404,11 +448,37 @@ export class AmpkitPay extends LitElement {
     </div>`;
   }
 
+  /** A payment this journal made before: its date, amount and proof, and what the node said of it. */
+  private alreadyView(t: Translator): TemplateResult {
+    const { payment, confirmed } = this._check!;
+    return html`
+      <div class="head">
+        <div class="amount ok" part="amount">${t.sat(payment.amount_msat)}</div>
+        <span class="check" aria-hidden="true">✓</span>
+      </div>
+      <p class="message" part="message">${t.t('payAlreadyDetail', { date: t.date(payment.completed_at ?? payment.created_at) })}</p>
+      ${confirmed === false ? html`<p class="warning" part="message">${t.t('payAlreadyUnconfirmed')}</p>` : nothing}
+      ${this.proofView(t, payment.payment_preimage ?? '')}
+    `;
+  }
+
+  private proofView(t: Translator, preimage: string): TemplateResult {
+    const copied = this.copier.status;
+    return html`<div class="proof" part="proof">
+      <div class="row">
+        <span class="label">${t.t('payProof')}</span>
+        <button class="small secondary" part="button copy" @click=${() => this.copyProof(preimage)}>
+          ${copied === 'copied' ? t.t('copied') : copied === 'failed' ? t.t('copyFailed') : t.t('copy')}
+        </button>
+      </div>
+      <code class="preimage mono" part="preimage">${preimage}</code>
+    </div>`;
+  }
+
   private paidView(t: Translator): TemplateResult {
     const result = this._result!;
     const preimage = result.payment_preimage ?? '';
     const parts = result.parts.filter((p) => p.status === 'complete').length;
-    const copied = this.copier.status;
     return html`
       <div class="head">
         <div class="amount ok" part="amount">${t.t('payPaid', { amount: t.sat(result.amount_msat) })}</div>
@@ -418,15 +488,7 @@ export class AmpkitPay extends LitElement {
         ${t.t('payPaidDetail', { fee: t.sat(result.fee_msat), parts: t.count('parts', parts), attempts: t.count('attempts', result.attempts) })}
       </p>
       <div class="progress">${payBar(result, t)}</div>
-      <div class="proof" part="proof">
-        <div class="row">
-          <span class="label">${t.t('payProof')}</span>
-          <button class="small secondary" part="button copy" @click=${() => this.copyProof(preimage)}>
-            ${copied === 'copied' ? t.t('copied') : copied === 'failed' ? t.t('copyFailed') : t.t('copy')}
-          </button>
-        </div>
-        <code class="preimage mono" part="preimage">${preimage}</code>
-      </div>
+      ${this.proofView(t, preimage)}
     `;
   }
 }

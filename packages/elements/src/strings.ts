@@ -52,6 +52,9 @@ export const DEFAULT_STRINGS = {
   payFailed: 'The payment failed.',
   payFailedReason: 'The payment failed: {reason}',
   payProof: 'Proof of payment',
+  payAlreadyPaid: 'Already paid on {date}',
+  payAlreadyDetail: 'Already paid on {date}, from this browser. Nothing more will be sent.',
+  payAlreadyUnconfirmed: 'Your node has no record of this payment; the proof comes from this browser alone.',
   partLabel: 'Part {number}: {amount}, {hops}, {status}',
   partInflight: 'in flight',
   partSettled: 'settled',
@@ -162,6 +165,7 @@ export function getStrings(): Readonly<AmpkitStrings> {
 
 const numberFormats = new Map<string, Intl.NumberFormat>();
 const timeFormats = new Map<string, Intl.DateTimeFormat>();
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
 const pluralRules = new Map<string, Intl.PluralRules>();
 const cached = <T>(map: Map<string, T>, locale: string, make: (l: string | undefined) => T): T => {
   let value = map.get(locale);
@@ -199,6 +203,13 @@ export class Translator {
   count(noun: 'hops' | 'parts' | 'attempts', count: number): string {
     const rule = cached(pluralRules, this.table.locale, (l) => new Intl.PluralRules(l)).select(count);
     return this.t(rule === 'one' ? `${noun}One` : `${noun}Other`, { count: this.number(count) });
+  }
+
+  /** A Unix time as a date (`Dec 4, 2026`). */
+  date(unixSeconds: number): string {
+    return cached(dateFormats, this.table.locale, (l) => new Intl.DateTimeFormat(l, { dateStyle: 'medium' })).format(
+      new Date(unixSeconds * 1000),
+    );
   }
 
   /** A Unix time as a time of day. */

@@ -24,6 +24,7 @@ export type {
   PartialInvoice,
   PartialPayment,
   Payment,
+  PaymentCheck,
   PaymentStatus,
   PayProgress,
   PayRequest,

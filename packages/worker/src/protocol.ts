@@ -19,6 +19,7 @@ export const ENGINE_METHODS = [
   'waitsendpay',
   'listpartialpayments',
   'listpayments',
+  'checkpayment',
   'pay',
   'decode',
   'getinfo',

@@ -23,6 +23,7 @@ import type {
   NodeInfo,
   PartialPayment,
   Payment,
+  PaymentCheck,
   PaymentStatus,
   PayProgress,
   PayRequest,
@@ -781,6 +782,34 @@ export class Engine {
       ...page,
     });
     return { payments, ...nextStart(payments, page.limit, (p) => p.created_index!) };
+  }
+
+  /**
+   * What the journal holds of a payment, and for one it holds as complete whether the node's
+   * own record agrees ({@link PaymentCheck}): a page shows "already paid" only with this
+   * answer, never from a journal alone that another node or a reset network made. Sends
+   * nothing. A link that is down leaves `confirmed` out rather than waiting.
+   *
+   * @example
+   * ```ts
+   * const { payment, confirmed } = await engine.checkpayment({ payment_hash });
+   * if (payment?.status === 'complete') show(`Paid on ${new Date(payment.completed_at! * 1000).toLocaleDateString()}`, confirmed);
+   * ```
+   */
+  async checkpayment(input: { payment_hash: string }): Promise<PaymentCheck> {
+    const hash = checkHex32(input?.payment_hash, 'payment_hash');
+    this.assertOpen();
+    const [payment] = await this.journal.listPayments({ payment_hash: hash, limit: 1 });
+    if (payment?.status !== 'complete') return payment ? { payment } : {};
+    let nodeParts: NodePart[];
+    try {
+      nodeParts = await this.node.listsendpays({ payment_hash: hash });
+    } catch (error) {
+      if (hasCode(error, 'CONNECTION', 'TIMEOUT')) return { payment };
+      throw error;
+    }
+    const confirmed = nodeParts.some((p) => p.status === 'complete' && p.payment_preimage === payment.payment_preimage);
+    return { payment, confirmed };
   }
 
   /**
