@@ -145,11 +145,15 @@ describe('<ampkit-invoice>', () => {
     await el.updateComplete;
     const rows = $$(el, '[part~=part]');
     assert.lengthOf(rows, 2);
-    assert.include(rows[1]!.textContent!, '812x2x2');
-    assert.include(rows[1]!.textContent!, '800 sat');
+    assert.match(rows[1]!.textContent!.replace(/\s+/g, ' '), /part 2 of 2 800 sat \d/);
+    assert.notInclude(rows[1]!.textContent!, '812x2x2', 'channel ids only in the details');
+    const details = $(el, 'details.more')!;
+    assert.isFalse((details as HTMLDetailsElement).open);
+    assert.include(details.textContent!, 'Part 2: 800,000 msat over channel 812x2x2, HTLC 2');
+    assert.include(text(el), 'The payer is sending the rest…');
     assert.lengthOf(events, 1);
     assert.deepEqual(events[0]!.detail, part);
-    assert.equal(live(el), '800 sat arrived over channel 812x2x2.');
+    assert.equal(live(el), 'Part 2 arrived: 800 sat.');
     assert.equal($(el, '[role=progressbar]')!.getAttribute('aria-valuenow'), '1800');
     assert.include(text(el), 'Received 1,800 sat of 3,000 sat');
     assert.deepEqual(el.parts, [heldPart(1, 1_000_000), part]);
@@ -268,11 +272,11 @@ describe('<ampkit-invoice>', () => {
     el.strings = {
       locale: 'fr-FR',
       invoiceReceived: '{received} reçus sur {amount}',
-      invoicePartArrived: '{amount} arrivés par {channel}',
+      invoicePartArrived: 'Partie {number} arrivée : {amount}',
     };
     client.emit('invoice-part', heldPart(4, 1_500_000));
     await el.updateComplete;
     assert.include(text(el).replace(/\s/g, ' '), '1 500 sat reçus sur 3 000 sat');
-    assert.equal(live(el).replace(/\s/g, ' '), '1 500 sat arrivés par 814x2x1');
+    assert.equal(live(el).replace(/\s/g, ' '), 'Partie 1 arrivée : 1 500 sat');
   });
 });

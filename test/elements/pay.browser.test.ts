@@ -133,13 +133,25 @@ describe('<ampkit-pay>', () => {
     await shot(el, 'ampkit-pay-ready');
   });
 
+  it('amounts in whole sat; fees rounded up, "under 1 sat" below one; never a fraction of a sat', async () => {
+    const { client, el } = await ready({ 'max-fee-msat': '800' }, { amount_msat: 263_681_593 });
+    assert.include(text(el), '263,682 sat');
+    assert.include(text(el), 'up to under 1 sat');
+    const call = await startPaying(client, el);
+    call.resolve(payResult([sentPart(1, 263_681_593, 'complete', 3)], 'complete', { amount_msat: 263_681_593, fee_msat: 110_982 }));
+    await reach(el, 'paid');
+    assert.include(text(el), 'Paid 263,682 sat');
+    assert.include(text(el), 'Fees 111 sat over 1 part');
+    assert.notMatch(text(el), /\d\.\d+ sat/, 'no fractional sat anywhere');
+  });
+
   it('the fee budget floor is 5,000 msat, and max-fee-msat overrides it and goes to pay()', async () => {
     const small = await ready({}, { amount_msat: 100_000 });
     assert.equal(small.el.feeBudget, 5_000);
     assert.include(text(small.el), 'up to 5 sat');
     cleanup();
     const { client, el } = await ready({ 'max-fee-msat': '2500' });
-    assert.include(text(el), 'up to 2.5 sat');
+    assert.include(text(el), 'up to 3 sat', 'a fee budget rounded up to whole sat');
     const call = await startPaying(client, el);
     assert.deepEqual(call.input, { bolt11: BOLT11, maxfee_msat: 2500 });
   });

@@ -302,7 +302,8 @@ export class AmpkitInvoice extends LitElement {
     );
     if (!live) return;
     const t = new Translator(this.strings);
-    this.announce(t.t('invoicePartArrived', { amount: t.sat(part.partial_amount_msat), channel: part.incoming_scid }));
+    const number = this._parts.findIndex((p) => keyOf(p.part) === key) + 1;
+    this.announce(t.t('invoicePartArrived', { number: t.number(number), amount: t.sat(part.partial_amount_msat) }));
     fire(this, 'ampkit-invoice-part', part);
   }
 
@@ -411,7 +412,7 @@ export class AmpkitInvoice extends LitElement {
         </button>
         <a class="button secondary" part="button open" href=${`lightning:${invoice.bolt11}`}>${t.t('invoiceOpenWallet')}</a>
       </div>
-      ${receivedBar(held, invoice.amount_msat, t)} ${partsList(this._parts, t)}
+      ${receivedBar(held, invoice.amount_msat, t)} ${partsList(this._parts, held < invoice.amount_msat, t)}
       <div class="footer muted"><span>${t.t('invoiceExpires', { time: t.time(invoice.expires_at) })}</span></div>`;
   }
 }

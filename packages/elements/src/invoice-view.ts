@@ -2,7 +2,7 @@
  * `<ampkit-invoice>`'s pieces: the QR code, the "received X of Y" bar and the live list of
  * held parts, and their styles.
  */
-import { css, html, svg, type TemplateResult } from 'lit';
+import { css, html, nothing, svg, type TemplateResult } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import { cssomStyle } from './cssom-style.ts';
 import type { PartGoneReason, PartialInvoice } from '@ampkit/worker';
@@ -54,27 +54,50 @@ export function receivedBar(received: number, amount: number, t: Translator): Te
   </div>`;
 }
 
-/** The held parts, newest last; leaving ones marked with why. @internal */
-export function partsList(parts: ShownPart[], t: Translator): TemplateResult {
+/**
+ * The held parts, oldest first, as "part 2 of 3 · 600,000 sat · 12:03:41"; leaving ones
+ * marked with why; "the payer is sending the rest" while the total is not reached
+ * (`short`). Channels, HTLC ids and exact msat are one click away, in the details. @internal
+ */
+export function partsList(parts: ShownPart[], short: boolean, t: Translator): TemplateResult {
+  const count = t.number(parts.length);
   return html`<div class="parts-box">
     <div class="label">${t.t('invoiceParts')}</div>
     ${
       parts.length === 0
         ? html`<p class="message muted empty-parts">${t.t('invoiceNoParts')}</p>`
         : html`<ul class="parts" part="parts">
-            ${repeat(
-              parts,
-              ({ part }) => `${part.incoming_scid}/${part.htlc_id}`,
-              ({ part, leaving }) =>
-                html`<li class="part ${leaving ? 'leaving' : ''}" part=${leaving ? 'part part-leaving' : 'part'}>
-                  <span class="mono channel" title=${part.incoming_scid}>${part.incoming_scid}</span>
-                  <span class="part-amount">${t.sat(part.partial_amount_msat)}</span>
-                  <span class="muted time"
-                    >${leaving ? t.t('invoicePartLeaving', { reason: t.t(GONE[leaving]) }) : t.time(part.incoming_time_unix)}</span
-                  >
-                </li>`,
-            )}
-          </ul>`
+              ${repeat(
+                parts,
+                ({ part }) => `${part.incoming_scid}/${part.htlc_id}`,
+                ({ part, leaving }, i) =>
+                  html`<li class="part ${leaving ? 'leaving' : ''}" part=${leaving ? 'part part-leaving' : 'part'}>
+                    <span class="which">${t.t('invoicePart', { number: t.number(i + 1), count })}</span>
+                    <span class="part-amount">${t.sat(part.partial_amount_msat)}</span>
+                    <span class="muted time"
+                      >${leaving ? t.t('invoicePartLeaving', { reason: t.t(GONE[leaving]) }) : t.time(part.incoming_time_unix)}</span
+                    >
+                  </li>`,
+              )}
+            </ul>
+            ${short ? html`<p class="message muted trying" part="message">${t.t('invoiceTrying')}</p>` : nothing}
+            <details class="more" part="details">
+              <summary>${t.t('invoicePartDetails')}</summary>
+              <ul class="mono">
+                ${parts.map(
+                  ({ part }, i) =>
+                    html`<li>
+                      ${t.t('invoicePartDetail', {
+                        number: t.number(i + 1),
+                        amount: t.msat(part.partial_amount_msat),
+                        channel: part.incoming_scid,
+                        htlc: String(part.htlc_id),
+                        expiry: String(part.expiry),
+                      })}
+                    </li>`,
+                )}
+              </ul>
+            </details>`
     }
   </div>`;
 }
@@ -155,10 +178,28 @@ export const invoiceStyles = css`
     font-variant-numeric: tabular-nums;
     transition: opacity 300ms ease;
   }
-  .channel {
+  .which {
     overflow: hidden;
     text-overflow: ellipsis;
     white-space: nowrap;
+  }
+  .trying {
+    font-size: 0.9em;
+  }
+  .more {
+    color: var(--_muted);
+    font-size: 0.82em;
+  }
+  .more summary {
+    cursor: pointer;
+  }
+  .more ul {
+    display: grid;
+    gap: 0.2em;
+    margin: 0.35em 0 0;
+    padding: 0;
+    list-style: none;
+    overflow-wrap: anywhere;
   }
   .part-amount {
     font-weight: 600;
@@ -167,7 +208,7 @@ export const invoiceStyles = css`
   .part.leaving {
     background: color-mix(in srgb, var(--_failed) 7%, var(--_bg));
   }
-  .part.leaving .channel,
+  .part.leaving .which,
   .part.leaving .part-amount {
     text-decoration: line-through;
     text-decoration-color: var(--_failed);

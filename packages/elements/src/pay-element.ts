@@ -422,7 +422,7 @@ export class AmpkitPay extends LitElement {
           fee !== undefined
             ? html`<div class="row">
                 <dt class="label">${t.t('payFeeBudget')}</dt>
-                <dd class="value">${t.t('payFeeUpTo', { amount: t.sat(fee) })}</dd>
+                <dd class="value">${t.t('payFeeUpTo', { amount: t.fee(fee) })}</dd>
               </div>`
             : nothing
         }
@@ -442,7 +442,7 @@ export class AmpkitPay extends LitElement {
         </div>
         <div>
           <dt>${t.t('payFees')}</dt>
-          <dd>${t.sat(progress.fee_msat)}</dd>
+          <dd>${t.fee(progress.fee_msat)}</dd>
         </div>
       </dl>
     </div>`;
@@ -485,7 +485,7 @@ export class AmpkitPay extends LitElement {
         <span class="check" aria-hidden="true">✓</span>
       </div>
       <p class="message muted">
-        ${t.t('payPaidDetail', { fee: t.sat(result.fee_msat), parts: t.count('parts', parts), attempts: t.count('attempts', result.attempts) })}
+        ${t.t('payPaidDetail', { fee: t.fee(result.fee_msat), parts: t.count('parts', parts), attempts: t.count('attempts', result.attempts) })}
       </p>
       <div class="progress">${payBar(result, t)}</div>
       ${this.proofView(t, preimage)}

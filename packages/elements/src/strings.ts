@@ -2,7 +2,8 @@
  * Every word the elements show, in one table a host page may override: for the whole page
  * with {@link setStrings}, or for one element through its `strings` property. Values are
  * plain strings with `{name}` placeholders, so a translation can be JSON. Amounts are
- * formatted in sat with `Intl.NumberFormat` in the table's `locale`.
+ * formatted in whole sat with `Intl.NumberFormat` in the table's `locale`; fees are rounded
+ * up to whole sat (`feeUnderOne` below one); msat only in details.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 
@@ -18,6 +19,8 @@ export const DEFAULT_STRINGS = {
   /** BCP 47 locale for numbers and times; empty: the browser's. */
   locale: '',
   sat: '{amount} sat',
+  msat: '{amount} msat',
+  feeUnderOne: 'under 1 sat',
   copy: 'Copy',
   copied: 'Copied',
   copyFailed: 'Could not copy',
@@ -77,7 +80,11 @@ export const DEFAULT_STRINGS = {
   invoiceExpires: 'Expires at {time}',
   invoiceParts: 'Parts held',
   invoiceNoParts: 'Waiting for the first part…',
-  invoicePartArrived: '{amount} arrived over channel {channel}.',
+  invoiceTrying: 'The payer is sending the rest…',
+  invoicePart: 'part {number} of {count}',
+  invoicePartArrived: 'Part {number} arrived: {amount}.',
+  invoicePartDetails: 'Details',
+  invoicePartDetail: 'Part {number}: {amount} over channel {channel}, HTLC {htlc}, expires at block {expiry}',
   invoicePartLeaving: 'leaving: {reason}',
   goneTimeout: 'timed out',
   goneFailed: 'failed',
@@ -194,9 +201,19 @@ export class Translator {
     return cached(numberFormats, this.table.locale, (l) => new Intl.NumberFormat(l, { maximumFractionDigits: 3 })).format(value);
   }
 
-  /** An amount given in msat, shown in sat (`1,234.5 sat`). */
+  /** An amount given in msat, shown in whole sat (`1,235 sat`): what people pay and get. */
   sat(msat: number): string {
-    return this.t('sat', { amount: this.number(msat / 1000) });
+    return this.t('sat', { amount: this.number(Math.round(msat / 1000)) });
+  }
+
+  /** A fee given in msat, rounded up to whole sat, `under 1 sat` for less than one. */
+  fee(msat: number): string {
+    return msat > 0 && msat < 1000 ? this.t('feeUnderOne') : this.t('sat', { amount: this.number(Math.ceil(msat / 1000)) });
+  }
+
+  /** An amount in msat as it is (`1,234,567 msat`), for details. */
+  msat(msat: number): string {
+    return this.t('msat', { amount: this.number(msat) });
   }
 
   /** A count with its noun, in the locale's plural form (`hopsOne` / `hopsOther`). */
