@@ -182,6 +182,7 @@ describe('pay() with the local planner', () => {
       checkResult(h, result, 100_000_000);
       assert.equal(result.status, 'failed');
       assert.match(result.failreason!, /^no route for the remaining 5000000000 msat/);
+      assert.equal(result.failkind, 'no-route');
       assert.deepEqual(result.parts, []);
     }));
 
@@ -232,6 +233,7 @@ describe('pay() with the local planner', () => {
       checkResult(h, result, BIG / 200);
       assert.equal(result.status, 'failed');
       assert.match(result.failreason!, /^gave up after retry_for \(2 s\) with 1800000000 msat not delivered/);
+      assert.equal(result.failkind, 'timeout');
       assert.ok(result.parts.length > 3, 'the parts of the first plan failed and were planned again');
     }));
 });

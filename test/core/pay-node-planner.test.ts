@@ -193,6 +193,7 @@ describe('pay() with the node planning', () => {
       checkResult(result, 1000);
       assert.equal(result.status, 'failed');
       assert.match(result.failreason!, /^no route for the remaining 1800000000 msat within the fee budget \(1000 msat left\)/);
+      assert.equal(result.failkind, 'fee-budget', result.failreason);
       assert.deepEqual(result.parts, []);
       assert.equal(sendpays(h), 0);
     }));
@@ -208,6 +209,7 @@ describe('pay() with the node planning', () => {
       checkResult(result, amount / 200);
       assert.equal(result.status, 'failed');
       assert.match(result.failreason!, /^no route for the remaining \d+ msat within the fee budget/);
+      assert.equal(result.failkind, 'no-route');
       assert.ok(result.parts.length > 1);
       assert.ok(result.parts.every((p) => p.status === 'failed'));
       assert.ok(
@@ -228,6 +230,7 @@ describe('pay() with the node planning', () => {
       checkResult(result, BIG / 200);
       assert.equal(result.status, 'failed');
       assert.match(result.failreason!, /^gave up after retry_for \(2 s\) with 1800000000 msat not delivered/);
+      assert.equal(result.failkind, 'timeout');
       assert.ok(result.parts.length > 3, 'the parts of the first plan failed and were planned again');
       assert.ok(result.parts.every((p) => p.status === 'failed' && p.failcodename === 'WIRE_TEMPORARY_NODE_FAILURE'));
       assert.equal(sendpays(h), result.attempts);

@@ -49,6 +49,7 @@ export type {
 export type {
   AlreadyComplete,
   PaymentCheck,
+  PayFailKind,
   DecodedInvoice,
   Invoice,
   InvoiceRequest,

@@ -363,9 +363,22 @@ export interface PayProgress {
   amount_inflight_msat: number;
   /** Fees of the parts complete or in flight. */
   fee_msat: number;
-  /** Why the payment failed, once it has. */
+  /** Why the payment failed, once it has, in the engine's words (amounts in msat). */
   failreason?: string;
+  /** Why the payment failed, once it has, as a kind a page can put in its own words. */
+  failkind?: PayFailKind;
 }
+
+/**
+ * Why a `pay()` failed:
+ * - `no-route`: no path with room enough for what was left (liquidity), retries spent;
+ * - `fee-budget`: paths were found, but they cost more than the fee budget left;
+ * - `payee-refused`: the payee failed a part for good (BOLT 4 PERM from the payee);
+ * - `timeout`: `retry_for` passed with the amount not delivered;
+ * - `node-refused`: the node refused to send a part, or to plan (`failreason` says why);
+ * - `storage`: the journal refused a part, so nothing more was sent.
+ */
+export type PayFailKind = 'no-route' | 'fee-budget' | 'payee-refused' | 'timeout' | 'node-refused' | 'storage';
 
 /** What `pay()` resolves with: the payment's last progress, resolved. */
 export interface PayResult extends PayProgress {

@@ -25,6 +25,7 @@ export type {
   PartialPayment,
   Payment,
   PaymentCheck,
+  PayFailKind,
   PaymentStatus,
   PayProgress,
   PayRequest,

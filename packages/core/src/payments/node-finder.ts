@@ -17,6 +17,7 @@
  * route now", and pay() waits for a part in flight to end before asking again.
  */
 import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
+import { TOO_DEAR } from './reasons.ts';
 import { hasCode } from '../errors.ts';
 import type { Node, NodeRoute } from '../node/node.ts';
 import type { PartialPayment, RouteHop } from '../types.ts';
@@ -152,7 +153,9 @@ export function nodeFinder(node: Node): RouteFinder {
         maxparts: request.maxparts,
       });
     } catch (error) {
-      if (hasCode(error, 'NODE_ERROR') && NO_ROUTE.has(error.nodeCode ?? 0)) return error.message;
+      // 206: paths exist, but none within the fee budget (Core Lightning's PAY_ROUTE_TOO_EXPENSIVE).
+      if (hasCode(error, 'NODE_ERROR') && NO_ROUTE.has(error.nodeCode ?? 0))
+        return error.nodeCode === 206 ? `${TOO_DEAR}: ${error.message}` : error.message;
       throw error;
     }
   };

@@ -21,6 +21,7 @@ import type {
   PartialPayment,
   Payment,
   PaymentStatus,
+  PayFailKind,
   PayPart,
   PayProgress,
   PlannerName,
@@ -29,6 +30,7 @@ import type {
   SentPart,
 } from '../types.ts';
 import type { PayPlan } from '../validate.ts';
+import { TOO_DEAR } from './reasons.ts';
 
 /** What a planner is asked for: paths for the remainder of one payment. */
 export interface FindRequest {
@@ -98,6 +100,8 @@ export interface PayContext {
   known(plan: PayPlan): Promise<Payment | undefined>;
 }
 
+/** A planner's no-route reason that says paths exist but cost more than the budget (ours, or the node's). */
+const DEAR = new RegExp(`${TOO_DEAR}|fee budget|too expensive|excessive`, 'i');
 /** BOLT 4: a failure with the PERM bit from the payee itself means it will never accept this payment. */
 const PERM = 0x4000;
 /** Pauses after rounds whose parts all failed at once, so a broken first hop is not hammered. */
@@ -132,6 +136,13 @@ export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
   const waits = new Map<number, Promise<PartialPayment | AmpkitError>>();
   /** Why nothing more is sent, once that is so. */
   let stop: string | undefined;
+  /** The kind of `stop`. */
+  let kind: PayFailKind = 'node-refused';
+  const halt = (why: string, as: PayFailKind): void => {
+    if (stop !== undefined) return;
+    stop = why;
+    kind = as;
+  };
   /** The journal's refusal of a part (`STORAGE`), which ends this pay() if it does not complete. */
   let refusal: AmpkitError | undefined;
   /** Why the planner found no route while parts were in flight: asked again once one ends. */
@@ -145,7 +156,7 @@ export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
   /** Whether the node was asked about a payment this journal had not seen. */
   let asked = false;
 
-  const progress = (status: PaymentStatus, failreason?: string): PayProgress => ({
+  const progress = (status: PaymentStatus, failreason?: string, failkind?: PayFailKind): PayProgress => ({
     payment_hash: hash,
     amount_msat: plan.amount_msat,
     maxfee_msat: plan.maxfee_msat,
@@ -156,6 +167,7 @@ export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
     amount_inflight_msat: total(mine.filter(pending), amount),
     fee_msat: total(mine.filter(live), fee),
     ...(failreason !== undefined ? { failreason } : {}),
+    ...(failkind !== undefined ? { failkind } : {}),
   });
 
   /** Follows a part until it resolves; this pay()'s own parts are reported as they do. */
@@ -217,7 +229,7 @@ export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
   };
 
   const finish = (status: 'complete' | 'failed', failreason: string | undefined, before?: Payment): PayResult => {
-    const last = progress(status, failreason);
+    const last = progress(status, failreason, status === 'failed' ? kind : undefined);
     const already = status === 'complete' && mine.length === 0;
     if (already) last.amount_delivered_msat = plan.amount_msat;
     ctx.progress(last);
@@ -254,7 +266,7 @@ export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
     } catch (error) {
       if (signal.aborted) throw closed();
       if (hasCode(error, 'CONNECTION', 'TIMEOUT')) await linkBack();
-      else stop = `could not plan routes: ${(error as Error).message}`;
+      else halt(`could not plan routes: ${(error as Error).message}`, 'node-refused');
       return;
     }
     if (typeof routes === 'string') {
@@ -266,7 +278,7 @@ export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
         await pause(REPLAN_MS[replans++]!);
         avoid.clear();
         forget();
-      } else stop = why;
+      } else halt(why, DEAR.test(routes) ? 'fee-budget' : 'no-route');
       return;
     }
     // The plan is not trusted with money: each path must end at the payee, and together the
@@ -276,7 +288,7 @@ export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
     let costs = 0;
     for (const r of routes) {
       if (r.route[r.route.length - 1]!.id !== plan.destination) {
-        stop = `the node planned a path to ${r.route[r.route.length - 1]!.id}, not to the payee`;
+        halt(`the node planned a path to ${r.route[r.route.length - 1]!.id}, not to the payee`, 'node-refused');
         return;
       }
       const cost = fee({ amount_sent_msat: r.route[0]!.amount_msat, amount_msat: r.amount_msat });
@@ -286,7 +298,7 @@ export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
       costs += cost;
     }
     if (chosen.length === 0) {
-      stop = `no route for the remaining ${remaining} msat within the fee budget (${budget} msat left): the paths found cost more`;
+      halt(`no route for the remaining ${remaining} msat within the fee budget (${budget} msat left): ${TOO_DEAR}`, 'fee-budget');
       return;
     }
     const sent: PartialPayment[] = [];
@@ -325,11 +337,11 @@ export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
       // still waited for; if the payment does not complete, pay() fails with this error.
       if (hasCode(error, 'STORAGE')) {
         refusal ??= error;
-        stop ??= `the journal refused a part: ${error.message}`;
+        halt(`the journal refused a part: ${error.message}`, 'storage');
         continue;
       }
       if (hasCode(error, 'CONNECTION', 'TIMEOUT')) linkDown = true;
-      else stop ??= `the node refused a part: ${(error as Error).message}`;
+      else halt(`the node refused a part: ${(error as Error).message}`, 'node-refused');
     }
     if (linkDown) await linkBack();
     // A round that left nothing in flight (every part failed at once, or another sender's
@@ -361,9 +373,12 @@ export async function pay(ctx: PayContext, plan: PayPlan): Promise<PayResult> {
       if (!done && stop === undefined) {
         const remaining = plan.amount_msat - total(mine.filter(live), amount) - total(others.filter(live), amount);
         const refused = mine.find((p) => p.failcode !== undefined && p.failcode & PERM && p.erring_index === p.route.length);
-        if (refused) stop = `the payee refused the payment (${refused.failcodename ?? `failcode ${refused.failcode}`})`;
+        if (refused) halt(`the payee refused the payment (${refused.failcodename ?? `failcode ${refused.failcode}`})`, 'payee-refused');
         else if (Date.now() >= deadline)
-          stop = `gave up after retry_for (${plan.retry_for} s) with ${plan.amount_msat - total(mine.filter(complete), amount)} msat not delivered`;
+          halt(
+            `gave up after retry_for (${plan.retry_for} s) with ${plan.amount_msat - total(mine.filter(complete), amount)} msat not delivered`,
+            'timeout',
+          );
         else if (!asked) {
           try {
             preimage = (await ctx.known(plan))?.payment_preimage;

@@ -13,6 +13,7 @@ import type { CacheKey } from '../store/store.ts';
 import type { LocalSide } from '../payments/auto-finder.ts';
 import type { FindRequest, FoundRoute } from '../payments/pay.ts';
 import type { PartialPayment } from '../types.ts';
+import { TOO_DEAR } from '../payments/reasons.ts';
 import { ChannelFlag, ChannelGraph, channelKey, type GraphColumns } from './graph.ts';
 import { learn, settle } from './learn.ts';
 import { Liquidity } from './liquidity.ts';
@@ -80,7 +81,7 @@ const NO_PLAN: Record<NoPlanReason, string> = {
   UNKNOWN_NODE: 'the payee is not in the graph and no route hint leads to it',
   NO_PATH: 'no path leads to the payee',
   CAPACITY: 'the channels known can carry no more toward the payee',
-  FEE_BUDGET: 'every plan found costs more',
+  FEE_BUDGET: TOO_DEAR,
   MAXPARTS: 'it does not fit in the parts left',
   MAXDELAY: 'every path locks funds for more than 2016 blocks',
 };
