@@ -4,6 +4,7 @@ import { nodeResolve } from '@rollup/plugin-node-resolve';
 import esbuild from 'rollup-plugin-esbuild';
 import { dts } from 'rollup-plugin-dts';
 import terser from '@rollup/plugin-terser';
+import { minifyTemplatesPlugin } from './scripts/minify-templates.mjs';
 
 const plugins = () => [
   nodeResolve({ browser: true, exportConditions: ['source', 'browser', 'module', 'import', 'default'] }),
@@ -80,11 +81,13 @@ const types = (input, files) => ({
  */
 const elements = () => {
   const input = 'packages/elements/src/ampkit-elements.ts';
+  const webln = 'packages/elements/src/webln.ts';
   const external = ['@ampkit/worker'];
   const paths = { '@ampkit/worker': './ampkit.js' };
   return [
     {
-      input,
+      // The page bundle, and beside it the WebLN provider for pages that want window.webln.
+      input: { 'ampkit-elements': input, 'ampkit-webln': webln },
       external,
       // Chunks load on demand: the QR encoder (<ampkit-invoice>), the rune audit
       // (<ampkit-connect>, once a rune is entered) and its LNC mode (lnc-mode.ts, then the
@@ -99,11 +102,12 @@ const elements = () => {
         paths,
         format: 'es',
         sourcemap: true,
-        entryFileNames: 'ampkit-elements.js',
+        entryFileNames: '[name].js',
         chunkFileNames: 'ampkit-elements-[name].js',
         manualChunks: (id) => (id.includes('/@paulmillr/qr/') ? 'qr' : undefined),
       },
-      plugins: [noNode, ...plugins()],
+      // The static text of lit's css`` and html`` templates, minified (scripts/minify-templates.mjs).
+      plugins: [noNode, minifyTemplatesPlugin(), ...plugins()],
     },
     {
       input,
@@ -111,6 +115,7 @@ const elements = () => {
       output: { file: 'dist/ampkit-elements.d.ts', format: 'es', paths },
       plugins: types(input, []).plugins,
     },
+    { input: webln, external, output: { file: 'dist/ampkit-webln.d.ts', format: 'es', paths }, plugins: types(webln, []).plugins },
   ];
 };
 

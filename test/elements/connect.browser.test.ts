@@ -218,7 +218,7 @@ describe('<ampkit-connect>', () => {
     assert.deepEqual(listGet.spendingMethods, []);
     const warning = $(el, '[part=warning]')!;
     assert.equal(warning.getAttribute('role'), 'alert');
-    assert.include(warning.textContent!, 'this rune can call methods not known to be harmless');
+    assert.include(warning.textContent!, 'this rune may call methods not known to be harmless');
     assert.notInclude(warning.textContent!, 'this rune can spend from your node');
     assert.include(warning.textContent!, 'listconfigs');
     assertContrast(el);

@@ -78,9 +78,11 @@ describe('<ampkit-pay>', () => {
     };
     const el = await mount<AmpkitPay>('ampkit-pay', { client }, { invoice: 'lnbc1garbage' });
     await reach(el, 'invalid');
-    assert.include(text(el), 'This invoice cannot be paid.');
-    assert.include(text(el), 'bad checksum');
-    await shot(el, 'ampkit-pay-invalid');
+    assert.include(text(el), 'This is not a Lightning invoice.');
+    const details = $(el, 'details.more') as HTMLDetailsElement;
+    assert.isFalse(details.open, "the decoder's words are one click away, not in place of the message");
+    assert.include(details.textContent!, 'bad checksum');
+    await shots(el, 'ampkit-pay-invalid');
   });
 
   it('invalid: an invoice without an amount and no amount-msat; with amount-msat it is ready and pays that amount', async () => {
@@ -230,6 +232,9 @@ describe('<ampkit-pay>', () => {
     assert.equal(text(el, '[part=preimage]'), '9e'.repeat(32));
     assert.include(text(el), 'Paid 3,000 sat');
     assert.include(text(el), 'Fees 9 sat over 3 parts (4 attempts).');
+    assert.lengthOf($$(el, '[part~=segment]'), 3, 'after success the bar shows what was delivered');
+    assert.lengthOf($$(el, '[part~=segment-failed]'), 0);
+    assert.include($(el, 'details.more summary')!.textContent!, '1 attempt failed on the way');
     assert.include(live(el), 'Paid 3,000 sat');
     const copied: string[] = [];
     Object.defineProperty(navigator, 'clipboard', { value: { writeText: async (t: string) => void copied.push(t) }, configurable: true });
@@ -306,23 +311,68 @@ describe('<ampkit-pay>', () => {
     await reach(el, 'ready');
   });
 
-  it('failed: ampkit-pay-failed with the result and its reason; Try again pays again', async () => {
+  const threeFailed = () => [
+    {
+      ...sentPart(1, 1_500_000, 'failed', 3),
+      failcodename: 'WIRE_TEMPORARY_CHANNEL_FAILURE',
+      erring_node: '03' + 'aa'.repeat(32),
+      erring_channel: '900x6x0',
+    },
+    { ...sentPart(2, 1_500_000, 'failed', 2), failcodename: 'WIRE_TEMPORARY_CHANNEL_FAILURE' },
+    { ...sentPart(3, 1_500_000, 'failed', 4), failreason: 'First peer not ready' },
+  ];
+
+  it('failed, no route: plain words with the amount in sat; no Try again that cannot work; the raw reason and each part one click away', async () => {
     const { client, el } = await ready();
     const call = await startPaying(client, el);
     const failed = record(el, 'ampkit-pay-failed');
-    const result = payResult(
-      [sentPart(1, 1_500_000, 'failed', 3), sentPart(2, 1_500_000, 'failed', 2), sentPart(3, 1_500_000, 'failed', 4)],
-      'failed',
-    );
+    const raw = 'no route for the remaining 3000000 msat within the fee budget (15000 msat left): room for 792608 of 3000000 msat';
+    const result = payResult(threeFailed(), 'failed', { failreason: raw, failkind: 'no-route' });
     await emitProgress(client, el, progress(result.parts));
     call.resolve(result);
     await reach(el, 'failed');
     assert.lengthOf(failed, 1);
     assert.deepEqual(failed[0]!.detail, result);
-    assert.include(text(el), 'The payment failed: no route left within the fee budget');
-    assert.include(live(el), 'The payment failed: no route');
-    await shot(el, 'ampkit-pay-failed');
-    const retry = $(el, 'button')!;
+    const message = text(el, '[part=message]');
+    assert.include(message, 'No route can carry 3,000 sat to the payee now');
+    assert.notInclude(message, 'msat');
+    assert.include(live(el), 'No route can carry 3,000 sat');
+    assert.isNull($(el, 'button.wide'), 'no retry: the network has no room for it');
+    const details = $(el, 'details.more') as HTMLDetailsElement;
+    assert.isFalse(details.open);
+    assert.include(details.textContent!, raw);
+    assert.include(details.textContent!, 'Part 1: 1,500,000 msat, failed: \u2068WIRE_TEMPORARY_CHANNEL_FAILURE\u2069 (03aaaaaa…, 900x6x0)');
+    assert.include(details.textContent!, 'First peer not ready');
+    await shots(el, 'ampkit-pay-failed-no-route');
+    details.open = true;
+    await shots(el, 'ampkit-pay-failed-details');
+  });
+
+  for (const [kind, words, retry] of [
+    ['fee-budget', 'Every route to the payee costs more than the fee budget of 15 sat.', false],
+    ['payee-refused', 'The payee refused the payment. Ask the payee for a new invoice.', false],
+    ['timeout', '3,000 sat could not be delivered in time. Trying again may work.', true],
+    ['node-refused', 'Your node refused to send the payment. Trying again may work.', true],
+    ['storage', 'This browser could not record the payment', true],
+  ] as const) {
+    it(`failed, ${kind}: "${words.slice(0, 40)}…", ${retry ? 'with' : 'without'} Try again`, async () => {
+      const { client, el } = await ready();
+      const call = await startPaying(client, el);
+      call.resolve(payResult(threeFailed(), 'failed', { failkind: kind, failreason: `raw ${kind}` }));
+      await reach(el, 'failed');
+      assert.include(text(el, '[part=message]'), words);
+      assert.equal($(el, 'button.wide') !== null, retry);
+      assert.include($(el, 'details.more')!.textContent!, `raw ${kind}`);
+      await shots(el, `ampkit-pay-failed-${kind}`);
+    });
+  }
+
+  it('failed: Try again pays again', async () => {
+    const { client, el } = await ready();
+    const call = await startPaying(client, el);
+    call.resolve(payResult(threeFailed(), 'failed', { failkind: 'timeout' }));
+    await reach(el, 'failed');
+    const retry = $(el, 'button.wide')!;
     assert.equal(retry.textContent!.trim(), 'Try again');
     retry.click();
     await client.next('pay');
@@ -338,8 +388,11 @@ describe('<ampkit-pay>', () => {
     const detail = failed[0]!.detail as { error: AmpkitError };
     assert.instanceOf(detail.error, AmpkitError);
     assert.equal(detail.error.code, 'CONNECTION');
-    assert.include(text(el), 'the link is gone');
+    assert.include(text(el, '[part=message]'), 'Your node could not be reached. Try again once it is online.');
+    assert.include($(el, 'details.more')!.textContent!, 'CONNECTION: the link is gone');
+    assert.isNotNull($(el, 'button.wide'));
     assert.equal(client.listenerCount('pay-progress'), 0, 'stops listening once the payment ends');
+    await shots(el, 'ampkit-pay-failed-offline');
   });
 
   it("failed: a rune that may not pay shows the plain PERMISSION message, not the node's refusal text", async () => {
@@ -358,10 +411,9 @@ describe('<ampkit-pay>', () => {
       ),
     );
     await reach(el, 'failed');
-    assert.include(
-      text(el),
-      'The payment failed: the rune does not permit listsendpays (needed to send payments); make a rune that allows it, see README',
-    );
+    assert.include(text(el, '[part=message]'), 'This connection may not pay: its rune does not allow it.');
+    assert.include($(el, 'details.more')!.textContent!, 'the rune does not permit listsendpays');
+    assert.isNull($(el, 'button.wide'), 'no retry: the rune will not change');
     assert.notInclude(text(el), 'Invalid rune');
     const detail = failed[0]!.detail as { error: AmpkitError };
     assert.equal(detail.error.code, 'PERMISSION');

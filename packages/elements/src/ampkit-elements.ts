@@ -1,6 +1,7 @@
 /**
  * The page bundle's entry (dist/ampkit-elements.js): registers the elements and exports the
- * public API. The client comes from ./ampkit.js beside it, loaded once.
+ * public API but the WebLN provider, which is dist/ampkit-webln.js, for the pages that want
+ * `window.webln`. The client comes from ./ampkit.js beside it, loaded once.
  *
  * @example
  * ```html
@@ -10,4 +11,9 @@
  */
 import './define.ts';
 
-export * from './index.ts';
+export { AmpkitPay, defaultMaxFee, type PayState } from './pay-element.ts';
+export { AmpkitInvoice, type InvoiceState } from './invoice-element.ts';
+export { AmpkitConnect, type ConnectMode, type ConnectState } from './connect-element.ts';
+export { DEFAULT_STRINGS, getStrings, setStrings, type AmpkitStrings, type StringKey } from './strings.ts';
+export type * from './events.ts';
+export type * from './client.ts';

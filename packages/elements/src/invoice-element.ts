@@ -78,11 +78,11 @@ export class AmpkitInvoice extends LitElement {
     workerUrl: { type: String, attribute: 'worker-url' },
     clientFactory: { attribute: false },
     strings: { attribute: false },
-    _state: { state: true, attribute: false },
-    _invoice: { state: true, attribute: false },
-    _parts: { state: true, attribute: false },
-    _reason: { state: true, attribute: false },
-    _announcement: { state: true, attribute: false },
+    _state: { state: true },
+    _invoice: { state: true },
+    _parts: { state: true },
+    _reason: { state: true },
+    _announcement: { state: true },
   };
 
   /** The element's shadow styles: the shared base, then its own (themable through `--ampkit-*` properties and `::part`). */

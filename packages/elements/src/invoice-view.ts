@@ -3,7 +3,6 @@
  * held parts, and their styles.
  */
 import { css, html, nothing, svg, type TemplateResult } from 'lit';
-import { repeat } from 'lit/directives/repeat.js';
 import { cssomStyle } from './cssom-style.ts';
 import type { PartGoneReason, PartialInvoice } from '@ampkit/worker';
 import { qrPath, type QrEncoder, type QrPath } from './qr.ts';
@@ -67,9 +66,7 @@ export function partsList(parts: ShownPart[], short: boolean, t: Translator): Te
       parts.length === 0
         ? html`<p class="message muted empty-parts">${t.t('invoiceNoParts')}</p>`
         : html`<ul class="parts" part="parts">
-              ${repeat(
-                parts,
-                ({ part }) => `${part.incoming_scid}/${part.htlc_id}`,
+              ${parts.map(
                 ({ part, leaving }, i) =>
                   html`<li class="part ${leaving ? 'leaving' : ''}" part=${leaving ? 'part part-leaving' : 'part'}>
                     <span class="which">${t.t('invoicePart', { number: t.number(i + 1), count })}</span>
@@ -185,21 +182,6 @@ export const invoiceStyles = css`
   }
   .trying {
     font-size: 0.9em;
-  }
-  .more {
-    color: var(--_muted);
-    font-size: 0.82em;
-  }
-  .more summary {
-    cursor: pointer;
-  }
-  .more ul {
-    display: grid;
-    gap: 0.2em;
-    margin: 0.35em 0 0;
-    padding: 0;
-    list-style: none;
-    overflow-wrap: anywhere;
   }
   .part-amount {
     font-weight: 600;

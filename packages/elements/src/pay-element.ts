@@ -9,6 +9,7 @@ import { ClientSource } from './client-source.ts';
 import { CopyController } from './copy.ts';
 import { fire } from './events.ts';
 import { payBar, payBarStyles } from './pay-bar.ts';
+import { describeFailure, type ShownFailure } from './pay-failure.ts';
 import { StringsController, Translator, type AmpkitStrings } from './strings.ts';
 import { base } from './theme.ts';
 import { payStyles } from './pay-styles.ts';
@@ -82,13 +83,14 @@ export class AmpkitPay extends LitElement {
     workerUrl: { type: String, attribute: 'worker-url' },
     clientFactory: { attribute: false },
     strings: { attribute: false },
-    _state: { state: true, attribute: false },
-    _decoded: { state: true, attribute: false },
-    _progress: { state: true, attribute: false },
-    _result: { state: true, attribute: false },
-    _reason: { state: true, attribute: false },
-    _announcement: { state: true, attribute: false },
-    _check: { state: true, attribute: false },
+    _state: { state: true },
+    _decoded: { state: true },
+    _progress: { state: true },
+    _result: { state: true },
+    _reason: { state: true },
+    _announcement: { state: true },
+    _check: { state: true },
+    _failure: { state: true },
   };
 
   /** The element's shadow styles: the shared base, the parts bar, then its own (themable through `--ampkit-*` properties and `::part`). */
@@ -124,6 +126,8 @@ export class AmpkitPay extends LitElement {
   declare private _reason: string | undefined;
   declare private _announcement: string;
   /** The journal's payment of this invoice, once known to be complete. */
+  /** How the last payment failed, in words. */
+  declare private _failure: ShownFailure | undefined;
   declare private _check: (PaymentCheck & { payment: NonNullable<PaymentCheck['payment']> }) | undefined;
 
   private readonly source = new ClientSource(this);
@@ -201,7 +205,6 @@ export class AmpkitPay extends LitElement {
         this._decoded = decoded;
         if (this.amount === undefined) {
           this._state = 'invalid';
-          this._reason = new Translator(this.strings).t('payNoAmount');
         } else void this.checkPaid(client, generation);
       },
       (error: AmpkitError) => {
@@ -235,7 +238,7 @@ export class AmpkitPay extends LitElement {
     this._check = check;
     this._state = 'already-paid';
     const t = new Translator(this.strings);
-    this.announce(t.t('payAlreadyPaid', { date: t.date(check.payment.completed_at ?? check.payment.created_at) }));
+    this.announce(t.t('payAlreadyDetail', { date: t.date(check.payment.completed_at ?? check.payment.created_at) }));
   }
 
   /** `ready` until the invoice expires, then `expired` (a timer flips it while it shows). */
@@ -280,7 +283,7 @@ export class AmpkitPay extends LitElement {
     if (decoded.amount_msat === undefined) request.amount_msat = amount;
     if (this.maxFeeMsat !== undefined && this.maxFeeMsat !== null && this.maxFeeMsat >= 0) request.maxfee_msat = this.maxFeeMsat;
     clearTimeout(this.expiryTimer);
-    this._result = this._reason = undefined;
+    this._result = this._reason = this._failure = undefined;
     this._progress = {
       payment_hash: decoded.payment_hash,
       amount_msat: amount,
@@ -321,9 +324,7 @@ export class AmpkitPay extends LitElement {
         this.announce(t.t('payPaid', { amount: t.sat(result.amount_msat) }));
         fire(this, 'ampkit-paid', result);
       } else {
-        this._state = 'failed';
-        this._reason = result.failreason;
-        this.announce(result.failreason ? t.t('payFailedReason', { reason: result.failreason }) : t.t('payFailed'));
+        this.failed(describeFailure(result, undefined, t), t);
         fire(this, 'ampkit-pay-failed', result);
       }
       return result;
@@ -333,14 +334,36 @@ export class AmpkitPay extends LitElement {
         caught instanceof AmpkitError
           ? caught
           : new AmpkitError('INTERNAL', (caught as Error)?.message ?? String(caught), { cause: caught });
-      this._state = 'failed';
-      this._reason = error.message;
-      this.announce(t.t('payFailedReason', { reason: error.message }));
+      this.failed(describeFailure(this._progress, error, t), t);
       fire(this, 'ampkit-pay-failed', { error });
       return undefined;
     } finally {
       stop();
     }
+  }
+
+  private failed(failure: ShownFailure, t: Translator): void {
+    this._state = 'failed';
+    this._failure = failure;
+    this.announce(this.failureText(failure, t));
+  }
+
+  /** The failure's message, with what was not delivered and the fee budget in it. */
+  private failureText(failure: ShownFailure, t: Translator): string {
+    const p = this._progress;
+    const left = p ? p.amount_msat - p.amount_delivered_msat : (this.amount ?? 0);
+    return t.t(failure.message, { amount: t.sat(left), budget: t.fee(p?.maxfee_msat ?? this.feeBudget ?? 0) });
+  }
+
+  /** Raw lines one click away. */
+  private details(t: Translator, lines: string[], summary?: string): TemplateResult | typeof nothing {
+    if (!lines.length) return nothing;
+    return html`<details class="more" part="details">
+      <summary>${summary ?? t.t('payDetails')}</summary>
+      <ul class="mono">
+        ${lines.map((line) => html`<li>${line}</li>`)}
+      </ul>
+    </details>`;
   }
 
   private async copyProof(preimage: string): Promise<void> {
@@ -370,11 +393,15 @@ export class AmpkitPay extends LitElement {
         </p>`;
       case 'error':
         return html`<p class="message error" part="message">
-          ${this._reason ? t.t('connectFailed', { reason: this._reason }) : t.t('errorNoClient')}
+          ${this._reason ? t.t('connectFailed', { reason: t.ext(this._reason) }) : t.t('errorNoClient')}
         </p>`;
       case 'invalid':
-        return html`<p class="message error" part="message">${t.t('payInvalid')}</p>
-          ${this._reason ? html`<p class="message muted">${this._reason}</p>` : nothing}`;
+        // Decoded but without an amount to pay; else the decoder refused it (its words in the details).
+        return this._decoded
+          ? html`<p class="message error" part="message">${t.t('payInvalid')}</p>
+              <p class="message muted">${t.t('payNoAmount')}</p>`
+          : html`<p class="message error" part="message">${t.t('payNotInvoice')}</p>
+              ${this._reason ? this.details(t, [t.ext(this._reason, 400)]) : nothing}`;
       case 'expired':
         return html`${this.summary(t, t.t('goneExpired'))}
           <p class="message error" part="message">${t.t('payExpired')}</p>`;
@@ -388,10 +415,13 @@ export class AmpkitPay extends LitElement {
         return this.paidView(t);
       case 'already-paid':
         return this.alreadyView(t);
-      case 'failed':
+      case 'failed': {
+        const failure = this._failure ?? { message: 'payFailed', retry: true, details: [] };
         return html`${this.summary(t, t.t('partFailed'))}${this._progress?.parts.length ? this.progressView(t) : nothing}
-          <p class="message error" part="message">${this._reason ? t.t('payFailedReason', { reason: this._reason }) : t.t('payFailed')}</p>
-          <button class="wide" part="button" @click=${() => void this.pay()}>${t.t('payRetry')}</button>`;
+          <p class="message error" part="message">${this.failureText(failure, t)}</p>
+          ${this.details(t, failure.details)}
+          ${failure.retry ? html`<button class="wide" part="button" @click=${() => void this.pay()}>${t.t('payRetry')}</button>` : nothing}`;
+      }
     }
   }
 
@@ -475,6 +505,14 @@ export class AmpkitPay extends LitElement {
     </div>`;
   }
 
+  /** After success, failed attempts recede: a count, and where each failed, one click away. */
+  private failedOnTheWay(t: Translator, result: PayResult): TemplateResult | typeof nothing {
+    const failed = result.parts.filter((p) => p.status === 'failed').length;
+    if (!failed) return nothing;
+    const lines = describeFailure({ ...result, failreason: '' }, undefined, t).details;
+    return this.details(t, lines, t.t('payFailedOnTheWay', { attempts: t.count('attempts', failed) }));
+  }
+
   private paidView(t: Translator): TemplateResult {
     const result = this._result!;
     const preimage = result.payment_preimage ?? '';
@@ -487,8 +525,8 @@ export class AmpkitPay extends LitElement {
       <p class="message muted">
         ${t.t('payPaidDetail', { fee: t.fee(result.fee_msat), parts: t.count('parts', parts), attempts: t.count('attempts', result.attempts) })}
       </p>
-      <div class="progress">${payBar(result, t)}</div>
-      ${this.proofView(t, preimage)}
+      <div class="progress">${payBar({ ...result, parts: result.parts.filter((p) => p.status === 'complete') }, t)}</div>
+      ${this.failedOnTheWay(t, result)} ${this.proofView(t, preimage)}
     `;
   }
 }

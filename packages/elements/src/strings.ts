@@ -36,6 +36,7 @@ export const DEFAULT_STRINGS = {
   payEmpty: 'No invoice to pay yet.',
   payLoading: 'Reading the invoice…',
   payInvalid: 'This invoice cannot be paid.',
+  payNotInvoice: 'This is not a Lightning invoice. Check that it was copied whole.',
   payNoAmount: 'The invoice names no amount.',
   payExpired: 'This invoice has expired. Ask the payee for a new one.',
   payAmount: 'Amount',
@@ -53,9 +54,19 @@ export const DEFAULT_STRINGS = {
   payPaid: 'Paid {amount}',
   payPaidDetail: 'Fees {fee} over {parts} ({attempts}).',
   payFailed: 'The payment failed.',
-  payFailedReason: 'The payment failed: {reason}',
+  payNoRoute: 'No route can carry {amount} to the payee now: too little room on the way. Ask for a smaller amount, or try later.',
+  payFeeBudgetLow: 'Every route to the payee costs more than the fee budget of {budget}.',
+  payPayeeRefused: 'The payee refused the payment. Ask the payee for a new invoice.',
+  payTimedOut: '{amount} could not be delivered in time. Trying again may work.',
+  payNodeRefused: 'Your node refused to send the payment. Trying again may work.',
+  payStorage: 'This browser could not record the payment, so nothing more was sent. Free some space and try again.',
+  payOffline: 'Your node could not be reached. Try again once it is online.',
+  payCannotPay: 'This connection may not pay: its rune does not allow it. Connect with a rune that can pay.',
+  payOthersInFlight: 'Your node is already sending parts of this payment from elsewhere. Wait for them, then try again.',
+  payDetails: 'Details',
+  payPartFailed: 'Part {number}: {amount}, failed: {why}',
+  payFailedOnTheWay: '{attempts} failed on the way; the rest went through.',
   payProof: 'Proof of payment',
-  payAlreadyPaid: 'Already paid on {date}',
   payAlreadyDetail: 'Already paid on {date}, from this browser. Nothing more will be sent.',
   payAlreadyUnconfirmed: 'Your node has no record of this payment; the proof comes from this browser alone.',
   partLabel: 'Part {number}: {amount}, {hops}, {status}',
@@ -105,10 +116,9 @@ export const DEFAULT_STRINGS = {
   stateReconnecting: 'Reconnecting…',
   stateClosed: 'Disconnected',
   stateFailed: 'Connection failed',
-  runeCanSpend:
-    'Warning: this rune can spend from your node, and every script on this page can use it. Prefer a rune that can only make invoices.',
+  runeCanSpend: 'Warning: this rune can spend from your node, and any script on this page can use it. Prefer an invoice-only rune.',
   runeNotKnownSafe:
-    'Warning: this rune can call methods not known to be harmless, so it may be able to spend from your node, and every script on this page can use it. Prefer a rune that can only make invoices.',
+    'Warning: this rune may call methods not known to be harmless, so it may spend from your node, and any script on this page can use it. Prefer an invoice-only rune.',
   runeBad: 'This does not look like a rune.',
   modeLabel: 'Your node',
   modeCommando: 'Core Lightning (rune)',
@@ -204,6 +214,18 @@ export class Translator {
   /** An amount given in msat, shown in whole sat (`1,235 sat`): what people pay and get. */
   sat(msat: number): string {
     return this.t('sat', { amount: this.number(Math.round(msat / 1000)) });
+  }
+
+  /**
+   * Text from the node or the invoice (a description, an alias, a failure reason), made safe
+   * to show: control and bidi-override characters removed, at most `max` characters (an
+   * ellipsis after), and isolated (FSI … PDI) so right-to-left text cannot reorder ours.
+   */
+  ext(text: string | undefined, max = 200): string {
+    // eslint-disable-next-line no-control-regex
+    const clean = String(text ?? '').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '');
+    const chars = [...clean];
+    return `\u2068${chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : clean}\u2069`;
   }
 
   /** A fee given in msat, rounded up to whole sat, `under 1 sat` for less than one. */

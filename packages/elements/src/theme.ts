@@ -109,6 +109,21 @@ export const base = css`
   .ok {
     color: var(--_settled);
   }
+  .more {
+    color: var(--_muted);
+    font-size: 0.82em;
+  }
+  .more summary {
+    cursor: pointer;
+  }
+  .more ul {
+    display: grid;
+    gap: 0.2em;
+    margin: 0.35em 0 0;
+    padding: 0;
+    list-style: none;
+    overflow-wrap: anywhere;
+  }
   .warning {
     display: grid;
     gap: 0.35em;
