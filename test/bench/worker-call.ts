@@ -1,6 +1,6 @@
 /**
  * The cost of the worker boundary: one engine call through the client with the engine in
- * a Web Worker (comlink, a structured clone each way) against the same call with the
+ * a Web Worker (rpc.ts, a structured clone each way) against the same call with the
  * engine in the page, in the system Chromium on the built bundles. The call reads the
  * journal only (no node round trip), so the difference is the boundary.
  */

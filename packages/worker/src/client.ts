@@ -5,7 +5,7 @@
  * Content-Security-Policy without `worker-src`, a browser without module workers) the
  * same host runs in the page, with the same API, and the console says so.
  */
-import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
+import { remoteHost } from './rpc.ts';
 import { AmpkitError, type ConnectionState } from '@ampkit/wire';
 import {
   ENGINE_METHODS,
@@ -161,7 +161,7 @@ function workerScript(worker: AmpkitOptions['worker']): URL {
  * (`script-src`), which already allows the origin `ampkit.js` came from. The script must be
  * served with CORS, as CDNs do, and `worker-src` must allow `blob:`.
  */
-async function startWorker(script: URL): Promise<{ worker: Worker; remote: Remote<HostApi> }> {
+async function startWorker(script: URL): Promise<{ worker: Worker; remote: ReturnType<typeof remoteHost> }> {
   const sameOrigin = script.origin === globalThis.location?.origin;
   const source = `import(${JSON.stringify(script.href)}).catch((e) => setTimeout(() => { throw e; }));`;
   const shim = sameOrigin ? undefined : URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
@@ -190,7 +190,7 @@ async function startWorker(script: URL): Promise<{ worker: Worker; remote: Remot
       worker.terminate();
       throw error;
     }
-    return { worker, remote: wrap<HostApi>(worker) };
+    return { worker, remote: remoteHost(worker) };
   } finally {
     if (shim) URL.revokeObjectURL(shim);
   }
@@ -226,7 +226,7 @@ export async function createAmpkit(options: AmpkitOptions): Promise<AmpkitClient
   const hostOptions = checkOptions(options);
   const script = workerScript(options.worker);
   let worker: Worker | undefined;
-  let remote: Remote<HostApi> | undefined;
+  let remote: ReturnType<typeof remoteHost> | undefined;
   if (options.worker !== false) {
     try {
       if (typeof Worker === 'undefined') throw new Error('this browser has no Web Workers');
@@ -235,7 +235,7 @@ export async function createAmpkit(options: AmpkitOptions): Promise<AmpkitClient
       console.warn(`ampkit: no Web Worker could start (${(error as Error).message}); the engine runs in this page instead`);
     }
   }
-  const host: HostApi | Remote<HostApi> = remote ?? (await pageHost(script));
+  const host: HostApi = remote ?? (await pageHost(script));
 
   const listeners = new Map<keyof AmpkitEvents, Set<(detail: never) => void>>();
   let state: ConnectionState = 'connecting';
@@ -254,18 +254,20 @@ export async function createAmpkit(options: AmpkitOptions): Promise<AmpkitClient
   };
   if (worker) {
     // A worker that dies later (out of memory, a crash) is reported; its pending calls fail.
-    worker.addEventListener('error', (event) =>
-      dispatch('error', { code: 'CONNECTION', message: `the ampkit worker failed: ${event.message}` }),
-    );
+    worker.addEventListener('error', (event) => {
+      const message = `the ampkit worker failed: ${event.message}`;
+      remote?.fail(message);
+      dispatch('error', { code: 'CONNECTION', message });
+    });
   }
 
   const end = (): void => {
-    if (remote) remote[releaseProxy]();
+    remote?.fail('the client was closed');
     worker?.terminate();
   };
   let opened: Outcome;
   try {
-    opened = await host.open(hostOptions, worker ? proxy(dispatch) : dispatch);
+    opened = await host.open(hostOptions, dispatch);
   } catch (error) {
     opened = { error: { code: 'CONNECTION', message: `could not open the node: ${(error as Error).message}` } };
   }

@@ -1,6 +1,6 @@
 /**
  * The host: the connection to the node (commando to Core Lightning, or LNC to LND), the
- * engine and its journal, driven by the client. In a Web Worker it is exposed with comlink;
+ * engine and its journal, driven by the client. In a Web Worker it is served by ./rpc.ts;
  * where no worker can start, the client runs the same host in the page. Calls and events
  * carry plain records only. LNC and the LND adapter are imported only for an LND node, so
  * they load as chunks of their own.
@@ -80,7 +80,7 @@ export class AmpkitHost implements HostApi {
     if (this.client) throw new Error('the host is already open');
     const tell = (type: keyof AmpkitEvents, detail: unknown): void => {
       if (this.closed) return;
-      // Through comlink the listener answers with a promise; a client gone away is not our failure.
+      // A listener that throws (a client gone away) is not our failure.
       void Promise.resolve()
         .then(() => listener(type, detail))
         .catch(() => undefined);

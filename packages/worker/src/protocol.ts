@@ -110,12 +110,12 @@ export interface SerializedError {
 /** A call's result or its error. */
 export type Outcome = { value: unknown } | { error: SerializedError };
 
-/** The host's side of the boundary, as the client sees it (through comlink, or directly). */
+/** The host's side of the boundary, as the client sees it (through ./rpc.ts, or directly). */
 export interface HostApi {
   /**
    * Its outcome's value is `{ state, nodeId }`: the connection's state and the node's key
    * (over LNC known only once connected); its error is the engine's, code kept (a thrown
-   * error would lose its `code` on the way through comlink).
+   * error would lose its `code` on the way through the worker's port).
    */
   open(options: HostOptions, listener: (type: keyof AmpkitEvents, detail: unknown) => void): Promise<Outcome>;
   call(method: EngineMethod, input: unknown): Promise<Outcome>;
