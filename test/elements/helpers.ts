@@ -56,9 +56,12 @@ export function $$(element: Element, selector: string): HTMLElement[] {
   return [...element.shadowRoot!.querySelectorAll<HTMLElement>(selector)];
 }
 
-/** The element's visible text, whitespace collapsed. */
+/** The element's visible text, whitespace collapsed, without the isolates around node text (FSI, PDI). */
 export function text(element: Element, selector = '.card'): string {
-  return ($(element, selector)?.textContent ?? '').replace(/\s+/g, ' ').trim();
+  return ($(element, selector)?.textContent ?? '')
+    .replace(/[\u2068\u2069]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /** The text of the element's aria-live region. */

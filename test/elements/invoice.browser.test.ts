@@ -6,7 +6,7 @@ import { AmpkitError } from '@ampkit/worker';
 import '@ampkit/elements/define';
 import { AmpkitInvoice } from '@ampkit/elements';
 import { BOLT11, FakeClient, HASH, decoded, heldPart, invoiceRecord } from './fake-client.ts';
-import { $, $$, assertContrast, cleanup, live, mount, reach, record, shot, text, until } from './helpers.ts';
+import { $, $$, assertContrast, cleanup, live, mount, reach, record, shot, shots, text, until } from './helpers.ts';
 
 /** An invoice element watching HASH, with listinvoices and listpartialinvoices answered. */
 async function watching(parts = [heldPart(1, 1_000_000)], overrides = {}) {
@@ -44,6 +44,35 @@ describe('<ampkit-invoice>', () => {
     assert.equal(el.state, 'empty');
     assert.include(text(el), 'No invoice yet.');
     await shot(el, 'ampkit-invoice-empty');
+  });
+
+  it('bad attributes: amount-msat="abc" or expiry="soon" is said on the element and in ampkit-error, never "No invoice yet."', async () => {
+    const client = new FakeClient();
+    const errors = record(document, 'ampkit-error');
+    const el = await mount<AmpkitInvoice>('ampkit-invoice', { client }, { 'amount-msat': 'abc' });
+    await reach(el, 'error');
+    assert.include(text(el), 'amount-msat="abc" is not valid: it must be a whole number of msat above 0.');
+    assert.notInclude(text(el), 'No invoice yet.');
+    assert.equal(errors[0]!.detail.attribute, 'amount-msat');
+    assert.equal(client.count('invoice'), 0);
+    await shots(el, 'ampkit-invoice-bad-attribute');
+    el.setAttribute('amount-msat', '1000');
+    el.setAttribute('expiry', 'soon');
+    await reach(el, 'error');
+    assert.include(text(el), 'expiry="soon" is not valid: it must be a whole number of seconds above 0.');
+    assert.equal(errors[1]!.detail.attribute, 'expiry');
+  });
+
+  it('hostile description from the node: isolated, bidi overrides removed, cut', async () => {
+    const client = new FakeClient();
+    client.handlers.listinvoices = () => ({ invoices: [invoiceRecord({ description: '\u202eevil' + 'y'.repeat(400) })] });
+    client.handlers.listpartialinvoices = () => ({ partialinvoices: [] });
+    const el = await mount<AmpkitInvoice>('ampkit-invoice', { client }, { 'payment-hash': HASH });
+    await reach(el, 'unpaid');
+    const shown = $(el, '.description')!.textContent!;
+    assert.notInclude(shown, '\u202e');
+    assert.isTrue(shown.startsWith('\u2068evil') && shown.endsWith('…\u2069'));
+    assert.equal([...shown].length, 162);
   });
 
   it('error: no client', async () => {

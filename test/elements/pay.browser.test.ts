@@ -467,6 +467,57 @@ describe('<ampkit-pay>', () => {
     await until(() => client.closed, 'the own client to close');
   });
 
+  it('bad attributes: amount-msat and max-fee-msat that are not whole msat are said on the element and in ampkit-error, once', async () => {
+    const client = new FakeClient();
+    client.handlers.decode = () => decoded({ amount_msat: undefined });
+    const errors = record(document, 'ampkit-error');
+    const el = await mount<AmpkitPay>('ampkit-pay', { client }, { invoice: BOLT11, 'amount-msat': 'abc' });
+    await reach(el, 'error');
+    assert.include(text(el), 'amount-msat="abc" is not valid: it must be a whole number of msat above 0.');
+    assert.lengthOf(errors, 1);
+    assert.deepEqual(errors[0]!.detail, {
+      code: 'INVALID_ARGUMENT',
+      attribute: 'amount-msat',
+      value: 'abc',
+      message: 'amount-msat="\u2068abc\u2069" is not valid: it must be a whole number of msat above 0.',
+    });
+    assert.equal(client.count('decode'), 0, 'nothing asked of the node');
+    await shots(el, 'ampkit-pay-bad-attribute');
+    el.setAttribute('amount-msat', '2000000');
+    el.setAttribute('max-fee-msat', '-5');
+    await reach(el, 'error');
+    assert.include(text(el), 'max-fee-msat="-5" is not valid: it must be a whole number of msat, 0 or more.');
+    el.setAttribute('max-fee-msat', '1000');
+    await reach(el, 'ready');
+    assert.lengthOf(errors, 2);
+  });
+
+  it('a node that cannot be reached is said even before there is an invoice', async () => {
+    const el = await mount<AmpkitPay>(
+      'ampkit-pay',
+      {
+        clientFactory: async () => {
+          throw new AmpkitError('CONNECTION', 'could not reach ws://127.0.0.1:1');
+        },
+      },
+      { 'node-id': PAYEE, url: 'ws://127.0.0.1:1', rune: 'r' },
+    );
+    await reach(el, 'error');
+    assert.include(text(el), 'Could not connect: could not reach ws://127.0.0.1:1');
+    assert.notInclude(text(el), 'No invoice to pay yet.');
+  });
+
+  it('hostile text from the invoice: bidi overrides removed, isolated, and cut at 160 characters', async () => {
+    const rlo = '\u202e';
+    const long = `Espresso ${rlo}gnp.exe${'x'.repeat(300)}`;
+    const { el } = await ready({}, { description: long });
+    const shown = $(el, '.description')!.textContent!;
+    assert.notInclude(shown, rlo);
+    assert.isTrue(shown.startsWith('\u2068Espresso gnp.exe') && shown.endsWith('…\u2069'), shown);
+    assert.equal([...shown].length, 162);
+    await shots(el, 'ampkit-pay-hostile-description');
+  });
+
   it('error: its own client cannot be made (createAmpkit refuses the settings)', async () => {
     const el = await mount<AmpkitPay>('ampkit-pay', {}, { invoice: BOLT11, 'node-id': 'not-a-key', url: 'wss://x', rune: 'r' });
     await reach(el, 'error');

@@ -426,7 +426,7 @@ export class AmpkitConnect extends LitElement {
     const key = lnc && this._state === 'open' ? this._client?.nodeId : undefined;
     const stateWords = key
       ? html`<span title=${key}>${t.t('stateOpenNode', { node: lncMode?.shortNodeId(key) ?? key })}</span>`
-      : html`${t.t(STATE_WORDS[this._state])}${this._alias ? html` — <strong>${this._alias}</strong>` : nothing}`;
+      : html`${t.t(STATE_WORDS[this._state])}${this._alias ? html` — <strong>${t.ext(this._alias, 40)}</strong>` : nothing}`;
     return html`<div class="card" part="card">
       <form @submit=${this.submit} novalidate>
         ${

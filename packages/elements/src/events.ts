@@ -26,6 +26,8 @@ export interface AmpkitElementEvents {
   'ampkit-connected': { client: ElementsClient; nodeId: string };
   /** `<ampkit-connect>`: the client was closed. */
   'ampkit-disconnected': Record<string, never>;
+  /** Any element: an attribute is not valid (`detail.attribute`, its `value`, and the `message` the element shows). */
+  'ampkit-error': { code: 'INVALID_ARGUMENT'; attribute: string; value: string; message: string };
 }
 
 /** The name of an ampkit element event. */
@@ -57,5 +59,6 @@ declare global {
     'ampkit-invoice-expired': AmpkitEvent<'ampkit-invoice-expired'>;
     'ampkit-connected': AmpkitEvent<'ampkit-connected'>;
     'ampkit-disconnected': AmpkitEvent<'ampkit-disconnected'>;
+    'ampkit-error': AmpkitEvent<'ampkit-error'>;
   }
 }

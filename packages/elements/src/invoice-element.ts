@@ -9,6 +9,13 @@ import { ClientSource } from './client-source.ts';
 import { CopyController } from './copy.ts';
 import { fire } from './events.ts';
 import { invoiceStyles, partsList, qrCode, receivedBar, type ShownPart } from './invoice-view.ts';
+import { checkNumbers, type NumberRule } from './attributes.ts';
+
+/** The number attributes and what each must be. */
+const INVOICE_NUMBERS: NumberRule[] = [
+  ['amount-msat', 'amountMsat', 1, 'ruleMsat'],
+  ['expiry', 'expiry', 1, 'ruleSeconds'],
+];
 import { lightningUri, loadQrEncoder, type QrEncoder } from './qr.ts';
 import { StringsController, Translator, type AmpkitStrings } from './strings.ts';
 import { base } from './theme.ts';
@@ -129,6 +136,7 @@ export class AmpkitInvoice extends LitElement {
   declare private _announcement: string;
 
   private readonly source = new ClientSource(this);
+  private readonly told: { last?: string } = {};
   private readonly copier = new CopyController(this);
   private bound = -1;
   private target = '';
@@ -188,7 +196,8 @@ export class AmpkitInvoice extends LitElement {
     if (bolt11 || hash) return `watch:${hash || ''}:${bolt11 || ''}`;
     if (this.amountMsat && this.amountMsat > 0)
       return `make:${this.amountMsat}:${this.hold}:${this.expiry ?? ''}:${this.description ?? ''}`;
-    return '';
+    // Nothing to make or watch, or a bad number (said by load): the attributes themselves.
+    return `none:${this.amountMsat}:${this.expiry}`;
   }
 
   protected override willUpdate(_changed: PropertyValues<this>): void {
@@ -227,18 +236,21 @@ export class AmpkitInvoice extends LitElement {
     this._invoice = this._reason = undefined;
     this._parts = [];
     const client = this.source.client;
-    if (!target) return void (this._state = 'empty');
-    if (!client) {
-      const missing = this.source.missing;
-      if (missing.kind === 'connecting') return void (this._state = 'loading');
-      this._reason = missing.kind === 'failed' ? new Translator(this.strings).t('connectFailed', { reason: missing.message }) : undefined;
+    const missing = this.source.missing;
+    const t = new Translator(this.strings);
+    const bad = checkNumbers(this as never, INVOICE_NUMBERS, t, this.told);
+    // A bad attribute, or a node that cannot be reached, is said even before there is an invoice.
+    if (bad || (!client && missing.kind === 'failed')) {
+      this._reason = bad ?? t.t('connectFailed', { reason: t.ext((missing as { message: string }).message) });
       return void (this._state = 'error');
     }
+    if (target.startsWith('none:')) return void (this._state = 'empty');
+    if (!client) return void (this._state = missing.kind === 'connecting' ? 'loading' : 'error');
     const fail = (error: unknown, key: 'invoiceFailed' | 'invoiceNotFound') => {
       if (generation !== this.generation) return;
       this._state = 'error';
       const detail = error instanceof Error ? error.message : String(error ?? '');
-      this._reason = [new Translator(this.strings).t(key), detail].filter(Boolean).join(' ');
+      this._reason = [t.t(key), detail && t.ext(detail)].filter(Boolean).join(' ');
     };
     if (target.startsWith('make:')) {
       if (this.made?.target === target)
@@ -394,7 +406,7 @@ export class AmpkitInvoice extends LitElement {
         <div class="amount" part="amount">${t.sat(invoice.amount_msat)}</div>
         ${invoice.hold ? html`<span class="badge">${t.t('invoiceHold')}</span>` : nothing}
       </div>
-      ${invoice.description ? html`<p class="description">${invoice.description}</p>` : nothing}`;
+      ${invoice.description ? html`<p class="description">${t.ext(invoice.description, 160)}</p>` : nothing}`;
   }
 
   private unpaidView(invoice: Invoice, t: Translator): TemplateResult {

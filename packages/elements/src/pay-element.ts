@@ -10,6 +10,7 @@ import { CopyController } from './copy.ts';
 import { fire } from './events.ts';
 import { payBar, payBarStyles } from './pay-bar.ts';
 import { describeFailure, type ShownFailure } from './pay-failure.ts';
+import { checkNumbers, type NumberRule } from './attributes.ts';
 import { StringsController, Translator, type AmpkitStrings } from './strings.ts';
 import { base } from './theme.ts';
 import { payStyles } from './pay-styles.ts';
@@ -26,6 +27,12 @@ export type PayState = 'empty' | 'loading' | 'invalid' | 'expired' | 'ready' | '
  * ```
  */
 export const defaultMaxFee = (amount_msat: number): number => Math.max(5_000, Math.floor(amount_msat / 200));
+
+/** The number attributes and what each must be. */
+const PAY_NUMBERS: NumberRule[] = [
+  ['amount-msat', 'amountMsat', 1, 'ruleMsat'],
+  ['max-fee-msat', 'maxFeeMsat', 0, 'ruleFeeMsat'],
+];
 
 /** The longest a timer may be set for. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -131,6 +138,7 @@ export class AmpkitPay extends LitElement {
   declare private _check: (PaymentCheck & { payment: NonNullable<PaymentCheck['payment']> }) | undefined;
 
   private readonly source = new ClientSource(this);
+  private readonly told: { last?: string } = {};
   private readonly copier = new CopyController(this);
   private bound = -1;
   private generation = 0;
@@ -178,9 +186,9 @@ export class AmpkitPay extends LitElement {
     this.source.sync();
     const version = this.source.version;
     const invoiceChanged = changed.has('invoice') || changed.has('amountMsat');
-    // A payment under way or done stays on screen whatever becomes of the client.
+    // A payment under way or done stays on screen whatever becomes of the client (or its fee budget).
     const busy = this._state === 'paying' || this._state === 'paid' || this._state === 'already-paid';
-    if (invoiceChanged || (version !== this.bound && !busy) || !this.hasUpdated) this.load();
+    if (invoiceChanged || ((version !== this.bound || changed.has('maxFeeMsat')) && !busy) || !this.hasUpdated) this.load();
     this.bound = version;
   }
 
@@ -191,13 +199,16 @@ export class AmpkitPay extends LitElement {
     this._decoded = this._progress = this._result = this._reason = this._check = undefined;
     const client = this.source.client;
     const bolt11 = this.invoice?.trim();
-    if (!bolt11) return void (this._state = 'empty');
-    if (!client) {
-      const missing = this.source.missing;
-      if (missing.kind === 'connecting') return void (this._state = 'loading');
-      this._reason = missing.kind === 'failed' ? missing.message : undefined;
+    const missing = this.source.missing;
+    const bad = checkNumbers(this as never, PAY_NUMBERS, new Translator(this.strings), this.told);
+    // A bad attribute, or a node that cannot be reached, is said even before there is an invoice.
+    if (bad || (!client && missing.kind === 'failed')) {
+      const t = new Translator(this.strings);
+      this._reason = bad ?? t.t('connectFailed', { reason: t.ext((missing as { message: string }).message) });
       return void (this._state = 'error');
     }
+    if (!bolt11) return void (this._state = 'empty');
+    if (!client) return void (this._state = missing.kind === 'connecting' ? 'loading' : 'error');
     this._state = 'loading';
     client.decode({ bolt11 }).then(
       (decoded) => {
@@ -392,9 +403,7 @@ export class AmpkitPay extends LitElement {
           <span class="spinner"></span>${t.t(this.source.missing.kind === 'connecting' ? 'errorConnecting' : 'payLoading')}
         </p>`;
       case 'error':
-        return html`<p class="message error" part="message">
-          ${this._reason ? t.t('connectFailed', { reason: t.ext(this._reason) }) : t.t('errorNoClient')}
-        </p>`;
+        return html`<p class="message error" part="message">${this._reason ?? t.t('errorNoClient')}</p>`;
       case 'invalid':
         // Decoded but without an amount to pay; else the decoder refused it (its words in the details).
         return this._decoded
@@ -444,7 +453,7 @@ export class AmpkitPay extends LitElement {
           decoded.description
             ? html`<div class="row">
                 <dt class="label">${t.t('payDescription')}</dt>
-                <dd class="value description">${decoded.description}</dd>
+                <dd class="value description">${t.ext(decoded.description, 160)}</dd>
               </div>`
             : nothing
         }

@@ -32,6 +32,10 @@ export const DEFAULT_STRINGS = {
   attemptsOther: '{count} attempts',
   errorNoClient: 'Connect a node first.',
   errorConnecting: 'Connecting to the node…',
+  badAttribute: '{attribute}="{value}" is not valid: it must be {rule}.',
+  ruleMsat: 'a whole number of msat above 0',
+  ruleFeeMsat: 'a whole number of msat, 0 or more',
+  ruleSeconds: 'a whole number of seconds above 0',
 
   payEmpty: 'No invoice to pay yet.',
   payLoading: 'Reading the invoice…',
