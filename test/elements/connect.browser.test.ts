@@ -2,10 +2,11 @@
 import { assert } from 'chai';
 import { sendKeys } from '@web/test-runner-commands';
 import { createRune } from '@ampkit/wire';
+import { AmpkitError } from '@ampkit/worker';
 import '@ampkit/elements/define';
 import { AmpkitConnect, type ElementsClient } from '@ampkit/elements';
 import { FakeClient, PAYEE, nodeInfo } from './fake-client.ts';
-import { $, assertContrast, cleanup, mount, record, shot, text, until } from './helpers.ts';
+import { $, assertContrast, cleanup, mount, record, shot, shots, text, until } from './helpers.ts';
 
 const masterSecret = new Uint8Array(32).fill(7);
 const SPENDING_RUNE = createRune({ masterSecret, uniqueId: 0 });
@@ -54,7 +55,15 @@ async function connectEl(attrs: Record<string, string> = { 'node-id': PAYEE, url
     },
     attrs,
   );
-  return { el, client, asked, release: () => release(client), fail: (e: unknown) => fail(e) };
+  // The element audits the rune before it asks the factory: release and fail wait for the ask.
+  const asking = () => until(() => asked.length > 0, 'the factory to be asked');
+  return {
+    el,
+    client,
+    asked,
+    release: () => void asking().then(() => release(client)),
+    fail: (e: unknown) => void asking().then(() => fail(e)),
+  };
 }
 
 const input = (el: AmpkitConnect, id: string) => $(el, `#${id}`) as HTMLInputElement;
@@ -124,18 +133,58 @@ describe('<ampkit-connect>', () => {
     assert.isFalse(input(el, 'url').disabled);
   });
 
-  it("with a rune that may not call getinfo (the README's shop rune): connected, and getinfo never asked", async () => {
+  /** The node's refusal of a rune, as the engine gives it (PERMISSION, the node's words in data). */
+  const refusal = (node: string) =>
+    new AmpkitError('PERMISSION', 'the rune does not permit getinfo', { nodeCode: 19537, data: { method: 'getinfo', message: node } });
+
+  it("with a rune that may not call getinfo (the README's shop rune): the node refusing the method alone means it takes the rune: Connected", async () => {
     const { el, client, release } = await connectEl({ 'node-id': PAYEE, url: URL_, rune: SHOP_RUNE });
+    client.handlers.getinfo = () => {
+      throw refusal('Invalid rune: Not permitted: method is not equal to invoice AND method is not equal to listinvoices');
+    };
     $(el, '[part=button]')!.click();
     release();
     await until(() => el.state === 'open', 'open');
-    await el.auditReady();
-    await new Promise((r) => setTimeout(r, 50));
-    await el.updateComplete;
-    assert.equal(client.count('getinfo'), 0, 'getinfo was called');
+    assert.equal(client.count('getinfo'), 1, 'one probe');
     assert.include(text(el, '[part=state]'), 'Connected');
     assert.notInclude(text(el, '[part=state]'), 'wallet');
   });
+
+  it('a string that is not a rune is refused in place: nothing is sent, never Connected', async () => {
+    const { el, asked } = await connectEl({ 'node-id': PAYEE, url: URL_, rune: 'this-is-not-a-rune' });
+    const connected = record(el, 'ampkit-connected');
+    assert.isUndefined(await el.connect());
+    await el.updateComplete;
+    assert.lengthOf(asked, 0, 'no client was made');
+    assert.lengthOf(connected, 0);
+    assert.notEqual(el.state, 'open');
+    assert.include(text(el, '[part=message]'), 'This does not look like a rune.');
+    await shots(el, 'ampkit-connect-not-a-rune');
+  });
+
+  for (const [node, words, name] of [
+    ['Invalid rune: Not authorized: Not derived from master', 'it did not make it, or it was not copied whole', 'not-this-node'],
+    ['Invalid rune: Not authorized: Blacklisted rune', 'it has been revoked there', 'revoked'],
+    ['Invalid rune: Not permitted: time is greater or equal to 1000000000', 'it has expired', 'expired'],
+    ['Invalid rune: Not permitted: id is not equal to 02aa', 'it is tied to another client', 'other-client'],
+  ] as const) {
+    it(`a rune the node refuses (${name}) is refused with the reason in plain words, the client closed, never Connected`, async () => {
+      const { el, client, release } = await connectEl({ 'node-id': PAYEE, url: URL_, rune: INVOICE_RUNE });
+      client.handlers.getinfo = () => {
+        throw refusal(node);
+      };
+      const connected = record(el, 'ampkit-connected');
+      const done = el.connect();
+      release();
+      assert.isUndefined(await done);
+      await el.updateComplete;
+      assert.equal(el.state, 'failed');
+      assert.include(text(el, '[part=message]'), `Your node refused this rune: ${words}`);
+      assert.lengthOf(connected, 0);
+      assert.isTrue(client.closed);
+      if (name === 'not-this-node') await shots(el, 'ampkit-connect-rune-refused');
+    });
+  }
 
   it('failed: the reason shown; no rune in any console message', async () => {
     const { el, fail } = await connectEl({ 'node-id': PAYEE, url: URL_, rune: SPENDING_RUNE });

@@ -2,6 +2,7 @@
 import { assert } from 'chai';
 import { emulateMedia, sendKeys } from '@web/test-runner-commands';
 import { AmpkitError } from '@ampkit/worker';
+import { createRune } from '@ampkit/wire';
 import '@ampkit/elements/define';
 import { AmpkitConnect, AmpkitPay, type PayProgress } from '@ampkit/elements';
 import { BOLT11, FakeClient, HASH, PAYEE, decoded, payResult, progress, sentPart } from './fake-client.ts';
@@ -524,6 +525,30 @@ describe('<ampkit-pay>', () => {
     assert.include(text(el), 'nodeId must be');
   });
 
+  for (const [kind, restrictions] of [
+    ['read-only', ['method^list|method^get|method=summary|method=decode']],
+    ['invoice-only', ['method=invoice|method=listinvoices|method=listhtlcs|method=wait']],
+  ] as const) {
+    it(`a ${kind} rune is said up front: "may not pay", no Pay button, nothing sent`, async () => {
+      const rune = createRune({ masterSecret: new Uint8Array(32).fill(3), uniqueId: 7, restrictions: [...restrictions] });
+      const client = new FakeClient();
+      client.handlers.decode = () => decoded();
+      client.handlers.getinfo = () => ({ alias: 'wallet' });
+      const connect = await mount<AmpkitConnect>(
+        'ampkit-connect',
+        { clientFactory: async () => client },
+        { id: `wallet-${kind}`, 'node-id': PAYEE, url: 'wss://n', rune },
+      );
+      await connect.connect();
+      const el = await mount<AmpkitPay>('ampkit-pay', {}, { invoice: BOLT11, connection: `wallet-${kind}` });
+      await reach(el, 'error');
+      assert.include(text(el), 'This connection may not pay: its rune does not allow it.');
+      assert.isNull($(el, 'button.wide'));
+      assert.equal(client.count('pay'), 0);
+      if (kind === 'read-only') await shots(el, 'ampkit-pay-rune-cannot-pay');
+    });
+  }
+
   it('takes the client of the <ampkit-connect> its connection attribute names, when it connects', async () => {
     const client = new FakeClient();
     client.handlers.decode = () => decoded();
@@ -531,7 +556,7 @@ describe('<ampkit-pay>', () => {
     const connect = await mount<AmpkitConnect>(
       'ampkit-connect',
       { clientFactory: async () => client },
-      { id: 'wallet-1', 'node-id': PAYEE, url: 'wss://n', rune: 'r' },
+      { id: 'wallet-1', 'node-id': PAYEE, url: 'wss://n', rune: createRune({ masterSecret: new Uint8Array(32).fill(3), uniqueId: 8 }) },
     );
     const el = await mount<AmpkitPay>('ampkit-pay', {}, { invoice: BOLT11, connection: 'wallet-1' });
     assert.equal(el.state, 'error');

@@ -6,7 +6,18 @@
  */
 import { createAmpkit } from '@ampkit/worker';
 import type { ReactiveController, ReactiveElement } from 'lit';
+import type { RuneAudit } from '@ampkit/wire';
 import type { ClientFactory, ElementsClient } from './client.ts';
+
+/** What a rune allows (its audit's chunk loaded on first use); undefined for a string that is not one. @internal */
+export async function auditLater(rune: string): Promise<RuneAudit | undefined> {
+  const { auditRune } = await import('./rune-audit.ts');
+  try {
+    return auditRune(rune);
+  } catch {
+    return undefined;
+  }
+}
 
 /** The properties an element that takes a client has. @internal */
 export interface ClientHost extends ReactiveElement {
@@ -38,6 +49,7 @@ export class ClientSource implements ReactiveController {
   private generation = 0;
   private stopListening: (() => void) | undefined;
   private stopState: (() => void) | undefined;
+  private runeOf: (() => Promise<RuneAudit | undefined>) | undefined;
 
   constructor(private readonly host: ClientHost) {
     host.addController(this);
@@ -50,6 +62,14 @@ export class ClientSource implements ReactiveController {
   hostDisconnected(): void {
     this.release();
     this.key = undefined;
+  }
+
+  /**
+   * What the rune of the client in use allows: its own rune, or that of the `<ampkit-connect>`
+   * it follows; undefined for a client without one (given as a property, or over LNC).
+   */
+  audit(): Promise<RuneAudit | undefined> {
+    return this.runeOf?.() ?? Promise.resolve(undefined);
   }
 
   /** Call from the host's `willUpdate`: follows any change of the client settings. */
@@ -82,8 +102,13 @@ export class ClientSource implements ReactiveController {
   /** Takes the client of the `<ampkit-connect id=…>`, now and whenever it (re)connects. */
   private follow(id: string): void {
     const root = this.host.getRootNode() as Document | ShadowRoot;
-    const element = (root.getElementById?.(id) ?? globalThis.document?.getElementById(id)) as { client?: ElementsClient } | null;
+    const element = (root.getElementById?.(id) ?? globalThis.document?.getElementById(id)) as {
+      client?: ElementsClient;
+      mode?: string;
+      auditReady?(): Promise<RuneAudit | undefined>;
+    } | null;
     this.use(element?.client);
+    this.runeOf = () => (element?.mode !== 'lnc' && element?.auditReady ? element.auditReady() : Promise.resolve(undefined));
     const doc = globalThis.document;
     if (!doc) return;
     const origin = (event: Event) => (event.composedPath()[0] as Element | undefined)?.id === id;
@@ -109,6 +134,7 @@ export class ClientSource implements ReactiveController {
   private make(): void {
     const { nodeId = '', url = '', rune = '', workerUrl, clientFactory = defaultFactory } = this.host;
     const generation = ++this.generation;
+    this.runeOf = () => auditLater(rune);
     this.use(undefined, { kind: 'connecting' });
     const made = (async () => {
       try {
@@ -133,6 +159,7 @@ export class ClientSource implements ReactiveController {
   /** Stops following a connect element and closes a client of our own. */
   private release(): void {
     this.generation++;
+    this.runeOf = undefined;
     this.stopListening?.();
     this.stopListening = undefined;
     const own = this.own;

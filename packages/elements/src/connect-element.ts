@@ -291,6 +291,13 @@ export class AmpkitConnect extends LitElement {
         return undefined;
       }
       options = { nodeId: nodeId.trim(), url: url.trim(), rune: rune.trim() };
+      // A string that is not a rune is refused here: nothing is sent to the node.
+      await loadAuditor().catch(() => undefined);
+      const audit = this.runeAudit();
+      if (audit && 'bad' in audit) {
+        this._message = t.t('runeBad');
+        return undefined;
+      }
     }
     const attempt = ++this.attempt;
     this._message = undefined;
@@ -302,11 +309,19 @@ export class AmpkitConnect extends LitElement {
         ...(this.workerUrl ? { worker: this.workerUrl } : {}),
         ...(this.storage ? { storage: this.storage } : {}),
       });
-      if (attempt !== this.attempt) {
+      // Connected says the node takes the rune: one getinfo, before anything else sees the client.
+      const probe = options.lnc ? {} : await this.probeRune(client, t);
+      const refused = probe.refused;
+      if (attempt !== this.attempt || refused) {
         void client.close().catch(() => undefined);
+        if (refused && attempt === this.attempt) {
+          this._state = 'failed';
+          this._message = refused;
+        }
         return undefined;
       }
       this._client = client;
+      this._alias = probe.alias;
       this._state = client.state;
       const nodeId = client.nodeId ?? options.nodeId ?? '';
       this.stopState = client.on('state', (state) => {
@@ -318,8 +333,6 @@ export class AmpkitConnect extends LitElement {
         this._phrase = '';
         this._check = undefined;
         this._pairedHere = true;
-      } else {
-        void this.showAlias(client, options.rune!);
       }
       fire(this, 'ampkit-connected', { client, nodeId });
       return client;
@@ -340,19 +353,26 @@ export class AmpkitConnect extends LitElement {
   }
 
   /**
-   * Shows the node's alias beside the state (`getinfo`), but only when the rune may call
-   * getinfo: the alias is a nicety, and a shop's invoice-only rune would be refused by its
-   * node (the audit is conservative: a rune it says may call getinfo can still be refused).
+   * Asks the node whether it takes the rune (one `getinfo`): the alias when it may call it;
+   * a refusal of the method alone ("Not permitted: method …", an invoice-only rune) means the
+   * node takes the rune. A rune the node did not make, revoked, expired or tied to another
+   * client gives its refusal in plain words, and the element does not say Connected.
    */
-  private async showAlias(client: ElementsClient, rune: string): Promise<void> {
+  private async probeRune(client: ElementsClient, t: Translator): Promise<{ alias?: string; refused?: string }> {
     try {
-      await loadAuditor();
-      const audit = auditor!(rune);
-      if (!audit.anyMethod && !audit.methods.includes('getinfo')) return;
-      const info = await client.getinfo();
-      if (this._client === client) this._alias = info.alias;
-    } catch {
-      // A rune the audit cannot read, or a getinfo refused after all: no alias, nothing more.
+      return { alias: (await client.getinfo()).alias };
+    } catch (error) {
+      const { code, data } = error as { code?: string; data?: { message?: string } };
+      const node = data?.message ?? '';
+      if (code !== 'PERMISSION' || /Not permitted: (method|parameter|number of|too soon)/.test(node)) return {};
+      const key = /Blacklisted/.test(node)
+        ? 'runeRevoked'
+        : /Not permitted: time/.test(node)
+          ? 'runeExpired'
+          : /Not permitted: id/.test(node)
+            ? 'runeOtherClient'
+            : 'runeNotThisNode';
+      return { refused: t.t(key) };
     }
   }
 

@@ -28,6 +28,9 @@ export type PayState = 'empty' | 'loading' | 'invalid' | 'expired' | 'ready' | '
  */
 export const defaultMaxFee = (amount_msat: number): number => Math.max(5_000, Math.floor(amount_msat / 200));
 
+/** What a rune must allow for pay(): sending parts, and reading them back. */
+const PAY_METHODS = ['sendpay', 'listsendpays'];
+
 /** The number attributes and what each must be. */
 const PAY_NUMBERS: NumberRule[] = [
   ['amount-msat', 'amountMsat', 1, 'ruleMsat'],
@@ -240,8 +243,16 @@ export class AmpkitPay extends LitElement {
     }
     if (generation !== this.generation) return;
     const payment = check.payment;
-    if (payment?.status === 'complete') this.showAlreadyPaid({ ...check, payment });
-    else this.checkExpiry();
+    if (payment?.status === 'complete') return this.showAlreadyPaid({ ...check, payment });
+    // A rune that may not send (read-only, invoice-only) is said now, not at Pay.
+    const audit = await this.source.audit();
+    if (generation !== this.generation) return;
+    if (audit && !audit.anyMethod && !PAY_METHODS.every((m) => audit.methods.includes(m))) {
+      this._reason = new Translator(this.strings).t('payCannotPay');
+      this._state = 'error';
+      return;
+    }
+    this.checkExpiry();
   }
 
   private showAlreadyPaid(check: PaymentCheck & { payment: NonNullable<PaymentCheck['payment']> }): void {

@@ -124,6 +124,10 @@ export const DEFAULT_STRINGS = {
   runeNotKnownSafe:
     'Warning: this rune may call methods not known to be harmless, so it may spend from your node, and any script on this page can use it. Prefer an invoice-only rune.',
   runeBad: 'This does not look like a rune.',
+  runeNotThisNode: 'Your node refused this rune: it did not make it, or it was not copied whole. Make one on the node with createrune.',
+  runeRevoked: 'Your node refused this rune: it has been revoked there.',
+  runeExpired: 'Your node refused this rune: it has expired.',
+  runeOtherClient: 'Your node refused this rune: it is tied to another client.',
   modeLabel: 'Your node',
   modeCommando: 'Core Lightning (rune)',
   modeLnc: 'LND (Lightning Terminal)',
