@@ -12,7 +12,14 @@ import { gzipSync } from 'node:zlib';
 import puppeteer from 'puppeteer-core';
 import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.mjs';
 
-const FILES = ['ampkit.js', 'ampkit-elements.js', 'ampkit-elements-qr.js', 'ampkit-elements-rune-audit.js'];
+const FILES = [
+  'ampkit.js',
+  'ampkit-elements.js',
+  'ampkit-elements-qr.js',
+  'ampkit-elements-rune-audit.js',
+  'ampkit-elements-pay-diagram.js',
+  'ampkit-webln.js',
+];
 const ROUNDS = 300;
 
 /** Runs in the page: a stub client, then `rounds` first renders of each element. */

@@ -368,6 +368,48 @@ describe('<ampkit-pay>', () => {
     });
   }
 
+  it("the picture of the parts, on demand: each part's path with aliases where given, its amount and fate, the failing step marked", async () => {
+    const BOB = '02' + 'b0'.repeat(32);
+    const { client, el } = await ready();
+    el.aliases = { [BOB]: 'bob', [PAYEE]: 'coffee shop' };
+    const call = await startPaying(client, el);
+    const via = (p: ReturnType<typeof sentPart>) => ({
+      ...p,
+      route: [
+        { id: BOB, channel: '900x1x0', amount_msat: p.amount_msat + 1000, delay: 40 },
+        { id: PAYEE, channel: '900x2x1', amount_msat: p.amount_msat, delay: 18 },
+      ],
+    });
+    const parts = [
+      via(sentPart(1, 1_800_000, 'complete')),
+      { ...via(sentPart(2, 1_200_000, 'failed')), erring_index: 1, failcodename: 'WIRE_TEMPORARY_CHANNEL_FAILURE' },
+      via(sentPart(3, 1_200_000, 'complete')),
+    ];
+    call.resolve(payResult(parts, 'complete'));
+    await reach(el, 'paid');
+    assert.isNull($(el, '[part=diagram]'), 'closed until asked for');
+    const toggle = $(el, '[part~=diagram-toggle]')!;
+    assert.equal(toggle.textContent!.trim(), 'Show the parts');
+    await el.toggleDiagram();
+    await el.updateComplete;
+    const rows = $$(el, '[part=diagram] > li');
+    assert.lengthOf(rows, 3);
+    assert.equal(
+      rows[0]!
+        .textContent!.replace(/\s+/g, ' ')
+        .replace(/[\u2068\u2069]/g, '')
+        .trim(),
+      'Part 1 1,800 sat settled You → 900x1x0 bob → 900x2x1 coffee shop',
+    );
+    assert.include(rows[1]!.textContent!, 'failed · \u2068WIRE_TEMPORARY_CHANNEL_FAILURE');
+    assert.equal(rows[1]!.querySelector('.step.broke')!.getAttribute('title'), '900x2x1', 'bob could not forward: the step out of bob');
+    assert.equal(toggle.getAttribute('aria-expanded'), 'true');
+    await shots(el, 'ampkit-pay-diagram');
+    await el.toggleDiagram();
+    await el.updateComplete;
+    assert.isNull($(el, '[part=diagram]'));
+  });
+
   it('failed: Try again pays again', async () => {
     const { client, el } = await ready();
     const call = await startPaying(client, el);

@@ -28,6 +28,9 @@ export type PayState = 'empty' | 'loading' | 'invalid' | 'expired' | 'ready' | '
  */
 export const defaultMaxFee = (amount_msat: number): number => Math.max(5_000, Math.floor(amount_msat / 200));
 
+/** The picture of the parts, once loaded. */
+let diagram: typeof import('./pay-diagram.ts') | undefined;
+
 /** What a rune must allow for pay(): sending parts, and reading them back. */
 const PAY_METHODS = ['sendpay', 'listsendpays'];
 
@@ -69,6 +72,7 @@ const shortId = (id: string): string => (id.length > 16 ? `${id.slice(0, 8)}…$
  * @fires ampkit-paid - The payment is complete; `detail` is the PayResult with the preimage.
  * @fires ampkit-pay-failed - The payment failed (`detail` is the PayResult) or could not be made (`detail.error`).
  * @csspart card - The card around everything.
+ * @csspart diagram - The picture of the parts (each part's path and fate), shown on demand.
  * @csspart amount - The amount.
  * @csspart details - The payee, description and fee budget.
  * @csspart button - The Pay and Try again buttons, and the copy button.
@@ -93,6 +97,7 @@ export class AmpkitPay extends LitElement {
     workerUrl: { type: String, attribute: 'worker-url' },
     clientFactory: { attribute: false },
     strings: { attribute: false },
+    aliases: { attribute: false },
     _state: { state: true },
     _decoded: { state: true },
     _progress: { state: true },
@@ -101,6 +106,7 @@ export class AmpkitPay extends LitElement {
     _announcement: { state: true },
     _check: { state: true },
     _failure: { state: true },
+    _diagram: { state: true },
   };
 
   /** The element's shadow styles: the shared base, the parts bar, then its own (themable through `--ampkit-*` properties and `::part`). */
@@ -128,6 +134,8 @@ export class AmpkitPay extends LitElement {
   declare clientFactory: ClientFactory | undefined;
   /** Overrides of the page's strings for this element (see `setStrings`). */
   declare strings: Partial<AmpkitStrings> | undefined;
+  /** Names for node ids in the picture of the parts (property only), e.g. `{ '02ab…': 'bob' }`; others show as short ids. */
+  declare aliases: Record<string, string> | undefined;
 
   declare private _state: PayState;
   declare private _decoded: DecodedInvoice | undefined;
@@ -136,6 +144,8 @@ export class AmpkitPay extends LitElement {
   declare private _reason: string | undefined;
   declare private _announcement: string;
   /** The journal's payment of this invoice, once known to be complete. */
+  /** The picture of the parts is open (its code loads on the first open). */
+  declare private _diagram: boolean;
   /** How the last payment failed, in words. */
   declare private _failure: ShownFailure | undefined;
   declare private _check: (PaymentCheck & { payment: NonNullable<PaymentCheck['payment']> }) | undefined;
@@ -152,6 +162,7 @@ export class AmpkitPay extends LitElement {
     this.invoice = '';
     this._state = 'empty';
     this._announcement = '';
+    this._diagram = false;
     new StringsController(this);
   }
 
@@ -481,10 +492,35 @@ export class AmpkitPay extends LitElement {
   }
 
   /** The bar, its legend, attempts and fees. */
+  /** Opens or closes the picture of the parts; its chunk (pay-diagram.ts) loads on the first open. */
+  async toggleDiagram(): Promise<void> {
+    if (!diagram) {
+      diagram = await import('./pay-diagram.ts');
+      const sheet = diagram.diagramStyles.styleSheet;
+      const root = this.shadowRoot!;
+      if (sheet) root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+    }
+    this._diagram = !this._diagram;
+  }
+
+  /** The button that shows the parts, and the picture once open. */
+  private diagramView(t: Translator, progress: PayProgress): TemplateResult | typeof nothing {
+    if (!progress.parts.length) return nothing;
+    return html`<button
+        class="small secondary"
+        part="button diagram-toggle"
+        aria-expanded=${this._diagram}
+        @click=${() => void this.toggleDiagram()}
+      >
+        ${t.t(this._diagram ? 'diagramHide' : 'diagramShow')}
+      </button>
+      ${this._diagram && diagram ? diagram.payDiagram(progress, this.aliases ?? {}, t) : nothing}`;
+  }
+
   private progressView(t: Translator): TemplateResult {
     const progress = this._progress!;
     return html`<div class="progress">
-      ${payBar(progress, t)}
+      ${payBar(progress, t)}${this.diagramView(t, progress)}
       <dl class="stats" part="stats">
         <div>
           <dt>${t.t('payAttempts')}</dt>
@@ -546,7 +582,7 @@ export class AmpkitPay extends LitElement {
         ${t.t('payPaidDetail', { fee: t.fee(result.fee_msat), parts: t.count('parts', parts), attempts: t.count('attempts', result.attempts) })}
       </p>
       <div class="progress">${payBar({ ...result, parts: result.parts.filter((p) => p.status === 'complete') }, t)}</div>
-      ${this.failedOnTheWay(t, result)} ${this.proofView(t, preimage)}
+      ${this.failedOnTheWay(t, result)} ${this.diagramView(t, result)} ${this.proofView(t, preimage)}
     `;
   }
 }
