@@ -83,7 +83,7 @@ describe('<ampkit-connect>', () => {
     assert.equal($(el, '[part=button]')!.textContent!.trim(), 'Connect');
     await el.auditReady();
     assert.notExists($(el, '[part=warning]'), 'an invoice-only rune is no worry');
-    await shot(el, 'ampkit-connect-idle');
+    await shots(el, 'ampkit-connect-idle');
   });
 
   it('says what is missing instead of connecting without all three', async () => {
@@ -107,7 +107,7 @@ describe('<ampkit-connect>', () => {
     assert.isTrue(input(el, 'url').disabled);
     assert.equal($(el, '[part=button]')!.textContent!.trim(), 'Cancel');
     assertContrast(el);
-    await shot(el, 'ampkit-connect-connecting');
+    await shots(el, 'ampkit-connect-connecting');
     release();
     await until(() => el.client === client, 'the client');
     await until(() => text(el, '[part=state]').includes('wallet'), 'the alias');
@@ -117,7 +117,7 @@ describe('<ampkit-connect>', () => {
     assert.equal(connected[0]!.detail.client, client);
     assert.isTrue(connected[0]!.bubbles && connected[0]!.composed);
     assert.equal($(el, '[part=button]')!.textContent!.trim(), 'Disconnect');
-    await shot(el, 'ampkit-connect-connected');
+    await shots(el, 'ampkit-connect-connected');
 
     client.emit('state', 'reconnecting');
     await el.updateComplete;
@@ -209,7 +209,7 @@ describe('<ampkit-connect>', () => {
     );
     await el.auditReady();
     assertContrast(el);
-    await shot(el, 'ampkit-connect-failed');
+    await shots(el, 'ampkit-connect-failed');
   });
 
   it('the real createAmpkit refuses bad settings with a plain reason', async () => {
@@ -229,7 +229,7 @@ describe('<ampkit-connect>', () => {
     assert.include(warning.textContent!, 'this rune can spend from your node');
     assert.include(warning.textContent!, audit!.summary);
     assert.notInclude(warning.textContent!, SPENDING_RUNE);
-    await shot(el, 'ampkit-connect-rune-warning');
+    await shots(el, 'ampkit-connect-rune-warning');
     // Typing another rune re-audits it: a malformed one says so, an invoice-only one clears it.
     const rune = input(el, 'rune');
     rune.value = 'not a rune!';

@@ -6,7 +6,7 @@ import { AmpkitError } from '@ampkit/worker';
 import '@ampkit/elements/define';
 import { AmpkitInvoice } from '@ampkit/elements';
 import { BOLT11, FakeClient, HASH, decoded, heldPart, invoiceRecord } from './fake-client.ts';
-import { $, $$, assertContrast, cleanup, live, mount, reach, record, shot, shots, text, until } from './helpers.ts';
+import { $, $$, assertContrast, cleanup, live, mount, reach, record, shots, text, until } from './helpers.ts';
 
 /** An invoice element watching HASH, with listinvoices and listpartialinvoices answered. */
 async function watching(parts = [heldPart(1, 1_000_000)], overrides = {}) {
@@ -43,7 +43,7 @@ describe('<ampkit-invoice>', () => {
     const el = await mount<AmpkitInvoice>('ampkit-invoice', { client: new FakeClient() });
     assert.equal(el.state, 'empty');
     assert.include(text(el), 'No invoice yet.');
-    await shot(el, 'ampkit-invoice-empty');
+    await shots(el, 'ampkit-invoice-empty');
   });
 
   it('bad attributes: amount-msat="abc" or expiry="soon" is said on the element and in ampkit-error, never "No invoice yet."', async () => {
@@ -79,7 +79,7 @@ describe('<ampkit-invoice>', () => {
     const el = await mount<AmpkitInvoice>('ampkit-invoice', {}, { 'amount-msat': '1000' });
     assert.equal(el.state, 'error');
     assert.include(text(el), 'Connect a node first.');
-    await shot(el, 'ampkit-invoice-error');
+    await shots(el, 'ampkit-invoice-error');
   });
 
   it('creating: hold, amount and description go to client.invoice(); ampkit-invoice-created carries the Invoice', async () => {
@@ -93,7 +93,7 @@ describe('<ampkit-invoice>', () => {
     assert.deepEqual(call.input, { amount_msat: 3_000_000, description: 'Order #1042', hold: true, expiry: 600 });
     assert.equal(el.state, 'creating');
     assert.include(text(el), 'Making the invoice…');
-    await shot(el, 'ampkit-invoice-creating');
+    await shots(el, 'ampkit-invoice-creating');
     const created = record(document, 'ampkit-invoice-created');
     const invoice = invoiceRecord({ hold: true });
     client.handlers.listinvoices = () => ({ invoices: [invoice] });
@@ -135,7 +135,7 @@ describe('<ampkit-invoice>', () => {
     const call = await client.next('decode');
     assert.deepEqual(call.input, { bolt11: BOLT11 });
     assert.equal(el.state, 'loading');
-    await shot(el, 'ampkit-invoice-loading');
+    await shots(el, 'ampkit-invoice-loading');
     call.resolve(decoded());
     const list = await client.next('listinvoices');
     assert.deepEqual(list.input, { payment_hash: HASH });
@@ -160,7 +160,7 @@ describe('<ampkit-invoice>', () => {
     );
     assert.include(text(el), 'Received 0 sat of 3,000 sat');
     assert.include(text(el), 'Waiting for the first part…');
-    await shot(el, 'ampkit-invoice-unpaid');
+    await shots(el, 'ampkit-invoice-unpaid');
   });
 
   it('parts: listed from listpartialinvoices, then live from invoice-part (this hash only), announced, ampkit-invoice-part', async () => {
@@ -199,7 +199,7 @@ describe('<ampkit-invoice>', () => {
       assert.equal(row.getAttribute('part'), 'part part-leaving');
       assert.include(row.textContent!, 'leaving: timed out');
       assert.include(text(el), 'Received 1,700 sat of 3,000 sat', 'a leaving part no longer counts');
-      await shot(el, 'ampkit-invoice-unpaid-parts');
+      await shots(el, 'ampkit-invoice-unpaid-parts');
       await until(() => $$(el, '[part~=part]').length === 2, 'the part to go');
       assert.notInclude(text(el), '812x2x2');
     } finally {
@@ -226,7 +226,7 @@ describe('<ampkit-invoice>', () => {
     assert.include(text(el), '3 parts');
     assert.include(live(el), 'Paid — 3,000 sat received');
     assert.notExists($(el, 'svg.qr'));
-    await shot(el, 'ampkit-invoice-paid');
+    await shots(el, 'ampkit-invoice-paid');
   });
 
   it('paid already when first looked up: no QR, no parts asked', async () => {
@@ -249,7 +249,7 @@ describe('<ampkit-invoice>', () => {
     );
     assert.include(text(el), 'This invoice expired unpaid.');
     assert.include(live(el), 'expired');
-    await shot(el, 'ampkit-invoice-expired');
+    await shots(el, 'ampkit-invoice-expired');
   });
 
   it('expired by the clock when no event says so', async () => {

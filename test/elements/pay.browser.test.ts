@@ -50,14 +50,14 @@ describe('<ampkit-pay>', () => {
     const el = await mount<AmpkitPay>('ampkit-pay', { client: new FakeClient() });
     assert.equal(el.state, 'empty');
     assert.include(text(el), 'No invoice to pay yet.');
-    await shot(el, 'ampkit-pay-empty');
+    await shots(el, 'ampkit-pay-empty');
   });
 
   it('error: an invoice but no client or connection', async () => {
     const el = await mount<AmpkitPay>('ampkit-pay', {}, { invoice: BOLT11 });
     assert.equal(el.state, 'error');
     assert.include(text(el), 'Connect a node first.');
-    await shot(el, 'ampkit-pay-error');
+    await shots(el, 'ampkit-pay-error');
   });
 
   it('loading: decoding through the client', async () => {
@@ -67,7 +67,7 @@ describe('<ampkit-pay>', () => {
     assert.deepEqual(call.input, { bolt11: BOLT11 });
     assert.equal(el.state, 'loading');
     assert.include(text(el), 'Reading the invoice…');
-    await shot(el, 'ampkit-pay-loading');
+    await shots(el, 'ampkit-pay-loading');
     call.resolve(decoded());
     await reach(el, 'ready');
   });
@@ -114,7 +114,7 @@ describe('<ampkit-pay>', () => {
     const { el } = await ready({}, { created_at: Math.floor(Date.now() / 1000) - 7200, expiry: 3600 }, 'expired');
     assert.include(text(el), 'This invoice has expired.');
     assert.notExists($(el, 'button'));
-    await shot(el, 'ampkit-pay-expired');
+    await shots(el, 'ampkit-pay-expired');
     cleanup();
     const soon = await ready({}, { created_at: Math.floor(Date.now() / 1000) - 59, expiry: 60 });
     assert.equal(soon.el.state, 'ready');
@@ -133,7 +133,7 @@ describe('<ampkit-pay>', () => {
     assert.equal(text(el, '.details .row:last-child dd'), 'up to 15 sat', '0.5% of 3,000 sat');
     assert.equal(el.feeBudget, 15_000);
     assert.equal($(el, 'button')!.textContent!.trim(), 'Pay 3,000 sat');
-    await shot(el, 'ampkit-pay-ready');
+    await shots(el, 'ampkit-pay-ready');
   });
 
   it('amounts in whole sat; fees rounded up, "under 1 sat" below one; never a fraction of a sat', async () => {
@@ -191,7 +191,7 @@ describe('<ampkit-pay>', () => {
     assert.lengthOf(events, 2);
     assert.equal(events[1]!.detail.attempts, 4);
     assert.isTrue(events[1]!.bubbles && events[1]!.composed);
-    await shot(el, 'ampkit-pay-paying');
+    await shots(el, 'ampkit-pay-paying');
   });
 
   it('a segment shows its amount and hop count on hover and on keyboard focus', async () => {
@@ -210,7 +210,7 @@ describe('<ampkit-pay>', () => {
     assert.equal(el.shadowRoot!.activeElement, second, 'segments are in the tab order');
     assert.equal(getComputedStyle(tip(second!)).display, 'block');
     assert.include(tip(second!).textContent!, '2 hops'); // part 3: settled first, then in flight by send order
-    await shot(el, 'ampkit-pay-paying-focus');
+    await shots(el, 'ampkit-pay-paying-focus');
   });
 
   it('paid: ampkit-paid with the result, the preimage as proof, copyable, announced', async () => {
@@ -244,7 +244,7 @@ describe('<ampkit-pay>', () => {
     await until(() => copy.textContent!.trim() === 'Copied', 'the copy confirmation');
     assert.equal(live(el), 'Copied');
     assert.deepEqual(copied, ['9e'.repeat(32)]);
-    await shot(el, 'ampkit-pay-paid');
+    await shots(el, 'ampkit-pay-paid');
   });
 
   /** A payment this journal made on 4 Dec 2026, as checkpayment gives it. */
@@ -649,7 +649,7 @@ describe('<ampkit-pay>', () => {
     const call = await startPaying(client, el);
     await emitProgress(client, el, progress(PARTS_MIDWAY));
     assertContrast(el, '.sr-only, [part=tooltip]');
-    await shot(el, 'ampkit-pay-paying-dark');
+    await shots(el, 'ampkit-pay-paying-dark');
     call.resolve(payResult([sentPart(1, 3_000_000, 'complete')], 'complete'));
     await reach(el, 'paid');
     assertContrast(el);
