@@ -29,8 +29,8 @@ import { lndNode } from '../../packages/core/src/node/lnd.ts';
 import { harness, twoHopRoute, type Harness } from '../simnet/harness.ts';
 import { eventually, lndClient, lndMethods as m, type LndTestClient } from '../simnet/lnd-harness.ts';
 
-/** Seconds simnet's lnd holds a part of an incomplete set (lnd's own: 120). */
-const LND_MPP_TIMEOUT = 2;
+/** Seconds simnet's lnd holds a part of an incomplete set (lnd's own: 120): long enough for a restart with a new pairing under load. */
+const LND_MPP_TIMEOUT = 6;
 
 let h: Harness;
 let wallet: CommandoClient;
