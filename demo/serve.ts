@@ -1,13 +1,19 @@
 /**
- * `npm start`: starts the simulated network (simnet's demo topology: a wallet, a shop and
- * four routing nodes, each a commando listener on 127.0.0.1) and serves the demo, whose
- * pages talk BOLT 8 + commando to those nodes from the browser exactly as they would to
- * Core Lightning:
+ * `npm start`: starts the simulated network (demo/network.ts: simnet's demo topology, a
+ * wallet, a shop and four routing nodes, each a commando listener on 127.0.0.1, and beside
+ * them an LND wallet and an LND shop, reached only over LNC through simnet's mailbox) and
+ * serves the demo, whose pages talk BOLT 8 + commando (Core Lightning) or LNC (LND) to those
+ * nodes from the browser exactly as they would to real ones:
  *
- * - `/`: a shop checkout (`<ampkit-invoice>` on the shop, with a rune that may only make and
- *   follow plain invoices) beside a wallet (`<ampkit-pay>` on the wallet), and a fault panel;
+ * - `/`: a shop checkout (`<ampkit-invoice>` on the shop, with a rune or an LNC session that
+ *   may only make and follow plain invoices) beside a wallet (`<ampkit-pay>` on the wallet),
+ *   and a fault panel; `?wallet=lnd` and `?shop=lnd` choose the LND nodes;
  * - `/console.html`: a node console (raw calls, and the engine's payments, partial payments,
  *   invoices and partial invoices, live).
+ *
+ * `POST /lnc-session { "role": "wallet" | "shop" }` opens a new LNC session on that LND node
+ * and answers its pairing phrase and mailbox, as Lightning Terminal shows a user: the
+ * wallet's may do everything (an admin session), the shop's only CHECKOUT_PERMISSIONS.
  *
  * Ctrl-C (SIGINT) or SIGTERM stops the web server and every simnet node it started.
  */
@@ -16,6 +22,7 @@ import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runControl, startSimnet } from '@ampkit/simnet';
+import { CHECKOUT_PERMISSIONS, DEMO_NETWORK, LND } from './network.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const port = Number(process.env.PORT ?? 8080);
@@ -37,18 +44,27 @@ const CHECKOUT_RESTRICTIONS = ['method=invoice|method=listinvoices|method=listht
  */
 const ROUTERS = ['alice', 'bob', 'carol', 'dave'];
 const FAULTS = {
-  drop: { label: 'Drop the widgets\u2019 connections', on: ['drop wallet', 'drop shop'] },
+  drop: { label: 'Drop the widgets\u2019 connections', on: ['drop wallet', 'drop shop', `drop ${LND.wallet}`, `drop ${LND.shop}`] },
   slow: { label: 'Slow every routing hop (1.5 s)', on: ROUTERS.map((r) => `latency ${r} 1500`), off: ROUTERS.map((r) => `latency ${r} 0`) },
   offline: { label: 'Take bob offline', on: ['offline bob'], off: ['online bob'] },
 } as const satisfies Record<string, { label: string; on: readonly string[]; off?: readonly string[] }>;
 type Fault = keyof typeof FAULTS;
 
-console.log('ampkit demo: starting the simulated network (6 nodes; opening and announcing their channels)…');
+console.log(`ampkit demo: starting the simulated network (${DEMO_NETWORK.nodes.length} nodes; opening and announcing their channels)…`);
 const started = performance.now();
-const simnet = await startSimnet({ topology: 'demo', seed: Number(process.env.SEED ?? 1), host, port: simnetPort });
+const simnet = await startSimnet({
+  topology: DEMO_NETWORK,
+  lnd: [LND.wallet, LND.shop],
+  seed: Number(process.env.SEED ?? 1),
+  host,
+  port: simnetPort,
+});
 console.log(`ampkit demo: simulated network up in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 const switched = new Set<Fault>();
-const connectSrc = ["'self'", ...simnet.nodes.map((n) => n.ws_url)].join(' ');
+/** This run of the server: the checkout keeps its LNC keys per run, since a new run's sessions are new. */
+const run = Date.now().toString(36);
+const mailbox = simnet.lnd[0]!.lnc.mailbox;
+const connectSrc = ["'self'", ...simnet.nodes.map((n) => n.ws_url), mailbox].join(' ');
 const CSP = `default-src 'self'; connect-src ${connectSrc}; worker-src 'self' blob:; img-src 'self' data:`;
 const TYPES: Record<string, string> = {
   '.html': 'text/html',
@@ -65,6 +81,8 @@ function config() {
     default: 'wallet',
     nodes: simnet.nodes,
     checkout: { alias: 'shop', rune: shop.makeRune(CHECKOUT_RESTRICTIONS) },
+    // No pairing phrase here: each is made on request (POST /lnc-session) and pairs once.
+    lnd: { run, mailbox, wallet: LND.wallet, shop: LND.shop },
     faults: Object.entries(FAULTS).map(([name, f]) => ({ name, label: f.label, toggle: 'off' in f, on: switched.has(name as Fault) })),
   };
 }
@@ -81,6 +99,37 @@ async function body(req: IncomingMessage): Promise<unknown> {
     if (text.length > 4096) throw new Error('body too large');
   }
   return JSON.parse(text);
+}
+
+/** Sessions opened on request, at most this many per LND node (each is an endpoint on the mailbox). */
+const MAX_SESSIONS = 100;
+const sessions = new Map<string, number>();
+
+/**
+ * `POST /lnc-session { role }`: a new LNC session on the LND wallet (all permissions) or the
+ * LND shop (CHECKOUT_PERMISSIONS only), as `{ pairingPhrase, mailbox }`. JSON only, like /fault.
+ */
+async function lncSession(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.headers['content-type'] !== 'application/json') return json(res, 415, { error: 'send JSON' });
+  let role: unknown;
+  try {
+    role = ((await body(req)) as { role?: unknown })?.role;
+  } catch {
+    return json(res, 400, { error: 'send { "role": "wallet" | "shop" }' });
+  }
+  if (role !== 'wallet' && role !== 'shop') return json(res, 400, { error: 'role must be "wallet" or "shop"' });
+  const alias = LND[role];
+  const count = sessions.get(alias) ?? 0;
+  if (count >= MAX_SESSIONS) return json(res, 429, { error: `${MAX_SESSIONS} sessions on ${alias} already: restart the demo` });
+  sessions.set(alias, count + 1);
+  let session;
+  try {
+    session = await simnet.lncSession(alias, role === 'shop' ? { permissions: CHECKOUT_PERMISSIONS } : {});
+  } catch (error) {
+    return json(res, 500, { error: `no session on ${alias}: ${(error as Error).message}` });
+  }
+  console.log(`ampkit demo: a new LNC session on ${alias}${role === 'shop' ? ' (plain invoices only)' : ''}`);
+  return json(res, 200, session);
 }
 
 /** `POST /fault { name, on }`: only JSON (a cross-site form cannot send it without a preflight this server refuses). */
@@ -112,6 +161,7 @@ const http = createServer(async (req, res) => {
   const path = new URL(req.url ?? '/', 'http://x').pathname;
   if (path === '/config.json') return json(res, 200, config());
   if (path === '/fault' && req.method === 'POST') return fault(req, res);
+  if (path === '/lnc-session' && req.method === 'POST') return lncSession(req, res);
   const file = PAGES[path] ?? normalize(path.slice(1));
   if (!(file.startsWith('demo/') || file.startsWith('dist/')) || file.includes('..') || file.endsWith('.ts')) {
     res.writeHead(404).end('not found');
@@ -132,7 +182,7 @@ const http = createServer(async (req, res) => {
 
 await new Promise<void>((resolve) => http.listen(port, host, resolve));
 console.log(
-  `ampkit demo: http://${host}:${port}  (node console: http://${host}:${port}/console.html; simnet: ${simnet.nodes.map((n) => `${n.alias} ${n.ws_url}`).join(', ')})`,
+  `ampkit demo: http://${host}:${port}  (node console: http://${host}:${port}/console.html; simnet: ${simnet.nodes.map((n) => `${n.alias} ${n.ws_url}`).join(', ')}; over LNC through the mailbox ${mailbox}: ${simnet.lnd.map((n) => n.alias).join(', ')})`,
 );
 let stopping = false;
 const stop = () => {

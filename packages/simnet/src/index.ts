@@ -7,11 +7,13 @@ export {
   METHODS,
   DEFAULT_GRAPH,
   type Simnet,
+  type LncSessionOptions,
   type SimnetLndNodeInfo,
   type SimnetNodeInfo,
   type SimnetOptions,
 } from './simnet.ts';
 export { LndNode, LND_MPP_TIMEOUT_MS } from './lnd/lnd-node.ts';
+export { LND_METHOD_PERMISSIONS } from './lnd/permissions.ts';
 export { DEMO_TOPOLOGY, generateGraph, loadGraph, readListChannels, type Topology, type TopologyChannel } from './topology.ts';
 export { Network, Channel, SimNode, FailCode, failCodeName, feeFor, type Faults, type Policy, type RouteHop } from './network.ts';
 export { FullNode, INVOICE_RESTRICTIONS, READONLY_RESTRICTIONS } from './full-node.ts';

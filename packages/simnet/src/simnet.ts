@@ -32,6 +32,7 @@ import type { LncStreamIds } from '@ampkit/wire/lnc-server';
 import { startTestEndpoint, type TestEndpoint } from './lnc/endpoint.ts';
 import { startTestMailbox, type TestMailbox } from './lnc/mailbox.ts';
 import { LND_MPP_TIMEOUT_MS, LndNode } from './lnd/lnd-node.ts';
+import { restrictHandlers } from './lnd/permissions.ts';
 
 /** Every method a simulated node answers. */
 export const METHODS: Record<string, Method> = { ...infoMethods, ...askreneMethods, ...payMethods, ...invoiceMethods, ...htlcMethods };
@@ -88,6 +89,12 @@ export interface SimnetLndNodeInfo {
   lnc: { mailbox: string; pairingPhrase: string };
 }
 
+/** Options of {@link Simnet.lncSession}. */
+export interface LncSessionOptions {
+  /** The macaroon's permissions, e.g. `['info:read', 'invoices:read', 'uri:/lnrpc.Lightning/AddInvoice']`; all when omitted. */
+  permissions?: readonly string[];
+}
+
 /** What a client needs to reach one node. */
 export interface SimnetNodeInfo {
   alias: string;
@@ -108,8 +115,13 @@ export interface Simnet {
   node(alias: string): FullNode;
   /** The LND node with that alias. */
   lndNode(alias: string): LndNode;
-  /** A new LNC session to an LND node (a pairing phrase pairs once): its own endpoint, the same node. */
-  lncSession(alias: string): Promise<{ mailbox: string; pairingPhrase: string }>;
+  /**
+   * A new LNC session to an LND node (a pairing phrase pairs once): its own endpoint, the same
+   * node. With `permissions`, the session's macaroon holds only those (`entity:action` or
+   * `uri:/pkg.Service/Method`, lnd/permissions.ts), like a Lightning Terminal custom session;
+   * without, it may call everything (an admin session).
+   */
+  lncSession(alias: string, options?: LncSessionOptions): Promise<{ mailbox: string; pairingPhrase: string }>;
   /** Sets (merges) faults on a node (by alias or id) or a channel (by short channel id). */
   setFaults(target: string, faults: Faults): void;
   /** Drops every socket of a node (of an LND node: its LNC sessions' mailbox sockets); the listener stays, so clients may reconnect. */
@@ -258,12 +270,13 @@ export async function startSimnet(options: SimnetOptions = {}): Promise<Simnet> 
   };
   let mailbox: TestMailbox | undefined;
   /** One litd-like endpoint per session, each with a phrase derived from the seed and a counter. */
-  const lncSession = async (alias: string): Promise<{ mailbox: string; pairingPhrase: string }> => {
+  const lncSession = async (alias: string, options: LncSessionOptions = {}): Promise<{ mailbox: string; pairingPhrase: string }> => {
     const entry = lndEntry(alias);
+    const handlers = restrictHandlers(entry.lnd.handlers(), options.permissions);
     mailbox ??= await startTestMailbox();
     const endpoint = await startTestEndpoint({
       mailbox,
-      handlers: entry.lnd.handlers(),
+      handlers,
       entropy: derive(seed, 'lnc session', entry.lnd.node.alias, entry.endpoints.length),
       staticKey: entry.lnd.lncKey,
     });

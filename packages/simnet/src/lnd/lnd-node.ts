@@ -22,8 +22,9 @@
  * - GetInfo (§2), ListChannels and DescribeGraph (§7) from the simulated channels, QueryRoutes
  *   (§6) as one route over gossip plus our own real balances.
  *
- * What it does not model: macaroons and permissions (every call is allowed), mission
- * control (`use_mission_control` is ignored), lnd restarts and `resumePayments()`, the
+ * What it does not model: macaroons (a session's permissions are checked in front of it, by
+ * lnd/permissions.ts; the node itself allows every call), mission control
+ * (`use_mission_control` is ignored), lnd restarts and `resumePayments()`, the
  * hold-invoice expiry at `expiry_height − holdexpirydelta` (no blocks are mined), invoice
  * expiry other than lazily when an OPEN invoice is read or paid, AMP, keysend, blinded
  * paths, route hints, channel_update inside failures, `first_hop_custom_records`, custom
