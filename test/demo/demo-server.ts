@@ -25,7 +25,8 @@ export async function startDemo(port: number): Promise<Demo> {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
-    server.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ampkit demo:') && resolve());
+    // The line with the page's address: the network is up and the server listens.
+    server.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ampkit demo: http://') && resolve());
     server.on('exit', (code) => reject(new Error(`demo server exited: ${code}`)));
   });
   const browser = await puppeteer.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS, headless: true });
