@@ -3,7 +3,8 @@
  * pairs from the worker over the page's WebSocket through simnet's mailbox to its LND
  * personality (the LNC client, the LND adapter and the pairing code load as the worker's
  * chunks), pays a Core Lightning shop's invoice in parts, and after a reload connects with
- * the keys the pairing left in IndexedDB, without a phrase; forget() removes them.
+ * the keys the pairing left in IndexedDB, without a phrase; a second tab on the same keys is
+ * told at once that the session is in use (a Web Lock per session); forget() removes them.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -65,6 +66,36 @@ describe('createAmpkit({ lnc }) in Chromium, engine in a worker, on an LND node'
       assert.ok(requested.has(chunk), `${chunk} requested (${[...requested].join(', ')})`);
     }
     assert.deepEqual(errors(tab), []);
+  });
+
+  test('a second tab with the kept keys hears at once that the session is in use; once the first closes, it connects', async () => {
+    const other = await h.tab();
+    const first = await tab.page.evaluate(async () => {
+      const w = window as any;
+      w.held = await w.ampkit.createAmpkit({ lnc: {}, storage: 'memory' });
+      return w.held.state;
+    });
+    assert.equal(first, 'open');
+    const refused = await other.page.evaluate(async () => {
+      const started = performance.now();
+      try {
+        await (window as any).ampkit.createAmpkit({ lnc: {}, storage: 'memory' });
+        return { outcome: 'connected', ms: performance.now() - started };
+      } catch (error: any) {
+        return { outcome: `${error.code} ${error.data?.reason}`, ms: performance.now() - started };
+      }
+    });
+    assert.equal(refused.outcome, 'CONNECTION SESSION_IN_USE');
+    assert.ok(refused.ms < 3000, `told in ${Math.round(refused.ms)} ms, not after the mailbox's timeout`);
+    await tab.page.evaluate(() => (window as any).held.close());
+    const state = await other.page.evaluate(async () => {
+      const wallet = await (window as any).ampkit.createAmpkit({ lnc: {}, storage: 'memory' });
+      const out = wallet.state;
+      await wallet.close();
+      return out;
+    });
+    assert.equal(state, 'open');
+    await other.page.close();
   });
 
   test('after a reload, the kept keys connect without a phrase; forget() removes them', async () => {

@@ -8,7 +8,7 @@
 import { AmpkitError, connect, type ConnectionState } from '@ampkit/wire';
 import { clnNode, createEngine, indexedDbStore, memoryStore, type Engine, type EngineEvents, type Node } from '@ampkit/core';
 import { loadLncKeys, saveLncKeys } from './lnc-keys.ts';
-import { broadcastPeers, webLocks } from './platform.ts';
+import { broadcastPeers, holdLock, webLocks } from './platform.ts';
 import {
   ENGINE_METHODS,
   serializeError,
@@ -51,6 +51,8 @@ export class AmpkitHost implements HostApi {
   private engine?: Engine;
   private channel?: { close(): void };
   private closed = false;
+  /** Releases this host's hold on its LNC session (a Web Lock), so another tab may take it. */
+  private session?: (() => void) | undefined;
 
   /**
    * Connects to the node, opens the journal and starts the engine; every engine event and
@@ -134,6 +136,8 @@ export class AmpkitHost implements HostApi {
     let client;
     if (lnc.pairingPhrase !== undefined) {
       client = await connectLnc({ pairingPhrase: lnc.pairingPhrase, reconnect, ...mailbox });
+      // The new session is this tab's from now on: another tab with the kept keys hears so.
+      if (client.keys) this.session = await holdLock(sessionLock(client.keys.remotePublicKey));
     } else {
       const keys = lnc.keys ?? (await loadLncKeys(prefix));
       if (!keys) {
@@ -144,6 +148,14 @@ export class AmpkitHost implements HostApi {
             data: { reason: 'not-paired' },
           },
         );
+      }
+      // A session carries one link at a time: a tab already on it is said at once (SESSION_IN_USE),
+      // not after the mailbox gave up waiting for a node that is busy with the other tab.
+      this.session = await holdLock(sessionLock(keys.remotePublicKey));
+      if (!this.session) {
+        throw new AmpkitError('CONNECTION', 'this LNC session is in use in another tab or window of this site', {
+          data: { reason: 'SESSION_IN_USE' },
+        });
       }
       client = await connectLnc({ keys, reconnect, ...mailbox });
     }
@@ -176,5 +188,9 @@ export class AmpkitHost implements HostApi {
     this.engine?.close();
     this.channel?.close();
     this.client?.close();
+    this.session?.();
   }
 }
+
+/** The Web Lock that says an LNC session (known by litd's key for it) has a link from this site. */
+const sessionLock = (remotePublicKey: string): string => `ampkit-lnc:${remotePublicKey}`;

@@ -12,6 +12,24 @@ export function webLocks(): Lock | undefined {
   return <T>(name: string, task: () => Promise<T>) => locks.request(name, { mode: 'exclusive' }, task) as Promise<T>;
 }
 
+/**
+ * Holds the Web Lock `name` until the returned function is called, if no other tab or worker
+ * of the origin holds it; undefined when one does. Where the browser has no Web Locks it
+ * holds nothing and always succeeds.
+ */
+export function holdLock(name: string): Promise<(() => void) | undefined> {
+  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+  if (!locks) return Promise.resolve(() => undefined);
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  return new Promise((resolve) => {
+    void locks.request(name, { ifAvailable: true }, (lock) => {
+      resolve(lock ? release : undefined);
+      return lock ? held : undefined;
+    });
+  });
+}
+
 /** A {@link PeerChannel} over a BroadcastChannel named `name`, or undefined where there is none. */
 export function broadcastPeers(name: string): (PeerChannel & { close(): void }) | undefined {
   if (typeof BroadcastChannel === 'undefined') return undefined;
