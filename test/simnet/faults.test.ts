@@ -149,4 +149,28 @@ describe('simnet: faults', () => {
       'complete',
     );
   });
+
+  test('refill all puts every channel back as it opened, but leaves those with an HTLC in flight as they are', async () => {
+    const balances = () => [...h.simnet.network.channels.values()].map((c) => [...c.balance].join('/')).join(' ');
+    const before = balances();
+    const inv = await invoice(3_000_000, 'refill');
+    const wallet = await sendVia('carol', inv, 3_000_000);
+    await wallet.request('waitsendpay', { payment_hash: inv.payment_hash, partid: 1, groupid: 1, timeout: 10 });
+    assert.notEqual(balances(), before, 'the payment moved money');
+    const scid = twoHopRoute(h.simnet, 'wallet', 'carol', 'shop', 1)[1]!.channel;
+    h.simnet.setFaults(scid, { hold: true });
+    const held = await invoice(1_000_000, 'refill-held');
+    await sendVia('carol', held, 1_000_000);
+    const channel = h.simnet.network.channels.get(scid)!;
+    for (let i = 0; i < 100 && channel.htlcs.size === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.match(await runControl(h.simnet, 'refill all'), /^ok refill all \(\d+ channels; 2 with HTLCs in flight left as they are\)$/);
+    assert.equal(channel.htlcs.size, 1, 'the held part, on both channels of its path, stays');
+    h.simnet.setFaults(scid, { hold: false });
+    const busy = () => [...h.simnet.network.channels.values()].some((c) => c.htlcs.size > 0);
+    for (let i = 0; i < 200 && busy(); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.match(await runControl(h.simnet, 'refill all'), /^ok refill all \(\d+ channels\)$/);
+    const opening = [...h.simnet.network.channels.values()].map((c) => `${c.opened}/${c.capacity_msat - c.opened}`).join(' ');
+    assert.equal(balances(), opening, 'every balance as it opened');
+    assert.match(await runControl(h.simnet, 'refill bob'), /^error: refill takes 'all'/);
+  });
 });

@@ -8,6 +8,8 @@
  *   hold <node|scid> on|off       hold HTLCs unresolved
  *   drop <node>                   drop every socket
  *   offline <node> / online <node>
+ *   refill all                    every channel's balances back to the opening (not those
+ *                                 with HTLCs in flight), so a demo may buy the same again
  */
 import type { Simnet } from './simnet.ts';
 
@@ -42,6 +44,12 @@ export async function runControl(simnet: Simnet, line: string): Promise<string> 
       case 'online':
         await simnet.setOnline(target, cmd === 'online');
         break;
+      case 'refill': {
+        if (target !== 'all') throw new Error("refill takes 'all'");
+        const channels = [...simnet.network.channels.values()];
+        const busy = channels.filter((c) => !c.refill()).length;
+        return `ok refill all (${channels.length - busy} channels${busy ? `; ${busy} with HTLCs in flight left as they are` : ''})`;
+      }
       default:
         throw new Error(`unknown command '${cmd}'`);
     }

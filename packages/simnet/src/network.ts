@@ -109,11 +109,20 @@ export class Channel {
     /** `node[0]` is BOLT 7 node_1 (the lower id): direction 0 goes from it. */
     readonly node: [SimNode, SimNode],
     readonly capacity_msat: number,
-    balance0: number,
+    /** Side 0's balance when the channel opened. */
+    readonly opened: number,
     readonly policy: [Policy, Policy],
     readonly funder: 0 | 1 = 0,
   ) {
-    this.balance = [balance0, capacity_msat - balance0];
+    this.balance = [opened, capacity_msat - opened];
+  }
+
+  /** Puts the balances back as they were at the opening; false (and nothing changed) while HTLCs are in flight. */
+  refill(): boolean {
+    if (this.htlcs.size > 0) return false;
+    this.balance[0] = this.opened;
+    this.balance[1] = this.capacity_msat - this.opened;
+    return true;
   }
 
   /** 0 or 1: which side `node` is. */
