@@ -106,11 +106,12 @@ if (choice.wallet === 'lnd') {
 
 $('order').addEventListener('submit', async (event) => {
   event.preventDefault();
-  const amount = new FormData($('order')).get('item');
+  const item = $('order').querySelector('input[name=item]:checked');
+  const amount = item.value;
   const invoice = document.createElement('ampkit-invoice');
   invoice.id = 'checkout-invoice';
   invoice.setAttribute('amount-msat', String(amount));
-  invoice.setAttribute('description', `ampkit demo order ${new Date().toISOString()}`);
+  invoice.setAttribute('description', item.dataset.name);
   invoice.addEventListener('ampkit-invoice-created', (e) => {
     $('wallet-pay').setAttribute('invoice', e.detail.bolt11);
     $('handover').hidden = false;

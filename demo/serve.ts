@@ -47,15 +47,24 @@ const FAULTS = {
   drop: { label: 'Drop the widgets\u2019 connections', on: ['drop wallet', 'drop shop', `drop ${LND.wallet}`, `drop ${LND.shop}`] },
   slow: { label: 'Slow every routing hop (1.5 s)', on: ROUTERS.map((r) => `latency ${r} 1500`), off: ROUTERS.map((r) => `latency ${r} 0`) },
   offline: { label: 'Take bob offline', on: ['offline bob'], off: ['online bob'] },
+  // The shop's channels fill up as it sells: this puts every balance back, so the espresso machine can be bought again.
+  refill: { label: 'Refill every channel (balances as at the start)', on: ['refill all'] },
 } as const satisfies Record<string, { label: string; on: readonly string[]; off?: readonly string[] }>;
 type Fault = keyof typeof FAULTS;
 
-console.log(`ampkit demo: starting the simulated network (${DEMO_NETWORK.nodes.length} nodes; opening and announcing their channels)…`);
+/**
+ * A fresh network each start unless SEED is given: the same seed gives the same keys and
+ * preimages, and so the same first invoice, which a browser's journal would find already paid.
+ */
+const seed = process.env.SEED ? Number(process.env.SEED) : 1 + Math.floor(Math.random() * 2 ** 31);
+console.log(
+  `ampkit demo: starting the simulated network (${DEMO_NETWORK.nodes.length} nodes, seed ${seed}: SEED=${seed} npm start to get it again; opening and announcing their channels)…`,
+);
 const started = performance.now();
 const simnet = await startSimnet({
   topology: DEMO_NETWORK,
   lnd: [LND.wallet, LND.shop],
-  seed: Number(process.env.SEED ?? 1),
+  seed,
   host,
   port: simnetPort,
 });
