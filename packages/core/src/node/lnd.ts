@@ -793,14 +793,20 @@ export async function lndNode(rpc: LndRpc, options: LndNodeOptions = {}): Promis
     return route;
   };
 
-  /** The whole amount split over our channels by what each can spend, one QueryRoutes per share (§6). */
+  /**
+   * The whole amount split over our channels by what each can spend, one QueryRoutes per share
+   * (§6). A share's first hop also carries the later hops' fees: each channel delivers what it
+   * can spend less its share of the fee budget, so a route within that budget fits the channel.
+   */
   const split = async (request: GetroutesRequest, maxparts: number): Promise<NodeRoute[]> => {
     const channels = (await listChannels()).filter((c) => c.active && c.spendable > 0).sort((a, b) => b.spendable - a.spendable);
     const shares: { chanId: string; amount: number }[] = [];
+    const feeShare = (amount: number) => Math.floor((request.maxfee_msat * amount) / request.amount_msat);
     let left = request.amount_msat;
     for (const c of channels) {
       if (left === 0 || shares.length === maxparts) break;
-      const amount = Math.min(c.spendable, left);
+      const amount = Math.min(left, c.spendable - Math.ceil((request.maxfee_msat * Math.min(c.spendable, left)) / request.amount_msat));
+      if (amount <= 0) continue;
       shares.push({ chanId: c.chanId, amount });
       left -= amount;
     }
@@ -809,10 +815,7 @@ export async function lndNode(rpc: LndRpc, options: LndNodeOptions = {}): Promis
         nodeCode: 215,
       });
     const routes: NodeRoute[] = [];
-    for (const share of shares) {
-      const fee = Math.floor((request.maxfee_msat * share.amount) / request.amount_msat);
-      routes.push(await query(request, share.amount, fee, share.chanId));
-    }
+    for (const share of shares) routes.push(await query(request, share.amount, feeShare(share.amount), share.chanId));
     return routes;
   };
 
