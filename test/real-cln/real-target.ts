@@ -1,8 +1,9 @@
 /** The scenarios' network on real Core Lightning nodes (see network.ts and ../scenarios/target.ts). */
-import { payBack, type Alias, type Target, type TargetNode } from '../scenarios/target.ts';
+import { clnNodeFor, clnSideOf } from '../scenarios/cln-side.ts';
+import { payBack, type Alias, type ClnTarget, type TargetNode } from '../scenarios/target.ts';
 import { ALIASES, type RealNetwork } from './network.ts';
 
-export interface RealTarget extends Target {
+export interface RealTarget extends ClnTarget {
   network: RealNetwork;
 }
 
@@ -11,7 +12,15 @@ export function realTarget(network: RealNetwork): RealTarget {
   const ids = new Set<string>();
   for (const alias of ALIASES) {
     const n = network.nodes[alias];
-    nodes[alias] = { alias, id: n.id, ws_url: n.ws_url, rune: n.rune, invoice_rune: n.invoice_rune, readonly_rune: n.readonly_rune };
+    nodes[alias] = {
+      alias,
+      id: n.id,
+      impl: 'cln',
+      ws_url: n.ws_url,
+      rune: n.rune,
+      invoice_rune: n.invoice_rune,
+      readonly_rune: n.readonly_rune,
+    };
     ids.add(n.id);
   }
   const target: RealTarget = {
@@ -20,6 +29,10 @@ export function realTarget(network: RealNetwork): RealTarget {
     nodes,
     // Core Lightning's incoming MPP sets time out after 60 s (lightningd/htlc_set.c).
     mppTimeout: 60,
+    // These nodes run no hold plugin.
+    holdInvoices: false,
+    nodeFor: (alias, access) => clnNodeFor(nodes[alias], access),
+    sideOf: (alias) => clnSideOf(nodes[alias]),
     async dropClients(alias) {
       // A commando client is a peer with an ephemeral key: every peer that is not one of our nodes.
       const { peers } = await network.nodes[alias].rpc.call('listpeers', {});

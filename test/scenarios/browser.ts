@@ -10,12 +10,12 @@ import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { startBrowsing, type Browsing, type Tab } from '../worker/browser-harness.ts';
 import { nodeInvoice } from './helpers.ts';
-import { offChannels, type Target } from './target.ts';
+import { offChannels, type ClnTarget } from './target.ts';
 
 const STRICT = "default-src 'self'; connect-src ws://127.0.0.1:*; worker-src 'self' blob:";
 const sha256 = (hex: string) => createHash('sha256').update(Buffer.from(hex, 'hex')).digest('hex');
 
-export function browserScenarios(target: () => Target): void {
+export function browserScenarios(target: () => ClnTarget): void {
   let browsing: Browsing;
   let tab: Tab;
 

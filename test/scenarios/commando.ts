@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RpcError, WireError } from '../../packages/wire/src/index.ts';
 import { eventually } from './helpers.ts';
-import { clientOf, type Target } from './target.ts';
+import { clientOf, type ClnTarget } from './target.ts';
 
-export function commandoScenarios(target: () => Target): void {
+export function commandoScenarios(target: () => ClnTarget): void {
   test("connects after the handshake and the node's gossip, and getinfo names the node dialled", async () => {
     const t = target();
     const client = await clientOf(t, 'alice');

@@ -8,8 +8,9 @@
  */
 import { createHash } from 'node:crypto';
 import { RpcError, decodeBolt11, type CommandoClient } from '../../packages/wire/src/index.ts';
+import { clnSide } from './cln-side.ts';
 import { twoHops } from './helpers.ts';
-import { clientOf, type Target } from './target.ts';
+import { clientOf, type ClnTarget } from './target.ts';
 
 /** One call's answer: the result, or the node's error. */
 export type Outcome = { result: unknown } | { error: { code: number; message: string; data?: unknown } };
@@ -98,7 +99,7 @@ export const READ_FIELDS: Record<string, string[]> = {
 };
 
 /** Runs the script on `target` (alice pays dave); the answers by call name, in order. */
-export async function runDifferential(target: Target): Promise<Record<string, Outcome>> {
+export async function runDifferential(target: ClnTarget): Promise<Record<string, Outcome>> {
   const out: Record<string, Outcome> = {};
   const alice = await clientOf(target, 'alice');
   const dave = await clientOf(target, 'dave');
@@ -120,7 +121,7 @@ export async function runDifferential(target: Target): Promise<Record<string, Ou
     out.decode = await outcome(alice.request('decode', { string: bolt11 }));
     const part = async (via: 'bob' | 'carol', partid: number, extra: Record<string, unknown> = {}) =>
       alice.request('sendpay', {
-        route: await twoHops(target, alice, via, 15_000_000, inv.min_final_cltv_expiry),
+        route: await twoHops(target, clnSide(alice), via, 15_000_000, inv.min_final_cltv_expiry),
         payment_hash: inv.payment_hash,
         payment_secret: inv.payment_secret,
         amount_msat: 30_000_000,
@@ -156,7 +157,7 @@ export async function runDifferential(target: Target): Promise<Record<string, Ou
     const unknown = createHash('sha256').update(stamp).digest('hex');
     const stray = async () =>
       alice.request('sendpay', {
-        route: await twoHops(target, alice, 'bob', 5_000_000, 18),
+        route: await twoHops(target, clnSide(alice), 'bob', 5_000_000, 18),
         payment_hash: unknown,
         payment_secret: inv.payment_secret,
         amount_msat: 5_000_000,

@@ -5,50 +5,46 @@
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { after, before } from 'node:test';
-import type { CommandoClient } from '../../packages/wire/src/index.ts';
 import { decodeBolt11 } from '../../packages/wire/src/index.ts';
-import {
-  clnNode,
-  createEngine,
-  indexedDbStore,
-  type Engine,
-  type EngineOptions,
-  type RouteHop,
-  type Store,
-} from '../../packages/core/src/index.ts';
-import { clientOf, type Alias, type RuneKind, type Target } from './target.ts';
+import { createEngine, indexedDbStore, type Engine, type EngineOptions, type RouteHop, type Store } from '../../packages/core/src/index.ts';
+import type { Alias, NodeSide, RuneKind, SentRow, Target } from './target.ts';
 
 /** One journal (an IndexedDB of its own), shared by the engines opened on it. */
 export function journal(): Store {
   return indexedDbStore({ indexedDB: new IDBFactory() });
 }
 
-/** An engine on `alias` with one of its runes, over a reconnecting client; `close()` closes both. */
+/**
+ * An engine on `alias` (with one of its runes, on Core Lightning) and the node's side;
+ * `close()` closes both.
+ */
 export async function engineOn(
   target: Target,
   alias: Alias,
   options: { rune?: RuneKind; store?: Store } & Partial<Omit<EngineOptions, 'node' | 'store'>> = {},
-): Promise<{ engine: Engine; client: CommandoClient; store: Store; close(): void }> {
+): Promise<{ engine: Engine; side: NodeSide; store: Store; close(): void }> {
   const { rune, store = journal(), ...engineOptions } = options;
-  const client = await clientOf(target, alias, { reconnect: true, ...(rune ? { rune } : {}) });
-  const engine = await createEngine({ node: clnNode(client), store, waitChunk: 5, mppTimeout: target.mppTimeout, ...engineOptions });
+  const link = await target.nodeFor(alias, rune ? { rune } : {});
+  const side = await target.sideOf(alias);
+  const engine = await createEngine({ node: link.node, store, waitChunk: 5, mppTimeout: target.mppTimeout, ...engineOptions });
   return {
     engine,
-    client,
+    side,
     store,
     close() {
       engine.close();
-      client.close();
+      link.close();
+      side.close();
     },
   };
 }
 
 /**
  * An engine on `alias` for a suite: opened in its `before`, closed in its `after`. Read
- * `engine` and `client` inside the tests.
+ * `engine` and `side` inside the tests.
  */
-export function suiteEngine(target: () => Target, alias: Alias): { engine: Engine; client: CommandoClient } {
-  const held = {} as { engine: Engine; client: CommandoClient; close?: () => void };
+export function suiteEngine(target: () => Target, alias: Alias): { engine: Engine; side: NodeSide } {
+  const held = {} as { engine: Engine; side: NodeSide; close?: () => void };
   before(async () => {
     Object.assign(held, await engineOn(target(), alias));
   });
@@ -68,10 +64,10 @@ let labels = 0;
 
 /** A plain invoice made by `payee`'s node itself (a shop's backend would). */
 export async function nodeInvoice(target: Target, amount_msat: number, payee: Alias = 'dave'): Promise<ScenarioInvoice> {
-  const client = await clientOf(target, payee);
+  const side = await target.sideOf(payee);
   try {
     const label = `scenario-${target.kind}-${Date.now()}-${++labels}`;
-    const { bolt11 } = await client.request('invoice', { amount_msat, label, description: label });
+    const { bolt11 } = await side.invoice(amount_msat, label);
     const d = decodeBolt11(bolt11);
     return {
       bolt11,
@@ -81,34 +77,24 @@ export async function nodeInvoice(target: Target, amount_msat: number, payee: Al
       min_final_cltv_expiry: d.min_final_cltv_expiry,
     };
   } finally {
-    client.close();
+    side.close();
   }
-}
-
-interface GossipDirection {
-  source: string;
-  destination: string;
-  short_channel_id: string;
-  direction: 0 | 1;
-  base_fee_millisatoshi: number;
-  fee_per_millionth: number;
-  delay: number;
 }
 
 /**
  * The route `from` → `via` → `to` delivering `amount_msat` to `to`, with the fee and delay
- * `via` asks (from `from`'s own `listchannels`), as `sendpay` takes it.
+ * `via` asks (from `from`'s own gossip, `side`), as `sendpay` takes it.
  */
 export async function twoHops(
   target: Target,
-  client: CommandoClient,
+  side: NodeSide,
   via: Alias,
   amount_msat: number,
   finalCltv: number,
   from: Alias = 'alice',
   to: Alias = 'dave',
 ): Promise<RouteHop[]> {
-  const { channels } = await client.request<{ channels: GossipDirection[] }>('listchannels', {});
+  const channels = await side.gossip();
   const n = target.nodes;
   const find = (a: Alias, b: Alias) => {
     const c = channels.find((x) => x.source === n[a].id && x.destination === n[b].id);
@@ -129,6 +115,11 @@ export async function twoHops(
     },
     { id: n[to].id, channel: second.short_channel_id, direction: second.direction, amount_msat, delay: finalCltv, style: 'tlv' },
   ];
+}
+
+/** A node's parts as `groupid/partid:status:amount`, sorted. */
+export function partRows(rows: (Omit<SentRow, 'status'> & { status: string })[]): string[] {
+  return rows.map((p) => `${p.groupid}/${p.partid}:${p.status}:${p.amount_msat}`).sort();
 }
 
 export { eventually } from './poll.ts';

@@ -1,5 +1,6 @@
 /**
- * `pay({ planner: 'node' })` when a channel has far less room than gossip says:
+ * `pay({ planner: 'node' })` (askrene's getroutes on Core Lightning, QueryRoutes on lnd) when
+ * a channel has far less room than gossip says:
  * bob → dave has far less room than gossip says (bob paid most of it to dave), and alice pays dave
  * over bob and carol with the node's planner. askrene plans from gossip, so the path over
  * bob fails; the engine must tell the node's planner (its askrene layer) and never send a
@@ -16,7 +17,7 @@ import { connect, decodeBolt11, type CommandoClient } from '../../packages/wire/
 import { NodeWebSocket } from '../../packages/wire/src/node.ts';
 import { clnNode, createEngine, type Engine, type PartialPayment, type PayResult } from '../../packages/core/src/index.ts';
 import { engineOn, eventually, journal, nodeInvoice } from './helpers.ts';
-import { clientOf, offChannels, type Target } from './target.ts';
+import { clientOf, offChannels, type ClnTarget, type NodeSide, type Target } from './target.ts';
 
 /** BOLT 4 temporary_channel_failure: the hop lacked room for the amount. */
 const TEMPORARY_CHANNEL_FAILURE = 0x1007;
@@ -57,19 +58,19 @@ function repeatsOfFailures(engine: Engine, payment_hash: string): { repeats: str
   return { repeats, stop: () => stops.forEach((s) => s()) };
 }
 
-export function nodePlannerScenarios(target: () => Target): void {
-  let engine: Engine;
-  let alice: CommandoClient;
-  let bob: CommandoClient;
-  let close: () => void;
-
+/**
+ * What the node-planner scenarios share: alice's engine, bob's node side, the drain of
+ * bob → dave and a pay() watched for repeats. Opened in the suite's `before`.
+ */
+function plannerSuite(target: () => Target) {
+  const s = {} as { engine: Engine; alice: NodeSide; bob: NodeSide; close: () => void };
   before(async () => {
-    ({ engine, client: alice, close } = await engineOn(target(), 'alice'));
-    bob = await clientOf(target(), 'bob');
+    const opened = await engineOn(target(), 'alice');
+    Object.assign(s, { engine: opened.engine, alice: opened.side, close: opened.close, bob: await target().sideOf('bob') });
   });
   after(() => {
-    close?.();
-    bob?.close();
+    s.close?.();
+    s.bob?.close();
   });
 
   /**
@@ -79,31 +80,26 @@ export function nodePlannerScenarios(target: () => Target): void {
    */
   const drainBobDave = async (room_msat: number): Promise<() => Promise<void>> => {
     const t = target();
-    const dave = await clientOf(t, 'dave');
-    const direct = async (from: CommandoClient, to: 'bob' | 'dave', amount_msat: number) => {
+    const { bob } = s;
+    const dave = await t.sideOf('dave');
+    const channelTo = async (from: NodeSide, peer: 'bob' | 'dave') =>
+      (await from.channels()).find((c) => c.peer_id === t.nodes[peer].id && c.usable)!;
+    const direct = async (from: NodeSide, to: 'bob' | 'dave', amount_msat: number) => {
       const label = `drain-${Date.now()}-${Math.random().toString(36).slice(2)}`;
-      const payee = to === 'dave' ? dave : bob;
-      const { bolt11 } = await payee.request('invoice', { amount_msat, label, description: 'drain' });
+      const { bolt11 } = await (to === 'dave' ? dave : bob).invoice(amount_msat, label);
       const inv = decodeBolt11(bolt11);
-      const { channels } = await from.request('listpeerchannels', { id: t.nodes[to].id });
-      const channel = (channels as { short_channel_id: string; state: string }[]).find((c) => c.state === 'CHANNELD_NORMAL')!;
+      const channel = await channelTo(from, to);
       const route = [
         { id: t.nodes[to].id, channel: channel.short_channel_id, amount_msat, delay: inv.min_final_cltv_expiry + 2, style: 'tlv' },
       ];
-      await from.request('sendpay', { route, payment_hash: inv.payment_hash, payment_secret: inv.payment_secret, amount_msat });
-      const done = await from.request('waitsendpay', { payment_hash: inv.payment_hash, timeout: 60 }, { timeout: 90_000 });
-      assert.equal(done.status, 'complete');
+      await from.payRoute(route, { payment_hash: inv.payment_hash, payment_secret: inv.payment_secret!, amount_msat });
       await offChannels(t, [inv.payment_hash]);
     };
-    const roomOf = async (c: CommandoClient, peer: 'bob' | 'dave') => {
-      const { channels: all } = await c.request('listpeerchannels', { id: t.nodes[peer].id });
-      return (all as { spendable_msat: number; state: string }[]).find((x) => x.state === 'CHANNELD_NORMAL')!.spendable_msat;
-    };
+    const roomOf = async (from: NodeSide, peer: 'bob' | 'dave') => (await channelTo(from, peer)).spendable_msat;
     // Whatever the scenarios before left on bob ↔ dave: first bob gets back all dave may give.
     const topUp = (await roomOf(dave, 'bob')) - 1_000_000;
     if (topUp > 10_000_000) await direct(dave, 'bob', topUp);
-    const { channels } = await bob.request('listpeerchannels', { id: t.nodes.dave.id });
-    const spendable = (channels as { spendable_msat: number; state: string }[]).find((c) => c.state === 'CHANNELD_NORMAL')!.spendable_msat;
+    const spendable = await roomOf(bob, 'dave');
     // spendable_msat may not leave room for the HTLC fee bob pays as the funder: a margin.
     const amount = spendable - room_msat - 5_000_000;
     assert.ok(amount > 0, `bob can send only ${spendable} msat to dave`);
@@ -118,29 +114,32 @@ export function nodePlannerScenarios(target: () => Target): void {
     };
   };
 
-  const ours = async () => {
-    const { layers } = await alice.request('askrene-listlayers', {});
-    return (layers as { layer: string }[]).filter((l) => l.layer.startsWith('ampkit-pay-')).map((l) => l.layer);
-  };
+  /** The pay() layers the node keeps; none to look at on lnd, where they live in the adapter. */
+  const ours = async () => (await s.alice.payLayers?.()) ?? [];
 
   /** pay() with the node planner (on `by`, alice's engine by default), watched for repeats of what failed. */
   const payWatched = async (
     amount_msat: number,
     retry_for: number,
-    by = engine,
+    by = s.engine,
   ): Promise<{ result: PayResult; repeats: string[]; sendpays: number }> => {
     const inv = await nodeInvoice(target(), amount_msat);
     const watch = repeatsOfFailures(by, inv.payment_hash);
     try {
       const result = await by.pay({ bolt11: inv.bolt11, planner: 'node', retry_for });
       await offChannels(target(), [inv.payment_hash]);
-      const { payments } = await alice.request('listsendpays', { payment_hash: inv.payment_hash });
-      return { result, repeats: watch.repeats, sendpays: payments.length };
+      return { result, repeats: watch.repeats, sendpays: (await s.alice.sentParts(inv.payment_hash)).length };
     } finally {
       watch.stop();
     }
   };
 
+  return { drainBobDave, ours, payWatched };
+}
+
+/** pay() with the node's planner on any node: no path sent again for what just failed, and the payment completes when it can. */
+export function nodePlannerScenarios(target: () => Target): void {
+  const { drainBobDave, ours, payWatched } = plannerSuite(target);
   test('bob → dave nearly full, 1,200,000 sat that cannot arrive: no path is sent again for what just failed on it, and pay() gives up cleanly', async () => {
     const released = await drainBobDave(40_000_000);
     let result: PayResult | undefined;
@@ -172,7 +171,7 @@ export function nodePlannerScenarios(target: () => Target): void {
   test('bob → dave with less room than gossip says, 1,200,000 sat that can arrive: the node planner learns where it fails and completes', async () => {
     const released = await drainBobDave(390_000_000);
     try {
-      // carol's path carries about 985,000 sat, bob's about 390,000 now: enough, once askrene learns bob's is short.
+      // carol's path carries about 985,000 sat, bob's about 390,000 now: enough, once the node's planner learns bob's is short.
       const { result, repeats, sendpays } = await payWatched(1_200_000_000, 60);
       assert.equal(result.status, 'complete', result.failreason);
       assert.deepEqual(repeats, []);
@@ -185,6 +184,16 @@ export function nodePlannerScenarios(target: () => Target): void {
       await target().rebalance();
     }
   });
+}
+
+/** Core Lightning only: a rune without askrene-create-layer (lnd has no runes and no layers at the node). */
+export function askreneRuneScenario(target: () => ClnTarget): void {
+  const { drainBobDave, ours, payWatched } = plannerSuite(target);
+  let alice: CommandoClient;
+  before(async () => {
+    alice = await clientOf(target(), 'alice');
+  });
+  after(() => alice?.close());
 
   test('a rune that may not make askrene layers: pay() plans without one, and still sends no path again for what just failed on it', async () => {
     const t = target();

@@ -8,22 +8,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createHash } from 'node:crypto';
-import type { CommandoClient } from '../../packages/wire/src/index.ts';
-import type { Engine, PartialPayment } from '../../packages/core/src/index.ts';
-import { engineOn, nodeInvoice, suiteEngine } from './helpers.ts';
-import { offChannels, type Target } from './target.ts';
+import type { Engine } from '../../packages/core/src/index.ts';
+import { engineOn, nodeInvoice, partRows, suiteEngine } from './helpers.ts';
+import { offChannels, type NodeSide, type Target } from './target.ts';
 
 /** The journal's parts and the node's, as `groupid/partid:status:amount`, side by side. */
-export async function journalAndNode(
-  engine: Engine,
-  client: CommandoClient,
-  payment_hash: string,
-): Promise<{ journal: string[]; node: string[] }> {
+export async function journalAndNode(engine: Engine, side: NodeSide, payment_hash: string): Promise<{ journal: string[]; node: string[] }> {
   const { partialpayments } = await engine.listpartialpayments({ payment_hash });
-  const { payments } = await client.request('listsendpays', { payment_hash });
-  const row = (p: { groupid: number; partid: number; status: string; amount_msat: number }) =>
-    `${p.groupid}/${p.partid}:${p.status}:${p.amount_msat}`;
-  return { journal: partialpayments.map(row).sort(), node: (payments as PartialPayment[]).map(row).sort() };
+  return { journal: partRows(partialpayments), node: partRows(await side.sentParts(payment_hash)) };
 }
 
 export function payScenarios(target: () => Target): void {
@@ -39,12 +31,12 @@ export function payScenarios(target: () => Target): void {
     );
     assert.equal(createHash('sha256').update(Buffer.from(result.payment_preimage!, 'hex')).digest('hex'), inv.payment_hash);
     assert.equal(result.amount_delivered_msat, 25_000_000);
-    const { journal, node } = await journalAndNode(alice.engine, alice.client, inv.payment_hash);
+    const { journal, node } = await journalAndNode(alice.engine, alice.side, inv.payment_hash);
     assert.deepEqual(journal, node);
     // Paying it again sends nothing.
     const again = await alice.engine.pay({ bolt11: inv.bolt11 });
     assert.equal(again.already_complete, true);
-    assert.deepEqual((await journalAndNode(alice.engine, alice.client, inv.payment_hash)).node, node);
+    assert.deepEqual((await journalAndNode(alice.engine, alice.side, inv.payment_hash)).node, node);
   });
 
   test('a payment bigger than any one path (1,300,000 sat) goes out in parts over bob and carol and completes exactly', async () => {
@@ -74,7 +66,7 @@ export function payScenarios(target: () => Target): void {
       );
       const firstHops = new Set(done.map((p) => p.route[0]!.id));
       assert.deepEqual([...firstHops].sort(), [t.nodes.bob.id, t.nodes.carol.id].sort());
-      const { journal, node } = await journalAndNode(alice.engine, alice.client, inv.payment_hash);
+      const { journal, node } = await journalAndNode(alice.engine, alice.side, inv.payment_hash);
       assert.deepEqual(journal, node);
       assert.equal(new Set(node.map((r) => r.split(':')[0])).size, node.length, 'no (groupid, partid) twice');
       assert.ok(progress.length >= 3, 'progress came part by part');

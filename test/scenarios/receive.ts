@@ -1,20 +1,31 @@
 /**
- * Receiving, as a shop does: dave's engine holds only the invoice-only rune, makes an
- * invoice, and follows alice's parts as they arrive (listpartialinvoices, events) until
- * the node claims the complete set; an incomplete set fails back after the node's
- * mpp_timeout (60 s on a real node).
+ * Receiving, as a shop does: dave's engine holds only the invoice-only rune (on Core
+ * Lightning), makes an invoice, and follows alice's parts as they arrive
+ * (listpartialinvoices, events) until the node claims the complete set; a hold invoice
+ * followed by two engines on one journal (two tabs) is claimed by them once, when its held
+ * parts reach the amount; an incomplete set fails back after the node's mpp_timeout (60 s
+ * on Core Lightning, 120 s on lnd).
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import type { CommandoClient } from '../../packages/wire/src/index.ts';
-import type { Engine, Invoice, PartialInvoice, SentPart } from '../../packages/core/src/index.ts';
-import { engineOn, eventually, twoHops } from './helpers.ts';
-import type { Target } from './target.ts';
+import {
+  createEngine,
+  localLock,
+  type Engine,
+  type Invoice,
+  type Node,
+  type PartialInvoice,
+  type SentPart,
+} from '../../packages/core/src/index.ts';
+import { broadcastPeers } from '../../packages/worker/src/platform.ts';
+import { engineOn, eventually, journal, twoHops } from './helpers.ts';
+import type { NodeSide, Target } from './target.ts';
 
 export function receiveScenarios(target: () => Target): void {
   let shop: Engine;
   let payer: Engine;
-  let payerClient: CommandoClient;
+  let payerSide: NodeSide;
   const closers: (() => void)[] = [];
 
   before(async () => {
@@ -22,7 +33,7 @@ export function receiveScenarios(target: () => Target): void {
     const p = await engineOn(target(), 'alice');
     shop = s.engine;
     payer = p.engine;
-    payerClient = p.client;
+    payerSide = p.side;
     closers.push(s.close, p.close);
   });
   after(() => closers.forEach((c) => c()));
@@ -30,7 +41,7 @@ export function receiveScenarios(target: () => Target): void {
   const sendPart = async (invoice: Invoice, via: 'bob' | 'carol', amount: number) => {
     const d = await payer.decode({ bolt11: invoice.bolt11 });
     return (await payer.sendpartialpay({
-      route: await twoHops(target(), payerClient, via, amount, d.min_final_cltv_expiry),
+      route: await twoHops(target(), payerSide, via, amount, d.min_final_cltv_expiry),
       payment_hash: invoice.payment_hash,
       intended_amount_msat: invoice.amount_msat,
       payment_secret: d.payment_secret!,
@@ -81,6 +92,102 @@ export function receiveScenarios(target: () => Target): void {
       offs.forEach((off) => off());
     }
   });
+
+  test('a hold invoice followed by two engines on one journal (two tabs of the shop), paid in two parts: the first is held and listed, not claimed; once the set is complete it is claimed once, and the payer has its preimage', async (ctx) => {
+    const t = target();
+    if (!t.holdInvoices) return ctx.skip('the payee has no hold invoices on this network (no hold plugin)');
+    const tabs = await shopTabs(t, 2);
+    const [shop, other] = tabs.map((tab) => tab.engine) as [Engine, Engine];
+    let invoice: Invoice;
+    try {
+      invoice = await shop.invoice({ amount_msat: 60_000_000, description: 'hold, two parts', hold: true });
+    } catch (error) {
+      tabs.close();
+      throw error;
+    }
+    let paidEvents = 0;
+    const off = shop.on('invoice-paid', (i) => i.payment_hash === invoice.payment_hash && paidEvents++);
+    try {
+      assert.equal(invoice.hold, true);
+      assert.equal(invoice.status, 'unpaid');
+      await eventually('the other tab follows the invoice', async () =>
+        (await other.listinvoices({ payment_hash: invoice.payment_hash })).invoices.length === 1 ? true : undefined,
+      );
+      const paid = [shop, other].map((e) => e.waitinvoice({ payment_hash: invoice.payment_hash, timeout: 90 }));
+      const first = await sendPart(invoice, 'bob', 25_000_000);
+      const held = await eventually('the first part held and listed', async () => {
+        const { partialinvoices } = await shop.listpartialinvoices({ payment_hash: invoice.payment_hash });
+        return partialinvoices.length === 1 ? partialinvoices[0] : undefined;
+      });
+      assert.equal(held.partial_amount_msat, 25_000_000);
+      assert.equal(held.total_amount_msat, 60_000_000);
+      assert.match(held.incoming_scid, /^\d+x\d+x\d+$/);
+      assert.ok(held.state.length > 0, 'the node names the state of the held part');
+      const [waiting] = (await shop.listinvoices({ payment_hash: invoice.payment_hash })).invoices;
+      assert.equal(waiting!.status, 'unpaid');
+      assert.equal(waiting!.amount_held_msat, 25_000_000);
+      assert.equal(waiting!.payment_preimage, undefined, 'no preimage shown before the claim');
+      // Not claimed while incomplete: the payer's part is still in flight.
+      const [inFlight] = (await payer.listpartialpayments({ id: first.id })).partialpayments;
+      assert.equal(inFlight!.status, 'pending');
+      assert.equal(tabs.settles(), 0);
+      await sendPart(invoice, 'carol', 35_000_000);
+      const [done, alsoDone] = await Promise.all(paid);
+      for (const d of [done!, alsoDone!]) {
+        assert.equal(d.status, 'paid');
+        assert.equal(d.amount_received_msat, 60_000_000);
+        assert.equal(d.parts, 2);
+      }
+      assert.equal(createHash('sha256').update(Buffer.from(done!.payment_preimage!, 'hex')).digest('hex'), invoice.payment_hash);
+      const sent = await payer.waitsendpay({ payment_hash: invoice.payment_hash, timeout: 30 });
+      assert.equal(sent.status, 'complete');
+      assert.equal(sent.payment_preimage, done!.payment_preimage);
+      await eventually('the paid event', () => (paidEvents > 0 ? true : undefined));
+      assert.deepEqual((await shop.listpartialinvoices({ payment_hash: invoice.payment_hash })).partialinvoices, []);
+      // Claimed once: one settle by the two tabs together, one paid event in each.
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(tabs.settles(), 1, 'the preimage went to the node once');
+      assert.equal(paidEvents, 1);
+    } finally {
+      off();
+      tabs.close();
+    }
+  });
+}
+
+/**
+ * `n` engines on dave with the invoice-only rune, on one journal, with one lock and one
+ * peer channel (what @ampkit/worker gives the tabs of a page), counting together the
+ * preimages they hand to the node (`settleholdinvoice`: the claim of a hold invoice).
+ */
+async function shopTabs(t: Target, n: number): Promise<{ engine: Engine }[] & { settles(): number; close(): void }> {
+  const store = journal();
+  const lock = localLock();
+  const name = `ampkit-scenario-tabs-${t.kind}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  let settles = 0;
+  const closers: (() => void)[] = [];
+  const tabs: { engine: Engine }[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const link = await t.nodeFor('dave', { rune: 'invoice_rune' });
+      closers.push(link.close);
+      const node: Node = Object.assign(Object.create(link.node) as Node, {
+        settleholdinvoice(request: { preimage: string }) {
+          settles++;
+          return link.node.settleholdinvoice(request);
+        },
+      });
+      const peers = broadcastPeers(name)!;
+      closers.push(() => peers.close());
+      const engine = await createEngine({ node, store, lock, peers, waitChunk: 5, mppTimeout: t.mppTimeout });
+      closers.unshift(() => engine.close());
+      tabs.push({ engine });
+    }
+  } catch (error) {
+    closers.forEach((c) => c());
+    throw error;
+  }
+  return Object.assign(tabs, { settles: () => settles, close: () => closers.forEach((c) => c()) });
 }
 
 /**
@@ -100,7 +207,7 @@ export function mppTimeoutScenario(target: () => Target): void {
       const began = Date.now();
       const sent = (await p.engine.sendpartialpay({
         // Over carol: the scenarios beside this one drain bob → dave now and then.
-        route: await twoHops(t, p.client, 'carol', 10_000_000, d.min_final_cltv_expiry),
+        route: await twoHops(t, p.side, 'carol', 10_000_000, d.min_final_cltv_expiry),
         payment_hash: invoice.payment_hash,
         intended_amount_msat: invoice.amount_msat,
         payment_secret: d.payment_secret!,

@@ -17,7 +17,7 @@ export function recoveryScenarios(target: () => Target): void {
     const inv = await nodeInvoice(t, 60_000_000);
     const first = await engineOn(t, 'alice', { store });
     const held = (await first.engine.sendpartialpay({
-      route: await twoHops(t, first.client, 'bob', 20_000_000, inv.min_final_cltv_expiry),
+      route: await twoHops(t, first.side, 'bob', 20_000_000, inv.min_final_cltv_expiry),
       payment_hash: inv.payment_hash,
       intended_amount_msat: inv.amount_msat,
       payment_secret: inv.payment_secret,
@@ -37,7 +37,7 @@ export function recoveryScenarios(target: () => Target): void {
       assert.equal(result.amount_delivered_msat, 40_000_000, "this pay() delivered the rest; the first engine's part the remainder");
       const settled = await second.engine.waitpartialpay({ id: held.id, timeout: 30 });
       assert.equal(settled.status, 'complete');
-      const { journal: j, node } = await journalAndNode(second.engine, second.client, inv.payment_hash);
+      const { journal: j, node } = await journalAndNode(second.engine, second.side, inv.payment_hash);
       assert.deepEqual(j, node);
       const delivered = node.filter((r) => r.includes(':complete:')).reduce((s, r) => s + Number(r.split(':')[2]), 0);
       assert.equal(delivered, 60_000_000, 'exactly the invoice');

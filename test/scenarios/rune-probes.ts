@@ -24,7 +24,7 @@ import {
 } from '../../packages/wire/src/index.ts';
 import { readCommandoPayload } from '../../packages/wire/src/commando.ts';
 import { NodeWebSocket } from '../../packages/wire/src/node.ts';
-import { ALIASES, type Alias, type Target } from './target.ts';
+import { ALIASES, type Alias, type ClnTarget } from './target.ts';
 
 /** The probing client's key: fixed, so a rune may name it (`id=`) and a reply may mention it. */
 export const PROBE_CLIENT_KEY = new Uint8Array(32).fill(0x07);
@@ -32,7 +32,7 @@ export const PROBE_CLIENT_ID = toHex(publicKeyOf(PROBE_CLIENT_KEY));
 
 /** What a probe's rune is made from. */
 export interface ProbeContext {
-  target: Target;
+  target: ClnTarget;
   /** The probed node. */
   alias: Alias;
   /** A new rune made by the probed node's `createrune` (a unique id of its own, so no other call shares its rate). */
@@ -340,7 +340,7 @@ class RawCommando {
 }
 
 /** Writes the node-specific parts of a message as placeholders. */
-function generalize(target: Target, text: string, rune: ProbeRune): string {
+function generalize(target: ClnTarget, text: string, rune: ProbeRune): string {
   let out = text;
   if (typeof rune === 'string' && rune.length > 0) out = out.split(rune).join('{rune}');
   for (const alias of ALIASES) out = out.split(target.nodes[alias].id).join(`{${alias}}`);
@@ -351,7 +351,7 @@ function generalize(target: Target, text: string, rune: ProbeRune): string {
  * Runs the probes against one network and gives each probe's answer by name. One connection
  * per node, with the fixed {@link PROBE_CLIENT_KEY}.
  */
-export async function runRuneProbes(target: Target, probes: RuneProbe[] = RUNE_PROBES): Promise<Record<string, ProbeAnswer>> {
+export async function runRuneProbes(target: ClnTarget, probes: RuneProbe[] = RUNE_PROBES): Promise<Record<string, ProbeAnswer>> {
   const links = new Map<Alias, RawCommando>();
   const link = async (alias: Alias) => {
     let raw = links.get(alias);

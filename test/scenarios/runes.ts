@@ -11,7 +11,7 @@ import type { CommandoClient } from '../../packages/wire/src/index.ts';
 import { clnNode, createEngine, type AmpkitError } from '../../packages/core/src/index.ts';
 import { journal } from './helpers.ts';
 import { RUNE_PROBES, runRuneProbes, type ProbeAnswer } from './rune-probes.ts';
-import { clientOf, type Target } from './target.ts';
+import { clientOf, type ClnTarget } from './target.ts';
 
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/cln/rune-errors.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -51,7 +51,7 @@ function recorded(client: CommandoClient): { methods: Set<string>; refusals: str
   return seen;
 }
 
-export function runeScenarios(target: () => Target): void {
+export function runeScenarios(target: () => ClnTarget): void {
   test(`every rune probe is answered as Core Lightning ${fixture.version} answered it`, async () => {
     const answers = await runRuneProbes(target());
     const wrong = RUNE_PROBES.filter((p) => JSON.stringify(answers[p.name]) !== JSON.stringify(fixture.answers[p.name]));

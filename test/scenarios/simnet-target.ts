@@ -1,6 +1,7 @@
 /** The scenarios' network on simnet: four nodes in the real network's shape (see target.ts). */
 import { startSimnet, type Simnet, type Topology } from '../../packages/simnet/src/index.ts';
-import { ALIASES, payBack, type Alias, type Target, type TargetNode } from './target.ts';
+import { clnNodeFor, clnSideOf } from './cln-side.ts';
+import { ALIASES, payBack, type Alias, type ClnTarget, type TargetNode } from './target.ts';
 
 /** alice → bob → dave and alice → carol → dave, 1,000,000 sat each, held by the funder; Core Lightning's default policies. */
 export const SCENARIO_TOPOLOGY: Topology = {
@@ -13,7 +14,7 @@ export const SCENARIO_TOPOLOGY: Topology = {
   ],
 };
 
-export interface SimnetTarget extends Target {
+export interface SimnetTarget extends ClnTarget {
   simnet: Simnet;
   stop(): Promise<void>;
 }
@@ -33,6 +34,7 @@ export async function simnetTarget(options: { mppTimeout?: number; seed?: number
     nodes[n.alias as Alias] = {
       alias: n.alias as Alias,
       id: n.id,
+      impl: 'cln',
       ws_url: n.ws_url,
       rune: n.rune,
       invoice_rune: n.invoice_rune,
@@ -44,6 +46,9 @@ export async function simnetTarget(options: { mppTimeout?: number; seed?: number
     simnet,
     nodes,
     mppTimeout,
+    holdInvoices: options.holdPlugin !== false,
+    nodeFor: (alias, access) => clnNodeFor(nodes[alias], access),
+    sideOf: (alias) => clnSideOf(nodes[alias]),
     async dropClients(alias) {
       simnet.dropConnections(alias);
     },
