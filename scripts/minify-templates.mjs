@@ -1,9 +1,10 @@
 // A rollup plugin for the elements' bundle: the static text of lit's css`` and html``
 // templates loses what neither CSS nor HTML reads, which the JS minifiers leave alone.
-// - css``: comments, indentation, and spaces around { } ; , > and after :.
+// - css``: comments, line breaks, indentation, and spaces around { } ; , > and after :. The
+//   templates stand at the end of their files, so the lines the source map loses are their own.
 // - html``: indentation after a line break (HTML collapses white space, so the page renders
-//   alike; no template here has <pre> or white-space: pre).
-// Line breaks stay, so every line of the source keeps its number and the source map holds.
+//   alike; no template here has <pre> or white-space: pre). Its line breaks stay, so the
+//   code around keeps its lines in the source map.
 // Only the static parts change: `${…}` expressions (nested templates included) are copied as
 // they are, found by a scanner that follows strings, comments and braces.
 
@@ -79,15 +80,12 @@ function token(source, i, out, onChar) {
 
 function minifyCss(text) {
   return text
-    .replace(/\/\*[\s\S]*?\*\//g, (comment) => comment.replace(/[^\n]/g, ''))
-    .split('\n')
-    .map((line) =>
-      line
-        .trim()
-        .replace(/\s*([{};,>])\s*/g, '$1')
-        .replace(/:\s+/g, ':'),
-    )
-    .join('\n');
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/\s+/g, ' ')
+    .replace(/\s*([{};,>])\s*/g, '$1')
+    .replace(/:\s+/g, ':')
+    .replace(/;}/g, '}')
+    .trim();
 }
 
 function minifyHtml(text) {

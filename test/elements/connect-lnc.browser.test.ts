@@ -244,7 +244,7 @@ describe('<ampkit-connect> in LNC mode', () => {
     [
       'SESSION_NOT_FOUND',
       new LncConnectionError('SESSION_NOT_FOUND', 'the mailbox knows no such stream'),
-      'Session expired or revoked — create a new one in Lightning Terminal. (A phrase works once; the node must be online.)',
+      'Session expired or revoked: create a new one in Lightning Terminal (a phrase works once).',
       'ampkit-connect-lnc-session-expired',
     ],
     [

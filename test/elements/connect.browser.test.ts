@@ -163,7 +163,7 @@ describe('<ampkit-connect>', () => {
   });
 
   for (const [node, words, name] of [
-    ['Invalid rune: Not authorized: Not derived from master', 'it did not make it, or it was not copied whole', 'not-this-node'],
+    ['Invalid rune: Not authorized: Not derived from master', 'it was not made there, or not copied whole', 'not-this-node'],
     ['Invalid rune: Not authorized: Blacklisted rune', 'it has been revoked there', 'revoked'],
     ['Invalid rune: Not permitted: time is greater or equal to 1000000000', 'it has expired', 'expired'],
     ['Invalid rune: Not permitted: id is not equal to 02aa', 'it is tied to another client', 'other-client'],

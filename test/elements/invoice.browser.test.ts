@@ -178,7 +178,7 @@ describe('<ampkit-invoice>', () => {
     assert.notInclude(rows[1]!.textContent!, '812x2x2', 'channel ids only in the details');
     const details = $(el, 'details.more')!;
     assert.isFalse((details as HTMLDetailsElement).open);
-    assert.include(details.textContent!, 'Part 2: 800,000 msat over channel 812x2x2, HTLC 2');
+    assert.include(details.textContent!, 'Part 2: 800,000 msat, channel 812x2x2, HTLC 2');
     assert.include(text(el), 'The payer is sending the rest…');
     assert.lengthOf(events, 1);
     assert.deepEqual(events[0]!.detail, part);

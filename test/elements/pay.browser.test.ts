@@ -561,10 +561,19 @@ describe('<ampkit-pay>', () => {
     await shots(el, 'ampkit-pay-hostile-description');
   });
 
-  it('error: its own client cannot be made (createAmpkit refuses the settings)', async () => {
+  it('bad connection attributes: a node-id that is not a key, a url that is not ws(s):// are said on the element and in ampkit-error', async () => {
+    const errors = record(document, 'ampkit-error');
     const el = await mount<AmpkitPay>('ampkit-pay', {}, { invoice: BOLT11, 'node-id': 'not-a-key', url: 'wss://x', rune: 'r' });
     await reach(el, 'error');
-    assert.include(text(el), 'nodeId must be');
+    assert.include(text(el), `node-id="not-a-key" is not valid: it must be the node's public key, 66 hex characters.`);
+    assert.equal(errors[0]!.detail.attribute, 'node-id');
+    el.setAttribute('node-id', PAYEE);
+    el.setAttribute('url', 'https://node.example');
+    await until(
+      () => text(el).includes('url="https://node.example" is not valid: it must be a ws:// or wss:// address.'),
+      'the url refused',
+    );
+    assert.equal(errors[1]!.detail.attribute, 'url');
   });
 
   for (const [kind, restrictions] of [

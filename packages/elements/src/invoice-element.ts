@@ -9,7 +9,7 @@ import { ClientSource } from './client-source.ts';
 import { CopyController } from './copy.ts';
 import { fire } from './events.ts';
 import { invoiceStyles, partsList, qrCode, receivedBar, type ShownPart } from './invoice-view.ts';
-import { checkNumbers, type NumberRule } from './attributes.ts';
+import { checkAttributes, type NumberRule } from './attributes.ts';
 
 /** The number attributes and what each must be. */
 const INVOICE_NUMBERS: NumberRule[] = [
@@ -238,7 +238,7 @@ export class AmpkitInvoice extends LitElement {
     const client = this.source.client;
     const missing = this.source.missing;
     const t = new Translator(this.strings);
-    const bad = checkNumbers(this as never, INVOICE_NUMBERS, t, this.told);
+    const bad = checkAttributes(this as never, INVOICE_NUMBERS, t, this.told);
     // A bad attribute, or a node that cannot be reached, is said even before there is an invoice.
     if (bad || (!client && missing.kind === 'failed')) {
       this._reason = bad ?? t.t('connectFailed', { reason: t.ext((missing as { message: string }).message) });

@@ -7,6 +7,7 @@ import { cssomStyle } from './cssom-style.ts';
 import type { PartGoneReason, PartialInvoice } from '@ampkit/worker';
 import { qrPath, type QrEncoder, type QrPath } from './qr.ts';
 import type { Translator } from './strings.ts';
+import { moreDetails } from './details.ts';
 
 /** A held part, and why it is leaving when it is. @internal */
 export interface ShownPart {
@@ -78,23 +79,18 @@ export function partsList(parts: ShownPart[], short: boolean, t: Translator): Te
               )}
             </ul>
             ${short ? html`<p class="message muted trying" part="message">${t.t('invoiceTrying')}</p>` : nothing}
-            <details class="more" part="details">
-              <summary>${t.t('invoicePartDetails')}</summary>
-              <ul class="mono">
-                ${parts.map(
-                  ({ part }, i) =>
-                    html`<li>
-                      ${t.t('invoicePartDetail', {
-                        number: t.number(i + 1),
-                        amount: t.msat(part.partial_amount_msat),
-                        channel: part.incoming_scid,
-                        htlc: String(part.htlc_id),
-                        expiry: String(part.expiry),
-                      })}
-                    </li>`,
-                )}
-              </ul>
-            </details>`
+            ${moreDetails(
+              t.t('payDetails'),
+              parts.map(({ part }, i) =>
+                t.t('invoicePartDetail', {
+                  number: t.number(i + 1),
+                  amount: t.msat(part.partial_amount_msat),
+                  channel: part.incoming_scid,
+                  htlc: String(part.htlc_id),
+                  expiry: String(part.expiry),
+                }),
+              ),
+            )}`
     }
   </div>`;
 }

@@ -10,7 +10,8 @@ import { CopyController } from './copy.ts';
 import { fire } from './events.ts';
 import { payBar, payBarStyles } from './pay-bar.ts';
 import { describeFailure, type ShownFailure } from './pay-failure.ts';
-import { checkNumbers, type NumberRule } from './attributes.ts';
+import { checkAttributes, type NumberRule } from './attributes.ts';
+import { moreDetails } from './details.ts';
 import { StringsController, Translator, type AmpkitStrings } from './strings.ts';
 import { base } from './theme.ts';
 import { payStyles } from './pay-styles.ts';
@@ -214,7 +215,7 @@ export class AmpkitPay extends LitElement {
     const client = this.source.client;
     const bolt11 = this.invoice?.trim();
     const missing = this.source.missing;
-    const bad = checkNumbers(this as never, PAY_NUMBERS, new Translator(this.strings), this.told);
+    const bad = checkAttributes(this as never, PAY_NUMBERS, new Translator(this.strings), this.told);
     // A bad attribute, or a node that cannot be reached, is said even before there is an invoice.
     if (bad || (!client && missing.kind === 'failed')) {
       const t = new Translator(this.strings);
@@ -341,16 +342,9 @@ export class AmpkitPay extends LitElement {
       this._result = result;
       this._progress = result;
       if (result.already_complete) {
-        // Paid before (another tab, another visit): said so, with the node asked about it.
-        this.showAlreadyPaid({
-          payment: { ...result, parts: 0, groupid: 0, amount_sent_msat: 0, status: 'complete' },
-        });
-        void client.checkpayment({ payment_hash: decoded.payment_hash }).then(
-          (check) => {
-            if (generation === this.generation && check.payment?.status === 'complete') this._check = { ...check, payment: check.payment };
-          },
-          () => undefined,
-        );
+        // Paid before (another tab, another visit): said as on load, with the node asked about it.
+        this._state = 'loading';
+        void this.checkPaid(client, generation);
         fire(this, 'ampkit-paid', result);
       } else if (result.status === 'complete') {
         this._state = 'paid';
@@ -388,17 +382,6 @@ export class AmpkitPay extends LitElement {
     return t.t(failure.message, { amount: t.sat(left), budget: t.fee(p?.maxfee_msat ?? this.feeBudget ?? 0) });
   }
 
-  /** Raw lines one click away. */
-  private details(t: Translator, lines: string[], summary?: string): TemplateResult | typeof nothing {
-    if (!lines.length) return nothing;
-    return html`<details class="more" part="details">
-      <summary>${summary ?? t.t('payDetails')}</summary>
-      <ul class="mono">
-        ${lines.map((line) => html`<li>${line}</li>`)}
-      </ul>
-    </details>`;
-  }
-
   private async copyProof(preimage: string): Promise<void> {
     await this.copier.copy(preimage);
     const t = new Translator(this.strings);
@@ -432,7 +415,7 @@ export class AmpkitPay extends LitElement {
           ? html`<p class="message error" part="message">${t.t('payInvalid')}</p>
               <p class="message muted">${t.t('payNoAmount')}</p>`
           : html`<p class="message error" part="message">${t.t('payNotInvoice')}</p>
-              ${this._reason ? this.details(t, [t.ext(this._reason, 400)]) : nothing}`;
+              ${this._reason ? moreDetails(t.t('payDetails'), [t.ext(this._reason, 400)]) : nothing}`;
       case 'expired':
         return html`${this.summary(t, t.t('goneExpired'))}
           <p class="message error" part="message">${t.t('payExpired')}</p>`;
@@ -450,7 +433,7 @@ export class AmpkitPay extends LitElement {
         const failure = this._failure ?? { message: 'payFailed', retry: true, details: [] };
         return html`${this.summary(t, t.t('partFailed'))}${this._progress?.parts.length ? this.progressView(t) : nothing}
           <p class="message error" part="message">${this.failureText(failure, t)}</p>
-          ${this.details(t, failure.details)}
+          ${moreDetails(t.t('payDetails'), failure.details)}
           ${failure.retry ? html`<button class="wide" part="button" @click=${() => void this.pay()}>${t.t('payRetry')}</button>` : nothing}`;
       }
     }
@@ -566,7 +549,7 @@ export class AmpkitPay extends LitElement {
     const failed = result.parts.filter((p) => p.status === 'failed').length;
     if (!failed) return nothing;
     const lines = describeFailure({ ...result, failreason: '' }, undefined, t).details;
-    return this.details(t, lines, t.t('payFailedOnTheWay', { attempts: t.count('attempts', failed) }));
+    return moreDetails(t.t('payFailedOnTheWay', { attempts: t.count('attempts', failed) }), lines);
   }
 
   private paidView(t: Translator): TemplateResult {
