@@ -13,8 +13,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { IDBFactory } from 'fake-indexeddb';
 import { after, before, describe, test } from 'node:test';
-import { connectLnc, type LncClient } from '@ampkit/wire/lnc';
-import { NodeWebSocket } from '@ampkit/wire/node';
+import type { LncClient } from '@ampkit/wire/lnc';
 import type { CommandoClient } from '../../packages/wire/src/index.ts';
 import {
   createEngine,
@@ -27,7 +26,7 @@ import {
 } from '../../packages/core/src/index.ts';
 import { lndNode } from '../../packages/core/src/node/lnd.ts';
 import { harness, twoHopRoute, type Harness } from '../simnet/harness.ts';
-import { eventually, lndClient, lndMethods as m, type LndTestClient } from '../simnet/lnd-harness.ts';
+import { eventually, lndClient, lndMethods as m, pairLnc, type LndTestClient } from '../simnet/lnd-harness.ts';
 
 /** Seconds simnet's lnd holds a part of an incomplete set (lnd's own: 120): long enough for a restart with a new pairing under load. */
 const LND_MPP_TIMEOUT = 6;
@@ -51,13 +50,7 @@ after(async () => {
 
 /** An engine on the LND shop over a fresh LNC session, on `store`; events recorded. */
 async function shopEngine(store: Store) {
-  const session = await h.simnet.lncSession('shop');
-  const lnc = await connectLnc({
-    pairingPhrase: session.pairingPhrase,
-    mailbox: session.mailbox,
-    WebSocket: NodeWebSocket,
-    gbn: { handshakeTimeoutMs: 200, resendTimeoutMs: 100 },
-  });
+  const lnc = await pairLnc(h.simnet, 'shop');
   links.push(lnc);
   const engine = await createEngine({
     node: await lndNode(lnc, { invoicePollInterval: 50 }),

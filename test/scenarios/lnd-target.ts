@@ -6,12 +6,11 @@
  * TrackPaymentV2 (our parts recognised by the tag on their last hop, decoded here, not by the
  * adapter), ListChannels and SendToRouteV2.
  */
-import { connectLnc, GrpcError } from '@ampkit/wire/lnc';
-import { NodeWebSocket } from '@ampkit/wire/node';
+import { GrpcError } from '@ampkit/wire/lnc';
 import { startSimnet, type Simnet } from '../../packages/simnet/src/index.ts';
 import { lndNode } from '../../packages/core/src/node/lnd.ts';
 import type { Node, RouteHop } from '../../packages/core/src/index.ts';
-import { lndClient, lndMethods as m, type LndTestClient } from '../simnet/lnd-harness.ts';
+import { lndClient, lndMethods as m, pairLnc, type LndTestClient } from '../simnet/lnd-harness.ts';
 import { clnNodeFor, clnSideOf } from './cln-side.ts';
 import { SCENARIO_TOPOLOGY } from './simnet-target.ts';
 import {
@@ -196,14 +195,7 @@ export async function lndTarget(options: { mppTimeout?: number; seed?: number } 
   const sides = new Map<Alias, Promise<LndTestClient>>();
   const links = new Set<{ close(): void }>();
   const pair = async (alias: Alias) => {
-    const session = await simnet.lncSession(alias);
-    const lnc = await connectLnc({
-      pairingPhrase: session.pairingPhrase,
-      mailbox: session.mailbox,
-      WebSocket: NodeWebSocket,
-      connectTimeout: 10_000,
-      gbn: { handshakeTimeoutMs: 200, resendTimeoutMs: 100 },
-    });
+    const lnc = await pairLnc(simnet, alias);
     links.add(lnc);
     return lnc;
   };

@@ -7,10 +7,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { connectLnc, encodeLnd, GrpcError, lndMethods as m, type LncClient } from '@ampkit/wire/lnc';
-import { NodeWebSocket } from '@ampkit/wire/node';
+import { encodeLnd, GrpcError, lndMethods as m, type LncClient } from '@ampkit/wire/lnc';
 import { LND_METHOD_PERMISSIONS } from '../../packages/simnet/src/index.ts';
 import { harness, type Harness } from './harness.ts';
+import { pairLnc } from './lnd-harness.ts';
 
 const denied = (e: unknown) => e instanceof GrpcError && e.code === 2 && e.message === 'permission denied';
 
@@ -26,14 +26,7 @@ describe('simnet LNC sessions with a macaroon of restricted permissions', () => 
   });
 
   async function pair(permissions?: string[]): Promise<LncClient> {
-    const session = await h.simnet.lncSession('shop', permissions ? { permissions } : {});
-    const client = await connectLnc({
-      pairingPhrase: session.pairingPhrase,
-      mailbox: session.mailbox,
-      WebSocket: NodeWebSocket,
-      connectTimeout: 10_000,
-      gbn: { handshakeTimeoutMs: 200, resendTimeoutMs: 100 },
-    });
+    const client = await pairLnc(h.simnet, 'shop', permissions);
     clients.push(client);
     return client;
   }

@@ -27,16 +27,24 @@ export interface LndTestClient {
   stream<M extends LndMethod>(method: M, request: LndRequest<M>): AsyncIterable<LndReply<M>> & { cancel(): void };
 }
 
-/** Pairs a client with a fresh session of the LND node `alias`. */
-export async function lndClient(simnet: Simnet, alias: string): Promise<LndTestClient> {
-  const session = await simnet.lncSession(alias);
-  const lnc = await connectLnc({
+/**
+ * An LNC client paired with a fresh session of the LND node `alias` (with only `permissions`,
+ * if given), through simnet's mailbox, with go-back-N timers short for tests.
+ */
+export async function pairLnc(simnet: Simnet, alias: string, permissions?: string[]): Promise<LncClient> {
+  const session = await simnet.lncSession(alias, permissions ? { permissions } : {});
+  return connectLnc({
     pairingPhrase: session.pairingPhrase,
     mailbox: session.mailbox,
     WebSocket: NodeWebSocket,
     connectTimeout: 10_000,
     gbn: { handshakeTimeoutMs: 200, resendTimeoutMs: 100 },
   });
+}
+
+/** Pairs a typed lnd client with a fresh session of the LND node `alias`. */
+export async function lndClient(simnet: Simnet, alias: string): Promise<LndTestClient> {
+  const lnc = await pairLnc(simnet, alias);
   return {
     lnc,
     async call(method, request) {
