@@ -7,7 +7,7 @@ import { sendKeys } from '@web/test-runner-commands';
 import { AmpkitError } from '@ampkit/worker';
 import { LncConnectionError } from '@ampkit/wire/lnc';
 import '@ampkit/elements/define';
-import { AmpkitConnect, type ElementsClient } from '@ampkit/elements';
+import { AmpkitConnect, LNC_STRINGS, setStrings, type ElementsClient } from '@ampkit/elements';
 import { deserializeError, serializeError } from '../../packages/worker/src/protocol.ts';
 import { FakeClient, PAYEE } from './fake-client.ts';
 import { $, assertContrast, cleanup, DARK_THEME as DARK, mount, record, shot, text, until } from './helpers.ts';
@@ -79,6 +79,18 @@ async function type(el: AmpkitConnect, value: string): Promise<void> {
 
 describe('<ampkit-connect> in LNC mode', () => {
   afterEach(cleanup);
+
+  it("the LNC mode's words load with its code; a page's own word for one, set before, stays", async () => {
+    setStrings({ lncAdvanced: 'Erweitert' });
+    try {
+      const el = await mount<AmpkitConnect>('ampkit-connect', {}, { mode: 'lnc' });
+      await el.phraseReady();
+      assert.include(text(el), 'Erweitert');
+      assert.include(hint(el), LNC_STRINGS.lncPhraseHint.slice(0, 30), 'the English of the words the page did not set');
+    } finally {
+      setStrings({ lncAdvanced: LNC_STRINGS.lncAdvanced });
+    }
+  });
 
   it('the mode switch: commando by default; choosing LND shows the phrase and mailbox fields, and back', async () => {
     const el = await mount<AmpkitConnect>('ampkit-connect', {}, {});

@@ -17,6 +17,7 @@ export {
   type WebLNProvider,
 } from './webln.ts';
 export { DEFAULT_STRINGS, getStrings, setStrings, type AmpkitStrings, type StringKey } from './strings.ts';
+export { LNC_STRINGS } from './lnc-words.ts';
 export type { AmpkitElementEventName, AmpkitElementEvents, AmpkitEvent } from './events.ts';
 export type {
   ClientFactory,

@@ -2,7 +2,28 @@
  * `<ampkit-connect>`'s LNC mode in plain words: what a typed pairing phrase lacks, and what
  * a failed connection means for the user. @internal
  */
-import type { StringKey } from './strings.ts';
+import { addDefaults, type AmpkitStrings, type StringKey } from './strings.ts';
+
+/**
+ * The English words of `<ampkit-connect>`'s LNC mode: they load with its code and join the
+ * page's strings table then (a word the page set already stays).
+ */
+export const LNC_STRINGS = {
+  lncPhrase: 'Pairing phrase',
+  lncPhraseHint: 'The ten words of a new Lightning Terminal session. Paired here before? Leave it empty and press Connect.',
+  lncPhraseCount: '{count} of 10 words',
+  lncPhraseTooMany: 'A pairing phrase has 10 words; this has {count}.',
+  lncPhraseUnknownWord: "Word {position} is not in Lightning Terminal's word list. Check its spelling.",
+  lncPhraseGood: 'Ten words, all from the list.',
+  lncAdvanced: 'Advanced',
+  lncMailbox: 'Mailbox server',
+  lncSessionNotFound: 'Session expired or revoked: create a new one in Lightning Terminal (a phrase works once).',
+  lncSessionInUse: 'This session is in use in another tab. Close it there, then try again.',
+  lncNotPaired: 'Not paired on this site yet: enter a pairing phrase.',
+  lncOffline: 'Offline: could not reach the node or its mailbox. Try again.',
+} satisfies Partial<AmpkitStrings>;
+
+addDefaults(LNC_STRINGS);
 
 /** How many words a pairing phrase has (lightning-node-connect's `NumPassphraseWords`). */
 export const PHRASE_WORDS = 10;

@@ -8,11 +8,12 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 
 /**
- * The built-in (English) strings. Keys ending in `One`/`Other` are plural forms.
+ * The built-in (English) strings, but the LNC mode's (`LNC_STRINGS`, which load with it).
+ * Keys ending in `One`/`Other` are plural forms.
  *
  * @example
  * ```ts
- * setStrings(DEFAULT_STRINGS); // back to English after a translation
+ * setStrings({ ...DEFAULT_STRINGS, ...LNC_STRINGS }); // back to English after a translation
  * ```
  */
 export const DEFAULT_STRINGS = {
@@ -137,35 +138,45 @@ export const DEFAULT_STRINGS = {
   modeLabel: 'Your node',
   modeCommando: 'Core Lightning (rune)',
   modeLnc: 'LND (Lightning Terminal)',
-  lncPhrase: 'Pairing phrase',
-  lncPhraseHint: 'The ten words of a new Lightning Terminal session. Paired here before? Leave it empty and press Connect.',
-  lncPhraseCount: '{count} of 10 words',
-  lncPhraseTooMany: 'A pairing phrase has 10 words; this has {count}.',
-  lncPhraseUnknownWord: "Word {position} is not in Lightning Terminal's word list. Check its spelling.",
-  lncPhraseGood: 'Ten words, all from the list.',
-  lncAdvanced: 'Advanced',
-  lncMailbox: 'Mailbox server',
   lncReconnect: 'Reconnect',
   lncForget: 'Forget this node',
   stateOpenNode: 'Connected to {node}',
-  lncSessionNotFound: 'Session expired or revoked: create a new one in Lightning Terminal (a phrase works once).',
-  lncSessionInUse: 'This session is in use in another tab. Close it there, then try again.',
-  lncNotPaired: 'Not paired on this site yet: enter a pairing phrase.',
-  lncOffline: 'Offline: could not reach the node or its mailbox. Try again.',
 } as const;
 
-/** The strings table: every key of {@link DEFAULT_STRINGS}. */
-export type AmpkitStrings = { [K in keyof typeof DEFAULT_STRINGS]: string };
+/**
+ * The keys of `<ampkit-connect>`'s LNC mode: their English words come with that mode's code
+ * (`LNC_STRINGS`, loaded on demand), so a page that never shows it does not carry them; a
+ * page may set them before they load.
+ */
+const LNC_KEYS = [
+  'lncPhrase',
+  'lncPhraseHint',
+  'lncPhraseCount',
+  'lncPhraseTooMany',
+  'lncPhraseUnknownWord',
+  'lncPhraseGood',
+  'lncAdvanced',
+  'lncMailbox',
+  'lncSessionNotFound',
+  'lncSessionInUse',
+  'lncNotPaired',
+  'lncOffline',
+] as const;
+
+/** The strings table: every key of {@link DEFAULT_STRINGS}, and the LNC mode's (`LNC_STRINGS`). */
+export type AmpkitStrings = { [K in keyof typeof DEFAULT_STRINGS | (typeof LNC_KEYS)[number]]: string };
 
 /** A key of the strings table. */
 export type StringKey = keyof AmpkitStrings;
 
-let shared: AmpkitStrings = { ...DEFAULT_STRINGS };
+// The LNC mode's words join once its code loads (addDefaults).
+let shared = { ...DEFAULT_STRINGS } as AmpkitStrings;
 const watchers = new Set<() => void>();
 
 /**
  * Overrides strings for every ampkit element on the page; elements on screen re-render.
- * Keys not given keep their current value; `setStrings(DEFAULT_STRINGS)` restores English.
+ * Keys not given keep their current value; `setStrings({ ...DEFAULT_STRINGS, ...LNC_STRINGS })`
+ * restores English.
  *
  * @example
  * ```ts
@@ -174,10 +185,19 @@ const watchers = new Set<() => void>();
  */
 export function setStrings(strings: Partial<AmpkitStrings>): void {
   for (const [key, value] of Object.entries(strings)) {
-    if (!(key in DEFAULT_STRINGS)) throw new TypeError(`setStrings: unknown key ${key}`);
+    if (!(key in DEFAULT_STRINGS) && !(LNC_KEYS as readonly string[]).includes(key)) throw new TypeError(`setStrings: unknown key ${key}`);
     if (typeof value !== 'string') throw new TypeError(`setStrings: ${key} must be a string`);
   }
   shared = { ...shared, ...strings };
+  for (const watcher of [...watchers]) watcher();
+}
+
+/**
+ * Adds words to the defaults (the LNC mode's, as its code loads): a word the page already set
+ * stays. Elements on screen re-render. @internal
+ */
+export function addDefaults(words: Partial<AmpkitStrings>): void {
+  shared = { ...words, ...shared };
   for (const watcher of [...watchers]) watcher();
 }
 
@@ -216,7 +236,8 @@ export class Translator {
 
   /** The string `key` with its `{placeholders}` filled in. */
   t(key: StringKey, values: Record<string, string | number> = {}): string {
-    return this.table[key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
+    // A word not loaded yet (the LNC mode's) shows as its key rather than failing the render.
+    return (this.table[key] ?? key).replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
   }
 
   /** A number in the table's locale. */
