@@ -337,7 +337,19 @@ describe('<ampkit-connect> in LNC mode', () => {
     assert.notExists($(el, '[part=message]'));
 
     const client = new LncFakeClient();
-    const kept = await mount<AmpkitConnect>('ampkit-connect', { clientFactory: async () => client }, { mode: 'lnc', autoconnect: '' });
+    let open!: () => void;
+    const opening = new Promise<void>((resolve) => (open = resolve));
+    const kept = await mount<AmpkitConnect>(
+      'ampkit-connect',
+      { clientFactory: async () => (await opening, client) },
+      { mode: 'lnc', autoconnect: '' },
+    );
+    await until(
+      () => kept.state === 'connecting' && hint(kept).includes('Connecting with the keys kept'),
+      'the kept keys said while they connect',
+    );
+    await shots(kept, 'ampkit-connect-lnc-kept-keys');
+    open();
     await until(() => kept.state === 'open', 'connected with the kept keys');
     kept.remove();
     await until(() => client.closed, 'closed with its element');

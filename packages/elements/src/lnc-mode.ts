@@ -75,7 +75,7 @@ export function renderLncFields(view: LncFieldsView): TemplateResult {
         @input=${view.onPhrase}
       />
       <p id="phrase-hint" class="hint ${tone}" part="hint" aria-live="polite">
-        ${check ? t.t(check.key, check.values) : t.t('lncPhraseHint')}
+        ${locked && !view.phrase.trim() ? t.t('lncKeptKeys') : check ? t.t(check.key, check.values) : t.t('lncPhraseHint')}
       </p>
     </div>
     <details class="advanced" ?open=${view.mailboxGiven}>

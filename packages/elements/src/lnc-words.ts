@@ -21,6 +21,7 @@ export const LNC_STRINGS = {
   lncSessionInUse: 'This session is in use in another tab. Close it there, then try again.',
   lncNotPaired: 'Not paired on this site yet: enter a pairing phrase.',
   lncOffline: 'Offline: could not reach the node or its mailbox. Try again.',
+  lncKeptKeys: 'Connecting with the keys kept from an earlier pairing on this site…',
 } satisfies Partial<AmpkitStrings>;
 
 addDefaults(LNC_STRINGS);

@@ -161,6 +161,7 @@ const LNC_KEYS = [
   'lncSessionInUse',
   'lncNotPaired',
   'lncOffline',
+  'lncKeptKeys',
 ] as const;
 
 /** The strings table: every key of {@link DEFAULT_STRINGS}, and the LNC mode's (`LNC_STRINGS`). */
