@@ -10,11 +10,10 @@
  * artifacts/screenshots/demo-lnd-*.png.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { connect as tcp } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'puppeteer-core';
-import { root, startDemo, type Demo } from './demo-server.ts';
+import { checkout, clickInside, fault, openPage, screenshot, startDemo, waitState, type Demo } from './demo-server.ts';
 
 let demo: Demo;
 let origin: string;
@@ -27,10 +26,7 @@ let sessionsAsked = 0;
 before(async () => {
   demo = await startDemo(20_000 + (process.pid % 1000));
   ({ origin, browser } = demo);
-  page = await browser.newPage();
-  await page.setViewport({ width: 1280, height: 1000 });
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
-  page.on('console', (m) => m.type() === 'error' && !m.text().includes('404') && pageErrors.push(m.text()));
+  page = await openPage(browser, 'about:blank', pageErrors);
   page.on('request', (r) => r.url().endsWith('/lnc-session') && sessionsAsked++);
   await page.goto(`${origin}/?wallet=lnd`);
 });
@@ -44,46 +40,13 @@ after(async () => {
   }
 });
 
-async function screenshot(name: string): Promise<void> {
-  mkdirSync(`${root}/artifacts/screenshots`, { recursive: true });
-  await page.screenshot({ path: `${root}/artifacts/screenshots/demo-lnd-${name}.png`, fullPage: true });
-}
-
-const waitState = (selector: string, wanted: string, timeout = 30_000) =>
-  page.waitForFunction(
-    (s, w) => (document.querySelector(s) as unknown as { state?: string } | null)?.state === w,
-    { timeout },
-    selector,
-    wanted,
-  );
-
-/** Clicks a button inside an element's shadow root. */
-const clickInside = (host: string, selector: string) =>
-  page.$eval(host, (el, s) => (el.shadowRoot!.querySelector(s) as HTMLButtonElement).click(), selector);
-
-/** Checks out the chosen item, waits for the wallet to show the invoice, clicks Pay. */
-async function checkout(item: string): Promise<void> {
-  await page.click(`input[name=item][value="${item}"]`);
-  await page.click('#checkout');
-  await waitState('#checkout-invoice', 'unpaid');
-  await waitState('#wallet-pay', 'ready');
-  await clickInside('#wallet-pay', 'button[part~="button"]');
-}
-
-/** Switches a fault of the demo's panel (on, or back off). */
-async function fault(name: string): Promise<void> {
-  await page.$eval('#fault-log', (el) => (el.textContent = ''));
-  await page.click(`button[data-fault="${name}"]`);
-  await page.waitForFunction(() => document.getElementById('fault-log')!.textContent!.length > 0);
-}
-
 /** Waits for both widgets to reach paid; the wallet's result and what the shop's node says it received. */
 async function paid(): Promise<{
   wallet: { status: string; parts: number };
   shop: { status: string; amount_received_msat: number; parts: number };
 }> {
-  await waitState('#wallet-pay', 'paid', 60_000);
-  await waitState('#checkout-invoice', 'paid', 30_000);
+  await waitState(page, '#wallet-pay', 'paid', 60_000);
+  await waitState(page, '#checkout-invoice', 'paid', 30_000);
   const wallet = await page.$eval('#wallet-pay', (el) => {
     const result = (el as unknown as { result: { status: string; parts: { status: string }[] } }).result;
     return { status: result.status, parts: result.parts.filter((p) => p.status === 'complete').length };
@@ -118,20 +81,20 @@ describe('the demo checkout with LND nodes in Chromium', () => {
       () => document.querySelector('#wallet-connect')!.shadowRoot!.querySelector('#phrase-hint')!.textContent!.includes('Ten words'),
       { timeout: 10_000 },
     );
-    await screenshot('phrase-typed');
-    await clickInside('#wallet-connect', 'button[type="submit"]');
-    await waitState('#wallet-connect', 'open', 30_000);
+    await screenshot(page, 'lnd-phrase-typed');
+    await clickInside(page, '#wallet-connect', 'button[type="submit"]');
+    await waitState(page, '#wallet-connect', 'open', 30_000);
     assert.equal(await hidden('pairing'), true, 'the pairing help goes once paired');
     const shown = await page.$eval('#wallet-connect', (el) => el.shadowRoot!.querySelector('[part~="state"]')!.textContent!);
     assert.match(shown, /Connected/);
-    await screenshot('paired');
+    await screenshot(page, 'lnd-paired');
   });
 
   test('the LND wallet pays the Core Lightning shop in three or more parts', async () => {
-    await checkout('1500000000');
-    await screenshot('paying');
+    await checkout(page, '1500000000');
+    await screenshot(page, 'lnd-paying');
     const { wallet, shop } = await paid();
-    await screenshot('paid');
+    await screenshot(page, 'lnd-paid');
     assert.equal(wallet.status, 'complete');
     assert.ok(wallet.parts >= 3, `${wallet.parts} parts`);
     assert.equal(shop.status, 'paid');
@@ -143,20 +106,20 @@ describe('the demo checkout with LND nodes in Chromium', () => {
     const asked = sessionsAsked;
     await page.reload();
     await page.waitForFunction(() => customElements.get('ampkit-connect'));
-    await screenshot('reconnecting');
-    await waitState('#wallet-connect', 'open', 30_000);
+    await screenshot(page, 'lnd-reconnecting');
+    await waitState(page, '#wallet-connect', 'open', 30_000);
     assert.equal(sessionsAsked, asked, 'no new pairing phrase was asked for');
     assert.equal(await hidden('pairing'), true);
-    await screenshot('reloaded');
-    await checkout('21000000');
+    await screenshot(page, 'lnd-reloaded');
+    await checkout(page, '21000000');
     const { wallet, shop } = await paid();
     assert.equal(wallet.status, 'complete');
     assert.equal(shop.amount_received_msat, 21_000_000);
   });
 
   test("a dropped LNC link during a slow payment: the LND wallet's payment still completes, paid once", async () => {
-    await fault('slow');
-    await checkout('600000000');
+    await fault(page, 'slow');
+    await checkout(page, '600000000');
     await page.waitForFunction(
       () => ((document.querySelector('#wallet-pay') as unknown as { progress?: { parts: unknown[] } }).progress?.parts.length ?? 0) > 0,
       { timeout: 20_000 },
@@ -165,28 +128,28 @@ describe('the demo checkout with LND nodes in Chromium', () => {
       const states: string[] = ((window as unknown as { linkStates: string[] }).linkStates = []);
       (el as unknown as { client: { on(t: 'state', f: (s: string) => void): void } }).client.on('state', (s) => states.push(s));
     });
-    await fault('drop');
-    await screenshot('dropped');
+    await fault(page, 'drop');
+    await screenshot(page, 'lnd-dropped');
     assert.equal(
       await page.$eval('#wallet-pay', (el) => (el as unknown as { state: string }).state),
       'paying',
       'the drop came while parts were in flight',
     );
     const { wallet, shop } = await paid();
-    await fault('slow');
+    await fault(page, 'slow');
     assert.equal(wallet.status, 'complete');
     assert.equal(shop.amount_received_msat, 600_000_000, 'paid exactly once');
-    await waitState('#wallet-connect', 'open', 30_000); // the LNC link came back by itself
+    await waitState(page, '#wallet-connect', 'open', 30_000); // the LNC link came back by itself
     const states = await page.evaluate(() => (window as unknown as { linkStates: string[] }).linkStates);
     assert.ok(states.includes('reconnecting'), `the link dropped and came back: ${states.join(', ')}`);
   });
 
   test('the Core Lightning wallet pays the LND shop in three or more parts', async () => {
     await page.goto(`${origin}/?shop=lnd`);
-    await waitState('#wallet-connect', 'open', 30_000);
-    await checkout('1500000000');
+    await waitState(page, '#wallet-connect', 'open', 30_000);
+    await checkout(page, '1500000000');
     const { wallet, shop } = await paid();
-    await screenshot('lnd-shop-paid');
+    await screenshot(page, 'lnd-lnd-shop-paid');
     assert.equal(wallet.status, 'complete');
     assert.ok(wallet.parts >= 3, `${wallet.parts} parts`);
     assert.equal(shop.status, 'paid');
@@ -212,25 +175,25 @@ describe('the demo checkout with LND nodes in Chromium', () => {
 
   test('the LND wallet pays the LND shop', async () => {
     await page.goto(`${origin}/?wallet=lnd&shop=lnd`);
-    await waitState('#wallet-connect', 'open', 30_000);
-    await checkout('600000000');
+    await waitState(page, '#wallet-connect', 'open', 30_000);
+    await checkout(page, '600000000');
     const { wallet, shop } = await paid();
     assert.equal(wallet.status, 'complete');
     assert.equal(shop.amount_received_msat, 600_000_000);
   });
 
   test('"Forget this node" brings back the pairing; the demo\'s button fills in a new phrase', async () => {
-    await clickInside('#wallet-connect', 'button[part~="forget"]');
-    await waitState('#wallet-connect', 'idle');
+    await clickInside(page, '#wallet-connect', 'button[part~="forget"]');
+    await waitState(page, '#wallet-connect', 'idle');
     assert.equal(await hidden('pairing'), false);
     await page.click('#fill-phrase');
     await page.waitForFunction(
       () => document.querySelector('#wallet-connect')!.shadowRoot!.querySelector('#phrase-hint')!.textContent!.includes('Ten words'),
       { timeout: 10_000 },
     );
-    await screenshot('forgotten');
-    await clickInside('#wallet-connect', 'button[type="submit"]');
-    await waitState('#wallet-connect', 'open', 30_000);
+    await screenshot(page, 'lnd-forgotten');
+    await clickInside(page, '#wallet-connect', 'button[type="submit"]');
+    await waitState(page, '#wallet-connect', 'open', 30_000);
     assert.deepEqual(pageErrors, []);
   });
 

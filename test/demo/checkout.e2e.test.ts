@@ -7,11 +7,10 @@
  * page at each step go to artifacts/screenshots/demo-*.png.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { connect as tcp } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'puppeteer-core';
-import { root, startDemo, type Demo } from './demo-server.ts';
+import { checkout, fault, openPage, screenshot, startDemo, waitState, type Demo } from './demo-server.ts';
 
 let demo: Demo;
 let origin: string;
@@ -22,11 +21,7 @@ const pageErrors: string[] = [];
 before(async () => {
   demo = await startDemo(19_000 + (process.pid % 1000));
   ({ origin, browser } = demo);
-  page = await browser.newPage();
-  await page.setViewport({ width: 1280, height: 1000 });
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
-  page.on('console', (m) => m.type() === 'error' && !m.text().includes('404') && pageErrors.push(m.text()));
-  await page.goto(`${origin}/`);
+  page = await openPage(browser, `${origin}/`, pageErrors);
 });
 
 after(async () => {
@@ -34,41 +29,7 @@ after(async () => {
   if (demo?.server.exitCode === null) demo.server.kill('SIGKILL');
 });
 
-async function screenshot(name: string): Promise<void> {
-  mkdirSync(`${root}/artifacts/screenshots`, { recursive: true });
-  await page.screenshot({ path: `${root}/artifacts/screenshots/demo-${name}.png`, fullPage: true });
-}
-
 const state = (selector: string) => page.$eval(selector, (el) => (el as unknown as { state: string }).state);
-const waitState = (selector: string, wanted: string, timeout = 30_000) =>
-  page.waitForFunction(
-    (s, w) => (document.querySelector(s) as unknown as { state?: string } | null)?.state === w,
-    { timeout },
-    selector,
-    wanted,
-  );
-
-/** Checks out the chosen item, waits for the wallet to show the invoice, clicks Pay. */
-async function checkout(item: string): Promise<void> {
-  await page.click(`input[name=item][value="${item}"]`);
-  await page.click('#checkout');
-  await waitState('#checkout-invoice', 'unpaid');
-  await waitState('#wallet-pay', 'ready');
-  await page.evaluate(() => {
-    const pay = document.querySelector('#wallet-pay')!;
-    (pay.shadowRoot!.querySelector('button[part~="button"]') as HTMLButtonElement).click();
-  });
-}
-
-async function fault(name: string): Promise<void> {
-  await page.click(`button[data-fault="${name}"]`);
-  await page.waitForFunction(
-    (n) => document.getElementById('fault-log')!.textContent!.length > 0 && document.querySelector(`button[data-fault="${n}"]`),
-    {},
-    name,
-  );
-}
-
 /** What the shop's node says it received for the invoice the page shows. */
 async function shopReceived(): Promise<{ status: string; amount_received_msat: number; parts: number }> {
   return page.$eval('#checkout-invoice', (el) => {
@@ -79,18 +40,18 @@ async function shopReceived(): Promise<{ status: string; amount_received_msat: n
 
 describe('the demo checkout in Chromium', () => {
   test('the wallet connects with a warning about its spending rune; the shop needs no such rune', async () => {
-    await waitState('#wallet-connect', 'open');
+    await waitState(page, '#wallet-connect', 'open');
     const warning = await page.$eval('#wallet-connect', (el) => el.shadowRoot!.querySelector('[part~="warning"]')?.textContent ?? '');
     assert.match(warning, /can spend/);
-    await screenshot('connected');
+    await screenshot(page, 'connected');
   });
 
   test('clicking Pay in the wallet: both widgets reach paid, three or more parts shown', async () => {
-    await checkout('1500000000');
-    await screenshot('paying');
-    await waitState('#wallet-pay', 'paid', 60_000);
-    await waitState('#checkout-invoice', 'paid', 30_000);
-    await screenshot('paid');
+    await checkout(page, '1500000000');
+    await screenshot(page, 'paying');
+    await waitState(page, '#wallet-pay', 'paid', 60_000);
+    await waitState(page, '#checkout-invoice', 'paid', 30_000);
+    await screenshot(page, 'paid');
     const segments = await page.$eval('#wallet-pay', (el) => el.shadowRoot!.querySelectorAll('[part~="segment-settled"]').length);
     assert.ok(segments >= 3, `${segments} settled segments in the wallet's bar`);
     const result = await page.$eval(
@@ -125,21 +86,21 @@ describe('the demo checkout in Chromium', () => {
   });
 
   test('a dropped connection during a slow payment: it still completes, paid once', async () => {
-    await fault('slow');
-    await checkout('600000000');
+    await fault(page, 'slow');
+    await checkout(page, '600000000');
     await page.waitForFunction(
       () => ((document.querySelector('#wallet-pay') as unknown as { progress?: { parts: unknown[] } }).progress?.parts.length ?? 0) > 0,
       { timeout: 20_000 },
     );
-    await fault('drop');
-    await screenshot('dropped');
+    await fault(page, 'drop');
+    await screenshot(page, 'dropped');
     assert.equal(await state('#wallet-pay'), 'paying', 'the drop came while parts were in flight');
-    await waitState('#wallet-pay', 'paid', 60_000);
-    await waitState('#checkout-invoice', 'paid', 30_000);
-    await fault('slow');
+    await waitState(page, '#wallet-pay', 'paid', 60_000);
+    await waitState(page, '#checkout-invoice', 'paid', 30_000);
+    await fault(page, 'slow');
     const shop = await shopReceived();
     assert.equal(shop.amount_received_msat, 600_000_000, 'paid exactly once');
-    await waitState('#wallet-connect', 'open', 20_000); // the wallet reconnected by itself
+    await waitState(page, '#wallet-connect', 'open', 20_000); // the wallet reconnected by itself
     assert.deepEqual(pageErrors, []);
   });
 
@@ -156,8 +117,8 @@ describe('the demo checkout in Chromium', () => {
       assert.ok(parts.filter((r) => r[3] === 'complete').length >= 4, `${parts.length} partial payments listed`);
       // Live: a third order paid in the checkout tab shows up in the console without a reload.
       await page.bringToFront();
-      await checkout('21000000');
-      await waitState('#wallet-pay', 'paid', 30_000);
+      await checkout(page, '21000000');
+      await waitState(page, '#wallet-pay', 'paid', 30_000);
       await consolePage.waitForFunction(
         () => [...document.querySelectorAll('#payments tbody tr')].filter((tr) => tr.textContent!.includes('complete')).length === 3,
         { timeout: 20_000, polling: 100 },

@@ -8,14 +8,14 @@
  * "Refill every channel" makes a second espresso machine payable.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'puppeteer-core';
-import { root, startDemo, startServer, stopServer, type Demo } from './demo-server.ts';
+import { openPage, screenshot, startDemo, startServer, stopServer, waitState, type Demo } from './demo-server.ts';
 
-const port = 20_000 + (process.pid % 1000);
+const port = 21_000 + (process.pid % 1000);
 const profile = mkdtempSync(join(tmpdir(), 'ampkit-restart-'));
 let demo: Demo;
 let browser: Browser;
@@ -32,37 +32,22 @@ after(async () => {
   rmSync(profile, { recursive: true, force: true });
 });
 
-const waitState = (selector: string, wanted: string | string[], timeout = 60_000) =>
-  page.waitForFunction(
-    (s, w) => w.includes((document.querySelector(s) as unknown as { state?: string } | null)?.state ?? ''),
-    { timeout },
-    selector,
-    [wanted].flat(),
-  );
-
 const payText = () => page.$eval('#wallet-pay', (el) => el.shadowRoot!.textContent!.replace(/[\u2068\u2069]/g, '').replace(/\s+/g, ' '));
 
 /** Opens the page afresh and checks out `item`; resolves once the wallet has looked at the invoice. */
 async function order(item: string): Promise<string> {
-  page = await browser.newPage();
-  await page.setViewport({ width: 1280, height: 1000 });
-  await page.goto(`http://127.0.0.1:${port}/`);
-  await waitState('#wallet-connect', 'open');
+  page = await openPage(browser, `http://127.0.0.1:${port}/`);
+  await waitState(page, '#wallet-connect', 'open', 60_000);
   await page.click(`input[name=item][value="${item}"]`);
   await page.click('#checkout');
-  await waitState('#checkout-invoice', 'unpaid');
-  await waitState('#wallet-pay', ['ready', 'already-paid']);
+  await waitState(page, '#checkout-invoice', 'unpaid', 60_000);
+  await waitState(page, '#wallet-pay', ['ready', 'already-paid'], 60_000);
   return page.$eval('#wallet-pay', (el) => (el as unknown as { state: string }).state);
 }
 
 async function pay(): Promise<void> {
   await page.evaluate(() => (document.querySelector('#wallet-pay') as unknown as { pay(): Promise<unknown> }).pay());
-  await waitState('#wallet-pay', 'paid');
-}
-
-async function screenshot(name: string): Promise<void> {
-  mkdirSync(`${root}/artifacts/screenshots`, { recursive: true });
-  await page.screenshot({ path: `${root}/artifacts/screenshots/demo-${name}.png`, fullPage: true });
+  await waitState(page, '#wallet-pay', 'paid', 60_000);
 }
 
 describe('the demo restarted with the browser journal kept', () => {
@@ -87,7 +72,7 @@ describe('the demo restarted with the browser journal kept', () => {
     assert.match(text, /Your node has no record of this payment/);
     assert.doesNotMatch(text, /0 parts/);
     assert.equal(await page.$eval('#wallet-pay', (el) => el.shadowRoot!.querySelector('button.wide')), null, 'no Pay button');
-    await screenshot('already-paid-after-restart');
+    await screenshot(page, 'already-paid-after-restart');
     await page.close();
   });
 
@@ -102,9 +87,9 @@ describe('the demo restarted with the browser journal kept', () => {
     // The shop's side of the network is full now: a second one has no room, said plainly.
     assert.equal(await order('1500000000'), 'ready');
     await page.evaluate(() => (document.querySelector('#wallet-pay') as unknown as { pay(): Promise<unknown> }).pay());
-    await waitState('#wallet-pay', 'failed', 120_000);
+    await waitState(page, '#wallet-pay', 'failed', 120_000);
     assert.match(await payText(), /No route can carry [\d,]+ sat to the payee now/);
-    await screenshot('second-espresso-no-room');
+    await screenshot(page, 'second-espresso-no-room');
     await page.click('button[data-fault="refill"]');
     await page.waitForFunction(() => document.getElementById('fault-log')!.textContent!.includes('Refill'));
     await page.close();
