@@ -1,6 +1,6 @@
 /** The scenarios' network on real Core Lightning nodes (see network.ts and ../scenarios/target.ts). */
 import { clnNodeFor, clnSideOf } from '../scenarios/cln-side.ts';
-import { payBack, type Alias, type ClnTarget, type TargetNode } from '../scenarios/target.ts';
+import { clnTargetNode, payBack, type Alias, type ClnTarget, type TargetNode } from '../scenarios/target.ts';
 import { ALIASES, type RealNetwork } from './network.ts';
 
 export interface RealTarget extends ClnTarget {
@@ -12,15 +12,7 @@ export function realTarget(network: RealNetwork): RealTarget {
   const ids = new Set<string>();
   for (const alias of ALIASES) {
     const n = network.nodes[alias];
-    nodes[alias] = {
-      alias,
-      id: n.id,
-      impl: 'cln',
-      ws_url: n.ws_url,
-      rune: n.rune,
-      invoice_rune: n.invoice_rune,
-      readonly_rune: n.readonly_rune,
-    };
+    nodes[alias] = clnTargetNode({ ...n, alias });
     ids.add(n.id);
   }
   const target: RealTarget = {

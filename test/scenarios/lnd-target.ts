@@ -15,6 +15,7 @@ import { clnNodeFor, clnSideOf } from './cln-side.ts';
 import { SCENARIO_TOPOLOGY } from './simnet-target.ts';
 import {
   ALIASES,
+  clnTargetNode,
   payBack,
   type Alias,
   type GossipDirection,
@@ -178,15 +179,7 @@ export async function lndTarget(options: { mppTimeout?: number; seed?: number } 
   const cln = {} as Record<Alias, TargetNode>;
   for (const n of simnet.lnd) nodes[n.alias as Alias] = { alias: n.alias as Alias, id: n.id, impl: 'lnd' };
   for (const n of simnet.nodes) {
-    const node: TargetNode = {
-      alias: n.alias as Alias,
-      id: n.id,
-      impl: 'cln',
-      ws_url: n.ws_url,
-      rune: n.rune,
-      invoice_rune: n.invoice_rune,
-      readonly_rune: n.readonly_rune,
-    };
+    const node = clnTargetNode(n);
     nodes[node.alias] = cln[node.alias] = node;
   }
   if (ALIASES.some((a) => !nodes[a])) throw new Error('the LND scenario network lacks a node');

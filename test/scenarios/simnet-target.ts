@@ -1,7 +1,7 @@
 /** The scenarios' network on simnet: four nodes in the real network's shape (see target.ts). */
 import { startSimnet, type Simnet, type Topology } from '../../packages/simnet/src/index.ts';
 import { clnNodeFor, clnSideOf } from './cln-side.ts';
-import { ALIASES, payBack, type Alias, type ClnTarget, type TargetNode } from './target.ts';
+import { ALIASES, clnTargetNode, payBack, type Alias, type ClnTarget, type TargetNode } from './target.ts';
 
 /** alice → bob → dave and alice → carol → dave, 1,000,000 sat each, held by the funder; Core Lightning's default policies. */
 export const SCENARIO_TOPOLOGY: Topology = {
@@ -30,17 +30,7 @@ export async function simnetTarget(options: { mppTimeout?: number; seed?: number
     ...(options.holdPlugin === false ? { holdPlugin: false } : {}),
   });
   const nodes = {} as Record<Alias, TargetNode>;
-  for (const n of simnet.nodes) {
-    nodes[n.alias as Alias] = {
-      alias: n.alias as Alias,
-      id: n.id,
-      impl: 'cln',
-      ws_url: n.ws_url,
-      rune: n.rune,
-      invoice_rune: n.invoice_rune,
-      readonly_rune: n.readonly_rune,
-    };
-  }
+  for (const n of simnet.nodes) nodes[n.alias as Alias] = clnTargetNode(n);
   const target: SimnetTarget = {
     kind: 'simnet',
     simnet,

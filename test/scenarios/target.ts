@@ -45,6 +45,19 @@ export interface TargetNode extends TargetNodeRef {
   readonly_rune: string;
 }
 
+/** A Core Lightning node's record from what its network says of it (simnet's or the real-node harness's). */
+export function clnTargetNode(n: {
+  alias: string;
+  id: string;
+  ws_url: string;
+  rune: string;
+  invoice_rune: string;
+  readonly_rune: string;
+}): TargetNode {
+  const { id, ws_url, rune, invoice_rune, readonly_rune } = n;
+  return { alias: n.alias as Alias, id, impl: 'cln', ws_url, rune, invoice_rune, readonly_rune };
+}
+
 /** Which rune a client uses (Core Lightning only; an LNC session has one set of permissions). */
 export type RuneKind = 'rune' | 'invoice_rune' | 'readonly_rune';
 
