@@ -9,7 +9,7 @@ import { LncConnectionError } from '@ampkit/wire/lnc';
 import '@ampkit/elements/define';
 import { AmpkitConnect, LNC_STRINGS, setStrings, type ElementsClient } from '@ampkit/elements';
 import { deserializeError, serializeError } from '../../packages/worker/src/protocol.ts';
-import { FakeClient, PAYEE } from './fake-client.ts';
+import { FakeClient, PAYEE, waitingFactory } from './fake-client.ts';
 import { $, assertContrast, cleanup, DARK_THEME as DARK, mount, record, shot, text, until } from './helpers.ts';
 
 /** Ten words of the BIP-39 list, as Lightning Terminal shows them. */
@@ -46,25 +46,10 @@ async function shots(el: AmpkitConnect, name: string): Promise<void> {
 /** An LNC connect element whose factory records what it is asked and waits for the test. */
 async function lncEl(attrs: Record<string, string> = { mode: 'lnc' }, width?: number) {
   const client = new LncFakeClient();
-  const asked: any[] = [];
-  let release: (c: ElementsClient) => void = () => undefined;
-  let fail: (e: unknown) => void = () => undefined;
-  const el = await mount<AmpkitConnect>(
-    'ampkit-connect',
-    {
-      clientFactory: (options: unknown) => {
-        asked.push(options);
-        return new Promise<ElementsClient>((resolve, reject) => {
-          release = resolve;
-          fail = reject;
-        });
-      },
-    },
-    attrs,
-    width,
-  );
+  const { factory, asked, release, fail } = waitingFactory(client);
+  const el = await mount<AmpkitConnect>('ampkit-connect', { clientFactory: factory }, attrs, width);
   await el.phraseReady();
-  return { el, client, asked, release: () => release(client), fail: (e: unknown) => fail(e) };
+  return { el, client, asked, release, fail };
 }
 
 const phrase = (el: AmpkitConnect) => $(el, '#phrase') as HTMLInputElement;

@@ -5,7 +5,7 @@ import { createRune } from '@ampkit/wire';
 import { AmpkitError } from '@ampkit/worker';
 import '@ampkit/elements/define';
 import { AmpkitConnect, type ElementsClient } from '@ampkit/elements';
-import { FakeClient, PAYEE, nodeInfo } from './fake-client.ts';
+import { FakeClient, PAYEE, nodeInfo, waitingFactory } from './fake-client.ts';
 import { $, assertContrast, cleanup, mount, record, shot, shots, text, until } from './helpers.ts';
 
 const masterSecret = new Uint8Array(32).fill(7);
@@ -39,31 +39,9 @@ const URL_ = 'wss://node.example:5019';
 async function connectEl(attrs: Record<string, string> = { 'node-id': PAYEE, url: URL_, rune: INVOICE_RUNE }) {
   const client = new FakeClient();
   client.handlers.getinfo = () => nodeInfo();
-  const asked: unknown[] = [];
-  let release: (c: ElementsClient) => void = () => undefined;
-  let fail: (e: unknown) => void = () => undefined;
-  const el = await mount<AmpkitConnect>(
-    'ampkit-connect',
-    {
-      clientFactory: (options: unknown) => {
-        asked.push(options);
-        return new Promise<ElementsClient>((resolve, reject) => {
-          release = resolve;
-          fail = reject;
-        });
-      },
-    },
-    attrs,
-  );
-  // The element audits the rune before it asks the factory: release and fail wait for the ask.
-  const asking = () => until(() => asked.length > 0, 'the factory to be asked');
-  return {
-    el,
-    client,
-    asked,
-    release: () => void asking().then(() => release(client)),
-    fail: (e: unknown) => void asking().then(() => fail(e)),
-  };
+  const { factory, asked, release, fail } = waitingFactory(client);
+  const el = await mount<AmpkitConnect>('ampkit-connect', { clientFactory: factory }, attrs);
+  return { el, client, asked, release, fail };
 }
 
 const input = (el: AmpkitConnect, id: string) => $(el, `#${id}`) as HTMLInputElement;

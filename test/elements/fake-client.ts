@@ -216,3 +216,30 @@ export function heldPart(htlc_id: number, partial_amount_msat: number, overrides
 }
 
 export const nodeInfo = (): NodeInfo => ({ id: PAYEE, alias: 'wallet', color: '3399ff', network: 'regtest', blockheight: 900_000 });
+
+/**
+ * A client factory for `<ampkit-connect>` that records what it is asked and waits for the
+ * test: `release()` hands `client` out, `fail(error)` refuses. Both wait until the element has
+ * asked (it audits a rune, or loads its LNC mode, first).
+ */
+export function waitingFactory(client: ElementsClient) {
+  const asked: any[] = [];
+  let release: (c: ElementsClient) => void = () => undefined;
+  let fail: (e: unknown) => void = () => undefined;
+  const factory = (options: unknown) => {
+    asked.push(options);
+    return new Promise<ElementsClient>((resolve, reject) => {
+      release = resolve;
+      fail = reject;
+    });
+  };
+  const asking = async () => {
+    for (let i = 0; i < 150 && asked.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  };
+  return {
+    factory,
+    asked,
+    release: () => void asking().then(() => release(client)),
+    fail: (e: unknown) => void asking().then(() => fail(e)),
+  };
+}

@@ -576,20 +576,26 @@ describe('<ampkit-pay>', () => {
     assert.equal(errors[1]!.detail.attribute, 'url');
   });
 
+  /** An `<ampkit-connect id=…>` with a rune of `restrictions`, handing out a client that decodes; not connected yet. */
+  async function walletConnect(id: string, restrictions: string[] = []) {
+    const rune = createRune({ masterSecret: new Uint8Array(32).fill(3), uniqueId: 7, restrictions });
+    const client = new FakeClient();
+    client.handlers.decode = () => decoded();
+    client.handlers.getinfo = () => ({ alias: 'wallet' });
+    const connect = await mount<AmpkitConnect>(
+      'ampkit-connect',
+      { clientFactory: async () => client },
+      { id, 'node-id': PAYEE, url: 'wss://n', rune },
+    );
+    return { client, connect };
+  }
+
   for (const [kind, restrictions] of [
     ['read-only', ['method^list|method^get|method=summary|method=decode']],
     ['invoice-only', ['method=invoice|method=listinvoices|method=listhtlcs|method=wait']],
   ] as const) {
     it(`a ${kind} rune is said up front: "may not pay", no Pay button, nothing sent`, async () => {
-      const rune = createRune({ masterSecret: new Uint8Array(32).fill(3), uniqueId: 7, restrictions: [...restrictions] });
-      const client = new FakeClient();
-      client.handlers.decode = () => decoded();
-      client.handlers.getinfo = () => ({ alias: 'wallet' });
-      const connect = await mount<AmpkitConnect>(
-        'ampkit-connect',
-        { clientFactory: async () => client },
-        { id: `wallet-${kind}`, 'node-id': PAYEE, url: 'wss://n', rune },
-      );
+      const { client, connect } = await walletConnect(`wallet-${kind}`, [...restrictions]);
       await connect.connect();
       const el = await mount<AmpkitPay>('ampkit-pay', {}, { invoice: BOLT11, connection: `wallet-${kind}` });
       await reach(el, 'error');
@@ -601,14 +607,7 @@ describe('<ampkit-pay>', () => {
   }
 
   it('takes the client of the <ampkit-connect> its connection attribute names, when it connects', async () => {
-    const client = new FakeClient();
-    client.handlers.decode = () => decoded();
-    client.handlers.getinfo = () => ({ alias: 'wallet' });
-    const connect = await mount<AmpkitConnect>(
-      'ampkit-connect',
-      { clientFactory: async () => client },
-      { id: 'wallet-1', 'node-id': PAYEE, url: 'wss://n', rune: createRune({ masterSecret: new Uint8Array(32).fill(3), uniqueId: 8 }) },
-    );
+    const { client, connect } = await walletConnect('wallet-1');
     const el = await mount<AmpkitPay>('ampkit-pay', {}, { invoice: BOLT11, connection: 'wallet-1' });
     assert.equal(el.state, 'error');
     await connect.connect();
